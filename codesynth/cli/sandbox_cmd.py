@@ -1,0 +1,86 @@
+"""`codesynth sandbox ...`: set up the Docker engine and runner image, check them, clean up."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+
+def _log(msg: str) -> None:
+    click.echo(msg, err=True)
+
+
+@click.group("sandbox")
+def sandbox() -> None:
+    """Docker engine, runner image, health checks and cleanup."""
+
+
+@sandbox.command("setup")
+@click.option("--no-install", is_flag=True, help="Never apt-get install or start dockerd; just check.")
+def setup_cmd(no_install: bool) -> None:
+    """Make the sandbox usable: start (or install) the engine, build the runner image if needed."""
+    from codesynth.sandbox.engine import client, ensure_engine
+    from codesynth.sandbox.image import ensure_image, image_status
+
+    ensure_engine(install=not no_install, log=_log)
+    version = client().version().get("Version", "?")
+    click.echo(f"engine: Docker {version} is answering")
+    before = image_status()
+    tag = ensure_image(build=True, log=_log)
+    click.echo(f"image: {tag} " + ("already up to date" if before == "ok" else f"built (was {before})"))
+
+
+@sandbox.command("build")
+@click.option(
+    "--base",
+    default=None,
+    metavar="IMAGE",
+    help="Base image (default: python:3.11-slim, else offline Debian).",
+)
+@click.option("--force", is_flag=True, help="Rebuild even if the image is up to date (no build cache).")
+def build_cmd(base: str | None, force: bool) -> None:
+    """Build the runner image codesynth-runner:<version>."""
+    from codesynth.sandbox.engine import ensure_engine
+    from codesynth.sandbox.image import build_image
+
+    ensure_engine(install=False, log=_log)
+    click.echo(build_image(base=base, force=force, log=_log))
+
+
+@sandbox.command("doctor")
+@click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
+def doctor_cmd(as_json: bool) -> None:
+    """Check the engine, the image and a locked-down container; exit 1 if anything fails."""
+    from codesynth.sandbox.doctor import doctor
+
+    checks = doctor()
+    if as_json:
+        click.echo(json.dumps([c.model_dump() for c in checks], indent=2))
+    else:
+        width = max(len(c.name) for c in checks)
+        for c in checks:
+            mark = "ok  " if c.ok else "FAIL"
+            click.echo(f"{mark}  {c.name:<{width}}  {c.detail}")
+            if not c.ok and c.fix:
+                click.echo(f"      {'':<{width}}  fix: {c.fix}")
+    if not all(c.ok for c in checks):
+        sys.exit(1)
+
+
+@sandbox.command("clean")
+@click.option("--run", "run_id", default=None, help="Only the containers of this run id.")
+@click.option(
+    "--all", "all_", is_flag=True, help="Also remove containers of runs that still look alive (CI teardown)."
+)
+def clean_cmd(run_id: str | None, all_: bool) -> None:
+    """Force-remove leftover codesynth containers (stopped, or whose run's process is gone)."""
+    from codesynth.sandbox.image import cleanup_containers
+
+    n = cleanup_containers(run_id, leftovers_only=not all_)
+    click.echo(f"removed {n} codesynth container(s)")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(sandbox)

@@ -1,0 +1,223 @@
+"""`codesynth curate`, `codesynth export`, `codesynth report`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from codesynth.errors import InputError
+
+
+def _open_backend_factory(kind: str, workers: int | None, opened: list):
+    """A factory that starts the sandbox only when a filter actually needs to run code."""
+
+    def factory():
+        if not opened:
+            from codesynth.run import VerifyConfig, open_backend
+
+            opened.append(open_backend(VerifyConfig(backend=kind, workers=workers, progress=False)))
+        return opened[0]
+
+    return factory
+
+
+@click.command("curate")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path), help="Curated dataset (JSONL).")
+@click.option(
+    "--report", "report_path", type=click.Path(path_type=Path), help="JSON report (default OUT.report.json)."
+)
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), help="CurateConfig JSON (flags override it)."
+)
+@click.option("--no-dedup", is_flag=True, help="Keep duplicates.")
+@click.option("--no-near-dup", is_flag=True, help="Exact duplicates only.")
+@click.option("--dup-threshold", type=float, help="Jaccard threshold for near duplicates (default 0.85).")
+@click.option(
+    "--dedup-scope",
+    type=click.Choice(["problem", "global"]),
+    help="Compare within a problem (default) or across all.",
+)
+@click.option("--no-complexity", is_flag=True, help="Skip radon metrics and the trivial/pathological filter.")
+@click.option("--keep-trivial", is_flag=True, help="Record radon metrics but drop nothing for complexity.")
+@click.option("--no-decontam", is_flag=True, help="Skip decontamination.")
+@click.option(
+    "--benchmark",
+    "benchmarks",
+    multiple=True,
+    help="'humaneval' or a problem file (repeatable; default humaneval).",
+)
+@click.option(
+    "--decontam-threshold", type=float, help="n-gram containment that counts as contaminated (default 0.5)."
+)
+@click.option("--no-agreement", is_flag=True, help="Skip the confidence/agreement filter.")
+@click.option(
+    "--agreement",
+    "agreement_mode",
+    type=click.Choice(["pass_rate", "inputs"]),
+    help="pass_rate (default) or inputs (CodeT-style, runs code).",
+)
+@click.option("--min-passing", type=int, help="Passing samples a problem needs (default 1).")
+@click.option(
+    "--min-pass-rate", type=float, help="Fraction of a problem's samples that must pass (default 0)."
+)
+@click.option(
+    "--min-agreement", type=float, help="inputs mode: cluster share a solution needs (default 0.5)."
+)
+@click.option("--no-mutation", is_flag=True, help="Skip mutation testing (no code is run).")
+@click.option("--max-mutants", type=int, help="Mutants per record (default 10).")
+@click.option(
+    "--min-mutation-score", type=float, help="Mutation score below which tests are toothless (default 0.5)."
+)
+@click.option(
+    "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
+)
+@click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True)
+@click.option("--workers", type=int, help="Programs in parallel (default: cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
+def curate_cmd(
+    run_dir,
+    out,
+    report_path,
+    config_path,
+    no_dedup,
+    no_near_dup,
+    dup_threshold,
+    dedup_scope,
+    no_complexity,
+    keep_trivial,
+    no_decontam,
+    benchmarks,
+    decontam_threshold,
+    no_agreement,
+    agreement_mode,
+    min_passing,
+    min_pass_rate,
+    min_agreement,
+    no_mutation,
+    max_mutants,
+    min_mutation_score,
+    mutation_action,
+    backend,
+    workers,
+    as_json,
+):
+    """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
+    from codesynth.verifiers.curate import CurateConfig, curate, format_table, load_config
+
+    cfg = load_config(config_path) if config_path else CurateConfig()
+    upd = {
+        ("dedup", "enabled"): False if no_dedup else None,
+        ("dedup", "near"): False if no_near_dup else None,
+        ("dedup", "threshold"): dup_threshold,
+        ("dedup", "scope"): dedup_scope,
+        ("complexity", "enabled"): False if no_complexity else None,
+        ("complexity", "drop"): False if keep_trivial else None,
+        ("decontam", "enabled"): False if no_decontam else None,
+        ("decontam", "benchmarks"): list(benchmarks) if benchmarks else None,
+        ("decontam", "threshold"): decontam_threshold,
+        ("agreement", "enabled"): False if no_agreement else None,
+        ("agreement", "mode"): agreement_mode,
+        ("agreement", "min_passing"): min_passing,
+        ("agreement", "min_pass_rate"): min_pass_rate,
+        ("agreement", "min_agreement"): min_agreement,
+        ("mutation", "enabled"): False if no_mutation else None,
+        ("mutation", "max_mutants"): max_mutants,
+        ("mutation", "min_score"): min_mutation_score,
+        ("mutation", "action"): mutation_action,
+    }
+    data = cfg.model_dump()
+    for (section, key), value in upd.items():
+        if value is not None:
+            data[section][key] = value
+    try:
+        cfg = CurateConfig.model_validate(data)
+    except Exception as e:  # pydantic ValidationError: a bad flag value
+        raise InputError(
+            f"invalid curate option: {e.errors()[0]['loc'][-1]}: {e.errors()[0]['msg']}"
+        ) from None  # type: ignore[attr-defined]
+
+    opened: list = []
+    try:
+        report = curate(
+            run_dir,
+            out,
+            cfg,
+            backend=_open_backend_factory(backend, workers, opened),
+            report_path=report_path,
+        )
+    finally:
+        for b in opened:
+            b.close()
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        click.echo(format_table(report))
+        click.echo(f"dataset: {out}   report: {report_path or str(out) + '.report.json'}")
+
+
+@click.command("export")
+@click.argument("dataset", type=click.Path(path_type=Path))
+@click.option(
+    "--format", "fmt", required=True, type=click.Choice(["openai", "alpaca", "sharegpt", "parquet"])
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file (.jsonl = one record per line, .json = one array; parquet for --format parquet).",
+)
+@click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
+def export_cmd(dataset, fmt, out, system):
+    """Export a dataset (a curated file or a run directory) for fine-tuning."""
+    from codesynth.verifiers.exports import export
+    from codesynth.verifiers.rundir import load_dataset
+
+    p = Path(dataset)
+    if not p.exists():
+        raise InputError(f"{p}: no such dataset file or run directory")
+    records = load_dataset(p)
+    export(records, fmt, out, system=system)
+    click.echo(f"wrote {len(records)} record(s) to {out} ({fmt})")
+
+
+@click.command("report")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    help="Where to write the JSON (default RUN_DIR/report.json).",
+)
+@click.option(
+    "--benchmark",
+    "benchmarks",
+    multiple=True,
+    help="Benchmarks to check contamination against (default humaneval).",
+)
+def report_cmd(run_dir, as_json, out, benchmarks):
+    """Pass rates, failures, rewards, duplicates, contamination, complexity, test strength, diversity."""
+    from codesynth.jsonl import write_json
+    from codesynth.verifiers.report import build_report, format_report
+
+    rep = build_report(run_dir, list(benchmarks) if benchmarks else None)
+    target = out or (
+        Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
+    )
+    write_json(target, rep)
+    if as_json:
+        sys.stdout.write(json.dumps(rep, indent=2) + "\n")
+    else:
+        click.echo(format_report(rep))
+        click.echo(f"report: {target}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(curate_cmd)
+    cli.add_command(export_cmd)
+    cli.add_command(report_cmd)

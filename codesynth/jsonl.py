@@ -1,0 +1,167 @@
+"""JSONL reading with file:line errors, and whole-record appends that survive a kill."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from codesynth.errors import InputError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _open_text(path: Path):
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8")
+    return open(path, encoding="utf-8")
+
+
+def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield (line_number, object) for each non-blank line; raise InputError naming file:line."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"{p}: file not found")
+    if p.is_dir():
+        raise InputError(f"{p}: is a directory, expected a JSONL file")
+    try:
+        with _open_text(p) as fh:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise InputError(f"{p}:{lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
+                if not isinstance(obj, dict):
+                    raise InputError(f"{p}:{lineno}: expected a JSON object, got {type(obj).__name__}")
+                yield lineno, obj
+    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as e:
+        raise InputError(f"{p}: cannot read ({e})") from None
+
+
+def describe_validation_error(err: ValidationError) -> str:
+    """First problem of a pydantic error as 'field: what was expected'."""
+    first = err.errors()[0]
+    loc = ".".join(str(x) for x in first["loc"]) or "(record)"
+    msg = first["msg"]
+    if first["type"] == "missing":
+        msg = "required field is missing"
+    elif first["type"] == "extra_forbidden":
+        msg = "unknown field"
+    more = len(err.errors()) - 1
+    return f"field '{loc}': {msg}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+
+
+def read_models(path: str | os.PathLike, model: type[M]) -> list[M]:
+    out: list[M] = []
+    for lineno, obj in iter_json_lines(path):
+        try:
+            out.append(model.model_validate(obj))
+        except ValidationError as e:
+            raise InputError(f"{path}:{lineno}: {describe_validation_error(e)}") from None
+    return out
+
+
+class JsonlWriter:
+    """Append-only JSONL file where every record lands whole or not at all.
+
+    Each record is one `os.write` of a complete line on an O_APPEND descriptor, then
+    fsync'd in batches: a kill between records never leaves a torn line, and
+    `repair_tail` drops a partial last line left by a crash mid-write (e.g. a full disk).
+    """
+
+    def __init__(self, path: str | os.PathLike, fsync_every: int = 1):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        repair_tail(self.path)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        self._fsync_every = max(1, fsync_every)
+        self._pending = 0
+
+    def write(self, record: BaseModel | dict) -> None:
+        data = record.model_dump_json() if isinstance(record, BaseModel) else json.dumps(record)
+        line = (data + "\n").encode("utf-8")
+        try:
+            n = os.write(self._fd, line)
+            if n != len(line):  # short write: disk full; undo so the file stays whole
+                raise OSError(28, "short write (disk full?)")
+        except OSError as e:
+            repair_tail(self.path)
+            raise InputError(f"{self.path}: cannot append record ({e.strerror or e})") from None
+        self._pending += 1
+        if self._pending >= self._fsync_every:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._pending:
+            os.fsync(self._fd)
+            self._pending = 0
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            self.flush()
+            os.close(self._fd)
+            self._fd = -1
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def repair_tail(path: Path) -> None:
+    """Truncate a trailing partial line (no final newline) left by a crash."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with open(path, "rb+") as fh:
+        fh.seek(0, os.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - 1))
+        if fh.read(1) == b"\n":
+            return
+        # Walk back to the last newline.
+        pos = size
+        chunk = 4096
+        while pos > 0:
+            start = max(0, pos - chunk)
+            fh.seek(start)
+            buf = fh.read(pos - start)
+            idx = buf.rfind(b"\n")
+            if idx >= 0:
+                fh.truncate(start + idx + 1)
+                return
+            pos = start
+        fh.truncate(0)
+
+
+def write_models(path: str | os.PathLike, records) -> None:
+    """Write a whole JSONL file atomically (temp file + rename)."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for r in records:
+            fh.write((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, p)
+
+
+def write_json(path: str | os.PathLike, obj) -> None:
+    """Write one JSON document atomically."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.write(text + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, p)

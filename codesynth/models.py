@@ -1,0 +1,214 @@
+"""The types that cross every boundary of codesynth.
+
+Data flows one way: Problem -> Candidate -> ExecutionResult -> RewardRecord /
+DatasetRecord -> RunSummary. Every layer (sandbox, generators, verifiers) imports
+these; none of them imports the orchestration (`codesynth.run`) or the CLI.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+#: Version of the on-disk record schemas (results/rewards/dataset). Bump on any
+#: incompatible change so concatenated logs from different runs stay replayable.
+SCHEMA_VERSION = 1
+
+
+class _Model(BaseModel):
+    # Unknown keys are errors: a typo in a problem file must not silently vanish.
+    model_config = ConfigDict(extra="forbid")
+
+
+# --------------------------------------------------------------------------- problems
+
+
+class IOCase(_Model):
+    """One stdin/stdout test: the program reads `input` and must print `output`."""
+
+    input: str = ""
+    output: str
+
+
+class Problem(_Model):
+    """A programming problem.
+
+    `tests` is either assert-style Python test code (HumanEval style: it defines
+    `check(candidate)`, which is called with the entry point; or plain module-level
+    asserts, MBPP style) or a list of stdin/stdout cases.
+    """
+
+    id: str = Field(min_length=1)
+    prompt: str = Field(description="What a generator is shown.")
+    entry_point: str | None = Field(default=None, description="Function name, for function problems.")
+    tests: str | list[IOCase]
+    reference_solution: str | None = None
+    language: str = "python"
+    source: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    difficulty: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("tests")
+    @classmethod
+    def _tests_not_empty(cls, v: str | list[IOCase]) -> str | list[IOCase]:
+        if isinstance(v, str) and not v.strip():
+            raise ValueError("test code is empty")
+        if isinstance(v, list) and not v:
+            raise ValueError("at least one stdin/stdout case is required")
+        return v
+
+    @model_validator(mode="after")
+    def _check_entry_point(self) -> Problem:
+        if isinstance(self.tests, str) and "def check" in self.tests and not self.entry_point:
+            raise ValueError("tests define check(candidate) but entry_point is missing")
+        return self
+
+    @property
+    def kind(self) -> Literal["function", "io"]:
+        return "io" if isinstance(self.tests, list) else "function"
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+class Origin(_Model):
+    """Who or what produced a candidate."""
+
+    kind: str = Field(default="file", description="reference | file | model | repair | ...")
+    model: str | None = None
+    sample_index: int | None = None
+    mode: str | None = None
+    turn: int = 0
+    parent_id: str | None = Field(default=None, description="Previous candidate in a repair trajectory.")
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Candidate(_Model):
+    candidate_id: str = Field(min_length=1)
+    problem_id: str = Field(min_length=1)
+    solution: str
+    origin: Origin = Field(default_factory=Origin)
+    extra_tests: str | None = Field(default=None, description="Additional assert-style tests it brings.")
+
+
+# --------------------------------------------------------------------------- execution
+
+
+class Status(str, Enum):
+    passed = "passed"
+    failed = "failed"  # tests ran, at least one failed (wrong answer or exception in a call)
+    error = "error"  # the program could not be loaded: syntax/import error, missing entry point, no code
+    timeout = "timeout"
+    memory_exceeded = "memory_exceeded"
+    output_exceeded = "output_exceeded"
+    crashed = "crashed"  # killed by a signal or exited before the tests finished
+    sandbox_error = "sandbox_error"  # our infrastructure failed, not the candidate
+
+
+class Limits(_Model):
+    """Resource limits for one program. Enforced from outside the program."""
+
+    timeout_s: float = Field(default=10.0, gt=0, description="Wall-clock limit per program (all its tests).")
+    memory_mb: int = Field(default=512, ge=32, description="Address-space / memory limit per program.")
+    cpus: float = Field(default=1.0, gt=0, description="CPU share per container.")
+    pids: int = Field(default=64, ge=8, description="Processes a program may have at once.")
+    output_bytes: int = Field(default=1 << 20, ge=1024, description="Cap on stdout+stderr per program.")
+    scratch_mb: int = Field(default=64, ge=1, description="Size of the writable scratch tmpfs.")
+    open_files: int = Field(default=64, ge=16)
+
+
+class TestOutcome(_Model):
+    name: str
+    passed: bool
+    message: str | None = None
+
+
+class ExecutionResult(_Model):
+    schema_version: int = SCHEMA_VERSION
+    candidate_id: str
+    problem_id: str
+    status: Status
+    tests_total: int | None = None
+    tests_passed: int | None = None
+    tests: list[TestOutcome] = Field(default_factory=list)
+    error_type: str | None = Field(default=None, description="Exception class or failure kind, e.g. SyntaxError.")
+    error_message: str | None = None
+    traceback: str | None = None
+    stdout_tail: str = ""
+    stderr_tail: str = ""
+    exit_code: int | None = None
+    signal: int | None = None
+    duration_s: float = 0.0
+    limits: Limits = Field(default_factory=Limits)
+    backend: str | None = None
+    attempts: int = 1
+
+    @property
+    def passed(self) -> bool:
+        return self.status is Status.passed
+
+
+# --------------------------------------------------------------------------- verdicts
+
+
+class FailureCategory(str, Enum):
+    syntax_error = "syntax_error"
+    runtime_error = "runtime_error"
+    wrong_answer = "wrong_answer"
+    timeout = "timeout"
+    memory = "memory"
+    output = "output"
+    no_code = "no_code"
+    crashed = "crashed"
+    sandbox_error = "sandbox_error"
+
+
+class RewardRecord(_Model):
+    """One per candidate, passing or not: the line an RL trainer consumes."""
+
+    schema_version: int = SCHEMA_VERSION
+    problem_id: str
+    candidate_id: str
+    reward: float
+    passed: bool
+    partial_credit: float | None = Field(default=None, description="Fraction of tests passed, where countable.")
+    failure_category: FailureCategory | None = None
+    feedback: str = Field(default="", description="Trimmed assertion/traceback, ready to show a model.")
+    status: Status
+    scheme: str = "binary"
+    duration_s: float = 0.0
+    origin: Origin = Field(default_factory=Origin)
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class DatasetRecord(_Model):
+    """A verified program: instruction + solution + tests + provenance."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str
+    problem_id: str
+    candidate_id: str
+    instruction: str
+    solution: str
+    tests: str | list[IOCase]
+    entry_point: str | None = None
+    language: str = "python"
+    weight: float = 1.0
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class RunSummary(_Model):
+    schema_version: int = SCHEMA_VERSION
+    problems: int
+    candidates: int
+    passed: int
+    counts: dict[str, int]
+    pass_at_k: dict[str, float] = Field(default_factory=dict)
+    wall_time_s: float
+    programs_per_second: float
+    backend: str | None = None
+    limits: Limits = Field(default_factory=Limits)
+    extra: dict[str, Any] = Field(default_factory=dict)

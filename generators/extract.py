@@ -1,0 +1,194 @@
+"""Pull runnable Python out of a model's reply.
+
+Models wrap code in fences, prefix it with chatter, write several blocks, or get cut
+off mid-block by max_tokens. We take fenced blocks first (an unterminated last fence
+counts), prefer the one that defines the entry point and parses, and fall back to the
+longest parseable run of lines in an unfenced reply. No usable code -> None: the caller
+records that as a real failure, never a crash.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+.#-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
+_PY_LANGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython", "sage"}
+_CODE_START = re.compile(
+    r"^(def |async def |class |import |from \w|@\w|[A-Za-z_][\w.]*\s*=[^=]|print\(|for |while |if |with |try:)"
+)
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """(language, body) of every fenced block, in order."""
+    return [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(text)]
+
+
+def parses(code: str) -> bool:
+    try:
+        ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def defines(code: str, name: str) -> bool:
+    """Does the code define `name` at top level (def / async def / class / assignment)?"""
+    if not parses(code):
+        return re.search(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
+    for node in ast.parse(code).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
+            return True
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == name for t in node.targets
+        ):
+            return True
+    return False
+
+
+def _is_substantial(code: str) -> bool:
+    # A lone word or number parses as Python too; real code has at least one statement
+    # that is not a bare name/constant expression.
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
+    return any(
+        not (isinstance(n, ast.Expr) and isinstance(n.value, (ast.Name, ast.Constant))) for n in tree.body
+    )
+
+
+def _bare_code(text: str) -> str | None:
+    """Longest parseable run of lines that starts like code, in a reply without fences."""
+    lines = text.splitlines()
+    best: str | None = None
+    for i, line in enumerate(lines):
+        if not _CODE_START.match(line):
+            continue
+        for j in range(len(lines), i, -1):
+            chunk = "\n".join(lines[i:j]).strip("\n")
+            if best is not None and len(chunk) <= len(best):
+                break
+            if _is_substantial(chunk):
+                best = chunk
+                break
+    return best
+
+
+def extract_code(reply: str, entry_point: str | None = None) -> str | None:
+    """The program a reply offers, or None when there is none."""
+    if not reply or not reply.strip():
+        return None
+    blocks = [body.strip("\n") for lang, body in fenced_blocks(reply) if lang in _PY_LANGS and body.strip()]
+    if blocks:
+        ranked = sorted(
+            range(len(blocks)),
+            key=lambda i: (
+                not (entry_point and defines(blocks[i], entry_point)),
+                not parses(blocks[i]),
+                i,  # the model's first attempt is usually its best; later blocks tend to be variations
+            ),
+        )
+        return blocks[ranked[0]] + "\n"
+    if parses(reply) and _is_substantial(reply):
+        return reply.strip("\n") + "\n"
+    code = _bare_code(reply)
+    return code + "\n" if code else None
+
+
+def split_asserts(code: str, entry_point: str | None = None) -> tuple[str, list[str]]:
+    """Split test code into (preamble, [assert statement source, ...]).
+
+    The preamble keeps top-level imports and helper definitions the asserts may need;
+    each top-level `assert` becomes one test. Unparseable code yields no tests.
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return "", []
+    pre: list[str] = []
+    tests: list[str] = []
+    for node in tree.body:
+        src = ast.get_source_segment(code, node) or ast.unparse(node)
+        if isinstance(node, ast.Assert):
+            tests.append(src)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            pre.append(src)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            if entry_point and node.name == entry_point:
+                continue  # a test file must not redefine the function under test
+            if node.name.startswith("test"):
+                # pytest style: lift its asserts to top level when they stand alone.
+                tests.extend(
+                    ast.get_source_segment(code, s) or ast.unparse(s)
+                    for s in node.body
+                    if isinstance(s, ast.Assert)
+                )
+            else:
+                pre.append(src)
+        elif is_main_guard(node):
+            tests.extend(
+                ast.get_source_segment(code, s) or ast.unparse(s)
+                for s in node.body
+                if isinstance(s, ast.Assert)
+            )
+    return "\n".join(pre), tests
+
+
+def is_main_guard(node: ast.AST) -> bool:
+    """`if __name__ == "__main__":`"""
+    return isinstance(node, ast.If) and "__name__" in ast.unparse(node.test)
+
+
+def calls(node_or_code: ast.AST | str, name: str) -> bool:
+    """Does the code call `name(...)`?"""
+    node = ast.parse(node_or_code) if isinstance(node_or_code, str) else node_or_code
+    return any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == name for n in ast.walk(node)
+    )
+
+
+def is_trivial_assert(test: str, entry_point: str) -> str | None:
+    """Why an assert tests nothing (None when it is a real test)."""
+    try:
+        tree = ast.parse(test)
+    except SyntaxError:
+        return "syntax"
+    if not tree.body or not isinstance(tree.body[0], ast.Assert):
+        return "not_an_assert"
+    node = tree.body[0]
+    if not calls(node.test, entry_point):
+        return "no_call"
+    t = node.test
+    if isinstance(t, ast.Compare) and len(t.comparators) == 1:
+        # f(x) == f(x) holds for any f.
+        if ast.dump(t.left) == ast.dump(t.comparators[0]) and isinstance(
+            t.ops[0], (ast.Eq, ast.Is, ast.GtE, ast.LtE)
+        ):
+            return "tautology"
+    if isinstance(t, ast.BoolOp) and isinstance(t.op, ast.Or):
+        if any(isinstance(v, ast.Constant) and v.value for v in t.values):
+            return "tautology"
+    return None
+
+
+def function_signature(code: str, name: str) -> str | None:
+    """`def name(args) -> ret:` of a top-level function, for building a prompt."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            args = ast.unparse(node.args)
+            ret = f" -> {ast.unparse(node.returns)}" if node.returns else ""
+            return f"def {name}({args}){ret}:"
+    return None
+
+
+def top_level_functions(code: str) -> list[str]:
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    return [n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]

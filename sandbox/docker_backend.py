@@ -1,0 +1,365 @@
+"""The default backend: a pool of warm, hardened containers, each running the supervisor.
+
+Every container is started once with the full lock-down (no network, read-only root,
+capped tmpfs scratch, pids/memory/CPU limits, all capabilities dropped but the three
+the supervisor needs to switch uids, no-new-privileges, non-root user, init, labels).
+Programs are then forked inside it in milliseconds. A container is replaced after
+`recycle_after` programs and at once after any anomaly (timeout, memory kill, crash,
+stragglers), with a spare warmed in the background so recycling stays off the hot path.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+
+from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
+from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
+from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
+
+from codesynth.errors import SandboxUnavailable
+from codesynth.models import ExecutionResult, Limits
+
+SUPERVISOR_UID = 61000
+SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
+# The container's main process drops to the unprivileged uid and only waits for its stdin
+# to close: when this process dies, even by SIGKILL, the docker CLI sees EOF and the
+# container stops and is removed.
+# The container is started as uid 0 solely so that `docker exec -u 0` receives the three
+# capabilities the supervisor needs to give candidates a uid of their own (Docker grants
+# an exec no capabilities when the container's user is non-root). Nothing long-lived runs
+# as root: the watchdog and the supervisor drop to uid 61000 at once, candidates and
+# testers run under fresh uids with no capabilities; only docker-init (pid 1) stays root.
+WATCHDOG = (
+    "import os, sys; os.setgroups([]); os.setresgid({uid}, {uid}, {uid}); os.setresuid({uid}, {uid}, {uid}); "
+    "sys.stdin.buffer.read()"
+).format(uid=61000)
+MEMORY_OVERHEAD_MB = 192  # supervisor + tester, on top of the program's own limit
+PIDS_OVERHEAD = 24
+
+
+def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def owner_tag() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class Slot:
+    name: str
+    watchdog: subprocess.Popen
+    client: SupervisorClient
+    served: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+
+class DockerBackend(Backend):
+    name = "docker"
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        limits: Limits | None = None,
+        image: str | None = None,
+        run_id: str | None = None,
+        recycle_after: int = 1000,
+        spares: int = 1,
+        build_image: bool = True,
+    ):
+        self._workers = max(1, workers or os.cpu_count() or 1)
+        self.limits = limits or Limits()
+        self._image = image
+        self.run_id = run_id or secrets.token_hex(4)
+        self.recycle_after = recycle_after
+        self._want_spares = spares
+        self._build = build_image
+        self._slots: queue.Queue[Slot] = queue.Queue()
+        self._spares: queue.Queue[Slot] = queue.Queue()
+        self._live: dict[str, Slot] = {}
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._names = itertools.count()
+        self._ids = itertools.count()
+        self._warmer: threading.Thread | None = None
+        self._warm_needed = threading.Semaphore(0)
+        self.stats = {"containers_started": 0, "recycled": 0, "retries": 0, "startup_s": 0.0}
+
+    # ------------------------------------------------------------------ lifecycle
+
+    @property
+    def capacity(self) -> int:
+        return self._workers
+
+    @property
+    def image(self) -> str:
+        assert self._image
+        return self._image
+
+    def start(self) -> None:
+        from codesynth.sandbox import engine, image
+
+        if not engine.engine_available():
+            raise SandboxUnavailable(
+                "the Docker engine is not reachable; run `codesynth sandbox setup` (installs/starts it) "
+                "or `codesynth sandbox doctor` for details"
+            )
+        if self._image is None:
+            self._image = image.ensure_image(build=self._build)
+        reap_orphans()
+        t0 = time.monotonic()
+        errors: list[BaseException] = []
+
+        def boot() -> None:
+            try:
+                self._slots.put(self._new_slot())
+            except BaseException as e:  # noqa: BLE001
+                errors.append(e)
+
+        threads = [threading.Thread(target=boot, daemon=True) for _ in range(self._workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        if errors:
+            self.close()
+            e = errors[0]
+            raise SandboxUnavailable(f"cannot start a sandbox container: {e}") from None
+        self.stats["startup_s"] = time.monotonic() - t0
+        if self._want_spares:
+            self._warmer = threading.Thread(target=self._warm_loop, name="codesynth-warmer", daemon=True)
+            self._warmer.start()
+            for _ in range(self._want_spares):
+                self._warm_needed.release()
+
+    def close(self) -> None:
+        self._closing.set()
+        self._warm_needed.release()
+        with self._lock:
+            slots = list(self._live.values())
+            self._live.clear()
+        names = [s.name for s in slots]
+        for s in slots:
+            _stop_watchdog(s)
+        if names:
+            try:
+                _docker("rm", "-f", *names, timeout=60)
+            except (subprocess.TimeoutExpired, OSError):
+                pass
+        for s in slots:
+            s.client.close(wait=0.5)
+            try:
+                s.watchdog.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                s.watchdog.kill()
+
+    # ------------------------------------------------------------------ containers
+
+    def _docker_run_argv(self, name: str) -> list[str]:
+        lim = self.limits
+        mem = lim.memory_mb + MEMORY_OVERHEAD_MB
+        return [
+            "docker", "run", "-i", "--rm", "--init", "--name", name,
+            "--label", "codesynth=1", "--label", f"codesynth.run={self.run_id}",
+            "--label", f"codesynth.owner={owner_tag()}",
+            "--network", "none", "--read-only",
+            "--tmpfs", f"/scratch:rw,nosuid,nodev,noexec,size={lim.scratch_mb}m,mode=1777",
+            "--shm-size", "1m",
+            "--pids-limit", str(lim.pids + PIDS_OVERHEAD),
+            "--memory", f"{mem}m", "--memory-swap", f"{mem}m",
+            "--cpus", f"{lim.cpus:g}",
+            "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "KILL",
+            "--security-opt", "no-new-privileges",
+            "--user", "0:0",
+            "--log-driver", "none",
+            self.image, "python3", "-I", "-c", WATCHDOG,
+        ]
+
+    def _new_slot(self) -> Slot:
+        if self._closing.is_set():
+            raise BackendClosed()
+        name = f"codesynth-{self.run_id}-{next(self._names)}"
+        watchdog = subprocess.Popen(
+            self._docker_run_argv(name), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, start_new_session=True,
+        )
+        # Fresh uids per container: RLIMIT_NPROC counts per uid, so a fork bomb in one
+        # container must not starve another's programs.
+        base = random.randrange(100_000, 1 << 30) * 2
+        argv = ["docker", "exec", "-i", "-u", "0", name, "python3", "-I", SUPERVISOR,
+                "--supervisor-uid", str(SUPERVISOR_UID), "--tester-uid", str(base),
+                "--candidate-uid", str(base + 1), "--scratch", "/scratch"]
+        deadline = time.monotonic() + 60
+        last = ""
+        while True:
+            if watchdog.poll() is not None:
+                err = watchdog.stderr.read().decode("utf-8", "replace").strip() if watchdog.stderr else ""
+                raise SupervisorGone(f"container exited at start: {err.splitlines()[-1] if err else watchdog.returncode}")
+            try:
+                client = SupervisorClient(argv, start_timeout=30)
+                break
+            except SupervisorGone as e:  # the container may not be running yet
+                last = str(e)
+                if time.monotonic() > deadline:
+                    _stop_watchdog_proc(watchdog, name)
+                    raise SupervisorGone(f"supervisor did not start: {last}") from None
+                time.sleep(0.1)
+        slot = Slot(name=name, watchdog=watchdog, client=client)
+        with self._lock:
+            if self._closing.is_set():
+                _stop_watchdog(slot)
+                raise BackendClosed()
+            self._live[name] = slot
+            self.stats["containers_started"] += 1
+        return slot
+
+    def _retire(self, slot: Slot) -> None:
+        with self._lock:
+            self._live.pop(slot.name, None)
+        threading.Thread(target=_destroy, args=(slot,), daemon=True).start()
+
+    def _warm_loop(self) -> None:
+        while True:
+            self._warm_needed.acquire()
+            if self._closing.is_set():
+                return
+            try:
+                self._spares.put(self._new_slot())
+            except BackendClosed:
+                return
+            except BaseException:  # noqa: BLE001 - the hot path will start one itself
+                time.sleep(0.5)
+
+    def _replacement(self) -> Slot:
+        try:
+            slot = self._spares.get_nowait()
+            self._warm_needed.release()
+            return slot
+        except queue.Empty:
+            return self._new_slot()
+
+    # ------------------------------------------------------------------ execution
+
+    def execute(self, request: ExecRequest) -> ExecutionResult:
+        pre = precheck(request)
+        if pre is not None:
+            return pre
+        last_err = ""
+        for attempt in (1, 2):
+            if self._closing.is_set():
+                raise BackendClosed()
+            slot = self._slots.get()
+            try:
+                resp = slot.client.run(request, f"r{next(self._ids)}")
+            except SupervisorGone as e:
+                if self._closing.is_set():
+                    raise BackendClosed() from None
+                last_err = str(e)
+                self.stats["retries"] += 1
+                self._retire(slot)
+                self._put_fresh()
+                continue
+            slot.served += 1
+            if resp.get("anomaly") or slot.served >= self.recycle_after or resp.get("status") == "sandbox_error":
+                self.stats["recycled"] += 1
+                self._retire(slot)
+                self._put_fresh()
+            else:
+                self._slots.put(slot)
+            if resp.get("status") == "sandbox_error" and attempt == 1:
+                last_err = resp.get("error_message") or "sandbox error"
+                continue
+            res = from_response(request, resp, self.name)
+            res.attempts = attempt
+            return res
+        return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=2)
+
+    def _put_fresh(self) -> None:
+        try:
+            self._slots.put(self._replacement())
+        except BackendClosed:
+            raise
+        except BaseException as e:  # noqa: BLE001
+            # Could not replace the container: keep capacity by retrying once, else give up loudly.
+            try:
+                self._slots.put(self._new_slot())
+            except BaseException:  # noqa: BLE001
+                raise SandboxUnavailable(f"cannot start a replacement sandbox container: {e}") from None
+
+
+def _stop_watchdog_proc(p: subprocess.Popen, name: str) -> None:
+    try:
+        if p.stdin:
+            p.stdin.close()
+    except OSError:
+        pass
+    try:
+        _docker("rm", "-f", name, timeout=30)
+    except (subprocess.TimeoutExpired, OSError):
+        pass
+
+
+def _stop_watchdog(slot: Slot) -> None:
+    try:
+        if slot.watchdog.stdin:
+            slot.watchdog.stdin.close()
+    except OSError:
+        pass
+
+
+def _destroy(slot: Slot) -> None:
+    _stop_watchdog(slot)
+    try:
+        _docker("rm", "-f", slot.name, timeout=60)
+    except (subprocess.TimeoutExpired, OSError):
+        pass
+    slot.client.close(wait=0.5)
+    try:
+        slot.watchdog.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        slot.watchdog.kill()
+
+
+def reap_orphans() -> int:
+    """Remove containers of ours whose owning process on this host is gone (e.g. SIGKILL)."""
+    try:
+        out = _docker("ps", "-a", "--filter", "label=codesynth", "--format",
+                      '{{.ID}} {{.Label "codesynth.owner"}}', timeout=30)
+    except (subprocess.TimeoutExpired, OSError):
+        return 0
+    host = socket.gethostname()
+    dead = []
+    for line in out.stdout.splitlines():
+        parts = line.split()
+        if len(parts) != 2 or ":" not in parts[1]:
+            continue
+        h, _, pid = parts[1].rpartition(":")
+        if h == host and pid.isdigit() and not _pid_alive(int(pid)):
+            dead.append(parts[0])
+    if dead:
+        _docker("rm", "-f", *dead, timeout=60)
+    return len(dead)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def print_warning(msg: str) -> None:
+    print(f"codesynth: {msg}", file=sys.stderr)

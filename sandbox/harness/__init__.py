@@ -1,0 +1,1 @@
+"""In-container harness (pure stdlib). Entry point: supervisor.py, run inside the runner image."""

@@ -1,0 +1,677 @@
+"""The in-container supervisor: a fork-server that runs one program at a time.
+
+Host <-> supervisor: the host writes request frames to our stdin (4-byte length + JSON
+header, then the program bytes, then the test bytes) and reads one JSON line per
+request from our stdout. Those two descriptors belong to this process only; children
+get fresh ones, and run under other uids, so nothing a candidate does can write here.
+
+Per function request:
+  1. fork C (candidate uid) *before* the tests are read, so C's memory never holds them;
+  2. read the tests into a reusable buffer, fork T (tester uid), zero the buffer;
+  3. T drives the tests, calling into C over a socketpair; T reports to us on a pipe;
+  4. we enforce the wall-clock deadline and the output cap, kill both process groups,
+     sweep stragglers, clean scratch, and answer the host.
+stdin/stdout requests fork one C per case; the host compares outputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import candidate  # noqa: E402
+import tester  # noqa: E402
+import wire  # noqa: E402
+
+# Warm the modules candidates commonly import; every fork inherits them for free.
+_PRELOAD = (
+    "math", "itertools", "collections", "functools", "re", "heapq", "bisect", "string", "typing",
+    "random", "statistics", "fractions", "decimal", "json", "copy", "operator", "datetime",
+    "hashlib", "dataclasses", "enum", "array", "cmath", "textwrap", "unicodedata", "ast", "traceback",
+)
+for _m in _PRELOAD:
+    try:
+        __import__(_m)
+    except ImportError:  # pragma: no cover - a trimmed base image
+        pass
+
+TAIL = 4096
+SCRATCH_WORK = "work"
+HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class Ctx:
+    def __init__(self, args):
+        self.privileged = args.supervisor_uid is not None
+        self.tester_uid = args.tester_uid
+        self.cand_uid = args.candidate_uid
+        self.scratch = args.scratch
+        self.work = os.path.join(self.scratch, SCRATCH_WORK)
+        self.devnull = os.open(os.devnull, os.O_RDWR)
+        self.protected = set()
+        self.tests_buf = bytearray()
+        self.served = 0
+
+
+# --------------------------------------------------------------------------- child setup
+
+
+def _limits(limits: dict, nproc: int) -> None:
+    mem = int(limits["memory_mb"]) << 20
+    cpu = int(limits["timeout_s"]) + 2
+    for res, val in (
+        (resource.RLIMIT_AS, mem),
+        (resource.RLIMIT_CPU, cpu),
+        (resource.RLIMIT_FSIZE, int(limits["scratch_mb"]) << 20),
+        (resource.RLIMIT_NOFILE, int(limits["open_files"])),
+        (resource.RLIMIT_NPROC, nproc),
+        (resource.RLIMIT_CORE, 0),
+    ):
+        if res == resource.RLIMIT_NPROC and not nproc:
+            continue  # per-uid: only meaningful when the child has a uid of its own
+        try:
+            resource.setrlimit(res, (val, val))
+        except (ValueError, OSError):
+            pass
+
+
+def _child_env(ctx: Ctx) -> None:
+    os.environ.clear()
+    os.environ.update(
+        PATH="/usr/local/bin:/usr/bin:/bin", HOME=ctx.work, TMPDIR=ctx.work, LANG="C.UTF-8",
+        PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1",
+    )
+
+
+def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, nproc: int) -> None:
+    """Common set-up of a forked child: own session, uid, exactly the given fds, limits."""
+    os.setsid()
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    if ctx.privileged and uid is not None:
+        import privileges
+
+        privileges.become_unprivileged(uid)
+    # Move the wanted fds out of the way first, then into place: a target may be a source.
+    staged = {}
+    for target, src in fds.items():
+        staged[target] = os.dup(src)
+    for target, src in staged.items():
+        os.dup2(src, target, inheritable=True)
+    os.closerange(max(fds) + 1, 1 << 16)
+    _limits(limits, nproc)
+    _child_env(ctx)
+    try:
+        os.chdir(ctx.work)
+    except OSError:
+        os.chdir("/")
+
+
+def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    rc = 70
+    try:
+        _enter_child(ctx, ctx.cand_uid, fds, req["limits"], int(req["limits"]["pids"]) if ctx.privileged else 0)
+        if req.get("fresh"):
+            # Pristine interpreter: program arrives on fd 4 so it never sits in argv/env.
+            r, w = os.pipe()
+            if r != 4:
+                os.dup2(r, 4)
+                os.close(r)
+            os.set_inheritable(4, True)
+            pid2 = os.fork()
+            if pid2 == 0:  # feeder: writes the program then exits
+                os.close(4)
+                wire.send_frame(w, program.encode())
+                os._exit(0)
+            os.close(w)
+            os.execv(sys.executable, [sys.executable, "-I", os.path.join(HARNESS_DIR, "candidate.py"),
+                                      req["kind"]])
+        if req["kind"] == "function":
+            candidate.serve_function(program, 3)
+            rc = 0
+        else:
+            rc = candidate.run_script(program, 3)
+    except BaseException:  # noqa: BLE001
+        rc = 70
+    finally:
+        os._exit(rc)
+
+
+# --------------------------------------------------------------------------- I/O helpers
+
+
+class Capture:
+    """Reads a child's output pipe, keeping a bounded head (for comparisons) and tail."""
+
+    def __init__(self, fd: int, keep_all: int = 0):
+        self.fd = fd
+        self.total = 0
+        self.keep_all = keep_all
+        self.head = bytearray()
+        self.tail = bytearray()
+        os.set_blocking(fd, False)
+
+    def pump(self) -> bool:
+        """Read what is available; return False at EOF."""
+        while True:
+            try:
+                b = os.read(self.fd, 65536)
+            except BlockingIOError:
+                return True
+            except OSError:
+                return False
+            if not b:
+                return False
+            self.total += len(b)
+            if len(self.head) < self.keep_all:
+                self.head += b[: self.keep_all - len(self.head)]
+            self.tail += b
+            if len(self.tail) > 2 * TAIL:
+                del self.tail[:-TAIL]
+
+    def tail_text(self) -> str:
+        return bytes(self.tail[-TAIL:]).decode("utf-8", "replace")
+
+
+def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: int | None,
+               done_pid: int | None = None) -> tuple[str, bytes, int | None]:
+    """Pump outputs until `done_fd` hits EOF (or `done_pid` exits), the deadline, or the cap.
+
+    Returns (how, report_bytes, exit_status) with how in {"done", "exited", "timeout", "output"};
+    exit_status is set when we reaped `done_pid` here.
+    """
+    report = bytearray()
+    open_caps = {c.fd: c for c in caps}
+    if done_fd is not None:
+        os.set_blocking(done_fd, False)
+    pidfd = None
+    if done_pid is not None and hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(done_pid)  # readable when the child exits: no polling latency
+        except OSError:
+            pidfd = None
+    try:
+        while True:
+            if sum(c.total for c in caps) > cap_bytes:
+                return "output", bytes(report), None
+            if done_pid is not None:
+                try:
+                    pid, st = os.waitpid(done_pid, os.WNOHANG)
+                except ChildProcessError:
+                    pid, st = done_pid, None
+                if pid:
+                    return "exited", bytes(report), st
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return "timeout", bytes(report), None
+            fds = list(open_caps)
+            if done_fd is not None:
+                fds.append(done_fd)
+            if pidfd is not None:
+                fds.append(pidfd)
+            step = remaining if (done_pid is None or pidfd is not None) else min(remaining, 0.005)
+            try:
+                ready, _, _ = select.select(fds, [], [], step)
+            except InterruptedError:
+                continue
+            for fd in ready:
+                if fd == pidfd:
+                    continue  # loop top reaps it
+                if fd == done_fd:
+                    try:
+                        b = os.read(done_fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    if not b:
+                        return "done", bytes(report), None
+                    report += b
+                    continue
+                if not open_caps[fd].pump():
+                    del open_caps[fd]
+    finally:
+        if pidfd is not None:
+            os.close(pidfd)
+
+
+def _drain(caps: list[Capture], cap_bytes: int, budget: float = 0.05) -> None:
+    """After the kill: collect what is still buffered, but never wait on a stray holder."""
+    end = time.monotonic() + budget
+    live = list(caps)
+    while live and time.monotonic() < end and sum(c.total for c in caps) <= cap_bytes:
+        ready, _, _ = select.select([c.fd for c in live], [], [], max(0.0, end - time.monotonic()))
+        if not ready:
+            break
+        live = [c for c in live if c.fd not in ready or c.pump()]
+
+
+def _reap(pid: int) -> int | None:
+    try:
+        _, status = os.waitpid(pid, 0)
+        return status
+    except ChildProcessError:
+        return None
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _decode_status(status: int | None) -> tuple[int | None, int | None]:
+    if status is None:
+        return None, None
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    return os.WEXITSTATUS(status), None
+
+
+# --------------------------------------------------------------------------- hygiene
+
+
+def _scan_stragglers(ctx: Ctx) -> list[int]:
+    """Processes left behind by a program.
+
+    In a container every pid we did not find at start-up is one. Locally we may only
+    look at our own children: as subreaper, every orphaned descendant lands there.
+    """
+    me = os.getpid()
+    if not ctx.privileged:
+        out = []
+        try:
+            for tid in os.listdir(f"/proc/{me}/task"):
+                with open(f"/proc/{me}/task/{tid}/children") as fh:
+                    out += [int(x) for x in fh.read().split()]
+        except OSError:
+            pass
+        return out
+    out = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            pid = int(name)
+            if pid != me and pid not in ctx.protected:
+                out.append(pid)
+    return out
+
+
+def _scratch_dirty(ctx: Ctx) -> bool:
+    try:
+        if os.listdir(ctx.scratch) != [SCRATCH_WORK] or os.listdir(ctx.work):
+            return True
+        st = os.lstat(ctx.work)
+        if ctx.privileged and (st.st_uid != ctx.cand_uid or (st.st_mode & 0o7777) != 0o755):
+            return True
+        return bool(ctx.privileged and os.path.isdir("/dev/shm") and os.listdir("/dev/shm"))
+    except OSError:
+        return True
+
+
+def _janitor(ctx: Ctx, uid: int | None) -> None:
+    """Fork a helper under `uid` that kills every process of that uid and resets scratch."""
+    pid = os.fork()
+    if pid == 0:
+        rc = 0
+        try:
+            if ctx.privileged and uid is not None:
+                import privileges
+
+                privileges.become_unprivileged(uid)
+                for _ in range(1000):  # a fork bomb may still be forking: repeat until none is left
+                    try:
+                        os.kill(-1, signal.SIGKILL)
+                    except ProcessLookupError:
+                        break
+            if uid == ctx.cand_uid or not ctx.privileged:
+                _reset_scratch(ctx)
+        except BaseException:  # noqa: BLE001
+            rc = 1
+        os._exit(rc)
+    _reap(pid)
+
+
+def _rm_tree(path: str) -> None:
+    import shutil
+
+    try:
+        os.chmod(path, 0o700)
+    except OSError:
+        pass
+    for root, dirs, _ in os.walk(path):
+        for d in dirs:
+            try:
+                os.chmod(os.path.join(root, d), 0o700)
+            except OSError:
+                pass
+    shutil.rmtree(path, ignore_errors=True)
+    if os.path.lexists(path):
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _reset_scratch(ctx: Ctx) -> None:
+    for name in os.listdir(ctx.scratch):
+        _rm_tree(os.path.join(ctx.scratch, name))
+    os.mkdir(ctx.work, 0o755)
+    os.chmod(ctx.work, 0o755)
+    if ctx.privileged and os.path.isdir("/dev/shm"):  # only inside our own container
+        for name in os.listdir("/dev/shm"):
+            _rm_tree(os.path.join("/dev/shm", name))
+
+
+def _reap_all() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def _cleanup(ctx: Ctx) -> bool:
+    """Leave the container as we found it. Returns True if anything had to be fixed."""
+    _reap_all()
+    anomaly = False
+    stray = _scan_stragglers(ctx)
+    if stray:
+        anomaly = True
+        uids = set()
+        for pid in stray:
+            try:
+                uids.add(os.stat(f"/proc/{pid}").st_uid)
+            except OSError:
+                pass
+        if not ctx.privileged:
+            # Never kill(-1) here: locally that would be every process of the user.
+            for _ in range(100):
+                for pid in stray:
+                    _kill_group(pid)
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                _reap_all()
+                stray = _scan_stragglers(ctx)
+                if not stray:
+                    break
+        for uid in uids & {ctx.cand_uid, ctx.tester_uid}:
+            _janitor(ctx, uid)
+        _reap_all()
+    if _scratch_dirty(ctx):
+        _janitor(ctx, ctx.cand_uid)
+    return anomaly
+
+
+# --------------------------------------------------------------------------- requests
+
+
+def _read_request(ctx: Ctx) -> tuple[dict, str, int] | None:
+    try:
+        hdr = json.loads(wire.recv_frame(0))
+    except wire.ChannelClosed:
+        return None
+    program = wire.read_exact(0, int(hdr["program_len"])).decode("utf-8", "replace")
+    return hdr, program, int(hdr.get("tests_len", 0))
+
+
+def _read_tests(ctx: Ctx, n: int) -> memoryview:
+    if len(ctx.tests_buf) < n:
+        ctx.tests_buf = bytearray(max(n, 2 * len(ctx.tests_buf)))
+    view = memoryview(ctx.tests_buf)[:n]
+    wire.read_exact_into(0, view)  # type: ignore[arg-type]
+    return view
+
+
+def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
+    limits = req["limits"]
+    t0 = time.monotonic()
+    deadline = t0 + float(limits["timeout_s"])
+    chan_c, chan_t = socket.socketpair()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    c_pid = _fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
+    os.close(out_w)
+    os.close(err_w)
+    chan_c.close()
+    # Only now do the tests enter this process, and only into a buffer we wipe.
+    view = _read_tests(ctx, tests_len)
+    rep_r, rep_w = os.pipe()
+    t_pid = os.fork()
+    if t_pid == 0:
+        code = 0
+        try:
+            tests_text = bytes(view).decode("utf-8", "replace")
+            _enter_child(ctx, ctx.tester_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull,
+                                               3: chan_t.fileno(), 4: rep_w}, limits, 16 if ctx.privileged else 0)
+            tester.main(tests_text, req.get("entry_point"), 3, 4)
+        except BaseException:  # noqa: BLE001
+            code = 70
+        os._exit(code)
+    view[:] = bytes(len(view))
+    view.release()
+    os.close(rep_w)
+    chan_t.close()
+
+    caps = [Capture(out_r), Capture(err_r)]
+    how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), rep_r)
+    duration = time.monotonic() - t0
+    # Did the candidate die on its own (OOM kill, signal) before we stop it?
+    c_status = None
+    try:
+        pid, st = os.waitpid(c_pid, os.WNOHANG)
+        if pid:
+            c_status = st
+    except ChildProcessError:
+        pass
+    _kill_group(c_pid)
+    _kill_group(t_pid)
+    if c_status is None:
+        _reap(c_pid)
+    _reap(t_pid)
+    _drain(caps, int(limits["output_bytes"]))
+    for fd in (out_r, err_r, rep_r):
+        os.close(fd)
+
+    exit_code, sig = _decode_status(c_status)
+    resp = {"stdout_tail": caps[0].tail_text(), "stderr_tail": caps[1].tail_text(),
+            "exit_code": exit_code, "signal": sig, "duration_s": round(duration, 6)}
+    if how == "timeout":
+        resp.update(status="timeout", error_type="Timeout",
+                    error_message=f"exceeded the wall-clock limit of {limits['timeout_s']}s")
+        return resp
+    if how == "output":
+        resp.update(status="output_exceeded", error_type="OutputLimit",
+                    error_message=f"wrote more than {limits['output_bytes']} bytes of output")
+        return resp
+    try:
+        report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
+    except ValueError:
+        report = None
+    if not isinstance(report, dict):
+        resp.update(status="crashed", error_type="TesterDied", error_message="the test process died without a report")
+        return resp
+    resp.update({k: report.get(k) for k in ("status", "tests_total", "tests_passed", "tests", "error_type",
+                                            "error_message", "traceback")})
+    if report.get("error_type") == "MemoryError":
+        resp["status"] = "memory_exceeded"
+    elif report.get("status") == "crashed" and report.get("error_type") == "ProcessDied":
+        resp.update(_explain_death(c_status, limits))
+    return resp
+
+
+def _explain_death(status: int | None, limits: dict) -> dict:
+    code, sig = _decode_status(status)
+    if sig == signal.SIGKILL:
+        return {"status": "memory_exceeded", "error_type": "Killed",
+                "error_message": f"killed (most likely out of memory, limit {limits['memory_mb']} MB)"}
+    if sig == signal.SIGXCPU:
+        return {"status": "timeout", "error_type": "CPUTimeLimit", "error_message": "exceeded the CPU time limit"}
+    if sig == signal.SIGXFSZ:
+        return {"status": "crashed", "error_type": "FileSizeLimit", "error_message": "exceeded the file size limit"}
+    if sig is not None:
+        return {"status": "crashed", "error_type": signal.Signals(sig).name,
+                "error_message": f"killed by signal {signal.Signals(sig).name}"}
+    if code is not None:
+        return {"status": "failed", "error_type": "EarlyExit",
+                "error_message": f"the program exited (code {code}) before the tests finished"}
+    return {}
+
+
+def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
+    limits = req["limits"]
+    if tests_len:
+        _read_tests(ctx, tests_len)[:] = bytes(tests_len)
+    t0 = time.monotonic()
+    deadline = t0 + float(limits["timeout_s"])
+    cap = int(limits["output_bytes"])
+    cases = []
+    status = "ok"
+    for i, stdin_text in enumerate(req["inputs"]):
+        data = stdin_text.encode("utf-8")
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        st_r, st_w = os.pipe()
+        c0 = time.monotonic()
+        c_pid = _fork_candidate(ctx, req, program, {0: in_r, 1: out_w, 2: err_w, 3: st_w})
+        for fd in (in_r, out_w, err_w, st_w):
+            os.close(fd)
+        _feed(in_w, data)
+        caps = [Capture(out_r, keep_all=cap), Capture(err_r), Capture(st_r)]
+        # Completion is "the direct child exited"; a grandchild holding the pipe must not stall us.
+        how, _, c_status = _wait_loop(deadline, caps, cap, None, done_pid=c_pid)
+        _kill_group(c_pid)
+        if how != "exited":
+            _reap(c_pid)
+        _drain(caps, cap)
+        for fd in (out_r, err_r, st_r):
+            os.close(fd)
+        exit_code, sig = _decode_status(c_status)
+        err_info = None
+        if caps[2].head or caps[2].tail:
+            try:
+                err_info = wire.loads_plain(bytes(caps[2].tail)[4:])
+            except Exception:  # noqa: BLE001 - whatever the program wrote there is not ours to trust
+                err_info = None
+        case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
+                "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
+                "duration_s": round(time.monotonic() - c0, 6)}
+        if isinstance(err_info, tuple) and len(err_info) == 2:
+            case["error_type"], case["error_message"] = str(err_info[0]), str(err_info[1])
+        cases.append(case)
+        if how == "timeout":
+            status = "timeout"
+        elif how == "output":
+            status = "output_exceeded"
+        if status != "ok":
+            break
+        if i + 1 < len(req["inputs"]):
+            _cleanup(ctx)
+    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6)}
+
+
+def _feed(fd: int, data: bytes) -> None:
+    """Write stdin without blocking forever on a program that never reads it."""
+    if len(data) <= 65536:
+        try:
+            os.write(fd, data)
+        except OSError:
+            pass
+        os.close(fd)
+        return
+    pid = os.fork()  # large input: a tiny writer process, killed and reaped after the request
+    if pid == 0:
+        try:
+            wire.write_all(fd, data)
+        except OSError:
+            pass
+        os._exit(0)
+    os.close(fd)
+    _FEEDERS.append(pid)
+
+
+_FEEDERS: list[int] = []
+
+
+def serve(ctx: Ctx) -> None:
+    out = 1
+    hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "privileged": ctx.privileged,
+             "python": sys.version.split()[0]}
+    wire.write_all(out, (json.dumps(hello) + "\n").encode())
+    while True:
+        got = _read_request(ctx)
+        if got is None:
+            return
+        req, program, tests_len = got
+        try:
+            if req["kind"] == "function":
+                resp = run_function(ctx, req, program, tests_len)
+            else:
+                resp = run_io(ctx, req, program, tests_len)
+        except Exception as e:  # noqa: BLE001 - report, never die silently
+            resp = {"status": "sandbox_error", "error_type": type(e).__name__, "error_message": f"supervisor: {e}"}
+        for pid in _FEEDERS:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            _reap(pid)
+        _FEEDERS.clear()
+        resp["anomaly"] = _cleanup(ctx) or resp.get("status") in ("timeout", "memory_exceeded", "crashed")
+        ctx.served += 1
+        resp["id"] = req.get("id")
+        resp["served"] = ctx.served
+        wire.write_all(out, (json.dumps(resp) + "\n").encode())
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--supervisor-uid", type=int, default=None)
+    ap.add_argument("--tester-uid", type=int, default=None)
+    ap.add_argument("--candidate-uid", type=int, default=None)
+    ap.add_argument("--scratch", default="/scratch")
+    args = ap.parse_args(argv)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+    ctx = Ctx(args)
+    if ctx.privileged:
+        import privileges
+
+        privileges.become_supervisor(args.supervisor_uid)
+    else:
+        try:
+            import privileges
+
+            privileges.prctl(privileges.PR_SET_CHILD_SUBREAPER, 1)
+        except OSError:
+            pass
+    os.makedirs(ctx.scratch, exist_ok=True)
+    ctx.protected = set(_scan_stragglers(ctx))
+    if not os.path.isdir(ctx.work) or _scratch_dirty(ctx):
+        _janitor(ctx, ctx.cand_uid)
+    serve(ctx)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        pass
+    except OSError as e:
+        if e.errno != errno.EPIPE:
+            raise

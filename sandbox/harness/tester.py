@@ -1,0 +1,365 @@
+"""Runs in the tester process: executes the problem's test code against the candidate,
+which lives in another process (another uid) and is reached only through proxies.
+
+Every top-level statement that contains an assert (in `check` or at module level) is
+one counted test; a failing one is recorded and the next one still runs, which gives
+honest partial credit and a precise failure message for feedback.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import importlib
+import json
+import os
+import traceback
+
+try:
+    import wire
+except ImportError:  # pragma: no cover
+    from . import wire
+
+MAX_OUTCOMES = 200
+REPR_CHARS = 300
+
+
+class CandidateDied(BaseException):
+    """The candidate process exited or was killed mid-test; nothing after this is meaningful."""
+
+
+class CandidateError(Exception):
+    """The candidate raised an exception that is not a built-in exception type."""
+
+
+def _short(v) -> str:
+    try:
+        r = repr(v)
+    except Exception:  # noqa: BLE001
+        r = f"<{type(v).__name__}>"
+    return r if len(r) <= REPR_CHARS else r[: REPR_CHARS - 3] + "..."
+
+
+class Remote:
+    """Client side of the tester <-> candidate channel."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+
+    def request(self, msg: tuple):
+        try:
+            payload = wire.dumps(msg)
+        except ValueError:
+            raise TypeError(
+                "test passes a value that cannot cross the sandbox boundary (only plain data values can)"
+            ) from None
+        try:
+            wire.send_frame(self.fd, payload)
+            data = wire.recv_frame(self.fd)
+        except (wire.ChannelClosed, OSError) as e:
+            raise CandidateDied(str(e)) from None
+        try:
+            resp = wire.loads_plain(data)
+        except (TypeError, ValueError, EOFError) as e:
+            raise CandidateError(f"malformed reply from the candidate process ({e})") from None
+        if not isinstance(resp, tuple) or not resp:
+            raise CandidateError("malformed reply from the candidate process")
+        kind = resp[0]
+        if kind == "ok" and len(resp) == 3:
+            return resp[1], resp[2]
+        if kind == "bad":
+            raise TypeError(f"candidate returned a {resp[1]} object; only plain data values are accepted")
+        if kind == "exc" and len(resp) == 4:
+            _, name, msg, tb = resp
+            exc_type = getattr(builtins, str(name), None)
+            if isinstance(exc_type, type) and issubclass(exc_type, Exception) and exc_type is not AssertionError:
+                try:
+                    err = exc_type(msg)
+                except Exception:  # noqa: BLE001
+                    err = CandidateError(f"{name}: {msg}")
+            else:
+                err = CandidateError(f"{name}: {msg}")
+            err.remote_traceback = tb  # type: ignore[attr-defined]
+            raise err
+        raise CandidateError("malformed reply from the candidate process")
+
+
+class RemoteFunction:
+    def __init__(self, remote: Remote, name: str):
+        self._remote = remote
+        self.__name__ = name
+
+    def __call__(self, *args, **kwargs):
+        value, mutated = self._remote.request(("call", self.__name__, args, kwargs))
+        for key, new in mutated:
+            old = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
+            _update_in_place(old, new)
+        return value
+
+    def __repr__(self) -> str:
+        return f"<candidate function {self.__name__}>"
+
+
+def _update_in_place(old, new) -> None:
+    if type(old) is not type(new):
+        return
+    if isinstance(old, (list, bytearray)):
+        old[:] = new
+    elif isinstance(old, (dict, set)):
+        old.clear()
+        old.update(new)
+
+
+class TestGlobals(dict):
+    """Globals for the test code: names it does not define resolve to the candidate's."""
+
+    def __init__(self, remote: Remote, names: dict):
+        super().__init__()
+        self._remote = remote
+        self._names = names
+
+    def __missing__(self, key):
+        b = builtins.__dict__
+        if key in b:
+            return b[key]
+        kind = self._names.get(key)
+        if kind is None:
+            raise KeyError(key)
+        if kind[0] == "callable":
+            v = RemoteFunction(self._remote, key)
+        elif kind[0] == "module":
+            v = importlib.import_module(kind[1])
+        else:
+            v, _ = self._remote.request(("get", key))
+        self[key] = v
+        return v
+
+
+class Recorder:
+    def __init__(self):
+        self.outcomes: list[dict] = []
+        self.total = 0
+        self.passed = 0
+        self.first_error: BaseException | None = None
+
+    def case(self, name: str):
+        return _Case(self, name)
+
+    def record(self, name: str, ok: bool, message: str | None = None) -> None:
+        self.total += 1
+        self.passed += ok
+        if len(self.outcomes) < MAX_OUTCOMES:
+            self.outcomes.append({"name": name, "passed": ok, "message": message})
+
+
+class _Case:
+    def __init__(self, rec: Recorder, name: str):
+        self.rec, self.name = rec, name
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, et, ev, tb):
+        if et is None:
+            self.rec.record(self.name, True)
+            return False
+        if not issubclass(et, Exception):
+            return False  # CandidateDied, KeyboardInterrupt: abort the run
+        if self.rec.first_error is None:
+            self.rec.first_error = ev
+        self.rec.record(self.name, False, _describe_failure(ev))
+        return True
+
+
+def _describe_failure(e: BaseException) -> str:
+    if isinstance(e, AssertionError):
+        return str(e) or "assertion failed"
+    msg = f"{type(e).__name__}: {e}"
+    rtb = getattr(e, "remote_traceback", None)
+    if rtb:
+        msg += "\n" + rtb.strip()[-1500:]
+    return msg[:2000]
+
+
+_OPS = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
+}
+
+
+def _fmt_compare(left, op: str, right, src: str) -> str:
+    if op == "==":
+        return f"{src}\n  expected: {_short(right)}\n  got:      {_short(left)}"
+    return f"{src}\n  {_short(left)} {op} {_short(right)} is false"
+
+
+class _Instrument(ast.NodeTransformer):
+    """Give asserts informative messages: `assert f(x) == y` reports what f(x) returned."""
+
+    def __init__(self, source: str):
+        self.source = source
+
+    def visit_FunctionDef(self, node):  # nested defs keep their own semantics
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+    visit_ClassDef = visit_FunctionDef
+
+    def visit_Assert(self, node: ast.Assert):
+        t = node.test
+        if node.msg is not None or not (isinstance(t, ast.Compare) and len(t.ops) == 1):
+            return node
+        op = _OPS.get(type(t.ops[0]))
+        if op is None:
+            return node
+        src = (ast.get_source_segment(self.source, node) or "assert ...").splitlines()[0][:200]
+        lname, rname = "__cs_l", "__cs_r"
+        assign_l = ast.Assign(targets=[ast.Name(lname, ast.Store())], value=t.left)
+        assign_r = ast.Assign(targets=[ast.Name(rname, ast.Store())], value=t.comparators[0])
+        cmp = ast.Compare(left=ast.Name(lname, ast.Load()), ops=t.ops, comparators=[ast.Name(rname, ast.Load())])
+        msg = ast.Call(
+            func=ast.Name("__cs_fmt__", ast.Load()),
+            args=[ast.Name(lname, ast.Load()), ast.Constant(op), ast.Name(rname, ast.Load()), ast.Constant(src)],
+            keywords=[],
+        )
+        new = [assign_l, assign_r, ast.Assert(test=cmp, msg=msg)]
+        for n in new:
+            ast.copy_location(n, node)
+        return new
+
+
+def _has_assert(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.Assert) for n in ast.walk(node))
+
+
+def _is_trivial_assert(node: ast.stmt) -> bool:
+    # `assert True, "..."` lines in HumanEval are debugging markers, not tests.
+    return isinstance(node, ast.Assert) and isinstance(node.test, ast.Constant)
+
+
+def _wrap_body(body: list[ast.stmt], source: str, where: str) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for stmt in body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_assert(stmt):
+            out.append(stmt)
+            continue
+        if _is_trivial_assert(stmt):
+            continue
+        instrumented = _Instrument(source).visit(stmt)
+        stmts = instrumented if isinstance(instrumented, list) else [instrumented]
+        first = (ast.get_source_segment(source, stmt) or "").splitlines()
+        name = f"{where}:{stmt.lineno}: {first[0].strip()[:160] if first else ''}"
+        w = ast.With(
+            items=[
+                ast.withitem(
+                    context_expr=ast.Call(
+                        func=ast.Name("__cs_case__", ast.Load()), args=[ast.Constant(name)], keywords=[]
+                    )
+                )
+            ],
+            body=stmts,
+        )
+        ast.copy_location(w, stmt)
+        out.append(w)
+    return out
+
+
+def instrument(source: str) -> tuple[ast.Module, bool]:
+    """Wrap counted tests at module level and in `check`; return (tree, defines_check)."""
+    tree = ast.parse(source, filename="tests.py")
+    has_check = False
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name == "check":
+            node.body = _wrap_body(node.body, source, "check") or [ast.Pass()]
+            has_check = True
+    tree.body = _wrap_body(tree.body, source, "tests")
+    ast.fix_missing_locations(tree)
+    return tree, has_check
+
+
+def run(tests: str, entry_point: str | None, chan: int) -> dict:
+    """Execute the tests; return the report dict."""
+    remote = Remote(chan)
+    try:
+        hello = wire.loads_plain(wire.recv_frame(chan))
+    except (wire.ChannelClosed, OSError):
+        return {"status": "crashed", "phase": "load", "error_type": "ProcessDied",
+                "error_message": "the program exited or was killed while loading"}
+    except (TypeError, ValueError, EOFError):
+        return {"status": "error", "phase": "load", "error_type": "ProtocolError",
+                "error_message": "malformed handshake from the candidate process"}
+    if hello[0] != "ok":
+        _, etype, emsg, tb = hello
+        return {"status": "error", "phase": "load", "error_type": etype, "error_message": emsg, "traceback": tb}
+    names = hello[1] if isinstance(hello[1], dict) else {}
+    if entry_point and names.get(entry_point, ("",))[0] != "callable":
+        return {"status": "error", "phase": "load", "error_type": "MissingEntryPoint",
+                "error_message": f"the program does not define a function named '{entry_point}'"}
+
+    rec = Recorder()
+    g = TestGlobals(remote, names)
+    g.update({"__name__": "__codesynth_tests__", "__builtins__": builtins,
+              "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
+    error: BaseException | None = None
+    ran_functions = False
+    try:
+        try:
+            tree, has_check = instrument(tests)
+            code = compile(tree, "tests.py", "exec")
+        except SyntaxError as e:
+            return {"status": "error", "phase": "tests", "error_type": "TestSyntaxError",
+                    "error_message": f"the tests do not compile: {e}"}
+        exec(code, g)
+        if has_check and callable(dict.get(g, "check")):
+            if entry_point:
+                g["check"](RemoteFunction(remote, entry_point))
+            ran_functions = True
+        elif not has_check:
+            for name, fn in list(dict.items(g)):
+                if name.startswith("test") and callable(fn) and getattr(fn, "__code__", None) is not None \
+                        and fn.__code__.co_argcount == 0:
+                    ran_functions = True
+                    with rec.case(f"tests:{fn.__code__.co_firstlineno}: {name}()"):
+                        fn()
+    except CandidateDied as e:
+        return {"status": "crashed", "phase": "tests", "error_type": "ProcessDied",
+                "error_message": f"the program exited or was killed before the tests finished ({e})",
+                **_counts(rec)}
+    except Exception as e:  # noqa: BLE001 - an error outside a counted test
+        error = e
+    report = _counts(rec)
+    if error is not None:
+        report.update(status="failed", error_type=type(error).__name__,
+                      error_message=_describe_failure(error), traceback=_test_tb(error))
+    elif rec.total and rec.passed < rec.total:
+        first = rec.first_error
+        report.update(status="failed", error_type=type(first).__name__ if first else "AssertionError",
+                      error_message=next(o["message"] for o in rec.outcomes if not o["passed"])
+                      if any(not o["passed"] for o in rec.outcomes) else "a test failed")
+    elif rec.total == 0 and not ran_functions:
+        report.update(status="failed", error_type="NoTests", error_message="the tests contain no assertion")
+    else:
+        report.update(status="passed")
+    return report
+
+
+def _counts(rec: Recorder) -> dict:
+    return {"tests_total": rec.total, "tests_passed": rec.passed, "tests": rec.outcomes}
+
+
+def _test_tb(e: BaseException) -> str:
+    rtb = getattr(e, "remote_traceback", None)
+    if rtb:
+        return rtb[-3000:]
+    return "".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:]
+
+
+def main(tests: str, entry_point: str | None, chan: int, report_fd: int) -> None:
+    try:
+        report = run(tests, entry_point, chan)
+    except BaseException as e:  # noqa: BLE001 - the tester itself must always report
+        report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
+                  "error_message": f"tester failure: {e}"[:2000]}
+    data = json.dumps(report, default=str).encode()
+    wire.write_all(report_fd, data)
+    os.close(report_fd)

@@ -1,0 +1,86 @@
+"""Opt-in local backend: the same supervisor as a plain subprocess, with rlimits only.
+
+This is NOT an isolation boundary: the candidate runs as you, can read your files and
+reach the network. It exists for machines without Docker and for debugging.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import sys
+import tempfile
+import threading
+import warnings
+
+from codesynth.sandbox.backend import Backend, ExecRequest
+from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
+from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
+
+from codesynth.models import ExecutionResult
+
+HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
+WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"
+
+
+class LocalBackend(Backend):
+    name = "local"
+
+    def __init__(self, workers: int | None = None, quiet: bool = False):
+        self._workers = workers or os.cpu_count() or 1
+        self._slots: queue.Queue[SupervisorClient] = queue.Queue()
+        self._all: list[SupervisorClient] = []
+        self._dirs: list[tempfile.TemporaryDirectory] = []
+        self._ids = itertools.count()
+        self._lock = threading.Lock()
+        self._quiet = quiet
+
+    @property
+    def capacity(self) -> int:
+        return self._workers
+
+    def _spawn(self) -> SupervisorClient:
+        d = tempfile.TemporaryDirectory(prefix="codesynth-local-")
+        self._dirs.append(d)
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
+        c = SupervisorClient([sys.executable, "-I", HARNESS, "--scratch", d.name], env=env)
+        with self._lock:
+            self._all.append(c)
+        return c
+
+    def start(self) -> None:
+        if not self._quiet:
+            warnings.warn(WARNING, stacklevel=2)
+            print(f"codesynth: WARNING: {WARNING}", file=sys.stderr)
+        for _ in range(self._workers):
+            self._slots.put(self._spawn())
+
+    def execute(self, request: ExecRequest) -> ExecutionResult:
+        pre = precheck(request)
+        if pre is not None:
+            return pre
+        for attempt in (1, 2):
+            slot = self._slots.get()
+            try:
+                resp = slot.run(request, f"r{next(self._ids)}")
+            except SupervisorGone as e:
+                slot.close(wait=0.1)
+                self._slots.put(self._spawn())
+                if attempt == 2:
+                    return sandbox_error(request, str(e), self.name, attempts=2)
+                continue
+            self._slots.put(slot)
+            res = from_response(request, resp, self.name)
+            res.attempts = attempt
+            return res
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        with self._lock:
+            for c in self._all:
+                c.close(wait=1.0)
+            self._all.clear()
+        for d in self._dirs:
+            d.cleanup()
+        self._dirs.clear()

@@ -1,0 +1,115 @@
+"""Turn the supervisor's raw answer into an ExecutionResult (shared by every backend).
+
+stdin/stdout outputs are compared here, on the host: the expected outputs never enter
+the sandbox, so no candidate can read or forge them.
+"""
+
+from __future__ import annotations
+
+from codesynth.sandbox.backend import ExecRequest
+
+from codesynth.models import ExecutionResult, Limits, Status, TestOutcome
+
+_STATUSES = {s.value for s in Status}
+
+
+def normalize_output(text: str) -> str:
+    """Judges ignore trailing spaces at line ends and trailing blank lines."""
+    lines = [ln.rstrip() for ln in text.replace("\r\n", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def precheck(req: ExecRequest) -> ExecutionResult | None:
+    """Verdicts that need no sandbox: an empty program is 'no code', not a crash."""
+    if not req.program.strip():
+        return _result(req, Status.error, error_type="NoCode", error_message="the reply contained no code")
+    return None
+
+
+def _result(req: ExecRequest, status: Status, **kw) -> ExecutionResult:
+    return ExecutionResult(candidate_id=req.candidate_id, problem_id=req.problem_id, status=status,
+                           limits=req.limits, **kw)
+
+
+def sandbox_error(req: ExecRequest, message: str, backend: str | None = None, attempts: int = 1) -> ExecutionResult:
+    return _result(req, Status.sandbox_error, error_type="SandboxError", error_message=message,
+                   backend=backend, attempts=attempts)
+
+
+def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    if req.kind == "io" and "cases" in resp:
+        return _io_result(req, resp, backend)
+    status = resp.get("status")
+    if status not in _STATUSES:
+        return sandbox_error(req, f"supervisor answered with unknown status {status!r}", backend)
+    tests = [TestOutcome(**t) for t in (resp.get("tests") or []) if isinstance(t, dict)]
+    return _result(
+        req, Status(status),
+        tests_total=resp.get("tests_total"), tests_passed=resp.get("tests_passed"), tests=tests,
+        error_type=resp.get("error_type"), error_message=resp.get("error_message"),
+        traceback=resp.get("traceback"), stdout_tail=resp.get("stdout_tail") or "",
+        stderr_tail=resp.get("stderr_tail") or "", exit_code=resp.get("exit_code"),
+        signal=resp.get("signal"), duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
+    )
+
+
+def _clip(s: str, n: int = 200) -> str:
+    return s if len(s) <= n else s[: n - 3] + "..."
+
+
+def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    cases = resp.get("cases") or []
+    outcomes: list[TestOutcome] = []
+    first_bad: dict | None = None
+    status = Status.passed
+    err_type = err_msg = None
+    for i, (case, got) in enumerate(zip(req.cases, cases), 1):
+        name = f"case {i}"
+        ok = False
+        if got.get("signal"):
+            msg = f"killed by signal {got['signal']}"
+        elif got.get("exit_code") not in (0, None):
+            msg = f"exit code {got['exit_code']}: {_clip(got.get('stderr_tail', '').strip()[-400:], 400)}"
+        else:
+            exp, out = normalize_output(case.output), normalize_output(got.get("stdout", ""))
+            ok = exp == out
+            msg = None if ok else f"input: {_clip(case.input)!r}\n  expected: {_clip(exp)!r}\n  got:      {_clip(out)!r}"
+        outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
+        if not ok and first_bad is None:
+            first_bad = got
+            err_type = got.get("error_type") or ("WrongAnswer" if got.get("exit_code") == 0 else "RuntimeError")
+            err_msg = msg if not got.get("error_message") else f"{got.get('error_type')}: {got['error_message']}"
+    total = len(req.cases)
+    passed_n = sum(o.passed for o in outcomes)
+    raw = resp.get("status")
+    if raw == "timeout":
+        status, err_type, err_msg = Status.timeout, "Timeout", f"exceeded the wall-clock limit of {req.limits.timeout_s}s"
+    elif raw == "output_exceeded":
+        status, err_type, err_msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
+    elif raw != "ok":
+        return sandbox_error(req, f"supervisor answered with status {raw!r}", backend)
+    elif passed_n < total:
+        status = Status.failed
+        if err_type in ("SyntaxError", "IndentationError", "TabError"):
+            status = Status.error
+        elif err_type == "MemoryError" or (first_bad and first_bad.get("signal") == 9):
+            status, err_type = Status.memory_exceeded, "MemoryError"
+        elif first_bad and first_bad.get("signal") == 24:  # SIGXCPU
+            status, err_type = Status.timeout, "CPUTimeLimit"
+        elif first_bad and first_bad.get("signal"):
+            status = Status.crashed
+    last = cases[-1] if cases else {}
+    return _result(
+        req, status, tests_total=total, tests_passed=passed_n, tests=outcomes,
+        error_type=None if status is Status.passed else err_type,
+        error_message=None if status is Status.passed else err_msg,
+        stdout_tail=(last.get("stdout") or "")[-4096:], stderr_tail=last.get("stderr_tail") or "",
+        exit_code=last.get("exit_code"), signal=last.get("signal"),
+        duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
+    )
+
+
+def default_limits() -> Limits:
+    return Limits()

@@ -1,0 +1,26 @@
+"""Host side of the supervisor protocol: encode a request, decode the answer."""
+
+from __future__ import annotations
+
+import json
+import struct
+
+from codesynth.sandbox.backend import ExecRequest
+
+
+def encode_request(req: ExecRequest, request_id: str) -> bytes:
+    program = req.program.encode("utf-8")
+    tests = (req.tests or "").encode("utf-8") if req.kind == "function" else b""
+    header = {
+        "id": request_id,
+        "kind": req.kind,
+        "program_len": len(program),
+        "tests_len": len(tests),
+        "entry_point": req.entry_point,
+        "limits": req.limits.model_dump(),
+        "fresh": req.fresh_interpreter,
+        # Only the inputs travel; expected outputs stay on the host.
+        "inputs": [c.input for c in req.cases] if req.kind == "io" else [],
+    }
+    h = json.dumps(header).encode("utf-8")
+    return struct.pack(">I", len(h)) + h + program + tests

@@ -1,0 +1,212 @@
+"""The chat client against a scripted OpenAI-compatible server: real openai client, real HTTP."""
+
+from __future__ import annotations
+
+import socket
+import threading
+
+import pytest
+from codesynth.generators.cache import ResponseCache
+from codesynth.generators.client import ChatClient, ChatRequest
+from scripted_server import Reply, ScriptedServer, last_user
+
+from codesynth.config import EndpointConfig, SamplingParams
+from codesynth.errors import EndpointError
+
+MSGS = [{"role": "user", "content": "write add"}]
+
+
+@pytest.fixture
+def server():
+    s = ScriptedServer().start()
+    yield s
+    s.stop()
+
+
+def make_client(server: ScriptedServer, cache_dir=None, **kw) -> ChatClient:
+    ep = dict(
+        base_url=server.base_url, model="scripted-model", backoff_s=0.01, max_backoff_s=0.05, timeout_s=5
+    )
+    ep.update(kw)
+    return ChatClient(EndpointConfig(**ep), SamplingParams(), ResponseCache(cache_dir) if cache_dir else None)
+
+
+def test_completion_text_and_token_usage(server):
+    server.push("```python\ndef add(a, b):\n    return a + b\n```")
+    c = make_client(server)
+    comp = c.complete(MSGS)
+    assert "def add" in comp.text
+    assert comp.finish_reason == "stop"
+    assert comp.completion_tokens == 9 and comp.prompt_tokens == 2  # words, as the server counts
+    assert c.usage.requests == 1 and c.usage.completion_tokens == 9 and c.usage.prompt_tokens == 2
+    assert c.usage.busy_s > 0 and c.usage.tokens_per_s > 0
+    # the sampling parameters reached the server, with the per-sample seed
+    body = server.requests[0]
+    assert body["model"] == "scripted-model" and body["temperature"] == 0.8 and body["seed"] == 0
+    server.push("again")
+    c.complete(MSGS, sample_index=3)
+    assert server.requests[1]["seed"] == 3
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        Reply(status=429, headers={"Retry-After": "0"}),
+        Reply(status=500),
+        Reply(status=503),
+        Reply(body=b"this is not json"),
+        Reply(body=b'{"choices": []}'),
+        Reply(body=b'{"choices": [{"index": 0, "finish_reason": "stop"}]}'),
+        Reply(body=b"[1, 2, 3]"),
+    ],
+    ids=["429", "500", "503", "not-json", "no-choices", "no-message", "json-list"],
+)
+def test_transient_failures_are_retried(server, failure):
+    server.push(failure, failure, "ok then")
+    c = make_client(server)
+    comp = c.complete(MSGS)
+    assert comp.text == "ok then"
+    assert len(server.requests) == 3
+    assert c.usage.retries == 2 and c.usage.requests == 1
+
+
+def test_timeout_is_retried_then_succeeds(server):
+    server.push(Reply(content="too late", delay=1.5), "in time")
+    c = make_client(server, timeout_s=0.5)
+    assert c.complete(MSGS).text == "in time"
+    assert c.usage.retries == 1
+
+
+def test_persistent_failure_is_one_clear_endpoint_error(server):
+    server.push(*[Reply(status=500)] * 3)
+    c = make_client(server, max_retries=2)
+    with pytest.raises(EndpointError) as ei:
+        c.complete(MSGS)
+    msg = str(ei.value)
+    assert server.base_url in msg and "3 attempts" in msg and "500" in msg and "\n" not in msg
+    assert len(server.requests) == 3
+
+
+def test_timeouts_exhausted(server):
+    server.push(*[Reply(content="x", delay=1.0)] * 2)
+    c = make_client(server, timeout_s=0.3, max_retries=1)
+    with pytest.raises(EndpointError, match=r"no reply within 0\.3s"):
+        c.complete(MSGS)
+
+
+def test_dead_endpoint_names_url_and_cause():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # nothing listens once closed
+    c = ChatClient(
+        EndpointConfig(base_url=f"http://127.0.0.1:{port}/v1", model="m", backoff_s=0.01, max_retries=1)
+    )
+    with pytest.raises(EndpointError) as ei:
+        c.check()
+    msg = str(ei.value)
+    assert f"http://127.0.0.1:{port}/v1" in msg and "refused" in msg.lower() and "\n" not in msg
+    with pytest.raises(EndpointError, match="refused"):
+        c.complete(MSGS)
+
+
+def test_unknown_model_is_reported_with_served_models(server):
+    c = make_client(server, model="gpt-nonexistent")
+    with pytest.raises(EndpointError) as ei:
+        c.check()
+    assert "gpt-nonexistent" in str(ei.value) and "scripted-model" in str(ei.value)
+    # without the up-front check, the server's 404 gives the same kind of error
+    with pytest.raises(EndpointError, match="gpt-nonexistent.*not found"):
+        c.complete(MSGS)
+
+
+def test_model_resolved_from_endpoint_when_not_given(server):
+    c = make_client(server, model=None)
+    assert c.check() == "scripted-model"
+    two = ScriptedServer(models=("a", "b")).start()
+    try:
+        with pytest.raises(EndpointError, match="pass --model"):
+            make_client(two, model=None).check()
+    finally:
+        two.stop()
+
+
+def test_bad_request_is_recorded_not_fatal(server):
+    server.push(Reply(status=400), "fine")
+    c = make_client(server)
+    bad = c.complete(MSGS)
+    assert bad.text == "" and bad.request_error and "400" in bad.request_error
+    assert c.complete(MSGS, sample_index=1).text == "fine"
+    assert c.usage.rejected == 1
+
+
+def test_auth_failure_is_fatal(server):
+    server.push(Reply(status=401))
+    with pytest.raises(EndpointError, match="OPENAI_API_KEY"):
+        make_client(server).complete(MSGS)
+
+
+def test_null_content_is_an_empty_reply(server):
+    server.push(Reply(content=None))
+    assert make_client(server).complete(MSGS).text == ""
+
+
+def test_cache_hit_costs_no_request_and_survives_a_new_client(server, tmp_path):
+    server.responder = lambda body: f"reply to seed {body['seed']}"
+    c = make_client(server, cache_dir=tmp_path)
+    a = c.complete(MSGS, sample_index=0)
+    b = c.complete(MSGS, sample_index=1)
+    assert (a.text, b.text) == ("reply to seed 0", "reply to seed 1")
+    assert len(server.requests) == 2
+    again = c.complete(MSGS, sample_index=1)
+    assert again.cached and again.text == b.text and len(server.requests) == 2
+    # another process (a resumed run) reads the same directory
+    fresh = make_client(server, cache_dir=tmp_path)
+    assert fresh.complete(MSGS, sample_index=0).text == a.text
+    assert len(server.requests) == 2 and fresh.usage.cache_hits == 1 and fresh.usage.requests == 0
+    # anything that changes the completion changes the key
+    fresh.complete([{"role": "user", "content": "other"}], sample_index=0)
+    ChatClient(fresh.endpoint, SamplingParams(temperature=0.2), fresh.cache).complete(MSGS, sample_index=0)
+    assert len(server.requests) == 4
+    assert len(ResponseCache(tmp_path)) == 4
+    assert not list(tmp_path.rglob(".tmp-*"))
+
+
+def test_failed_requests_are_not_cached(server, tmp_path):
+    server.push(Reply(status=400))
+    c = make_client(server, cache_dir=tmp_path)
+    assert c.complete(MSGS).request_error
+    server.push("now it works")
+    assert c.complete(MSGS).text == "now it works"
+
+
+def test_map_bounds_concurrency_and_returns_every_request(server):
+    def slow(body):
+        return Reply(content=f"answer {last_user(body)}", delay=0.2)
+
+    server.responder = slow
+    c = make_client(server, concurrency=3)
+    reqs = [ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], tag=i) for i in range(9)]
+    out = list(c.map(reqs))
+    assert sorted(r.tag for r, _ in out) == list(range(9))
+    assert all(comp.text == f"answer q{r.tag}" for r, comp in out)
+    assert 2 <= server.max_in_flight <= 3
+
+
+def test_map_raises_endpoint_error_and_stops(server):
+    lock = threading.Lock()
+    seen = []
+
+    def fail_on_third(body):
+        with lock:
+            seen.append(1)
+            return Reply(status=500) if len(seen) == 3 else "ok"
+
+    server.responder = fail_on_third
+    c = make_client(server, concurrency=1, max_retries=0)
+    reqs = (ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], tag=i) for i in range(50))
+    got = []
+    with pytest.raises(EndpointError):
+        for r, _ in c.map(reqs):
+            got.append(r.tag)
+    assert got == [0, 1]
+    assert len(server.requests) == 3  # nothing queued behind the failure was sent

@@ -1,0 +1,1 @@
+"""codesynth.verifiers: verdicts -> rewards, filters, datasets, exports, trainer adapters."""

@@ -1,0 +1,190 @@
+"""Curation: a run's passing programs through the filters, into a weighted dataset.
+
+Order: dedup -> complexity -> decontam -> agreement -> mutation (the costly one runs
+on what is left) -> weights. Every filter reports what it dropped and why.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.agreement import AgreementConfig, agreement_filter
+from codesynth.verifiers.complexity import ComplexityConfig, complexity_filter, summarize
+from codesynth.verifiers.decontam import DecontamConfig, decontaminate
+from codesynth.verifiers.dedup import DedupConfig, dedup
+from codesynth.verifiers.filters import FilterReport
+from codesynth.verifiers.mutation import MutationConfig, mutation_filter
+from codesynth.verifiers.rundir import RunData, load_run
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codesynth.errors import InputError
+from codesynth.jsonl import write_json, write_models
+from codesynth.models import SCHEMA_VERSION, DatasetRecord, Limits
+
+
+class WeightConfig(BaseModel):
+    """weight = agreement share x mutation score x repair_decay**repair turns, floored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    use_agreement: bool = True
+    use_test_strength: bool = True
+    repair_decay: float = Field(
+        default=0.8, gt=0, le=1, description="Factor per repair round a solution needed."
+    )
+    floor: float = Field(default=0.05, ge=0, le=1)
+
+
+class CurateConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dedup: DedupConfig = Field(default_factory=DedupConfig)
+    complexity: ComplexityConfig = Field(default_factory=ComplexityConfig)
+    decontam: DecontamConfig = Field(default_factory=DecontamConfig)
+    agreement: AgreementConfig = Field(default_factory=AgreementConfig)
+    mutation: MutationConfig = Field(default_factory=MutationConfig)
+    weights: WeightConfig = Field(default_factory=WeightConfig)
+    limits: Limits = Field(default_factory=Limits)
+
+
+class CurateReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: int = SCHEMA_VERSION
+    source: str
+    input_records: int
+    output_records: int
+    filters: list[FilterReport]
+    weights: dict[str, Any] = Field(default_factory=dict)
+    config: CurateConfig
+
+
+def load_config(path: str | Path) -> CurateConfig:
+    p = Path(path)
+    try:
+        return CurateConfig.model_validate(json.loads(p.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise InputError(f"{p}: config file not found") from None
+    except json.JSONDecodeError as e:
+        raise InputError(f"{p}:{e.lineno}: invalid JSON ({e.msg})") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise InputError(f"{p}: config field '{'.'.join(map(str, first['loc']))}': {first['msg']}") from None
+
+
+def apply_weights(records: list[DatasetRecord], cfg: WeightConfig) -> dict[str, Any]:
+    for r in records:
+        factors: dict[str, float] = {}
+        agr = r.metadata.get("agreement") or {}
+        if cfg.use_agreement and agr.get("cluster_share") is not None:
+            factors["agreement"] = float(agr["cluster_share"])
+        ts = r.metadata.get("test_strength") or {}
+        if cfg.use_test_strength and ts.get("mutation_score") is not None:
+            factors["test_strength"] = float(ts["mutation_score"])
+        turn = int(((r.metadata.get("origin") or {}).get("turn")) or 0)
+        if turn:
+            factors["repair"] = cfg.repair_decay**turn
+        w = 1.0
+        for f in factors.values():
+            w *= f
+        r.weight = round(max(cfg.floor, w), 6)
+        r.metadata["weight_factors"] = factors
+    return summarize([r.weight for r in records])
+
+
+def curate_records(
+    run: RunData,
+    cfg: CurateConfig | None = None,
+    backend: Backend | Callable[[], Backend] | None = None,
+) -> tuple[list[DatasetRecord], CurateReport]:
+    """Run every enabled filter over the run's dataset. `backend` (or a factory) is only
+    needed by mutation testing and input agreement."""
+    cfg = cfg or CurateConfig()
+    records = [r.model_copy(deep=True) for r in run.dataset]
+    reports: list[FilterReport] = []
+    records, rep = dedup(records, cfg.dedup)
+    reports.append(rep)
+    records, rep = complexity_filter(records, cfg.complexity)
+    reports.append(rep)
+    records, rep = decontaminate(records, cfg.decontam)
+    reports.append(rep)
+    records, rep = agreement_filter(records, cfg.agreement, run.problem_counts(), backend, cfg.limits)
+    reports.append(rep)
+    records, rep = mutation_filter(records, cfg.mutation, backend, cfg.limits)
+    reports.append(rep)
+    wstats = apply_weights(records, cfg.weights)
+    report = CurateReport(
+        source=str(run.path),
+        input_records=len(run.dataset),
+        output_records=len(records),
+        filters=reports,
+        weights=wstats,
+        config=cfg,
+    )
+    return records, report
+
+
+def curate(
+    run_dir: str | Path,
+    out: str | Path,
+    cfg: CurateConfig | None = None,
+    backend: Backend | Callable[[], Backend] | None = None,
+    report_path: str | Path | None = None,
+) -> CurateReport:
+    """Curate RUN_DIR into the dataset file `out`; the JSON report goes to `report_path`
+    (default `<out>.report.json`) and to RUN_DIR/curation.json for `codesynth report`."""
+    run = load_run(run_dir)
+    records, report = curate_records(run, cfg, backend)
+    write_models(out, records)
+    rp = Path(report_path) if report_path else Path(str(out) + ".report.json")
+    write_json(rp, report)
+    if run.path.is_dir():
+        write_json(run.path / "curation.json", report)
+    return report
+
+
+def format_table(report: CurateReport) -> str:
+    """What each filter dropped and why, as a plain-text table."""
+    rows = [("filter", "in", "dropped", "kept", "why")]
+    for f in report.filters:
+        why = ", ".join(f"{k}={v}" for k, v in sorted(f.reasons.items())) or (
+            "-" if f.enabled else f"off ({f.note})"
+        )
+        rows.append((f.name, str(f.input), str(f.dropped), str(f.kept), why))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for k, r in enumerate(rows):
+        lines.append(
+            "  ".join(r[i].ljust(widths[i]) if i == 0 else r[i].rjust(widths[i]) for i in range(4))
+            + "  "
+            + r[4]
+        )
+        if k == 0:
+            lines.append("-" * (sum(widths) + 8 + 20))
+    lines.append(f"{report.input_records} records in, {report.output_records} kept")
+    for f in report.filters:
+        for d in f.drops[:50]:
+            lines.append(f"  - {f.name}: {d.id}: {d.reason} {_brief(d.detail)}")
+        if len(f.drops) > 50:
+            lines.append(f"  - {f.name}: ... {len(f.drops) - 50} more in the JSON report")
+    return "\n".join(lines)
+
+
+def _brief(detail: dict[str, Any]) -> str:
+    if "duplicate_of" in detail:
+        extra = f" (jaccard {detail['jaccard']})" if "jaccard" in detail else ""
+        return f"of {detail['duplicate_of']}{extra}"
+    if "matches" in detail:
+        return "; ".join(
+            f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%})"
+            for m in detail["matches"]
+        )
+    if "mutation_score" in detail:
+        return f"(mutation score {detail['mutation_score']:.2f}, {detail['killed']}/{detail['mutants']} mutants killed)"
+    if "why" in detail:
+        return f"({detail['why']})"
+    return json.dumps(detail, sort_keys=True) if detail else ""

@@ -1,0 +1,179 @@
+"""Dataset exports: OpenAI chat JSONL, Alpaca, ShareGPT, and Parquet for Hugging Face.
+
+JSON formats write JSONL for a `.jsonl` path and one JSON array for a `.json` path.
+Provenance (ids, tests, weight, metadata) rides along where the format tolerates
+extra keys (Alpaca, ShareGPT, Parquet); OpenAI's fine-tuning format takes `messages`
+only, so its lines carry nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from codesynth.errors import InputError
+from codesynth.models import SCHEMA_VERSION, DatasetRecord
+
+Format = Literal["openai", "alpaca", "sharegpt", "parquet"]
+FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "parquet")
+
+
+def answer_text(rec: DatasetRecord) -> str:
+    """The assistant turn: the solution in a fenced code block."""
+    return f"```{rec.language}\n{rec.solution.rstrip()}\n```"
+
+
+def tests_text(rec: DatasetRecord) -> str:
+    """Tests as one string: assert code, or the stdin/stdout cases as a JSON array."""
+    if isinstance(rec.tests, str):
+        return rec.tests
+    return json.dumps([c.model_dump() for c in rec.tests])
+
+
+def _provenance(rec: DatasetRecord) -> dict[str, Any]:
+    return {
+        "id": rec.id,
+        "problem_id": rec.problem_id,
+        "candidate_id": rec.candidate_id,
+        "weight": rec.weight,
+        "entry_point": rec.entry_point,
+        "language": rec.language,
+        "test_kind": "function" if isinstance(rec.tests, str) else "io",
+        "tests": tests_text(rec),
+        "metadata": rec.metadata,
+    }
+
+
+def to_openai(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]:
+    msgs = [{"role": "system", "content": system}] if system else []
+    msgs += [{"role": "user", "content": rec.instruction}, {"role": "assistant", "content": answer_text(rec)}]
+    return {"messages": msgs}
+
+
+def to_alpaca(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]:
+    row = {"instruction": rec.instruction, "input": "", "output": answer_text(rec)}
+    if system:
+        row["system"] = system
+    return {**row, **_provenance(rec)}
+
+
+def to_sharegpt(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]:
+    conv = [{"from": "system", "value": system}] if system else []
+    conv += [{"from": "human", "value": rec.instruction}, {"from": "gpt", "value": answer_text(rec)}]
+    return {"conversations": conv, **_provenance(rec)}
+
+
+_ROW = {"openai": to_openai, "alpaca": to_alpaca, "sharegpt": to_sharegpt}
+
+
+def _write_json_rows(rows: Iterable[dict], out: Path, array: bool) -> None:
+    tmp = out.with_name(out.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        if array:
+            json.dump(list(rows), fh, ensure_ascii=False, indent=1)
+            fh.write("\n")
+        else:
+            for r in rows:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    tmp.replace(out)
+
+
+#: Parquet columns (documented in docs/verifiers.md). `metadata` is a JSON string
+#: because its keys vary by filter and origin; the commonly used numbers have columns.
+PARQUET_COLUMNS: dict[str, str] = {
+    "schema_version": "int32: codesynth record schema version",
+    "id": "string: record id (problem_id::candidate_id)",
+    "problem_id": "string",
+    "candidate_id": "string",
+    "instruction": "string: the problem prompt",
+    "solution": "string: the verified program",
+    "messages": "list<struct<role: string, content: string>>: user + assistant chat turns",
+    "test_kind": "string: 'function' (assert code) or 'io' (stdin/stdout cases)",
+    "tests": "string: assert code, or a JSON array of {input, output}",
+    "entry_point": "string (null for io problems)",
+    "language": "string",
+    "weight": "double: training weight from curation",
+    "source": "string (null when unknown): the problem set",
+    "mutation_score": "double (null when not measured)",
+    "metadata": "string: JSON object with provenance, metrics and filter results",
+}
+
+
+def parquet_schema():
+    import pyarrow as pa
+
+    msg = pa.struct([("role", pa.string()), ("content", pa.string())])
+    return pa.schema(
+        [
+            ("schema_version", pa.int32()),
+            ("id", pa.string()),
+            ("problem_id", pa.string()),
+            ("candidate_id", pa.string()),
+            ("instruction", pa.string()),
+            ("solution", pa.string()),
+            ("messages", pa.list_(msg)),
+            ("test_kind", pa.string()),
+            ("tests", pa.string()),
+            ("entry_point", pa.string()),
+            ("language", pa.string()),
+            ("weight", pa.float64()),
+            ("source", pa.string()),
+            ("mutation_score", pa.float64()),
+            ("metadata", pa.string()),
+        ],
+        metadata={
+            "codesynth.schema_version": str(SCHEMA_VERSION),
+            "codesynth.columns": json.dumps(PARQUET_COLUMNS),
+        },
+    )
+
+
+def _parquet_row(rec: DatasetRecord, system: str | None) -> dict[str, Any]:
+    ts = rec.metadata.get("test_strength") or {}
+    return {
+        "schema_version": rec.schema_version,
+        "id": rec.id,
+        "problem_id": rec.problem_id,
+        "candidate_id": rec.candidate_id,
+        "instruction": rec.instruction,
+        "solution": rec.solution,
+        "messages": to_openai(rec, system)["messages"],
+        "test_kind": "function" if isinstance(rec.tests, str) else "io",
+        "tests": tests_text(rec),
+        "entry_point": rec.entry_point,
+        "language": rec.language,
+        "weight": float(rec.weight),
+        "source": rec.metadata.get("source"),
+        "mutation_score": ts.get("mutation_score"),
+        "metadata": json.dumps(rec.metadata, sort_keys=True, default=str),
+    }
+
+
+def write_parquet(records: list[DatasetRecord], out: Path, system: str | None = None) -> None:
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError("parquet export needs pyarrow (pip install 'codesynth[export]')") from None
+    schema = parquet_schema()
+    rows = [_parquet_row(r, system) for r in records]
+    table = pa.Table.from_pylist(rows, schema=schema)
+    tmp = out.with_name(out.name + ".tmp")
+    pq.write_table(table, tmp)
+    tmp.replace(out)
+
+
+def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str | None = None) -> Path:
+    """Write `records` to `out` in `fmt`; returns the path."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
+    p = Path(out)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        write_parquet(records, p, system)
+    else:
+        make = _ROW[fmt]
+        _write_json_rows((make(r, system) for r in records), p, array=p.suffix == ".json")
+    return p

@@ -1,0 +1,83 @@
+"""The shared execution backend the trainer adapters use.
+
+One backend per process, started on first use (a trainer's reward call), reused by
+every later call (warm containers), closed at interpreter exit. Configure it before
+the first call with `configure(...)` or the environment (`CODESYNTH_BACKEND=docker|local`,
+`CODESYNTH_WORKERS=N`), or hand over a backend you already started with `set_backend`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from typing import Any, Literal
+
+from codesynth.sandbox.backend import Backend
+
+from codesynth.errors import InputError
+from codesynth.models import Limits
+
+_lock = threading.Lock()
+_backend: Backend | None = None
+_owned = False  # True when we started it (and so must close it)
+_settings: dict[str, Any] = {}
+
+
+def configure(
+    kind: Literal["docker", "local"] | None = None, workers: int | None = None, limits: Limits | None = None
+) -> None:
+    """Set how the shared backend will be built. Takes effect on the next start."""
+    _settings.update(
+        {k: v for k, v in {"kind": kind, "workers": workers, "limits": limits}.items() if v is not None}
+    )
+
+
+def set_backend(backend: Backend | None) -> None:
+    """Use an already started backend (its owner closes it), or None to forget it."""
+    global _backend, _owned
+    with _lock:
+        if _owned and _backend is not None and _backend is not backend:
+            _backend.close()
+        _backend, _owned = backend, False
+
+
+def _build() -> Backend:
+    kind = _settings.get("kind") or os.environ.get("CODESYNTH_BACKEND", "docker")
+    env_workers = os.environ.get("CODESYNTH_WORKERS")
+    workers = _settings.get("workers") or (
+        int(env_workers) if env_workers and env_workers.isdigit() else None
+    )
+    if kind == "docker":
+        from codesynth.sandbox.docker_backend import DockerBackend
+
+        return DockerBackend(workers=workers, limits=_settings.get("limits"))
+    if kind == "local":
+        from codesynth.sandbox.local_backend import LocalBackend
+
+        return LocalBackend(workers=workers)
+    raise InputError(f"unknown backend '{kind}' (CODESYNTH_BACKEND must be docker or local)")
+
+
+def get_backend() -> Backend:
+    """The shared backend, started on first use (thread-safe)."""
+    global _backend, _owned
+    with _lock:
+        if _backend is None:
+            be = _build()
+            be.start()
+            _backend, _owned = be, True
+        return _backend
+
+
+def close_backend() -> None:
+    """Close the shared backend if we started it (registered atexit)."""
+    global _backend, _owned
+    with _lock:
+        be, owned = _backend, _owned
+        _backend, _owned = None, False
+    if be is not None and owned:
+        be.close()
+
+
+atexit.register(close_backend)

