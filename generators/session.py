@@ -6,10 +6,11 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-from codesynth.config import Config
 from codesynth.generators.cache import ResponseCache
 from codesynth.generators.client import ChatClient
 from codesynth.generators.local_model import LocalModelServer
+
+from codesynth.config import Config
 
 
 @contextlib.contextmanager

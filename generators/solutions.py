@@ -1,6 +1,6 @@
 """Model replies -> Candidates: sampling solutions and repairs (no execution here).
 
-Candidate ids are deterministic (`<problem>::s<i>`, `<root>::r<turn>`), so a rerun
+Candidate ids are deterministic (`<problem>#s<i>`, `<root>#r<turn>`), so a rerun
 produces the same ids and a resumed verify skips what is already judged.
 """
 
@@ -13,20 +13,21 @@ from codesynth.generators.client import ChatClient, ChatRequest, Completion
 from codesynth.generators.extract import extract_code
 from codesynth.generators.prompts import repair_messages, solution_messages
 from codesynth.generators.selection import fewshot_examples
+
 from codesynth.models import Candidate, Origin, Problem
 
 
 def sample_id(problem_id: str, index: int) -> str:
-    return f"{problem_id}::s{index}"
+    return f"{problem_id}#s{index}"
 
 
 def repair_id(root_id: str, turn: int) -> str:
-    return f"{root_id}::r{turn}"
+    return f"{root_id}#r{turn}"
 
 
 def root_of(candidate_id: str) -> str:
     """The turn-0 candidate a repair trajectory started from."""
-    head, sep, tail = candidate_id.rpartition("::r")
+    head, sep, tail = candidate_id.rpartition("#r")
     return head if sep and tail.isdigit() else candidate_id
 
 

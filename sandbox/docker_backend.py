@@ -22,12 +22,11 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from codesynth.errors import SandboxUnavailable
+from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
-
-from codesynth.errors import SandboxUnavailable
-from codesynth.models import ExecutionResult, Limits
 
 SUPERVISOR_UID = 61000
 SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
@@ -40,9 +39,9 @@ SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
 # as root: the watchdog and the supervisor drop to uid 61000 at once, candidates and
 # testers run under fresh uids with no capabilities; only docker-init (pid 1) stays root.
 WATCHDOG = (
-    "import os, sys; os.setgroups([]); os.setresgid({uid}, {uid}, {uid}); os.setresuid({uid}, {uid}, {uid}); "
+    f"import os, sys; os.setgroups([]); os.setresgid({61000}, {61000}, {61000}); os.setresuid({61000}, {61000}, {61000}); "
     "sys.stdin.buffer.read()"
-).format(uid=61000)
+)
 MEMORY_OVERHEAD_MB = 192  # supervisor + tester, on top of the program's own limit
 PIDS_OVERHEAD = 24
 
@@ -116,6 +115,10 @@ class DockerBackend(Backend):
             )
         if self._image is None:
             self._image = image.ensure_image(build=self._build)
+        elif _docker("image", "inspect", self._image, timeout=60).returncode != 0:
+            raise SandboxUnavailable(
+                f"runner image {self._image} not found; build it with `codesynth sandbox build`"
+            )
         reap_orphans()
         t0 = time.monotonic()
         errors: list[BaseException] = []
@@ -204,7 +207,8 @@ class DockerBackend(Backend):
         while True:
             if watchdog.poll() is not None:
                 err = watchdog.stderr.read().decode("utf-8", "replace").strip() if watchdog.stderr else ""
-                raise SupervisorGone(f"container exited at start: {err.splitlines()[-1] if err else watchdog.returncode}")
+                lines = [ln for ln in err.splitlines() if "--help" not in ln] or [str(watchdog.returncode)]
+                raise SupervisorGone(f"container exited at start: {lines[0]}")
             try:
                 client = SupervisorClient(argv, start_timeout=30)
                 break
@@ -254,45 +258,49 @@ class DockerBackend(Backend):
         pre = precheck(request)
         if pre is not None:
             return pre
+        if self._closing.is_set():
+            raise BackendClosed()
+        slot = self._slots.get()
         last_err = ""
         for attempt in (1, 2):
-            if self._closing.is_set():
-                raise BackendClosed()
-            slot = self._slots.get()
             try:
                 resp = slot.client.run(request, f"r{next(self._ids)}")
             except SupervisorGone as e:
                 if self._closing.is_set():
                     raise BackendClosed() from None
+                # Infrastructure failure, not the candidate's: retry once on a fresh container.
                 last_err = str(e)
                 self.stats["retries"] += 1
                 self._retire(slot)
-                self._put_fresh()
+                slot = self._fresh_or_fail()
                 continue
             slot.served += 1
-            if resp.get("anomaly") or slot.served >= self.recycle_after or resp.get("status") == "sandbox_error":
+            infra_error = resp.get("status") == "sandbox_error"
+            if resp.get("anomaly") or infra_error or slot.served >= self.recycle_after:
                 self.stats["recycled"] += 1
                 self._retire(slot)
-                self._put_fresh()
-            else:
-                self._slots.put(slot)
-            if resp.get("status") == "sandbox_error" and attempt == 1:
+                slot = self._fresh_or_fail()
+            if infra_error and attempt == 1:
                 last_err = resp.get("error_message") or "sandbox error"
                 continue
+            self._slots.put(slot)
             res = from_response(request, resp, self.name)
             res.attempts = attempt
             return res
+        self._slots.put(slot)
         return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=2)
 
-    def _put_fresh(self) -> None:
+    def _fresh_or_fail(self) -> Slot:
+        """A new container for this worker; if none can start, the backend is unusable."""
         try:
-            self._slots.put(self._replacement())
+            return self._replacement()
         except BackendClosed:
             raise
         except BaseException as e:  # noqa: BLE001
-            # Could not replace the container: keep capacity by retrying once, else give up loudly.
             try:
-                self._slots.put(self._new_slot())
+                return self._new_slot()
+            except BackendClosed:
+                raise
             except BaseException:  # noqa: BLE001
                 raise SandboxUnavailable(f"cannot start a replacement sandbox container: {e}") from None
 

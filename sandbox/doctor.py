@@ -99,6 +99,7 @@ def _check_image() -> Check:
 
 def _check_container() -> Check:
     import docker.errors
+
     from codesynth.sandbox.engine import client
     from codesynth.sandbox.image import LABEL, OWNER_LABEL, RUN_LABEL, image_tag, owner_label
 

@@ -71,7 +71,7 @@ def client():
             c.ping()
         except Exception as e:
             raise SandboxUnavailable(
-                f"the Docker engine is not reachable ({_short(e)}); "
+                f"the Docker engine at {_engine_address()} is not reachable ({_reason(e)}); "
                 "run `codesynth sandbox setup` (as root it installs and starts dockerd)"
             ) from e
         _client = c
@@ -96,7 +96,8 @@ def ensure_engine(install: bool = True, wait_s: float = 120, log: Log = stderr_l
         return
     if not install:
         raise SandboxUnavailable(
-            "the Docker engine is not reachable; start dockerd, or run `codesynth sandbox setup` as root"
+            f"the Docker engine at {_engine_address()} is not reachable; start dockerd "
+            "(as root, `codesynth sandbox setup` installs and starts it)"
         )
     if not _is_root() or not Path("/etc/debian_version").exists():
         who = "not root" if not _is_root() else "not a Debian system"
@@ -195,6 +196,15 @@ def _log_tail() -> str:
     return " | ".join(lines[-2:])[:400] or "empty log"
 
 
-def _short(e: BaseException) -> str:
-    text = str(e).strip().splitlines()
-    return (text[0] if text else type(e).__name__)[:200]
+def _engine_address() -> str:
+    return os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+
+
+def _reason(e: BaseException) -> str:
+    text = str(e)
+    if "Permission denied" in text or "PermissionError" in text:
+        return "permission denied: run as root or join the docker group"
+    if any(k in text for k in ("FileNotFoundError", "ConnectionRefused", "No such file")):
+        return "nothing is listening there"
+    lines = text.strip().splitlines()
+    return (lines[0] if lines else type(e).__name__)[:200]

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from codesynth.sandbox.engine import Log, apt_install, client, stderr_log
-
 import codesynth
 from codesynth.errors import SandboxUnavailable
+from codesynth.sandbox.engine import Log, apt_install, client, stderr_log
 
 IMAGE_REPO = "codesynth-runner"
 LABEL = "codesynth"  # every container we start carries label codesynth=1
@@ -108,11 +107,12 @@ def build_image(base: str | None = None, force: bool = False, log: Log = stderr_
         return tag
     started = time.monotonic()
     base = base or _pick_base(log)
-    h = harness_hash()
     c = _long_client()
     old_id = _image_id(tag)
     with tempfile.TemporaryDirectory(prefix="codesynth-build-") as ctx, _closing(c):
         _fill_context(Path(ctx))
+        # Hash the copy we send, so the label matches the image even if files change meanwhile.
+        h = harness_hash(Path(ctx) / "harness", Path(ctx) / "Dockerfile.runner")
         log(f"building {tag} from {base} (harness {h})")
         stream = c.api.build(
             path=ctx,

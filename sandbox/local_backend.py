@@ -14,11 +14,10 @@ import tempfile
 import threading
 import warnings
 
+from codesynth.models import ExecutionResult
 from codesynth.sandbox.backend import Backend, ExecRequest
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
-
-from codesynth.models import ExecutionResult
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
 WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"

@@ -6,9 +6,8 @@ the sandbox, so no candidate can read or forge them.
 
 from __future__ import annotations
 
-from codesynth.sandbox.backend import ExecRequest
-
 from codesynth.models import ExecutionResult, Limits, Status, TestOutcome
+from codesynth.sandbox.backend import ExecRequest
 
 _STATUSES = {s.value for s in Status}
 
@@ -65,7 +64,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     first_bad: dict | None = None
     status = Status.passed
     err_type = err_msg = None
-    for i, (case, got) in enumerate(zip(req.cases, cases), 1):
+    for i, (case, got) in enumerate(zip(req.cases, cases, strict=False), 1):
         name = f"case {i}"
         ok = False
         if got.get("signal"):

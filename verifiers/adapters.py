@@ -16,14 +16,14 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from pydantic import ValidationError
+
+from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
 from codesynth.verifiers.code import extract_code
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.rewards import RewardScheme, make_reward
-from pydantic import ValidationError
-
-from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord
 
 Completion = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -287,7 +287,7 @@ def compute_score_batch(
     )  # verl's main_eval passes None
     items = [
         (_verl_problem(gt, info, ds), sol)
-        for ds, sol, gt, info in zip(data_sources, solution_strs, ground_truths, infos)
+        for ds, sol, gt, info in zip(data_sources, solution_strs, ground_truths, infos, strict=True)
     ]
     recs = score_many(
         items,

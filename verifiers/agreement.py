@@ -21,12 +21,12 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any, Literal
 
-from codesynth.sandbox.backend import Backend
-from codesynth.verifiers.execution import run_pairs
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Problem, Status
+from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.execution import run_pairs
+from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 
 class AgreementConfig(BaseModel):

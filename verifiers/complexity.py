@@ -6,13 +6,13 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 from pydantic import BaseModel, ConfigDict, Field
 from radon.complexity import cc_visit
 from radon.metrics import mi_visit
 from radon.raw import analyze
 
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 
 class ComplexityConfig(BaseModel):

@@ -11,6 +11,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from codesynth.errors import InputError
+from codesynth.jsonl import write_json, write_models
+from codesynth.models import SCHEMA_VERSION, DatasetRecord, Limits
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.agreement import AgreementConfig, agreement_filter
 from codesynth.verifiers.complexity import ComplexityConfig, complexity_filter, summarize
@@ -19,11 +24,6 @@ from codesynth.verifiers.dedup import DedupConfig, dedup
 from codesynth.verifiers.filters import FilterReport
 from codesynth.verifiers.mutation import MutationConfig, mutation_filter
 from codesynth.verifiers.rundir import RunData, load_run
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from codesynth.errors import InputError
-from codesynth.jsonl import write_json, write_models
-from codesynth.models import SCHEMA_VERSION, DatasetRecord, Limits
 
 
 class WeightConfig(BaseModel):

@@ -17,12 +17,12 @@ import json
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from codesynth.verifiers.code import code_tokens, ngrams, words
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.errors import InputError
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.code import code_tokens, ngrams, words
+from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 
 class BenchItem(BaseModel):

@@ -15,11 +15,11 @@ import random
 from collections import defaultdict
 from typing import Literal
 
-from codesynth.verifiers.code import code_tokens, ngrams, normalize_code
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.code import code_tokens, ngrams, normalize_code
+from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 _MERSENNE = (1 << 61) - 1
 
@@ -45,7 +45,8 @@ class DedupConfig(BaseModel):
 
 
 def shingles(code: str, k: int) -> set[str]:
-    toks = code_tokens(code, canonical_names=True)
+    # Normalise first so comments/docstrings do not dilute the similarity of two copies.
+    toks = code_tokens(normalize_code(code), canonical_names=True)
     return {" ".join(g) for g in ngrams(toks, k)}
 
 

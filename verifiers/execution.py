@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 
-from codesynth.sandbox.backend import Backend, build_request
-
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, Limits, Problem
+from codesynth.sandbox.backend import Backend, build_request
 
 
 def run_pairs(

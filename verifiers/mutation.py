@@ -19,13 +19,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Status
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.complexity import summarize
 from codesynth.verifiers.execution import record_problem, run_pairs
 from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
-from pydantic import BaseModel, ConfigDict, Field
-
-from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Status
 
 
 class MutationConfig(BaseModel):

@@ -13,10 +13,9 @@ import os
 import threading
 from typing import Any, Literal
 
-from codesynth.sandbox.backend import Backend
-
 from codesynth.errors import InputError
 from codesynth.models import Limits
+from codesynth.sandbox.backend import Backend
 
 _lock = threading.Lock()
 _backend: Backend | None = None

@@ -13,14 +13,13 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from codesynth.errors import CodesynthError
+from codesynth.models import SCHEMA_VERSION
 from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
 from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
 from codesynth.verifiers.rundir import RunData, load_run
-
-from codesynth.errors import CodesynthError
-from codesynth.models import SCHEMA_VERSION
 
 
 def _source_of(problem_id: str, known: dict[str, str]) -> str:

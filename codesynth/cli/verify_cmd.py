@@ -57,7 +57,8 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, resume, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
-        from codesynth.run import VerifyConfig, verify as run_verify
+        from codesynth.run import VerifyConfig
+        from codesynth.run import verify as run_verify
 
         cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
                            backend=backend, resume=resume, reward_scheme=reward_scheme,
@@ -70,7 +71,8 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True)
     def quickstart(out, as_json):
         """Set everything up (Docker engine, runner image) and verify the shipped problem set."""
-        from codesynth.run import VerifyConfig, verify as run_verify
+        from codesynth.run import VerifyConfig
+        from codesynth.run import verify as run_verify
         from codesynth.sandbox import engine, image
 
         engine.ensure_engine(install=True)

@@ -1,0 +1,3 @@
+from codesynth.cli import main
+
+main()

@@ -1,0 +1,252 @@
+"""`codesynth generate MODE ...`: solutions, tests, problems, grounded, repair, evolve."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from codesynth.models import Limits
+
+
+def _endpoint_options(f):
+    opts = [
+        click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                     help="TOML config (default: $CODESYNTH_CONFIG, ./codesynth.toml, ~/.config/codesynth/config.toml)."),
+        click.option("--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1. "
+                     "None anywhere: the bundled local model is started."),
+        click.option("--model", default=None, help="Model name (default: the endpoint's only model)."),
+        click.option("--api-key-env", default=None, help="Environment variable holding the API key."),
+        click.option("--concurrency", type=int, default=None, help="Requests in flight."),
+        click.option("--request-timeout", type=float, default=None, help="Seconds per request."),
+        click.option("--max-retries", type=int, default=None, help="Retries on 429/5xx/timeouts."),
+        click.option("--temperature", type=float, default=None),
+        click.option("--top-p", type=float, default=None),
+        click.option("--max-tokens", type=int, default=None),
+        click.option("--seed", type=int, default=None, help="Sample i uses seed+i."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Response cache directory."),
+        click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
+        click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory."),
+        click.option("--resume", is_flag=True, help="Continue DIR; nothing already received or run is repeated."),
+        click.option("--workers", type=int, default=None, help="Programs executed in parallel (default: cores)."),
+        click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per program."),
+        click.option("--memory", type=int, default=512, show_default=True, help="MB per program."),
+        click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
+                     help="`local` is NOT an isolation boundary."),
+        click.option("--json", "as_json", is_flag=True, help="Print the generation report as JSON on stdout."),
+    ]  # fmt: skip
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _setup(kw: dict):
+    """Split the shared options into (Config, VerifyConfig, max_tokens_given)."""
+    from pydantic import ValidationError
+
+    from codesynth.config import load_config
+    from codesynth.errors import InputError
+    from codesynth.jsonl import describe_validation_error
+    from codesynth.run import VerifyConfig
+
+    cfg = load_config(kw.pop("config_path"))
+    ep = {k: v for k, v in {
+        "base_url": kw.pop("base_url"), "model": kw.pop("model"), "api_key_env": kw.pop("api_key_env"),
+        "concurrency": kw.pop("concurrency"), "timeout_s": kw.pop("request_timeout"),
+        "max_retries": kw.pop("max_retries"),
+    }.items() if v is not None}  # fmt: skip
+    sp = {k: v for k, v in {
+        "temperature": kw.pop("temperature"), "top_p": kw.pop("top_p"), "max_tokens": kw.pop("max_tokens"),
+        "seed": kw.pop("seed"),
+    }.items() if v is not None}  # fmt: skip
+    try:
+        cfg.endpoint = cfg.endpoint.model_validate({**cfg.endpoint.model_dump(), **ep})
+        cfg.sampling = cfg.sampling.model_validate({**cfg.sampling.model_dump(), **sp})
+    except ValidationError as e:
+        raise InputError(f"bad option: {describe_validation_error(e)}") from None
+    cache_dir, no_cache = kw.pop("cache_dir"), kw.pop("no_cache")
+    if cache_dir:
+        cfg.cache.dir = cache_dir
+    if no_cache:
+        cfg.cache.enabled = False
+    vcfg = VerifyConfig(
+        workers=kw.pop("workers"),
+        limits=Limits(timeout_s=kw.pop("timeout"), memory_mb=kw.pop("memory")),
+        backend=kw.pop("backend"),
+        resume=kw["resume"],
+        progress=sys.stderr.isatty(),
+    )
+    return cfg, vcfg, "max_tokens" in sp
+
+
+def _run(mode_fn):
+    """Wrap a mode: open the client (local model if no endpoint), run, print the report."""
+
+    @functools.wraps(mode_fn)
+    def wrapper(**kw):
+        from codesynth.generators.session import open_client
+
+        cfg, vcfg, mt_given = _setup(kw)
+        out, as_json = Path(kw.pop("out")), kw.pop("as_json")
+        kw.pop("resume")
+        with open_client(cfg, max_tokens_given=mt_given) as client:
+            rep = mode_fn(client=client, out=out, vcfg=vcfg, **kw)
+        _print(rep, as_json)
+
+    return wrapper
+
+
+def _print(rep, as_json: bool) -> None:
+    if as_json:
+        click.echo(rep.model_dump_json(indent=2))
+        return
+    u = rep.usage
+    click.echo(f"{rep.mode}: model {rep.model}; {u['requests']} completions requested, {u['cache_hits']} from cache, "
+               f"{u['retries']} retries; {u['prompt_tokens']}+{u['completion_tokens']} tokens, "
+               f"{u['tokens_per_s']} tokens/s")  # fmt: skip
+    for k, v in rep.counts.items():
+        click.echo(f"  {k}: {json.dumps(v) if isinstance(v, (dict, list)) else v}")
+    for k, v in rep.pass_at_k.items():
+        click.echo(f"  {k}: {v:.4f}")
+    click.echo(f"  output: {rep.out}  (report: generation_{rep.mode}.json)")
+
+
+def _load(path):
+    from codesynth.problems import load_problems
+
+    return load_problems(path)
+
+
+def _limit(problems, limit):
+    return problems[:limit] if limit else problems
+
+
+def register(cli: click.Group) -> None:
+    @cli.group()
+    def generate() -> None:
+        """LLMs write solutions, tests and problems; execution decides what is kept.
+
+        Any OpenAI-compatible endpoint (--base-url/--model, or a config file); with
+        none configured, the bundled SmolLM2-135M model is started locally.
+        """
+
+    @generate.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--n", type=int, default=1, show_default=True, help="Samples per problem.")
+    @click.option("--k-shots", type=int, default=0, show_default=True, help="Few-shot examples per prompt.")
+    @click.option("--fewshot-pool", type=click.Path(dir_okay=False), default=None,
+                  help="Problem set the examples are drawn from (default: PROBLEMS itself).")  # fmt: skip
+    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @click.option(
+        "--verify", is_flag=True, help="Run every candidate in the sandbox into DIR (verify's layout)."
+    )
+    @_endpoint_options
+    @_run
+    def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify):
+        """Sample N solutions per problem (zero- or few-shot); with --verify, rewards, dataset and pass@k."""
+        from codesynth.generate import generate_solutions
+
+        probs = _limit(_load(problems), limit)
+        pool = _load(fewshot_pool) if fewshot_pool else ()
+        return generate_solutions(probs, client, out, n=n, fewshot_pool=pool, k_shots=k_shots, verify=verify,
+                                  config=vcfg)  # fmt: skip
+
+    @generate.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--n", type=int, default=1, show_default=True, help="Test-writing samples per problem.")
+    @click.option("--tests-per-sample", type=int, default=5, show_default=True)
+    @click.option("--solutions", "n_solutions", type=int, default=5, show_default=True,
+                  help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
+    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @_endpoint_options
+    @_run
+    def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit):
+        """The model writes assert tests; only tests the reference (or agreeing solutions) pass are kept."""
+        from codesynth.generate import generate_tests
+
+        return generate_tests(_limit(_load(problems), limit), client, out, n=n, tests_per_sample=tests_per_sample,
+                              n_solutions=n_solutions, config=vcfg)  # fmt: skip
+
+    @generate.command()
+    @click.argument("seeds", type=click.Path(dir_okay=False))
+    @click.option("--n", type=int, default=10, show_default=True, help="Proposals to request.")
+    @click.option(
+        "--k-seeds", type=int, default=3, show_default=True, help="Seed problems shown per request."
+    )
+    @click.option("--similarity", type=float, default=0.7, show_default=True,
+                  help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
+    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--id-prefix", default="synth", show_default=True)
+    @_endpoint_options
+    @_run
+    def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix):
+        """Self-Instruct: new problems (with solution and tests) from SEEDS; survivors -> DIR/problems.jsonl."""
+        from codesynth.generate import generate_problems
+
+        return generate_problems(_load(seeds), client, out, n=n, k_seeds=k_seeds, threshold=similarity,
+                                 min_tests=min_tests, id_prefix=id_prefix, config=vcfg)  # fmt: skip
+
+    @generate.command()
+    @click.argument("source", type=click.Path(exists=False))
+    @click.option("--n", type=int, default=10, show_default=True, help="Problems to request.")
+    @click.option("--query", default=None, help="Rank snippets by BM25 against this text (default: random).")
+    @click.option("--window", type=int, default=40, show_default=True, help="Lines per text snippet.")
+    @click.option("--seeds", type=click.Path(dir_okay=False), default=None,
+                  help="Existing problems the new ones must not duplicate.")  # fmt: skip
+    @click.option("--similarity", type=float, default=0.7, show_default=True)
+    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--id-prefix", default="grounded", show_default=True)
+    @_endpoint_options
+    @_run
+    def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix):
+        """OSS-Instruct: problems grounded in snippets of SOURCE (a folder or file), with provenance."""
+        from codesynth.generate import generate_grounded
+
+        existing = _load(seeds) if seeds else ()
+        return generate_grounded(source, client, out, n=n, query=query, window=window, existing=existing,
+                                 threshold=similarity, min_tests=min_tests, id_prefix=id_prefix,
+                                 config=vcfg)  # fmt: skip
+
+    @generate.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--from-run", type=click.Path(file_okay=False), default=None,
+                  help="Repair the failures of this run directory (default: sample turn 0 here).")  # fmt: skip
+    @click.option("--rounds", type=int, default=2, show_default=True, help="Repair rounds at most.")
+    @click.option(
+        "--n", type=int, default=1, show_default=True, help="Turn-0 samples per problem (no --from-run)."
+    )
+    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @_endpoint_options
+    @_run
+    def repair(client, out, vcfg, problems, from_run, rounds, n, limit):
+        """Show failed candidates their feedback for up to R rounds; the reward log keeps every turn."""
+        from codesynth.generate import generate_repair
+
+        return generate_repair(_limit(_load(problems), limit), client, out, rounds=rounds, from_run=from_run, n=n,
+                               config=vcfg)  # fmt: skip
+
+    @generate.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--from-run", required=True, type=click.Path(),
+                  help="Reward log: a run directory or its rewards.jsonl.")  # fmt: skip
+    @click.option("--parents", type=int, default=5, show_default=True, help="Most-failed problems to evolve.")
+    @click.option(
+        "--per-parent", type=int, default=3, show_default=True, help="New problems asked per parent."
+    )
+    @click.option("--min-fail-rate", type=float, default=0.5, show_default=True)
+    @click.option("--similarity", type=float, default=0.7, show_default=True)
+    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--id-prefix", default="evolved", show_default=True)
+    @_endpoint_options
+    @_run
+    def evolve(client, out, vcfg, problems, from_run, parents, per_parent, min_fail_rate, similarity, min_tests,
+               id_prefix):  # fmt: skip
+        """New problems seeded by the ones the model failed most in a reward log."""
+        from codesynth.generate import generate_evolve, read_rewards
+
+        return generate_evolve(_load(problems), read_rewards(from_run), client, out, parents=parents,
+                               per_parent=per_parent, min_fail_rate=min_fail_rate, threshold=similarity,
+                               min_tests=min_tests, id_prefix=id_prefix, config=vcfg)  # fmt: skip
