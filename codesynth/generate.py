@@ -317,11 +317,17 @@ def generate_tests(
                         origin=Origin(kind="test-check", extra={"runner": r.candidate_id}),
                     )
                 )
-    outcome: dict[str, dict[str, tuple[Status, str]]] = defaultdict(dict)  # test -> runner -> verdict
+    outcome: dict[str, dict[str, tuple[Status, str, str | None]]] = defaultdict(
+        dict
+    )  # test -> runner -> verdict
     if pairs:
         with _backend(config, backend) as b:
             for c, res in execute(synth, pairs, b, config.limits, config.workers):
-                outcome[c.problem_id][c.origin.extra["runner"]] = (res.status, result_feedback(res))
+                outcome[c.problem_id][c.origin.extra["runner"]] = (
+                    res.status,
+                    result_feedback(res),
+                    res.error_type,
+                )
 
             # 4. decide, and append kept tests to each problem
             augmented = _decide_tests(fn, tests, outcome, sols, client.model)
@@ -395,11 +401,13 @@ def _decide_tests(fn, tests, outcome, sols, model) -> dict[str, Problem]:
             continue
         if p.reference_solution:
             for t in live:
-                status, fb = outcome[t.test_id].get(f"{p.id}#ref", (Status.sandbox_error, "not run"))
+                status, fb, etype = outcome[t.test_id].get(
+                    f"{p.id}#ref", (Status.sandbox_error, "not run", None)
+                )
                 if status is Status.passed:
                     t.kept = True
                 else:
-                    _drop(t, _fail_reason(status, fb), fb[:300])
+                    _drop(t, _fail_reason(status, etype), fb[:300])
         else:
             passes = {
                 s.candidate_id: {
@@ -430,9 +438,11 @@ def _decide_tests(fn, tests, outcome, sols, model) -> dict[str, Problem]:
     return augmented
 
 
-def _fail_reason(status: Status, fb: str) -> str:
+def _fail_reason(status: Status, error_type: str | None) -> str:
     if status is Status.failed:
-        return "wrong_expectation" if ("AssertionError" in fb or "Failed test" in fb) else "test_raises"
+        # An assertion that does not hold is a wrong expected value; any other exception
+        # (NameError in the test, TypeError from bad arguments) means the test is broken.
+        return "wrong_expectation" if error_type in (None, "AssertionError") else "test_raises"
     return {
         Status.timeout: "timeout",
         Status.error: "test_error",

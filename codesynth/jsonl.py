@@ -47,14 +47,19 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
 
 def describe_validation_error(err: ValidationError) -> str:
     """First problem of a pydantic error as 'field: what was expected'."""
-    first = err.errors()[0]
+    errs = err.errors()
+    first = errs[0]
     loc = ".".join(str(x) for x in first["loc"]) or "(record)"
     msg = first["msg"]
+    # Union fields (e.g. tests: code or cases) report one error per branch; say it once.
+    top = first["loc"][0] if first["loc"] else None
+    if top == "tests" and all(e["loc"] and e["loc"][0] == "tests" for e in errs):
+        return "field 'tests': expected test code (a string) or a list of {input, output} cases"
     if first["type"] == "missing":
         msg = "required field is missing"
     elif first["type"] == "extra_forbidden":
         msg = "unknown field"
-    more = len(err.errors()) - 1
+    more = len(errs) - 1
     return f"field '{loc}': {msg}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
 
 
@@ -71,12 +76,13 @@ def read_models(path: str | os.PathLike, model: type[M]) -> list[M]:
 class JsonlWriter:
     """Append-only JSONL file where every record lands whole or not at all.
 
-    Each record is one `os.write` of a complete line on an O_APPEND descriptor, then
-    fsync'd in batches: a kill between records never leaves a torn line, and
-    `repair_tail` drops a partial last line left by a crash mid-write (e.g. a full disk).
+    Each record is one `os.write` of a complete line on an O_APPEND descriptor: once
+    written it is in the kernel and survives any kill of this process; fsync (for power
+    loss) happens in batches and on close. `repair_tail` drops a partial last line left
+    by a crash mid-write (e.g. a full disk).
     """
 
-    def __init__(self, path: str | os.PathLike, fsync_every: int = 1):
+    def __init__(self, path: str | os.PathLike, fsync_every: int = 256):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         repair_tail(self.path)

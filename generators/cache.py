@@ -73,4 +73,5 @@ class ResponseCache:
             raise
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.dir.glob("??/*.json")) if self.dir.exists() else 0
+        # pathlib's glob matches dot files too; in-progress writes are ".tmp-*".
+        return sum(1 for p in self.dir.glob("??/*.json") if not p.name.startswith(".")) if self.dir.exists() else 0

@@ -112,7 +112,9 @@ class LocalModelServer:
         if not path.is_file():
             raise EndpointError(f"local model file not found: {path}")
         self.port = free_port()
-        threads = self.config.n_threads or os.cpu_count() or 1
+        # Half the cores (llama.cpp's own default): its threads spin-wait, so oversubscribing
+        # the machine (sandboxes run alongside) slows decoding down several-fold.
+        threads = self.config.n_threads or max(1, (os.cpu_count() or 2) // 2)
         cmd = [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(path),

@@ -18,6 +18,7 @@ import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,18 +31,13 @@ from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
 
 SUPERVISOR_UID = 61000
 SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
-# The container's main process drops to the unprivileged uid and only waits for its stdin
-# to close: when this process dies, even by SIGKILL, the docker CLI sees EOF and the
-# container stops and is removed.
-# The container is started as uid 0 solely so that `docker exec -u 0` receives the three
-# capabilities the supervisor needs to give candidates a uid of their own (Docker grants
-# an exec no capabilities when the container's user is non-root). Nothing long-lived runs
-# as root: the watchdog and the supervisor drop to uid 61000 at once, candidates and
-# testers run under fresh uids with no capabilities; only docker-init (pid 1) stays root.
-WATCHDOG = (
-    f"import os, sys; os.setgroups([]); os.setresgid({61000}, {61000}, {61000}); os.setresuid({61000}, {61000}, {61000}); "
-    "sys.stdin.buffer.read()"
-)
+# The container's main process is the supervisor itself. It starts as uid 0 solely to
+# pick up the three capabilities it needs to give candidates and testers uids of their
+# own, and drops to uid 61000 at once; only docker-init (pid 1) stays root. It talks to
+# us over a Unix socket from a read-only bind mount, and exits when that socket closes,
+# so even a SIGKILLed run leaves no container behind (`--rm`).
+SOCK_DIR = "/run/codesynth"
+START_TIMEOUT_S = 60.0
 MEMORY_OVERHEAD_MB = 192  # supervisor + tester, on top of the program's own limit
 PIDS_OVERHEAD = 24
 
@@ -57,7 +53,6 @@ def owner_tag() -> str:
 @dataclass
 class Slot:
     name: str
-    watchdog: subprocess.Popen
     client: SupervisorClient
     served: int = 0
     started: float = field(default_factory=time.monotonic)
@@ -151,28 +146,22 @@ class DockerBackend(Backend):
         with self._lock:
             slots = list(self._live.values())
             self._live.clear()
-        names = [s.name for s in slots]
         for s in slots:
-            _stop_watchdog(s)
+            s.client.close(wait=0)  # the supervisor exits on EOF; rm -f makes it immediate
+        names = [s.name for s in slots]
         if names:
             try:
                 _docker("rm", "-f", *names, timeout=60)
             except (subprocess.TimeoutExpired, OSError):
                 pass
-        for s in slots:
-            s.client.close(wait=0.5)
-            try:
-                s.watchdog.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                s.watchdog.kill()
 
     # ------------------------------------------------------------------ containers
 
-    def _docker_run_argv(self, name: str) -> list[str]:
+    def _docker_run_argv(self, name: str, sock_dir: str, uid_base: int) -> list[str]:
         lim = self.limits
         mem = lim.memory_mb + MEMORY_OVERHEAD_MB
         return [
-            "docker", "run", "-i", "--rm", "--init", "--name", name,
+            "docker", "run", "-d", "--rm", "--init", "--name", name,
             "--label", "codesynth=1", "--label", f"codesynth.run={self.run_id}",
             "--label", f"codesynth.owner={owner_tag()}",
             "--network", "none", "--read-only",
@@ -184,44 +173,57 @@ class DockerBackend(Backend):
             "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "KILL",
             "--security-opt", "no-new-privileges",
             "--user", "0:0",
-            "--log-driver", "none",
-            self.image, "python3", "-I", "-c", WATCHDOG,
+            "-v", f"{sock_dir}:{SOCK_DIR}:ro",
+            self.image, "python3", "-I", SUPERVISOR,
+            "--connect", f"{SOCK_DIR}/s",
+            "--supervisor-uid", str(SUPERVISOR_UID), "--tester-uid", str(uid_base),
+            "--candidate-uid", str(uid_base + 1), "--scratch", "/scratch",
         ]
 
     def _new_slot(self) -> Slot:
         if self._closing.is_set():
             raise BackendClosed()
         name = f"codesynth-{self.run_id}-{next(self._names)}"
-        watchdog = subprocess.Popen(
-            self._docker_run_argv(name), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, start_new_session=True,
-        )
         # Fresh uids per container: RLIMIT_NPROC counts per uid, so a fork bomb in one
         # container must not starve another's programs.
-        base = random.randrange(100_000, 1 << 30) * 2
-        argv = ["docker", "exec", "-i", "-u", "0", name, "python3", "-I", SUPERVISOR,
-                "--supervisor-uid", str(SUPERVISOR_UID), "--tester-uid", str(base),
-                "--candidate-uid", str(base + 1), "--scratch", "/scratch"]
-        deadline = time.monotonic() + 60
-        last = ""
-        while True:
-            if watchdog.poll() is not None:
-                err = watchdog.stderr.read().decode("utf-8", "replace").strip() if watchdog.stderr else ""
-                lines = [ln for ln in err.splitlines() if "--help" not in ln] or [str(watchdog.returncode)]
-                raise SupervisorGone(f"container exited at start: {lines[0]}")
+        uid_base = random.randrange(100_000, 1 << 30) * 2
+        sock_dir = tempfile.mkdtemp(prefix="codesynth-")
+        os.chmod(sock_dir, 0o755)
+        path = os.path.join(sock_dir, "s")
+        srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            srv.bind(path)
+            os.chmod(path, 0o777)
+            srv.listen(1)
+            proc = _docker(*self._docker_run_argv(name, sock_dir, uid_base)[1:], timeout=120)
+            if proc.returncode != 0:
+                lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "--help" not in ln]
+                raise SupervisorGone(f"cannot start container: {lines[0] if lines else proc.returncode}")
+            srv.settimeout(START_TIMEOUT_S)
             try:
-                client = SupervisorClient(argv, start_timeout=30)
-                break
-            except SupervisorGone as e:  # the container may not be running yet
-                last = str(e)
-                if time.monotonic() > deadline:
-                    _stop_watchdog_proc(watchdog, name)
-                    raise SupervisorGone(f"supervisor did not start: {last}") from None
-                time.sleep(0.1)
-        slot = Slot(name=name, watchdog=watchdog, client=client)
+                conn, _ = srv.accept()
+            except TimeoutError:
+                logs = _docker("logs", name, timeout=30)
+                _docker("rm", "-f", name, timeout=60)
+                tail = (logs.stderr or logs.stdout).strip().splitlines()[-1:] or ["no output"]
+                raise SupervisorGone(f"supervisor did not connect: {tail[0]}") from None
+        finally:
+            # One connection only: nobody else (no candidate) can ever connect again.
+            srv.close()
+            try:
+                os.unlink(path)
+                os.rmdir(sock_dir)
+            except OSError:
+                pass
+        try:
+            client = SupervisorClient.over_socket(conn, start_timeout=START_TIMEOUT_S)
+        except SupervisorGone:
+            _docker("rm", "-f", name, timeout=60)
+            raise
+        slot = Slot(name=name, client=client)
         with self._lock:
             if self._closing.is_set():
-                _stop_watchdog(slot)
+                threading.Thread(target=_destroy, args=(slot,), daemon=True).start()
                 raise BackendClosed()
             self._live[name] = slot
             self.stats["containers_started"] += 1
@@ -305,37 +307,12 @@ class DockerBackend(Backend):
                 raise SandboxUnavailable(f"cannot start a replacement sandbox container: {e}") from None
 
 
-def _stop_watchdog_proc(p: subprocess.Popen, name: str) -> None:
-    try:
-        if p.stdin:
-            p.stdin.close()
-    except OSError:
-        pass
-    try:
-        _docker("rm", "-f", name, timeout=30)
-    except (subprocess.TimeoutExpired, OSError):
-        pass
-
-
-def _stop_watchdog(slot: Slot) -> None:
-    try:
-        if slot.watchdog.stdin:
-            slot.watchdog.stdin.close()
-    except OSError:
-        pass
-
-
 def _destroy(slot: Slot) -> None:
-    _stop_watchdog(slot)
+    slot.client.close(wait=0)
     try:
         _docker("rm", "-f", slot.name, timeout=60)
     except (subprocess.TimeoutExpired, OSError):
         pass
-    slot.client.close(wait=0.5)
-    try:
-        slot.watchdog.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        slot.watchdog.kill()
 
 
 def reap_orphans() -> int:

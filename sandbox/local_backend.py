@@ -43,7 +43,7 @@ class LocalBackend(Backend):
         d = tempfile.TemporaryDirectory(prefix="codesynth-local-")
         self._dirs.append(d)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-        c = SupervisorClient([sys.executable, "-I", HARNESS, "--scratch", d.name], env=env)
+        c = SupervisorClient.spawn([sys.executable, "-I", HARNESS, "--scratch", d.name], env=env)
         with self._lock:
             self._all.append(c)
         return c

@@ -1,10 +1,15 @@
-"""A running supervisor (in a container or a local process) and the pipe to it."""
+"""A running supervisor (in a container or a local process) and the channel to it.
+
+The channel is either the supervisor's stdin/stdout (local backend) or a Unix socket
+it connected to (Docker backend: a direct path, no relay through the engine).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import select
+import socket
 import subprocess
 import time
 
@@ -20,29 +25,83 @@ class SupervisorGone(Exception):
 
 
 class SupervisorClient:
-    def __init__(self, argv: list[str], start_timeout: float = 60.0, env: dict | None = None):
-        # Own session: a Ctrl-C in the terminal must reach only us, so that we can stop in order
-        # instead of every in-flight program dying and being mistaken for a sandbox failure.
-        self.proc = subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, env=env, bufsize=0,
-        )
+    def __init__(self, read_fd: int, write_fd: int, start_timeout: float, closer, describe_exit=None):
+        self._rfd, self._wfd = read_fd, write_fd
+        self._closer = closer
+        self._describe_exit = describe_exit or (lambda: "")
         self._buf = b""
         self.served = 0
         self.hello = self._read_line(time.monotonic() + start_timeout)
 
+    @classmethod
+    def spawn(cls, argv: list[str], start_timeout: float = 60.0, env: dict | None = None) -> SupervisorClient:
+        # Own session: a Ctrl-C in the terminal must reach only us, so that we can stop in order
+        # instead of every in-flight program dying and being mistaken for a sandbox failure.
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                start_new_session=True, env=env, bufsize=0)
+
+        def closer(wait: float) -> None:
+            for f in (proc.stdin,):
+                try:
+                    f.close()  # type: ignore[union-attr]
+                except OSError:
+                    pass
+            try:
+                proc.wait(timeout=wait)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            for f in (proc.stdout, proc.stderr):
+                try:
+                    f.close()  # type: ignore[union-attr]
+                except OSError:
+                    pass
+
+        def describe() -> str:
+            try:
+                proc.wait(timeout=1)
+                err = proc.stderr.read(4000).decode("utf-8", "replace").strip()  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001
+                return ""
+            return f": {err.splitlines()[-1]}" if err else ""
+
+        try:
+            return cls(proc.stdout.fileno(), proc.stdin.fileno(), start_timeout, closer, describe)  # type: ignore[union-attr]
+        except SupervisorGone:
+            closer(0.5)
+            raise
+
+    @classmethod
+    def over_socket(cls, conn: socket.socket, start_timeout: float = 60.0) -> SupervisorClient:
+        conn.setblocking(True)
+
+        def closer(wait: float) -> None:
+            try:
+                conn.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            conn.close()
+
+        try:
+            return cls(conn.fileno(), conn.fileno(), start_timeout, closer)
+        except SupervisorGone:
+            closer(0)
+            raise
+
     def _read_line(self, deadline: float) -> dict:
-        fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         while b"\n" not in self._buf:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise SupervisorGone("no answer from the supervisor in time")
-            ready, _, _ = select.select([fd], [], [], remaining)
+            ready, _, _ = select.select([self._rfd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(fd, 1 << 20)
+            try:
+                chunk = os.read(self._rfd, 1 << 20)
+            except OSError as e:
+                raise SupervisorGone(f"supervisor channel failed ({e})") from None
             if not chunk:
-                raise SupervisorGone(f"supervisor exited{self._stderr_hint()}")
+                raise SupervisorGone(f"supervisor exited{self._describe_exit()}")
             self._buf += chunk
         line, self._buf = self._buf.split(b"\n", 1)
         try:
@@ -50,21 +109,14 @@ class SupervisorClient:
         except ValueError as e:
             raise SupervisorGone(f"unreadable answer from the supervisor: {e}") from None
 
-    def _stderr_hint(self) -> str:
-        try:
-            self.proc.wait(timeout=1)
-            err = self.proc.stderr.read(2000).decode("utf-8", "replace").strip()  # type: ignore[union-attr]
-        except Exception:  # noqa: BLE001
-            return ""
-        return f": {err.splitlines()[-1]}" if err else ""
-
     def run(self, req: ExecRequest, request_id: str) -> dict:
-        data = encode_request(req, request_id)
+        data = memoryview(encode_request(req, request_id))
         try:
-            self.proc.stdin.write(data)  # type: ignore[union-attr]
-            self.proc.stdin.flush()  # type: ignore[union-attr]
-        except (BrokenPipeError, OSError) as e:
-            raise SupervisorGone(f"supervisor pipe closed ({e})") from None
+            while data:
+                n = os.write(self._wfd, data)
+                data = data[n:]
+        except OSError as e:
+            raise SupervisorGone(f"supervisor channel closed ({e})") from None
         n_runs = max(1, len(req.cases)) if req.fresh_interpreter else 1
         resp = self._read_line(time.monotonic() + req.limits.timeout_s + GRACE_S * n_runs)
         if resp.get("id") != request_id:
@@ -72,22 +124,5 @@ class SupervisorClient:
         self.served += 1
         return resp
 
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
     def close(self, wait: float = 2.0) -> None:
-        try:
-            if self.proc.stdin:
-                self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            self.proc.wait(timeout=wait)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        for f in (self.proc.stdout, self.proc.stderr):
-            try:
-                f.close()  # type: ignore[union-attr]
-            except OSError:
-                pass
+        self._closer(wait)

@@ -31,7 +31,7 @@ def runner_image() -> str:
 def docker_backend(runner_image):
     from codesynth.sandbox.docker_backend import DockerBackend
 
-    b = DockerBackend(workers=2, limits=Limits(timeout_s=5), image=runner_image, run_id="pytest")
+    b = DockerBackend(workers=2, limits=Limits(timeout_s=5), image=runner_image, run_id=f"pytest{os.getpid()}")
     b.start()
     yield b
     b.close()

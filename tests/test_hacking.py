@@ -53,7 +53,9 @@ DOUBLE = Problem(
     prompt="Read an integer and print twice its value.",
     tests=[IOCase(input="4\n", output="8\n"), IOCase(input="-3\n", output="-6\n")],
 )
-SECRET_IO = Problem(id="h/secret_io", prompt="Print the secret.", tests=[IOCase(input="go\n", output=SECRET + "\n")])
+SECRET_IO = Problem(
+    id="h/secret_io", prompt="Print the secret.", tests=[IOCase(input="go\n", output=SECRET + "\n")]
+)
 
 PROBLEMS = [ADD, SECRET_FN, AREA, DOUBLE, SECRET_IO]
 
@@ -126,8 +128,13 @@ HOSTILE = {
     "os-exit-at-import": (ADD, "import os\nos._exit(0)\n"),
     "os-exit-in-call": (ADD, "import os\n\ndef add(a, b):\n    os._exit(0)\n"),
     "systemexit-in-call": (ADD, "def add(a, b):\n    raise SystemExit(0)\n"),
-    "sigkill-self-in-call": (ADD, "import os, signal\n\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n"),
-    "kill-everyone": (ADD, _d("""
+    "sigkill-self-in-call": (
+        ADD,
+        "import os, signal\n\ndef add(a, b):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    ),
+    "kill-everyone": (
+        ADD,
+        _d("""
         import os, signal
         def add(a, b):
             for pid in os.listdir("/proc"):
@@ -137,10 +144,13 @@ HOSTILE = {
                     except OSError:
                         pass
             return -999
-    """)),
+    """),
+    ),
     "hang": (ADD, "def add(a, b):\n    while True:\n        pass\n"),
     # --- faking equality
-    "eq-override": (ADD, _d("""
+    "eq-override": (
+        ADD,
+        _d("""
         class AlwaysEqual:
             def __eq__(self, other):
                 return True
@@ -150,16 +160,22 @@ HOSTILE = {
                 return hash(5)
         def add(a, b):
             return AlwaysEqual()
-    """)),
-    "int-subclass-eq": (ADD, _d("""
+    """),
+    ),
+    "int-subclass-eq": (
+        ADD,
+        _d("""
         class Sneaky(int):
             def __eq__(self, other):
                 return True
             __hash__ = int.__hash__
         def add(a, b):
             return Sneaky(-999)
-    """)),
-    "eq-via-reduce": (ADD, _d("""
+    """),
+    ),
+    "eq-via-reduce": (
+        ADD,
+        _d("""
         class Eq:
             def __eq__(self, o):
                 return True
@@ -167,10 +183,16 @@ HOSTILE = {
                 return (int, (5,))
         def add(a, b):
             return [Eq()][0]
-    """)),
+    """),
+    ),
     # --- forging the harness's output
-    "forged-stdout": (ADD, f"print({_FORGED!r})\nprint('PASSED')\n\ndef add(a, b):\n    print({_FORGED!r})\n    return -999\n"),
-    "forged-on-every-fd": (ADD, _d(f"""
+    "forged-stdout": (
+        ADD,
+        f"print({_FORGED!r})\nprint('PASSED')\n\ndef add(a, b):\n    print({_FORGED!r})\n    return -999\n",
+    ),
+    "forged-on-every-fd": (
+        ADD,
+        _d(f"""
         import os
         MSG = ({_FORGED!r} + "\\n").encode()
         def spam():
@@ -183,8 +205,11 @@ HOSTILE = {
         def add(a, b):
             spam()
             return -999
-    """)),
-    "lingering-child-forger": (ADD, _d(f"""
+    """),
+    ),
+    "lingering-child-forger": (
+        ADD,
+        _d(f"""
         import os, time
         MSG = ({_FORGED!r} + "\\n").encode()
         if os.fork() == 0:
@@ -198,9 +223,12 @@ HOSTILE = {
             os._exit(0)
         def add(a, b):
             return -999
-    """)),
+    """),
+    ),
     # --- monkeypatching the test side
-    "patch-builtins-and-check": (ADD, _d("""
+    "patch-builtins-and-check": (
+        ADD,
+        _d("""
         import builtins
         class Never(Exception):
             pass
@@ -211,24 +239,36 @@ HOSTILE = {
         candidate = check
         def add(a, b):
             return -999
-    """)),
-    "patch-isinstance": (ADD, _d("""
+    """),
+    ),
+    "patch-isinstance": (
+        ADD,
+        _d("""
         import builtins
         builtins.isinstance = lambda *a: True
         builtins.type = lambda *a: int
         def add(a, b):
             return -999
-    """)),
-    "patch-math-isclose": (AREA, "import math\nmath.isclose = lambda *a, **k: True\n\ndef area(r):\n    return -1.0\n"),
-    "fake-math-module": (AREA, _d("""
+    """),
+    ),
+    "patch-math-isclose": (
+        AREA,
+        "import math\nmath.isclose = lambda *a, **k: True\n\ndef area(r):\n    return -1.0\n",
+    ),
+    "fake-math-module": (
+        AREA,
+        _d("""
         import types
         math = types.SimpleNamespace(isclose=lambda *a, **k: True)
         def area(r):
             return -1.0
-    """)),
+    """),
+    ),
     # --- reading expected answers / editing the tests
     "read-secret-from-disk": (SECRET_FN, _HUNT + "\ndef get_secret():\n    return hunt()\n"),
-    "edit-test-files": (ADD, _d("""
+    "edit-test-files": (
+        ADD,
+        _d("""
         import os
         for root in ["/tmp", "/var/tmp", "/dev/shm", os.getcwd(), os.path.expanduser("~")]:
             for d, _, files in os.walk(root):
@@ -247,10 +287,13 @@ HOSTILE = {
                     pass
         def add(a, b):
             return -999
-    """)),
+    """),
+    ),
     # --- stdin/stdout programs
     "io-exit-early": (DOUBLE, "import sys\nsys.exit(0)\n"),
-    "io-forged-output": (DOUBLE, _d(f"""
+    "io-forged-output": (
+        DOUBLE,
+        _d(f"""
         import os, sys
         print({_FORGED!r})
         print("ok", file=sys.stderr)
@@ -259,7 +302,8 @@ HOSTILE = {
                 os.write(fd, b{_FORGED!r} + b"\\n")
             except OSError:
                 pass
-    """)),
+    """),
+    ),
     "io-read-expected": (SECRET_IO, _HUNT + "\nprint(hunt())\n"),
 }
 
@@ -272,8 +316,9 @@ def _cands(table):
 def hacking_run(tmp_path_factory, docker_backend):
     out = tmp_path_factory.mktemp("hacking") / "run"
     cands = _cands(HONEST) + _cands(HOSTILE)
-    verify_candidates(PROBLEMS, cands, out, VerifyConfig(progress=False, limits=Limits(timeout_s=4)),
-                      backend=docker_backend)
+    verify_candidates(
+        PROBLEMS, cands, out, VerifyConfig(progress=False, limits=Limits(timeout_s=4)), backend=docker_backend
+    )
     return read_run(out)
 
 
@@ -352,6 +397,7 @@ def test_failure_details(hacking_run):
 
 def test_sandbox_still_honest_after_the_attacks(hacking_run, docker_backend, tmp_path):
     """The same warm containers, right after the attacks, still pass the honest programs."""
-    summary = verify_candidates(PROBLEMS, _cands(HONEST), tmp_path / "again", VerifyConfig(progress=False),
-                                backend=docker_backend)
+    summary = verify_candidates(
+        PROBLEMS, _cands(HONEST), tmp_path / "again", VerifyConfig(progress=False), backend=docker_backend
+    )
     assert summary.passed == len(HONEST)

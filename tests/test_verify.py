@@ -38,10 +38,11 @@ def test_humaneval_canonical_solutions_all_pass(tmp_path, humaneval_problems, do
 
 BREAKAGES = {
     # body appended to the prompt -> expected failure category and a phrase the feedback must contain
-    "wrong": ("    return None\n", "wrong_answer", "expected"),
-    "syntax": ("    return (\n", "syntax_error", "SyntaxError"),
-    "raise": ("    raise RuntimeError('deliberately broken')\n", "runtime_error", "deliberately broken"),
-    "exit": ("    import sys\n    sys.exit(0)\n", "runtime_error", "SystemExit"),
+    # (a None answer is a wrong answer, unless it makes the prompt's own helper raise, e.g. HumanEval/32)
+    "wrong": ("    return None\n", {"wrong_answer", "runtime_error"}, "Failed test: check:"),
+    "syntax": ("    return (\n", {"syntax_error"}, "SyntaxError"),
+    "raise": ("    raise RuntimeError('deliberately broken')\n", {"runtime_error"}, "deliberately broken"),
+    "exit": ("    import sys\n    sys.exit(0)\n", {"runtime_error"}, "SystemExit"),
 }
 
 
@@ -70,7 +71,7 @@ def test_humaneval_broken_solutions_none_pass(tmp_path, humaneval_problems, dock
     for cid, kind in expect.items():
         r = rewards[cid]
         _, category, phrase = BREAKAGES[kind]
-        if r["reward"] != 0.0 or r["failure_category"] != category or phrase not in r["feedback"]:
+        if r["reward"] != 0.0 or r["failure_category"] not in category or phrase not in r["feedback"]:
             wrong.append((cid, kind, r["failure_category"], r["feedback"][:200]))
     assert not wrong, wrong[:5]
     loops = [r for cid, r in rewards.items() if cid.endswith("#1")]

@@ -164,7 +164,7 @@ def format_table(report: CurateReport) -> str:
             + r[4]
         )
         if k == 0:
-            lines.append("-" * (sum(widths) + 8 + 20))
+            lines.append("-" * max(len(lines[0]), 60))
     lines.append(f"{report.input_records} records in, {report.output_records} kept")
     for f in report.filters:
         for d in f.drops[:50]:

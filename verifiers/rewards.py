@@ -66,54 +66,68 @@ BUILTIN_SCHEMES: dict[str, RewardScheme] = {
 }
 
 
-@lru_cache(maxsize=64)
 def get_scheme(spec: str) -> RewardScheme:
     """Resolve a scheme spec (builtin name, `shaped:k=v,...`, or JSON file path)."""
     spec = spec.strip()
     if spec in BUILTIN_SCHEMES:
         return BUILTIN_SCHEMES[spec]
-    base, sep, overrides = spec.partition(":")
+    base, sep, _ = spec.partition(":")
     if sep and base in BUILTIN_SCHEMES:
-        data = BUILTIN_SCHEMES[base].model_dump()
-        cats = dict(data["category_rewards"])
-        for item in filter(None, (x.strip() for x in overrides.split(","))):
-            key, eq, value = item.partition("=")
-            if not eq:
-                raise InputError(f"reward scheme '{spec}': expected key=value, got '{item}'")
-            try:
-                num = float(value)
-            except ValueError:
-                raise InputError(f"reward scheme '{spec}': '{key}' needs a number, got '{value}'") from None
-            key = key.strip()
-            if key in FailureCategory.__members__:
-                cats[FailureCategory(key)] = num
-            elif key in ("pass_reward", "fail_reward", "partial_weight"):
-                data[key] = num
-            else:
-                valid = ", ".join(
-                    [*FailureCategory.__members__, "pass_reward", "fail_reward", "partial_weight"]
-                )
-                raise InputError(f"reward scheme '{spec}': unknown key '{key}' (valid: {valid})")
-        data["category_rewards"] = cats
-        data["name"] = spec
-        return RewardScheme.model_validate(data)
+        return _inline_scheme(spec)
+    return _file_scheme(spec)
+
+
+@lru_cache(maxsize=64)  # parsed once per spec: make_reward runs once per candidate
+def _inline_scheme(spec: str) -> RewardScheme:
+    base, _, overrides = spec.partition(":")
+    data = BUILTIN_SCHEMES[base].model_dump()
+    cats = dict(data["category_rewards"])
+    for item in filter(None, (x.strip() for x in overrides.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            raise InputError(f"reward scheme '{spec}': expected key=value, got '{item}'")
+        try:
+            num = float(value)
+        except ValueError:
+            raise InputError(f"reward scheme '{spec}': '{key}' needs a number, got '{value}'") from None
+        key = key.strip()
+        if key in FailureCategory.__members__:
+            cats[FailureCategory(key)] = num
+        elif key in ("pass_reward", "fail_reward", "partial_weight"):
+            data[key] = num
+        else:
+            valid = ", ".join([*FailureCategory.__members__, "pass_reward", "fail_reward", "partial_weight"])
+            raise InputError(f"reward scheme '{spec}': unknown key '{key}' (valid: {valid})")
+    data["category_rewards"] = cats
+    data["name"] = spec
+    return RewardScheme.model_validate(data)
+
+
+def _file_scheme(spec: str) -> RewardScheme:
     path = Path(spec)
     if path.suffix == ".json" or path.exists():
         if not path.is_file():
             raise InputError(f"{path}: reward scheme file not found")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            scheme = RewardScheme.model_validate(data)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
-        except ValidationError as e:
-            first = e.errors()[0]
-            loc = ".".join(str(x) for x in first["loc"])
-            raise InputError(f"{path}: reward scheme field '{loc}': {first['msg']}") from None
-        return scheme
+        st = path.stat()
+        return _read_scheme_file(str(path), st.st_mtime_ns, st.st_size)
     raise InputError(
         f"unknown reward scheme '{spec}' (use binary, partial, shaped, shaped:key=value,... or a JSON file)"
     )
+
+
+@lru_cache(maxsize=16)  # keyed by mtime and size too: an edited file is read again
+def _read_scheme_file(spec: str, mtime_ns: int, size: int) -> RewardScheme:
+    path = Path(spec)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        scheme = RewardScheme.model_validate(data)
+    except json.JSONDecodeError as e:
+        raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
+    except ValidationError as e:
+        first = e.errors()[0]
+        loc = ".".join(str(x) for x in first["loc"])
+        raise InputError(f"{path}: reward scheme field '{loc}': {first['msg']}") from None
+    return scheme
 
 
 def failure_category(result: ExecutionResult) -> FailureCategory | None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from codesynth.errors import InputError
 
@@ -135,10 +136,10 @@ def curate_cmd(
             data[section][key] = value
     try:
         cfg = CurateConfig.model_validate(data)
-    except Exception as e:  # pydantic ValidationError: a bad flag value
+    except ValidationError as e:  # a bad flag value
         raise InputError(
             f"invalid curate option: {e.errors()[0]['loc'][-1]}: {e.errors()[0]['msg']}"
-        ) from None  # type: ignore[attr-defined]
+        ) from None
 
     opened: list = []
     try:

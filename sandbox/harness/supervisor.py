@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import json
 import os
 import resource
@@ -646,6 +647,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--tester-uid", type=int, default=None)
     ap.add_argument("--candidate-uid", type=int, default=None)
     ap.add_argument("--scratch", default="/scratch")
+    ap.add_argument("--connect", default=None,
+                    help="Unix socket of the host to talk over (instead of stdin/stdout).")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     ctx = Ctx(args)
@@ -660,10 +663,21 @@ def main(argv: list[str] | None = None) -> None:
             privileges.prctl(privileges.PR_SET_CHILD_SUBREAPER, 1)
         except OSError:
             pass
+    if args.connect:
+        # A direct socket to the host: no relay through the engine on the hot path. The host
+        # accepts exactly one connection (ours, before any candidate runs), then unlinks it.
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.connect(args.connect)
+        os.dup2(sock.fileno(), 0)
+        os.dup2(sock.fileno(), 1)
+        sock.close()
     os.makedirs(ctx.scratch, exist_ok=True)
     ctx.protected = set(_scan_stragglers(ctx))
     if not os.path.isdir(ctx.work) or _scratch_dirty(ctx):
         _janitor(ctx, ctx.cand_uid)
+    # Everything loaded so far is shared with every fork; keep the collector off it so
+    # children do not copy-on-write pages just to scan them.
+    gc.freeze()
     serve(ctx)
 
 

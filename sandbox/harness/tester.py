@@ -141,6 +141,7 @@ class Recorder:
         self.total = 0
         self.passed = 0
         self.first_error: BaseException | None = None
+        self.first_kind = "AssertionError"
 
     def case(self, name: str):
         return _Case(self, name)
@@ -167,8 +168,19 @@ class _Case:
             return False  # CandidateDied, KeyboardInterrupt: abort the run
         if self.rec.first_error is None:
             self.rec.first_error = ev
+            self.rec.first_kind = _failure_kind(ev)
         self.rec.record(self.name, False, _describe_failure(ev))
         return True
+
+
+def _failure_kind(e: BaseException) -> str:
+    """Who failed: the candidate raised (its exception's name), or the tests rejected its answer."""
+    if getattr(e, "remote_traceback", None) is not None:
+        return type(e).__name__ if not isinstance(e, CandidateError) else str(e).split(":", 1)[0]
+    if isinstance(e, AssertionError):
+        return "AssertionError"
+    # e.g. `abs(None - 0.5)` in the tests: the answer had the wrong type -> a wrong answer
+    return "WrongAnswer"
 
 
 def _describe_failure(e: BaseException) -> str:
@@ -187,10 +199,11 @@ _OPS = {
 }
 
 
-def _fmt_compare(left, op: str, right, src: str) -> str:
+def _fmt_compare(left, op: str, right, src: str, user_msg=None) -> str:
+    note = f"\n  message: {_short(user_msg)}" if user_msg is not None else ""
     if op == "==":
-        return f"{src}\n  expected: {_short(right)}\n  got:      {_short(left)}"
-    return f"{src}\n  {_short(left)} {op} {_short(right)} is false"
+        return f"{src}\n  expected: {_short(right)}\n  got:      {_short(left)}{note}"
+    return f"{src}\n  {_short(left)} {op} {_short(right)} is false{note}"
 
 
 class _Instrument(ast.NodeTransformer):
@@ -207,7 +220,7 @@ class _Instrument(ast.NodeTransformer):
 
     def visit_Assert(self, node: ast.Assert):
         t = node.test
-        if node.msg is not None or not (isinstance(t, ast.Compare) and len(t.ops) == 1):
+        if not (isinstance(t, ast.Compare) and len(t.ops) == 1):
             return node
         op = _OPS.get(type(t.ops[0]))
         if op is None:
@@ -219,7 +232,8 @@ class _Instrument(ast.NodeTransformer):
         cmp = ast.Compare(left=ast.Name(lname, ast.Load()), ops=t.ops, comparators=[ast.Name(rname, ast.Load())])
         msg = ast.Call(
             func=ast.Name("__cs_fmt__", ast.Load()),
-            args=[ast.Name(lname, ast.Load()), ast.Constant(op), ast.Name(rname, ast.Load()), ast.Constant(src)],
+            args=[ast.Name(lname, ast.Load()), ast.Constant(op), ast.Name(rname, ast.Load()), ast.Constant(src),
+                  node.msg if node.msg is not None else ast.Constant(None)],
             keywords=[],
         )
         new = [assign_l, assign_r, ast.Assert(test=cmp, msg=msg)]
@@ -329,11 +343,11 @@ def run(tests: str, entry_point: str | None, chan: int) -> dict:
         error = e
     report = _counts(rec)
     if error is not None:
-        report.update(status="failed", error_type=type(error).__name__,
+        report.update(status="failed", error_type=_failure_kind(error),
                       error_message=_describe_failure(error), traceback=_test_tb(error))
     elif rec.total and rec.passed < rec.total:
         first = rec.first_error
-        report.update(status="failed", error_type=type(first).__name__ if first else "AssertionError",
+        report.update(status="failed", error_type=rec.first_kind if first else "AssertionError",
                       error_message=next(o["message"] for o in rec.outcomes if not o["passed"])
                       if any(not o["passed"] for o in rec.outcomes) else "a test failed")
     elif rec.total == 0 and not ran_functions:
