@@ -53,7 +53,7 @@ def describe_validation_error(err: ValidationError) -> str:
     msg = first["msg"]
     # Union fields (e.g. tests: code or cases) report one error per branch; say it once.
     top = first["loc"][0] if first["loc"] else None
-    if top == "tests" and all(e["loc"] and e["loc"][0] == "tests" for e in errs):
+    if top == "tests" and first["type"] != "missing" and all(e["loc"] and e["loc"][0] == "tests" for e in errs):
         return "field 'tests': expected test code (a string) or a list of {input, output} cases"
     if first["type"] == "missing":
         msg = "required field is missing"

@@ -7,20 +7,20 @@ accounting, and one clear `EndpointError` when the endpoint is dead or the model
 
 from __future__ import annotations
 
+import queue
 import random
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
 import openai
-from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
 from pydantic import BaseModel
 
 from codesynth.config import EndpointConfig, SamplingParams
 from codesynth.errors import EndpointError
+from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
 
 Messages = list[dict[str, str]]
 
@@ -102,6 +102,10 @@ class UsageStats:
 
 class _Malformed(Exception):
     pass
+
+
+class _Cancelled(Exception):
+    """The map() that issued this request has stopped; nobody wants the reply."""
 
 
 class ChatClient:
@@ -190,17 +194,21 @@ class ChatClient:
             if hit is not None:
                 self.usage._add(cache_hits=1)
                 return Completion(cached=True, **hit.model_dump(exclude={"model"}))
-        comp = self._request(messages, params)
+        comp = self._request(messages, params, cancel)
         if self.cache is not None and comp.request_error is None:
             self.cache.put(
                 key, CachedReply(model=self.model, **comp.model_dump(include=set(CachedReply.model_fields)))
             )
         return comp
 
-    def _request(self, messages: Messages, params: dict[str, Any]) -> Completion:
+    def _request(
+        self, messages: Messages, params: dict[str, Any], cancel: threading.Event | None = None
+    ) -> Completion:
         ep = self.endpoint
         last = ""
         for attempt in range(ep.max_retries + 1):
+            if cancel is not None and cancel.is_set():
+                raise _Cancelled()
             if attempt:
                 self.usage._add(retries=1)
             delay: float | None = None
@@ -250,7 +258,12 @@ class ChatClient:
             finally:
                 self.usage._end()
             if attempt < ep.max_retries:
-                time.sleep(self._backoff(attempt, delay))
+                pause = self._backoff(attempt, delay)
+                if cancel is not None:
+                    if cancel.wait(pause):
+                        raise _Cancelled()
+                else:
+                    time.sleep(pause)
         raise EndpointError(f"endpoint {self.url} failed after {ep.max_retries + 1} attempts: {last}")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -266,34 +279,65 @@ class ChatClient:
         """Complete every request, `concurrency` at a time, yielding in completion order.
 
         Requests are pulled lazily, so a caller can stream millions. The first
-        EndpointError cancels what is queued and is raised; finished completions are
-        already in the cache, so a rerun resumes from there.
+        EndpointError stops the rest and is raised; finished completions are already
+        in the cache, so a rerun resumes from there. Workers are daemon threads and
+        are told to stop when the caller goes away (error, Ctrl-C, early break), so an
+        interrupted run exits at once instead of waiting out in-flight requests.
         """
         it = iter(requests)
         width = self.endpoint.concurrency
         _ = self.model  # resolve once, before threads race for it
-        with ThreadPoolExecutor(max_workers=width, thread_name_prefix="codesynth-llm") as pool:
-            pending: dict[Future, ChatRequest] = {}
+        todo: queue.Queue = queue.Queue()
+        done: queue.Queue = queue.Queue()
+        cancel = threading.Event()
 
-            def fill() -> None:
-                while len(pending) < width:
+        def worker() -> None:
+            while True:
+                req = todo.get()
+                if req is None or cancel.is_set():
+                    return
+                try:
+                    done.put(
+                        (
+                            req,
+                            self.complete(req.messages, req.sample_index, req.sampling, cancel=cancel),
+                            None,
+                        )
+                    )
+                except BaseException as e:  # noqa: BLE001 - handed to the consumer
+                    done.put((req, None, e))
+
+        threads = [
+            threading.Thread(target=worker, daemon=True, name=f"codesynth-llm-{i}") for i in range(width)
+        ]
+        for t in threads:
+            t.start()
+        in_flight = 0
+        try:
+            exhausted = False
+            while True:
+                while not exhausted and in_flight < width:
                     try:
-                        req = next(it)
+                        todo.put(next(it))
+                        in_flight += 1
                     except StopIteration:
-                        return
-                    pending[pool.submit(self.complete, req.messages, req.sample_index, req.sampling)] = req
-
-            fill()
-            try:
-                while pending:
-                    done, _ = wait(pending, return_when=FIRST_COMPLETED)
-                    for fut in done:
-                        req = pending.pop(fut)
-                        yield req, fut.result()
-                    fill()
-            finally:
-                for fut in pending:
-                    fut.cancel()
+                        exhausted = True
+                if in_flight == 0:
+                    return
+                try:
+                    req, comp, err = done.get(timeout=0.5)
+                except queue.Empty:
+                    continue
+                in_flight -= 1
+                if err is not None:
+                    if isinstance(err, _Cancelled):
+                        continue
+                    raise err
+                yield req, comp
+        finally:
+            cancel.set()
+            for _ in threads:
+                todo.put(None)
 
 
 def _parse(resp: Any) -> tuple[str, str | None]:

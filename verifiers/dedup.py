@@ -4,8 +4,9 @@ Exact: programs equal after normalisation (comments, docstrings and formatting
 removed). Near: MinHash signatures over shingles of the token stream with local
 names canonicalised (renaming variables does not hide a copy); candidate pairs come
 from LSH banding and are confirmed with the true Jaccard similarity of the shingle
-sets, so the result does not depend on hash luck. The first record of each group is
-kept (records arrive in run order).
+sets, so the result does not depend on hash luck. Of each group the record kept is the
+first by (repair turn, sample index, candidate id): deterministic whatever order the
+parallel run wrote its records in.
 """
 
 from __future__ import annotations
@@ -92,9 +93,10 @@ def dedup(
     def scope_key(r: DatasetRecord) -> str:
         return r.problem_id if cfg.scope == "problem" else ""
 
+    order = sorted(records, key=_rank)
     if cfg.exact:
         first: dict[tuple[str, str], DatasetRecord] = {}
-        for r in records:
+        for r in order:
             key = (scope_key(r), normalize_code(r.solution))
             if key in first:
                 drops.append(
@@ -116,7 +118,7 @@ def dedup(
         buckets: dict[tuple, list[int]] = defaultdict(list)
         kept_idx: list[int] = []
         sh: dict[int, set[str]] = {}
-        for i, r in enumerate(records):
+        for i, r in enumerate(order):
             if r.id in gone:
                 continue
             sh[i] = shingles(r.solution, cfg.shingle)
@@ -135,7 +137,7 @@ def dedup(
                         id=r.id,
                         problem_id=r.problem_id,
                         reason="near_duplicate",
-                        detail={"duplicate_of": records[best[1]].id, "jaccard": round(best[0], 4)},
+                        detail={"duplicate_of": order[best[1]].id, "jaccard": round(best[0], 4)},
                     )
                 )
                 gone.add(r.id)
