@@ -53,6 +53,9 @@ class VerifyConfig(BaseModel):
     reward_scheme: str = "binary"
     progress: bool = True
     recycle_after: int = 1000
+    interpreter: Literal["fork", "fresh"] = Field(
+        default="fork", description="fork: child of the warm supervisor; fresh: new python3 per program."
+    )
 
 
 def open_backend(config: VerifyConfig, run_id: str | None = None) -> Backend:
@@ -110,7 +113,7 @@ class _Stop(Exception):
 
 def execute(
     problems: Sequence[Problem], candidates: Iterable[Candidate], backend: Backend, limits: Limits,
-    workers: int | None = None,
+    workers: int | None = None, interpreter: str = "fork",
 ) -> Iterator[tuple[Candidate, ExecutionResult]]:
     """Run candidates on `backend` with `workers` threads; yield in completion order.
 
@@ -134,7 +137,7 @@ def execute(
             except queue.Empty:
                 return
             try:
-                res = backend.execute(build_request(by_id[c.problem_id], c, limits))
+                res = backend.execute(build_request(by_id[c.problem_id], c, limits, interpreter))  # type: ignore[arg-type]
             except BackendClosed:
                 return
             except BaseException as e:  # noqa: BLE001 - hand it to the consumer thread
@@ -244,7 +247,7 @@ def verify_candidates(
             with _sigterm_as_interrupt():
                 b = backend or open_backend(config, run_id=None)
                 try:
-                    for c, res in execute(problems, todo, b, config.limits, config.workers):
+                    for c, res in execute(problems, todo, b, config.limits, config.workers, config.interpreter):
                         record(c, res)
                         executed += 1
                         if bar is not None:

@@ -184,7 +184,12 @@ class ChatClient:
         return cache_key(self.endpoint.identity(), self.model, messages, params, sample_index)
 
     def complete(
-        self, messages: Messages, sample_index: int = 0, sampling: SamplingParams | None = None
+        self,
+        messages: Messages,
+        sample_index: int = 0,
+        sampling: SamplingParams | None = None,
+        *,
+        cancel: threading.Event | None = None,
     ) -> Completion:
         sampling = sampling or self.sampling
         params = sampling.for_sample(sample_index)

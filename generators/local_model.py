@@ -64,11 +64,11 @@ def free_port() -> int:
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    # PR_SET_PDEATHSIG: the kernel sends SIGTERM to the server if we are SIGKILLed.
+    # PR_SET_PDEATHSIG: the kernel kills the server if we are SIGKILLed.
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)
     except Exception:
         pass
 
@@ -190,12 +190,10 @@ class LocalModelServer:
     def stop(self) -> None:
         proc, self.proc = self.proc, None
         if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            # SIGKILL, not SIGTERM: uvicorn's graceful shutdown would first finish the
+            # generation in flight, and the server holds no state worth saving.
+            proc.kill()
+            proc.wait(timeout=30)
         if self._old_sigterm is not None and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGTERM, self._old_sigterm)
             self._old_sigterm = None

@@ -28,9 +28,20 @@ class ExecRequest(BaseModel):
     )
 
 
-def build_request(problem: Problem, candidate: Candidate, limits: Limits | None = None) -> ExecRequest:
-    """Pair a candidate with its problem's tests (plus any tests the candidate brings)."""
+Interpreter = Literal["fork", "fresh"]
+
+
+def build_request(problem: Problem, candidate: Candidate, limits: Limits | None = None,
+                  interpreter: Interpreter = "fork") -> ExecRequest:
+    """Pair a candidate with its problem's tests (plus any tests the candidate brings).
+
+    `interpreter`: "fork" (a child of the warm supervisor, milliseconds) or "fresh" (a new
+    python3 per program, pristine interpreter state); a problem may insist on one with
+    `metadata["interpreter"]`.
+    """
     limits = limits or Limits()
+    choice = problem.metadata.get("interpreter", interpreter)
+    fresh = choice == "fresh"
     if problem.kind == "io":
         return ExecRequest(
             candidate_id=candidate.candidate_id,
@@ -39,6 +50,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
             program=candidate.solution,
             cases=list(problem.tests),  # type: ignore[arg-type]
             limits=limits,
+            fresh_interpreter=fresh,
         )
     tests = problem.tests if isinstance(problem.tests, str) else ""
     if candidate.extra_tests:
@@ -51,6 +63,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
         tests=tests,
         entry_point=problem.entry_point,
         limits=limits,
+        fresh_interpreter=fresh,
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import os
 import queue
+import shutil
+import subprocess
 import sys
 import tempfile
 import threading
@@ -21,6 +23,27 @@ from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
 WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"
+
+
+_NETNS: list[str] | None = None
+
+
+def _netns_prefix() -> list[str]:
+    """Cut the network with a fresh network namespace where this machine allows one."""
+    global _NETNS
+    if _NETNS is None:
+        _NETNS = []
+        unshare = shutil.which("unshare")
+        if unshare:
+            for prefix in ([unshare, "--net", "--"], [unshare, "--user", "--map-root-user", "--net", "--"]):
+                try:
+                    ok = subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0
+                except (OSError, subprocess.TimeoutExpired):
+                    ok = False
+                if ok:
+                    _NETNS = prefix
+                    break
+    return _NETNS
 
 
 class LocalBackend(Backend):
@@ -43,7 +66,7 @@ class LocalBackend(Backend):
         d = tempfile.TemporaryDirectory(prefix="codesynth-local-")
         self._dirs.append(d)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
-        c = SupervisorClient.spawn([sys.executable, "-I", HARNESS, "--scratch", d.name], env=env)
+        c = SupervisorClient.spawn([*_netns_prefix(), sys.executable, "-I", HARNESS, "--scratch", d.name], env=env)
         with self._lock:
             self._all.append(c)
         return c

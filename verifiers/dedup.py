@@ -79,6 +79,11 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
+def _rank(r: DatasetRecord) -> tuple:
+    origin = r.metadata.get("origin") or {}
+    return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
+
+
 def dedup(
     records: list[DatasetRecord], cfg: DedupConfig | None = None
 ) -> tuple[list[DatasetRecord], FilterReport]:
