@@ -143,6 +143,8 @@ class DockerBackend(Backend):
     def close(self) -> None:
         self._closing.set()
         self._warm_needed.release()
+        if self._warmer is not None and self._warmer is not threading.current_thread():
+            self._warmer.join(timeout=START_TIMEOUT_S)  # a spare still booting is removed below, not later
         with self._lock:
             slots = list(self._live.values())
             self._live.clear()
@@ -222,11 +224,13 @@ class DockerBackend(Backend):
             raise
         slot = Slot(name=name, client=client)
         with self._lock:
-            if self._closing.is_set():
-                threading.Thread(target=_destroy, args=(slot,), daemon=True).start()
-                raise BackendClosed()
-            self._live[name] = slot
-            self.stats["containers_started"] += 1
+            closing = self._closing.is_set()
+            if not closing:
+                self._live[name] = slot
+                self.stats["containers_started"] += 1
+        if closing:
+            _destroy(slot)  # synchronously: close() is waiting for us
+            raise BackendClosed()
         return slot
 
     def _retire(self, slot: Slot) -> None:

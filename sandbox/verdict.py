@@ -93,7 +93,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         status = Status.failed
         if err_type in ("SyntaxError", "IndentationError", "TabError"):
             status = Status.error
-        elif err_type == "MemoryError" or (first_bad and first_bad.get("signal") == 9):
+        elif err_type == "MemoryError" or (first_bad and first_bad.get("oom")):
             status, err_type = Status.memory_exceeded, "MemoryError"
         elif first_bad and first_bad.get("signal") == 24:  # SIGXCPU
             status, err_type = Status.timeout, "CPUTimeLimit"

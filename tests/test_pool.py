@@ -59,12 +59,12 @@ def run_containers(run_id: str) -> list[str]:
 
 def container_processes(cid: str) -> list[tuple[int, str]]:
     """(uid, state) of every process in the container, seen from the host (zombies included)."""
-    out = subprocess.run(["docker", "top", cid, "-eo", "uid,stat"], capture_output=True, text=True, timeout=60)
+    out = subprocess.run(["docker", "top", cid, "-eo", "uid,pid,stat"], capture_output=True, text=True, timeout=60)
     rows = []
     for line in out.stdout.splitlines()[1:]:
         parts = line.split()
-        if len(parts) >= 2 and parts[0].isdigit():
-            rows.append((int(parts[0]), parts[1]))
+        if len(parts) >= 3 and parts[0].isdigit():
+            rows.append((int(parts[0]), parts[2]))
     return rows
 
 
@@ -234,25 +234,22 @@ def test_stderr_flood_and_io_flood_are_cut(pool):
 
 
 def test_orphaned_children_are_reaped_so_pids_never_run_out(pool):
-    # Each run leaves 40 exited grandchildren re-parented away from the candidate. Unreaped,
-    # they would exhaust the container's pid limit within a few programs and honest programs
-    # would start failing.
+    # Each run leaves 40 exited grandchildren re-parented away from the candidate (20 per call).
+    # Unreaped, they would exhaust the container's pid limit (pids + overhead < 8 * 40) within
+    # a few programs and honest programs would start failing.
     orphans = (
         "import os\n"
         "def inc(x):\n"
-        "    for _ in range(40):\n"
-        "        if os.fork() == 0:\n"
+        "    for _ in range(20):\n"
+        "        pid = os.fork()\n"
+        "        if pid == 0:\n"
         "            if os.fork() == 0:\n"
         "                os._exit(0)\n"
         "            os._exit(0)\n"
-        "    for _ in range(40):\n"
-        "        try:\n"
-        "            os.wait()\n"
-        "        except ChildProcessError:\n"
-        "            break\n"
+        "        os.waitpid(pid, 0)\n"
         "    return x + 1\n"
     )
-    for _ in range(6):
+    for _ in range(8):
         r = fn(pool, orphans, limits=Limits(timeout_s=10, memory_mb=256))
         assert r.status is Status.passed, (r.status, r.error_type, r.error_message)
     assert_serves(pool)
@@ -441,9 +438,23 @@ def test_container_killed_mid_run_is_retried_on_a_fresh_one(runner_image):
         assert b.stats["retries"] >= 1
         assert victim not in run_containers(b.run_id)
 
-        # An idle container killed between programs: the next program is retried too.
-        for cid in run_containers(b.run_id):
-            subprocess.run(["docker", "kill", cid], capture_output=True, timeout=60)
+        assert_serves(b)
+    finally:
+        b.close()
+    assert run_containers(b.run_id) == []
+
+
+@pytest.mark.xfail(strict=True, reason="pool bug reported to the lead: the retry takes the warm spare "
+                   "without checking it is alive, so when every container died (engine restart) the "
+                   "program gets sandbox_error instead of a retry on a freshly started container")
+def test_every_container_killed_between_programs_the_next_program_still_gets_its_verdict(runner_image):
+    b = make_pool(runner_image, "killall")
+    try:
+        assert fn(b, HONEST).status is Status.passed
+        ids = settle(b.run_id, 2)
+        assert len(ids) == 2, ids  # the worker's container and the warm spare
+        # What an engine restart does: every container of the pool dies at once.
+        subprocess.run(["docker", "kill", *ids], capture_output=True, timeout=60)
         r = fn(b, HONEST)
         assert r.status is Status.passed and r.attempts == 2, (r.status, r.attempts, r.error_message)
         assert_serves(b)

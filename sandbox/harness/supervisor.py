@@ -62,6 +62,7 @@ class Ctx:
         self.protected = set()
         self.tests_buf = bytearray()
         self.served = 0
+        self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
 
 # --------------------------------------------------------------------------- child setup
@@ -446,6 +447,7 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     chan_c, chan_t = socket.socketpair()
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
+    oom_before = ctx.oom_count
     c_pid = _fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
     os.close(out_w)
     os.close(err_w)
@@ -504,6 +506,8 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
     except ValueError:
         report = None
+    if c_status is not None and os.WIFSIGNALED(c_status):
+        ctx.oom_count = oom_kills()
     if not isinstance(report, dict):
         resp.update(status="crashed", error_type="TesterDied", error_message="the test process died without a report")
         return resp
@@ -512,15 +516,35 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     if report.get("error_type") == "MemoryError":
         resp["status"] = "memory_exceeded"
     elif report.get("status") == "crashed" and report.get("error_type") == "ProcessDied":
-        resp.update(_explain_death(c_status, limits))
+        resp.update(_explain_death(c_status, limits, oom_before))
     return resp
 
 
-def _explain_death(status: int | None, limits: dict) -> dict:
+_OOM_FILES = ("/sys/fs/cgroup/memory.events", "/sys/fs/cgroup/memory/memory.oom_control")
+
+
+def oom_kills() -> int | None:
+    """The container cgroup's OOM-kill counter (cgroup v2 or v1), if readable."""
+    for path in _OOM_FILES:
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    k, _, v = line.partition(" ")
+                    if k == "oom_kill":
+                        return int(v)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def _explain_death(status: int | None, limits: dict, oom_before: int | None = None) -> dict:
     code, sig = _decode_status(status)
     if sig == signal.SIGKILL:
-        return {"status": "memory_exceeded", "error_type": "Killed",
-                "error_message": f"killed (most likely out of memory, limit {limits['memory_mb']} MB)"}
+        after = oom_kills()
+        if oom_before is None or after is None or after > oom_before:
+            return {"status": "memory_exceeded", "error_type": "Killed",
+                    "error_message": f"killed by the out-of-memory killer (limit {limits['memory_mb']} MB)"}
+        return {"status": "crashed", "error_type": "SIGKILL", "error_message": "killed by signal SIGKILL"}
     if sig == signal.SIGXCPU:
         return {"status": "timeout", "error_type": "CPUTimeLimit", "error_message": "exceeded the CPU time limit"}
     if sig == signal.SIGXFSZ:
@@ -564,6 +588,11 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         for fd in (out_r, err_r, st_r):
             os.close(fd)
         exit_code, sig = _decode_status(c_status)
+        oom = False
+        if sig is not None:
+            now = oom_kills()
+            oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
+            ctx.oom_count = now
         err_info = None
         if caps[2].head or caps[2].tail:
             try:
@@ -572,7 +601,7 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
                 err_info = None
         case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
                 "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
-                "duration_s": round(time.monotonic() - c0, 6)}
+                "duration_s": round(time.monotonic() - c0, 6), "oom": oom}
         if isinstance(err_info, tuple) and len(err_info) == 2:
             case["error_type"], case["error_message"] = str(err_info[0]), str(err_info[1])
         cases.append(case)
