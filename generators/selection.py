@@ -21,7 +21,9 @@ def stable_rng(*parts: object) -> random.Random:
 
 def draw(pool: Sequence[T], k: int, *seed_parts: object, exclude: object = None) -> list[T]:
     """k distinct items of pool (fewer if the pool is small), reproducible from seed_parts."""
-    items = [p for p in pool if p is not exclude and getattr(p, "id", object()) != getattr(exclude, "id", None)]
+    items = [
+        p for p in pool if p is not exclude and getattr(p, "id", object()) != getattr(exclude, "id", None)
+    ]
     if k <= 0 or not items:
         return []
     return stable_rng(*seed_parts).sample(items, min(k, len(items)))
@@ -46,7 +48,9 @@ def failure_rates(rewards: Iterable[RewardRecord]) -> dict[str, tuple[float, int
     return {pid: (f / n, n) for pid, (f, n) in tally.items() if n}
 
 
-def hardest(rates: dict[str, tuple[float, int]], k: int, min_fail_rate: float = 0.5) -> list[tuple[str, float, int]]:
+def hardest(
+    rates: dict[str, tuple[float, int]], k: int, min_fail_rate: float = 0.5
+) -> list[tuple[str, float, int]]:
     """The k problems failed most often (ties: more attempts first, then id)."""
     ranked = sorted(
         ((pid, rate, n) for pid, (rate, n) in rates.items() if rate >= min_fail_rate),

@@ -6,11 +6,10 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
+from codesynth.config import Config
 from codesynth.generators.cache import ResponseCache
 from codesynth.generators.client import ChatClient
 from codesynth.generators.local_model import LocalModelServer
-
-from codesynth.config import Config
 
 
 @contextlib.contextmanager
@@ -32,7 +31,9 @@ def open_client(
     with LocalModelServer(config.local) as server:
         sampling = config.sampling
         if not max_tokens_given:
-            sampling = sampling.model_copy(update={"max_tokens": min(sampling.max_tokens, config.local.max_tokens)})
+            sampling = sampling.model_copy(
+                update={"max_tokens": min(sampling.max_tokens, config.local.max_tokens)}
+            )
         client = ChatClient(server.endpoint(config.endpoint), sampling, cache)
         client.check()
         say(f"no endpoint configured: serving the bundled model {client.model} at {server.base_url} "

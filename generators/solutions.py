@@ -10,10 +10,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from codesynth.generators.client import ChatClient, ChatRequest, Completion
-from codesynth.generators.extract import extract_code
+from codesynth.generators.extract import defines, extract_code, parses
 from codesynth.generators.prompts import repair_messages, solution_messages
 from codesynth.generators.selection import fewshot_examples
-
 from codesynth.models import Candidate, Origin, Problem
 
 
@@ -31,6 +30,15 @@ def root_of(candidate_id: str) -> str:
     return head if sep and tail.isdigit() else candidate_id
 
 
+def complete_from_prompt(problem: Problem, code: str | None) -> str | None:
+    """A reply that continues a HumanEval-style prompt (only the body) gets the prompt put back."""
+    ep = problem.entry_point
+    if not code or not ep or defines(code, ep) or f"def {ep}" not in problem.prompt:
+        return code
+    joined = problem.prompt.rstrip("\n") + "\n" + code
+    return joined if parses(joined) and defines(joined, ep) else code
+
+
 def make_candidate(
     problem: Problem,
     completion: Completion,
@@ -46,6 +54,7 @@ def make_candidate(
 ) -> Candidate:
     """A candidate from a reply; a reply without code gives an empty solution marked `no_code`."""
     code = extract_code(completion.text, problem.entry_point)
+    code = complete_from_prompt(problem, code)
     info: dict[str, Any] = dict(extra or {})
     info["finish_reason"] = completion.finish_reason
     info["completion_tokens"] = completion.completion_tokens
@@ -59,7 +68,13 @@ def make_candidate(
         problem_id=problem.id,
         solution=code or "",
         origin=Origin(
-            kind=kind, model=model, sample_index=sample_index, mode=mode, turn=turn, parent_id=parent_id, extra=info
+            kind=kind,
+            model=model,
+            sample_index=sample_index,
+            mode=mode,
+            turn=turn,
+            parent_id=parent_id,
+            extra=info,
         ),
     )
 
@@ -111,7 +126,9 @@ def repair_requests(items: Iterable[tuple[Problem, Candidate, str]], turn: int) 
         # The sample index keeps trajectories that share a prompt (same code, same
         # feedback) from sharing one cached reply.
         idx = (prev.origin.sample_index or 0) * 1000 + turn
-        yield ChatRequest(messages=repair_messages(problem, prev.solution, fb), sample_index=idx, tag=(problem, prev))
+        yield ChatRequest(
+            messages=repair_messages(problem, prev.solution, fb), sample_index=idx, tag=(problem, prev)
+        )
 
 
 def sample_repairs(

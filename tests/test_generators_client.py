@@ -6,12 +6,12 @@ import socket
 import threading
 
 import pytest
-from codesynth.generators.cache import ResponseCache
-from codesynth.generators.client import ChatClient, ChatRequest
 from scripted_server import Reply, ScriptedServer, last_user
 
 from codesynth.config import EndpointConfig, SamplingParams
 from codesynth.errors import EndpointError
+from codesynth.generators.cache import ResponseCache
+from codesynth.generators.client import ChatClient, ChatRequest
 
 MSGS = [{"role": "user", "content": "write add"}]
 

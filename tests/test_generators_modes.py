@@ -212,26 +212,42 @@ def test_tests_mode_keeps_what_the_reference_passes(server, client_for, tmp_path
 
 def test_tests_mode_without_reference_uses_dual_agreement(server, client_for, tmp_path, docker_backend):
     noref = ADD.model_copy(update={"id": "t/add-noref", "reference_solution": None})
+    mul = Problem(id="t/mul", prompt="def mul(a, b):\n    \"\"\"Product.\"\"\"\n", entry_point="mul",
+                  tests="assert mul(2, 2) == 4\n")  # fmt: skip
 
     def answer(body):
+        user = last_user(body)
         if "tester" in body["messages"][0]["content"]:
+            if "def mul" in user:
+                return fence("assert mul(2, 3) == 6")
             return fence("assert add(1, 2) == 3\nassert add(5, 5) == 10\nassert add(1, 2) == -1")
+        if "def mul" in user:
+            return "I only write prose."  # no solution to agree with
         # sampled solutions: three agree on addition, one subtracts, one writes prose
         return {0: ADD_OK, 1: ADD_OK, 2: ADD_OK, 3: ADD_WRONG}.get(body["seed"], "no idea")
 
     server.responder = answer
     out = tmp_path / "t"
-    rep = generate_tests([noref], client_for(server), out, n_solutions=5, config=CFG, backend=docker_backend)
-    fate = {
-        t["code"]: (t["kept"], t["reason"])
-        for t in map(json.loads, (out / "tests.jsonl").read_text().splitlines())
-    }
+    rep = generate_tests(
+        [noref, mul], client_for(server), out, n_solutions=5, config=CFG, backend=docker_backend
+    )
+    rows = [json.loads(line) for line in (out / "tests.jsonl").read_text().splitlines()]
+    fate = {t["code"]: (t["kept"], t["reason"]) for t in rows}
     assert fate == {
         "assert add(1, 2) == 3": (True, None),
         "assert add(5, 5) == 10": (True, None),
         "assert add(1, 2) == -1": (False, "disagreement"),
+        "assert mul(2, 3) == 6": (False, "no_solutions"),
     }
-    assert rep.counts["decided_by_agreement"] == 1
+    assert rep.counts["decided_by_agreement"] == 2 and rep.counts["problems_augmented"] == 1
+    new = {p.id: p for p in load_problems(out / "problems.jsonl")}
+    assert "assert add(5, 5) == 10" in new["t/add-noref"].tests and new["t/mul"] == mul
+    # nothing at all to execute: every test still says why it was dropped
+    generate_tests(
+        [mul], client_for(server), tmp_path / "t2", n_solutions=2, config=CFG, backend=docker_backend
+    )
+    only = [json.loads(line) for line in (tmp_path / "t2" / "tests.jsonl").read_text().splitlines()]
+    assert [(t["kept"], t["reason"]) for t in only] == [(False, "no_solutions")]
 
 
 # --------------------------------------------------------------------------- 3. problems

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import pytest
+
+from codesynth.config import load_config, parse_config
+from codesynth.errors import InputError
 from codesynth.generators.extract import extract_code, is_trivial_assert, split_asserts
 from codesynth.generators.proposals import parse_proposal, to_problem
 from codesynth.generators.retrieval import bm25_rank, collect_snippets, pick_snippets
 from codesynth.generators.selection import dual_agreement, failure_rates, fewshot_examples, hardest
 from codesynth.generators.similarity import NoveltyFilter, lcs_length, rouge_l
 from codesynth.generators.solutions import root_of
-
-from codesynth.config import load_config, parse_config
-from codesynth.errors import InputError
 from codesynth.models import Problem, RewardRecord, Status
 
 # --------------------------------------------------------------------------- extraction
@@ -68,6 +68,8 @@ def test_split_asserts_keeps_imports_and_lifts_pytest_functions():
     assert "import math" in pre and "def helper" in pre and "return x\n" not in pre
     assert tests == ["assert f(1) == 1", "assert f(2) == 2", "assert f(3) == 3"]
     assert split_asserts("assert f(1 ==", "f") == ("", [])
+    humaneval = "def check(candidate):\n    assert candidate(1) == 2\n    x = 3\n    assert candidate(x, 'candidate') is None\n"
+    assert split_asserts(humaneval, "f") == ("", ["assert f(1) == 2", "assert f(x, 'candidate') is None"])
 
 
 @pytest.mark.parametrize(
@@ -278,3 +280,20 @@ def test_config_lookup_order_and_errors(tmp_path, monkeypatch):
     bad.write_text("[endpoint\n")
     with pytest.raises(InputError, match="bad.toml: invalid TOML"):
         parse_config(bad)
+
+
+def test_body_only_reply_is_completed_from_a_signature_prompt():
+    from codesynth.generators.client import Completion
+    from codesynth.generators.solutions import make_candidate
+
+    p = Problem(
+        id="he", prompt='def inc(x):\n    """Add one."""\n', entry_point="inc", tests="assert inc(1) == 2"
+    )
+    body = make_candidate(p, Completion(text="```python\n    return x + 1\n```"), "he#s0", model="m", sample_index=0,
+                          mode="solutions")  # fmt: skip
+    assert body.solution == 'def inc(x):\n    """Add one."""\n    return x + 1\n'
+    full = make_candidate(p, Completion(text="```python\ndef inc(x):\n    return x + 2\n```"), "he#s1", model="m",
+                          sample_index=1, mode="solutions")  # fmt: skip
+    assert full.solution == "def inc(x):\n    return x + 2\n"
+    none = make_candidate(p, Completion(text="no idea"), "he#s2", model="m", sample_index=2, mode="solutions")
+    assert none.solution == "" and none.origin.extra["no_code"] is True
