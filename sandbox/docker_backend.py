@@ -54,6 +54,7 @@ def owner_tag() -> str:
 class Slot:
     name: str
     client: SupervisorClient
+    spare: bool = False  # warmed in the background (may have died while waiting)
     served: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -244,19 +245,25 @@ class DockerBackend(Backend):
             if self._closing.is_set():
                 return
             try:
-                self._spares.put(self._new_slot())
+                slot = self._new_slot()
+                slot.spare = True
+                self._spares.put(slot)
             except BackendClosed:
                 return
             except BaseException:  # noqa: BLE001 - the hot path will start one itself
                 time.sleep(0.5)
 
     def _replacement(self) -> Slot:
-        try:
-            slot = self._spares.get_nowait()
+        """A warm spare if one is alive, else a container started now."""
+        while True:
+            try:
+                slot = self._spares.get_nowait()
+            except queue.Empty:
+                return self._new_slot()
             self._warm_needed.release()
-            return slot
-        except queue.Empty:
-            return self._new_slot()
+            if slot.client.looks_alive():
+                return slot
+            self._retire(slot)  # died while waiting (e.g. the engine restarted)
 
     # ------------------------------------------------------------------ execution
 
@@ -268,17 +275,24 @@ class DockerBackend(Backend):
             raise BackendClosed()
         slot = self._slots.get()
         last_err = ""
-        for attempt in (1, 2):
+        attempt = 0
+        while True:
+            attempt += 1
             try:
                 resp = slot.client.run(request, f"r{next(self._ids)}")
             except SupervisorGone as e:
                 if self._closing.is_set():
                     raise BackendClosed() from None
-                # Infrastructure failure, not the candidate's: retry once on a fresh container.
+                # Infrastructure failure, not the candidate's: retry on a fresh container. A spare
+                # that turns out to have died too (engine restart) does not count as that retry.
                 last_err = str(e)
                 self.stats["retries"] += 1
+                retried_on_new = attempt > 1 and not slot.spare
                 self._retire(slot)
-                slot = self._fresh_or_fail()
+                if retried_on_new or attempt >= 3:
+                    self._slots.put(self._fresh_or_fail())
+                    return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
+                slot = self._fresh_or_fail() if attempt == 1 else self._new_slot()
                 continue
             slot.served += 1
             infra_error = resp.get("status") == "sandbox_error"
@@ -290,11 +304,11 @@ class DockerBackend(Backend):
                 last_err = resp.get("error_message") or "sandbox error"
                 continue
             self._slots.put(slot)
+            if infra_error:
+                return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
             res = from_response(request, resp, self.name)
             res.attempts = attempt
             return res
-        self._slots.put(slot)
-        return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=2)
 
     def _fresh_or_fail(self) -> Slot:
         """A new container for this worker; if none can start, the backend is unusable."""

@@ -124,5 +124,15 @@ class SupervisorClient:
         self.served += 1
         return resp
 
+    def looks_alive(self) -> bool:
+        """False if the channel already shows EOF (the container died while idle)."""
+        if self._buf:
+            return False  # the supervisor never speaks unasked
+        try:
+            ready, _, _ = select.select([self._rfd], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not ready
+
     def close(self, wait: float = 2.0) -> None:
         self._closer(wait)
