@@ -236,3 +236,15 @@ def test_torn_last_line_is_repaired_on_resume(tmp_path, docker_backend):
     assert s.candidates == 3 and s.extra["executed_this_session"] == 1
     assert s.passed == 3, [(r["candidate_id"], r["status"], r["error_message"]) for r in read_jsonl(res)]
     _check_complete(out, 3)
+
+
+def test_verify_then_curate_in_one_command(tmp_path, runner_image):
+    small = tmp_path / "small.jsonl"
+    lines = (PROBLEM_SETS / "basic.jsonl").read_text().splitlines()[:4]
+    small.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "run"
+    p = run_cli("verify", str(small), "--out", str(out), "--curate", "--json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["passed"] == 4  # stdout stays machine-readable
+    assert "mutation" in p.stderr and (out / "curated.jsonl").exists()
+    assert len(read_jsonl(out / "curated.jsonl")) == 4

@@ -56,9 +56,11 @@ def register(cli: click.Group) -> None:
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
                   help="fork: child of the warm supervisor (ms); fresh: a new python3 per program.")
     @click.option("--resume", is_flag=True, help="Continue a run directory; nothing is run twice.")
+    @click.option("--curate", "do_curate", is_flag=True,
+                  help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, interpreter, resume,
-               as_json):
+               do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
         from codesynth.run import VerifyConfig
         from codesynth.run import verify as run_verify
@@ -68,6 +70,8 @@ def register(cli: click.Group) -> None:
                            progress=sys.stderr.isatty() or not as_json)
         summary = run_verify(problems, solutions, out, cfg)
         print_summary(summary, out, as_json)
+        if do_curate:
+            _curate_after(out, backend, workers, as_json)
 
     @cli.command()
     @click.option("--out", type=click.Path(file_okay=False), default="runs/quickstart", show_default=True)
@@ -85,6 +89,20 @@ def register(cli: click.Group) -> None:
         click.echo(f"codesynth: verifying {ps} -> {out}", err=True)
         summary = run_verify(ps, None, out, cfg)
         print_summary(summary, out, as_json)
+
+
+def _curate_after(out: str, backend: str, workers: int | None, as_json: bool) -> None:
+    from codesynth.cli.verifiers_cmd import _open_backend_factory
+    from codesynth.verifiers.curate import curate, format_table
+
+    opened: list = []
+    try:
+        report = curate(out, Path(out) / "curated.jsonl", backend=_open_backend_factory(backend, workers, opened))
+    finally:
+        for b in opened:
+            b.close()
+    # With --json, stdout carries only the summary; the curation table goes to stderr.
+    click.echo(format_table(report), err=as_json)
 
 
 def shipped_problem_set() -> Path:
