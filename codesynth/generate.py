@@ -578,7 +578,9 @@ def _new_problems(
                 )
                 for p in live
             ]
-            verify_candidates(probs, refs, out, config.model_copy(update={"resume": True}), backend=b)
+            # model-written tests: never in the long-lived tester
+            verify_candidates(probs, refs, out, config.model_copy(update={"resume": True, "trust_tests": False}),
+                              backend=b)
         state = read_run(out)
         for p in live:
             rew = state.rewards.get(f"{p.id}#ref")

@@ -53,6 +53,11 @@ class VerifyConfig(BaseModel):
     reward_scheme: str = "binary"
     progress: bool = True
     recycle_after: int = 1000
+    trust_tests: bool = Field(
+        default=True,
+        description="The problem set's tests are the user's own code. Set False for model-written tests: "
+        "then every program's tests run in a fresh forked tester.",
+    )
     interpreter: Literal["fork", "fresh"] = Field(
         default="fork", description="fork: child of the warm supervisor; fresh: new python3 per program."
     )
@@ -113,7 +118,7 @@ class _Stop(Exception):
 
 def execute(
     problems: Sequence[Problem], candidates: Iterable[Candidate], backend: Backend, limits: Limits,
-    workers: int | None = None, interpreter: str = "fork",
+    workers: int | None = None, interpreter: str = "fork", trust_tests: bool = False,
 ) -> Iterator[tuple[Candidate, ExecutionResult]]:
     """Run candidates on `backend` with `workers` threads; yield in completion order.
 
@@ -137,7 +142,7 @@ def execute(
             except queue.Empty:
                 return
             try:
-                res = backend.execute(build_request(by_id[c.problem_id], c, limits, interpreter))  # type: ignore[arg-type]
+                res = backend.execute(build_request(by_id[c.problem_id], c, limits, interpreter, trust_tests))  # type: ignore[arg-type]
             except BackendClosed:
                 return
             except BaseException as e:  # noqa: BLE001 - hand it to the consumer thread
@@ -247,7 +252,8 @@ def verify_candidates(
             with _sigterm_as_interrupt():
                 b = backend or open_backend(config, run_id=None)
                 try:
-                    for c, res in execute(problems, todo, b, config.limits, config.workers, config.interpreter):
+                    for c, res in execute(problems, todo, b, config.limits, config.workers, config.interpreter,
+                                             config.trust_tests):
                         record(c, res)
                         executed += 1
                         if bar is not None:

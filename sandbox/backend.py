@@ -26,13 +26,18 @@ class ExecRequest(BaseModel):
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
     )
+    trusted_tests: bool = Field(
+        default=False,
+        description="The tests are the user's own (a problem set), not model-written: they may run in the "
+        "long-lived tester when they pass its static safety check.",
+    )
 
 
 Interpreter = Literal["fork", "fresh"]
 
 
 def build_request(problem: Problem, candidate: Candidate, limits: Limits | None = None,
-                  interpreter: Interpreter = "fork") -> ExecRequest:
+                  interpreter: Interpreter = "fork", trusted_tests: bool = False) -> ExecRequest:
     """Pair a candidate with its problem's tests (plus any tests the candidate brings).
 
     `interpreter`: "fork" (a child of the warm supervisor, milliseconds) or "fresh" (a new
@@ -64,6 +69,8 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
         entry_point=problem.entry_point,
         limits=limits,
         fresh_interpreter=fresh,
+        # tests a candidate brings along are never trusted
+        trusted_tests=trusted_tests and not candidate.extra_tests,
     )
 
 

@@ -19,6 +19,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "entry_point": req.entry_point,
         "limits": req.limits.model_dump(),
         "fresh": req.fresh_interpreter,
+        "trusted_tests": req.trusted_tests,
         # Only the inputs travel; expected outputs stay on the host.
         "inputs": [c.input for c in req.cases] if req.kind == "io" else [],
     }

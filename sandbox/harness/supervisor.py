@@ -62,15 +62,16 @@ class Ctx:
         self.protected = set()
         self.tests_buf = bytearray()
         self.served = 0
+        self.tester: TesterServer | None = None
         self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
 
 # --------------------------------------------------------------------------- child setup
 
 
-def _limits(limits: dict, nproc: int) -> None:
+def _limits(limits: dict, nproc: int, cpu_limit: bool = True) -> None:
     mem = int(limits["memory_mb"]) << 20
-    cpu = int(limits["timeout_s"]) + 2
+    cpu = int(limits["timeout_s"]) + 2 if cpu_limit else resource.RLIM_INFINITY
     for res, val in (
         (resource.RLIMIT_AS, mem),
         (resource.RLIMIT_CPU, cpu),
@@ -95,7 +96,8 @@ def _child_env(ctx: Ctx) -> None:
     )
 
 
-def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, nproc: int) -> None:
+def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, nproc: int,
+                 cpu_limit: bool = True) -> None:
     """Common set-up of a forked child: own session, uid, exactly the given fds, limits."""
     os.setsid()
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)
@@ -111,7 +113,7 @@ def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, n
     for target, src in staged.items():
         os.dup2(src, target, inheritable=True)
     os.closerange(max(fds) + 1, 1 << 16)
-    _limits(limits, nproc)
+    _limits(limits, nproc, cpu_limit)
     _child_env(ctx)
     try:
         os.chdir(ctx.work)
@@ -189,7 +191,7 @@ class Capture:
 
 
 def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: int | None,
-               done_pid: int | None = None) -> tuple[str, bytes, int | None]:
+               done_pid: int | None = None, framed: bool = False) -> tuple[str, bytes, int | None]:
     """Pump outputs until `done_fd` hits EOF (or `done_pid` exits), the deadline, or the cap.
 
     Returns (how, report_bytes, exit_status) with how in {"done", "exited", "timeout", "output"};
@@ -238,14 +240,19 @@ def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: in
                     except BlockingIOError:
                         continue
                     if not b:
-                        return "done", bytes(report), None
+                        return ("tester" if framed else "done"), bytes(report), None
                     report += b
+                    # A long-lived peer does not close: one length-prefixed frame is the answer.
+                    if framed and len(report) >= 4 and len(report) >= 4 + int.from_bytes(report[:4], "big"):
+                        return "done", bytes(report), None
                     continue
                 if not open_caps[fd].pump():
                     del open_caps[fd]
     finally:
         if pidfd is not None:
             os.close(pidfd)
+        if framed and done_fd is not None:
+            os.set_blocking(done_fd, True)
 
 
 def _drain(caps: list[Capture], cap_bytes: int, budget: float = 0.05) -> None:
@@ -300,7 +307,7 @@ def _scan_stragglers(ctx: Ctx) -> list[int]:
                     out += [int(x) for x in fh.read().split()]
         except OSError:
             pass
-        return out
+        return [p for p in out if p not in ctx.protected]
     out = []
     for name in os.listdir("/proc"):
         if name.isdigit():
@@ -440,6 +447,59 @@ def _read_tests(ctx: Ctx, n: int) -> memoryview:
     return view
 
 
+class TesterServer:
+    def __init__(self, pid: int, sock: socket.socket):
+        self.pid, self.sock, self.ctrl = pid, sock, sock.fileno()
+
+
+def _start_tester(ctx: Ctx, limits: dict) -> TesterServer:
+    ours, theirs = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            ours.close()
+            # Long-lived: no CPU rlimit (each program's wall deadline is enforced here instead).
+            _enter_child(ctx, ctx.tester_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull, 3: theirs.fileno()},
+                         limits, 16 if ctx.privileged else 0, cpu_limit=False)
+            tester.serve(3)
+        except BaseException:  # noqa: BLE001
+            code = 70
+        os._exit(code)
+    theirs.close()
+    ctx.protected.add(pid)
+    return TesterServer(pid, ours)
+
+
+def _stop_tester(ctx: Ctx) -> None:
+    t = ctx.tester
+    if t is None:
+        return
+    ctx.tester = None
+    _kill_group(t.pid)
+    _reap(t.pid)
+    ctx.protected.discard(t.pid)
+    t.sock.close()
+
+
+def _send_tests(ctx: Ctx, req: dict, tests: memoryview, chan_t: socket.socket, limits: dict) -> TesterServer | None:
+    """Hand the tests and the channel to the candidate over to the tester server."""
+    header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"),
+                         "trusted": bool(req.get("trusted_tests")), "tests_len": len(tests)}).encode()
+    head = len(header).to_bytes(4, "big") + header
+    for _ in range(2):
+        if ctx.tester is None:
+            ctx.tester = _start_tester(ctx, limits)
+        t = ctx.tester
+        try:
+            socket.send_fds(t.sock, [head], [chan_t.fileno()])
+            t.sock.sendall(tests)
+            return t
+        except OSError:
+            _stop_tester(ctx)  # it died (e.g. a janitor pass): start a new one and resend
+    return None
+
+
 def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     limits = req["limits"]
     t0 = time.monotonic()
@@ -454,25 +514,16 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     chan_c.close()
     # Only now do the tests enter this process, and only into a buffer we wipe.
     view = _read_tests(ctx, tests_len)
-    rep_r, rep_w = os.pipe()
-    t_pid = os.fork()
-    if t_pid == 0:
-        code = 0
-        try:
-            tests_text = bytes(view).decode("utf-8", "replace")
-            _enter_child(ctx, ctx.tester_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull,
-                                               3: chan_t.fileno(), 4: rep_w}, limits, 16 if ctx.privileged else 0)
-            tester.main(tests_text, req.get("entry_point"), 3, 4)
-        except BaseException:  # noqa: BLE001
-            code = 70
-        os._exit(code)
+    tsrv = _send_tests(ctx, req, view, chan_t, limits)
     view[:] = bytes(len(view))
     view.release()
-    os.close(rep_w)
     chan_t.close()
 
     caps = [Capture(out_r), Capture(err_r)]
-    how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), rep_r)
+    if tsrv is None:
+        how, report_bytes = "tester", b""
+    else:
+        how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), tsrv.ctrl, framed=True)
     duration = time.monotonic() - t0
     # Did the candidate die on its own (OOM kill, signal) before we stop it?
     c_status = None
@@ -483,12 +534,12 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     except ChildProcessError:
         pass
     _kill_group(c_pid)
-    _kill_group(t_pid)
+    if how != "done":
+        _stop_tester(ctx)  # stuck in (or between) tests: never reuse it
     if c_status is None:
         _reap(c_pid)
-    _reap(t_pid)
     _drain(caps, int(limits["output_bytes"]))
-    for fd in (out_r, err_r, rep_r):
+    for fd in (out_r, err_r):
         os.close(fd)
 
     exit_code, sig = _decode_status(c_status)
@@ -503,13 +554,19 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
                     error_message=f"wrote more than {limits['output_bytes']} bytes of output")
         return resp
     try:
-        report = json.loads(report_bytes.decode("utf-8")) if report_bytes else None
+        report = json.loads(report_bytes[4:].decode("utf-8")) if len(report_bytes) > 4 else None
     except ValueError:
+        report = None
+    if isinstance(report, dict) and report.get("id") != req.get("id"):
+        _stop_tester(ctx)
         report = None
     if c_status is not None and os.WIFSIGNALED(c_status):
         ctx.oom_count = oom_kills()
     if not isinstance(report, dict):
-        resp.update(status="crashed", error_type="TesterDied", error_message="the test process died without a report")
+        # The tester runs under a uid the candidate cannot touch: losing it is our failure.
+        _stop_tester(ctx)
+        resp.update(status="sandbox_error", error_type="TesterDied",
+                    error_message="the test process died without a report")
         return resp
     resp.update({k: report.get(k) for k in ("status", "tests_total", "tests_passed", "tests", "error_type",
                                             "error_message", "traceback")})

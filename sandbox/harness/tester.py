@@ -291,8 +291,8 @@ def instrument(source: str) -> tuple[ast.Module, bool]:
     return tree, has_check
 
 
-def run(tests: str, entry_point: str | None, chan: int) -> dict:
-    """Execute the tests; return the report dict."""
+def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None) -> dict:
+    """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode)."""
     remote = Remote(chan)
     try:
         hello = wire.loads_plain(wire.recv_frame(chan))
@@ -318,8 +318,15 @@ def run(tests: str, entry_point: str | None, chan: int) -> dict:
     ran_functions = False
     try:
         try:
-            tree, has_check = instrument(tests)
-            code = compile(tree, "tests.py", "exec")
+            cached = code_cache.get(tests) if code_cache is not None else None
+            if cached is None:
+                tree, has_check = instrument(tests)
+                cached = (compile(tree, "tests.py", "exec"), has_check)
+                if code_cache is not None:
+                    if len(code_cache) > 512:
+                        code_cache.clear()
+                    code_cache[tests] = cached
+            code, has_check = cached
         except SyntaxError as e:
             return {"status": "error", "phase": "tests", "error_type": "TestSyntaxError",
                     "error_message": f"the tests do not compile: {e}"}
@@ -377,3 +384,154 @@ def main(tests: str, entry_point: str | None, chan: int, report_fd: int) -> None
     data = json.dumps(report, default=str).encode()
     wire.write_all(report_fd, data)
     os.close(report_fd)
+
+
+# --------------------------------------------------------------------------- tester server
+#
+# Forking a fresh tester for every program costs a page-fault storm per fork on small
+# VMs. For tests the user vouches for (a problem set given to `verify`) a long-lived
+# tester runs each program's tests in a fresh namespace and puts the process-wide state
+# it could touch back afterwards. Tests that could reach further (reflection, attribute
+# assignment, modules outside a short list of pure ones) and untrusted tests (written by
+# a model) always run in a forked child that dies with whatever it changed. The
+# candidate never runs here in either case: it only ever sends plain values.
+
+_PURE_MODULES = frozenset({
+    "math", "cmath", "random", "string", "re", "collections", "itertools", "functools", "heapq",
+    "bisect", "copy", "fractions", "statistics", "operator", "json", "typing", "numbers",
+    "unicodedata", "textwrap", "hashlib", "array", "enum", "dataclasses", "datetime",
+})
+_REFLECTIVE = frozenset({
+    "setattr", "delattr", "exec", "eval", "compile", "__import__", "globals", "vars", "locals",
+    "open", "input", "breakpoint", "exit", "quit", "help", "memoryview", "__builtins__",
+})
+
+
+def reusable(tests: str) -> bool:
+    """Can these tests run in the long-lived tester without changing what later tests see?"""
+    try:
+        tree = ast.parse(tests)
+    except SyntaxError:
+        return True  # run() reports it without executing anything
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Import):
+            if any(a.name.split(".")[0] not in _PURE_MODULES for a in n.names):
+                return False
+        elif isinstance(n, ast.ImportFrom):
+            if n.level or (n.module or "").split(".")[0] not in _PURE_MODULES:
+                return False
+        elif isinstance(n, ast.Name) and n.id in _REFLECTIVE:
+            return False
+        elif isinstance(n, ast.Attribute) and (n.attr.startswith("_") or not isinstance(n.ctx, ast.Load)):
+            return False  # private module internals (e.g. copy._deepcopy_dispatch[...] = f) or any attribute store
+    return True
+
+
+class _Snapshot:
+    """The process-wide state test code could change through the allowed surface."""
+
+    def __init__(self):
+        import sys
+
+        self.builtins = dict(builtins.__dict__)
+        self.path = list(sys.path)
+        self.recursion = sys.getrecursionlimit()
+        self.modules = set(sys.modules)
+
+    def restore(self) -> None:
+        import sys
+
+        if builtins.__dict__ != self.builtins:
+            builtins.__dict__.clear()
+            builtins.__dict__.update(self.builtins)
+        sys.path[:] = self.path
+        sys.setrecursionlimit(self.recursion)
+
+
+def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
+    import socket
+    import struct
+
+    fds: list[int] = []
+    buf = b""
+    while len(buf) < 4 or len(buf) < 4 + struct.unpack(">I", buf[:4])[0]:
+        data, new_fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+        if not data:
+            raise wire.ChannelClosed("supervisor closed the control socket")
+        buf += data
+        fds += new_fds
+    (n,) = struct.unpack(">I", buf[:4])
+    header = json.loads(buf[4 : 4 + n])
+    tests = buf[4 + n :]
+    while len(tests) < header["tests_len"]:
+        data = sock.recv(1 << 20)
+        if not data:
+            raise wire.ChannelClosed("supervisor closed the control socket")
+        tests += data
+    return header, tests, fds
+
+
+def _run_forked(tests: str, entry_point: str | None, chan: int) -> dict:
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            main(tests, entry_point, chan, w)
+        finally:
+            os._exit(0)
+    os.close(w)
+    chunks = []
+    while True:
+        b = os.read(r, 1 << 16)
+        if not b:
+            break
+        chunks.append(b)
+    os.close(r)
+    os.waitpid(pid, 0)
+    try:
+        return json.loads(b"".join(chunks))
+    except ValueError:
+        return {"status": "crashed", "phase": "tests", "error_type": "TesterDied",
+                "error_message": "the test process died without a report"}
+
+
+def serve(ctrl_fd: int) -> None:
+    """Answer test requests from the supervisor until it closes the control socket."""
+    import socket
+
+    sock = socket.socket(fileno=ctrl_fd)
+    snap = _Snapshot()
+    verdict_cache: dict[str, bool] = {}
+    code_cache: dict = {}
+    while True:
+        try:
+            header, raw, fds = _recv_request(sock)
+        except (wire.ChannelClosed, OSError):
+            return
+        chan = fds[0] if fds else -1
+        for extra in fds[1:]:
+            os.close(extra)
+        tests = raw.decode("utf-8", "replace")
+        del raw
+        entry = header.get("entry_point")
+        safe = header.get("trusted", False) and verdict_cache.setdefault(tests, reusable(tests))
+        if len(verdict_cache) > 4096:
+            verdict_cache.clear()
+        try:
+            if safe:
+                try:
+                    report = run(tests, entry, chan, code_cache)
+                except BaseException as e:  # noqa: BLE001
+                    report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
+                              "error_message": f"tester failure: {e}"[:2000]}
+                finally:
+                    snap.restore()
+            else:
+                report = _run_forked(tests, entry, chan)
+        finally:
+            if chan >= 0:
+                os.close(chan)
+        report["id"] = header.get("id")
+        report["tester"] = "reused" if safe else "forked"
+        wire.send_frame(ctrl_fd, json.dumps(report, default=str).encode())
