@@ -236,3 +236,54 @@ def test_io_exit_code_zero_after_correct_output_is_fine_but_forged_status_is_not
     assert io(docker_backend, ok, CASES).status is Status.passed
     forged = "import os\nos.write(3, b'\\x00\\x00\\x00\\x05hello')\nprint('3')\n"
     assert io(docker_backend, forged, CASES).status is Status.failed
+
+
+# ----------------------------------------------------------------------------- the long-lived tester
+
+
+def test_static_gate_of_the_long_lived_tester():
+    from codesynth.sandbox.harness.tester import reusable
+
+    assert reusable("def check(candidate):\n    import math\n    assert candidate(2) == math.sqrt(4)\n")
+    assert reusable("import random\nrandom.seed(1)\nassert f(random.randint(0, 9)) is not None\n")
+    for unsafe in (
+        "import builtins\nbuiltins.abs = lambda x: 0\n",
+        "import os\nassert f(1)\n",
+        "import math\nmath.pi = 3\n",
+        "import copy\ncopy._deepcopy_dispatch[list] = None\n",
+        "setattr(__builtins__, 'len', None)\n",
+        "g = globals()\n",
+        "x = ().__class__.__base__\n",
+        "from . import thing\n",
+    ):
+        assert not reusable(unsafe), unsafe
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_tests_cannot_pollute_the_next_programs_verdict(docker_backend, trusted):
+    polluting = (
+        "import builtins\n"
+        "builtins.abs = lambda x: 0\n"
+        "builtins.sorted = lambda x: [1, 2, 3]\n"
+        "def check(candidate):\n    assert candidate(1) == 2\n"
+    )
+    honest = "def check(candidate):\n    assert abs(candidate(-3)) == 2\n    assert sorted([candidate(0)]) == [1]\n"
+    for _ in range(2 * docker_backend.capacity):  # reach every container of the pool
+        r = fn(docker_backend, "def inc(x): return x + 1", tests=polluting, trusted_tests=trusted)
+        assert r.status is Status.passed
+    for _ in range(2 * docker_backend.capacity):
+        # abs(-2) == 2 and sorted([1]) == [1] hold only with the real builtins
+        r = fn(docker_backend, "def inc(x): return x + 1", tests=honest, trusted_tests=trusted)
+        assert r.status is Status.passed, r.error_message
+        bad = fn(docker_backend, "def inc(x): return x + 5", tests=honest, trusted_tests=trusted)
+        assert bad.status is Status.failed
+
+
+def test_trusted_tests_give_the_same_verdicts_as_forked_ones(docker_backend):
+    progs = ["def inc(x): return x + 1", "def inc(x): return x + 1 if x > 0 else 0", "def inc(x) return 1",
+             "def inc(x): raise KeyError(x)"]
+    for p in progs:
+        a = fn(docker_backend, p, trusted_tests=True)
+        b = fn(docker_backend, p, trusted_tests=False)
+        assert (a.status, a.tests_passed, a.tests_total, a.error_type) == (b.status, b.tests_passed, b.tests_total,
+                                                                           b.error_type)

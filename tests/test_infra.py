@@ -18,11 +18,11 @@ from pathlib import Path
 import docker.errors
 import pytest
 from click.testing import CliRunner
-from codesynth.sandbox import doctor as doctor_mod
-from codesynth.sandbox import engine, image
 
 from codesynth.cli import cli
 from codesynth.errors import SandboxUnavailable
+from codesynth.sandbox import doctor as doctor_mod
+from codesynth.sandbox import engine, image
 
 REPO = Path(__file__).resolve().parent.parent
 
