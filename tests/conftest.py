@@ -55,3 +55,29 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, **kw) -> 
 def our_containers(label: str = "codesynth") -> list[str]:
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
     return out.stdout.split()
+
+
+SUPERVISOR_UIDS = {0, 61000}  # docker-init, the supervisor
+
+
+def leftover_processes(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Processes in a pool container beyond what an idle one runs.
+
+    An idle container runs docker-init (root), the supervisor (61000), the long-lived tester
+    (the container's even tester uid) and one candidate process forked ahead of time (the odd
+    candidate uid = tester + 1), both sleeping. Anything else (a second process of either uid,
+    a zombie) is a leftover of some program.
+    """
+    left, seen_tester, seen_spare = [], False, False
+    for uid, state in rows:
+        if state.startswith("Z"):
+            left.append((uid, state))
+        elif uid in SUPERVISOR_UIDS:
+            continue
+        elif uid % 2 == 0 and not seen_tester and state.startswith("S"):
+            seen_tester = True
+        elif uid % 2 == 1 and not seen_spare and state.startswith("S"):
+            seen_spare = True
+        else:
+            left.append((uid, state))
+    return left

@@ -21,6 +21,7 @@ import threading
 import time
 
 import pytest
+from conftest import leftover_processes
 
 from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
@@ -309,7 +310,7 @@ def test_double_forked_daemon_holding_stdout_neither_stalls_nor_survives(pool, i
     ids = settle(pool.run_id, 2)
     assert len(ids) <= 2, ids
     for cid in ids:
-        left = [(u, st) for u, st in container_processes(cid) if u not in idle_uids]
+        left = leftover_processes(container_processes(cid))
         assert not left, f"leftover processes in {cid}: {left}"
     assert_serves(pool)
 

@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
+from conftest import leftover_processes
 
 from codesynth.models import ExecutionResult, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
@@ -228,11 +229,7 @@ def checkpoint(done: int, run_id: str, idle_uids: set[int]) -> Checkpoint:
     for cid in ids:
         rows = container_processes(cid)
         procs.append(len(rows))
-        # The long-lived tester server runs under the pool's (even) tester uid; the
-        # candidate uid is tester + 1. One idle tester per container is expected.
-        testers = [u for u, st in rows if u not in idle_uids and u % 2 == 0 and st.startswith("S")]
-        foreign += [(cid, u, st) for u, st in rows
-                    if (u not in idle_uids and u not in testers[:1]) or st.startswith("Z")]
+        foreign += [(cid, u, st) for u, st in leftover_processes(rows)]
     return Checkpoint(
         done, len(ids), procs, foreign, rss_mb(), len(os.listdir("/proc/self/fd")), host_children()
     )

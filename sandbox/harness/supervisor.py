@@ -63,6 +63,7 @@ class Ctx:
         self.tests_buf = bytearray()
         self.served = 0
         self.tester: TesterServer | None = None
+        self.spare: Spare | None = None
         self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
 
@@ -96,7 +97,7 @@ def _child_env(ctx: Ctx) -> None:
     )
 
 
-def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, nproc: int,
+def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict | None, nproc: int,
                  cpu_limit: bool = True) -> None:
     """Common set-up of a forked child: own session, uid, exactly the given fds, limits."""
     os.setsid()
@@ -113,7 +114,8 @@ def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict, n
     for target, src in staged.items():
         os.dup2(src, target, inheritable=True)
     os.closerange(max(fds) + 1, 1 << 16)
-    _limits(limits, nproc, cpu_limit)
+    if limits is not None:
+        _limits(limits, nproc, cpu_limit)
     _child_env(ctx)
     try:
         os.chdir(ctx.work)
@@ -152,6 +154,74 @@ def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> i
         rc = 70
     finally:
         os._exit(rc)
+
+
+class Spare:
+    """A candidate process forked ahead of time, set up and waiting for its program.
+
+    Forking while the host is busy with the previous answer takes the fork off the
+    request's critical path. It is forked after the previous request is over, from a
+    supervisor that never decoded any tests, so it holds nothing secret either.
+    """
+
+    def __init__(self, pid: int, prog_w: int, out_r: int, err_r: int, chan_t: socket.socket):
+        self.pid, self.prog_w, self.out_r, self.err_r, self.chan_t = pid, prog_w, out_r, err_r, chan_t
+
+    def discard(self, ctx: Ctx) -> None:
+        _kill_group(self.pid)
+        _reap(self.pid)
+        ctx.protected.discard(self.pid)
+        for fd in (self.prog_w, self.out_r, self.err_r):
+            os.close(fd)
+        self.chan_t.close()
+
+
+def _prefork(ctx: Ctx) -> None:
+    if ctx.spare is not None:
+        return
+    prog_r, prog_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    chan_c, chan_t = socket.socketpair()
+    pid = os.fork()
+    if pid == 0:
+        rc = 70
+        try:
+            _enter_child(ctx, ctx.cand_uid, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno(), 4: prog_r},
+                         None, 0)
+            hdr = json.loads(wire.recv_frame(4))
+            program = wire.recv_frame(4).decode("utf-8", "replace")
+            os.close(4)
+            lim = hdr["limits"]
+            _limits(lim, int(lim["pids"]) if ctx.privileged else 0)
+            candidate.serve_function(program, 3)
+            rc = 0
+        except BaseException:  # noqa: BLE001
+            rc = 70
+        finally:
+            os._exit(rc)
+    for fd in (prog_r, out_w, err_w):
+        os.close(fd)
+    chan_c.close()
+    ctx.protected.add(pid)
+    ctx.spare = Spare(pid, prog_w, out_r, err_r, chan_t)
+
+
+def _take_spare(ctx: Ctx, req: dict, program: str) -> Spare | None:
+    sp, ctx.spare = ctx.spare, None
+    if sp is None:
+        return None
+    ctx.protected.discard(sp.pid)
+    try:
+        wire.send_frame(sp.prog_w, json.dumps({"limits": req["limits"]}).encode())
+        wire.send_frame(sp.prog_w, program.encode())
+        os.close(sp.prog_w)
+        sp.prog_w = -1
+        return sp
+    except OSError:  # it was killed while waiting (a janitor pass): fork as usual
+        sp.prog_w = os.open(os.devnull, os.O_RDONLY)
+        sp.discard(ctx)
+        return None
 
 
 # --------------------------------------------------------------------------- I/O helpers
@@ -504,14 +574,18 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     limits = req["limits"]
     t0 = time.monotonic()
     deadline = t0 + float(limits["timeout_s"])
-    chan_c, chan_t = socket.socketpair()
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
     oom_before = ctx.oom_count
-    c_pid = _fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
-    os.close(out_w)
-    os.close(err_w)
-    chan_c.close()
+    sp = None if req.get("fresh") else _take_spare(ctx, req, program)
+    if sp is not None:
+        c_pid, out_r, err_r, chan_t = sp.pid, sp.out_r, sp.err_r, sp.chan_t
+    else:
+        chan_c, chan_t = socket.socketpair()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        c_pid = _fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
+        os.close(out_w)
+        os.close(err_w)
+        chan_c.close()
     # Only now do the tests enter this process, and only into a buffer we wipe.
     view = _read_tests(ctx, tests_len)
     tsrv = _send_tests(ctx, req, view, chan_t, limits)
@@ -700,6 +774,7 @@ def serve(ctx: Ctx) -> None:
     out = 1
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "privileged": ctx.privileged,
              "python": sys.version.split()[0]}
+    _prefork(ctx)
     wire.write_all(out, (json.dumps(hello) + "\n").encode())
     while True:
         got = _read_request(ctx)
@@ -725,6 +800,7 @@ def serve(ctx: Ctx) -> None:
         resp["id"] = req.get("id")
         resp["served"] = ctx.served
         wire.write_all(out, (json.dumps(resp) + "\n").encode())
+        _prefork(ctx)  # while the host digests this answer
 
 
 def main(argv: list[str] | None = None) -> None:
