@@ -287,3 +287,23 @@ def test_trusted_tests_give_the_same_verdicts_as_forked_ones(docker_backend):
         b = fn(docker_backend, p, trusted_tests=False)
         assert (a.status, a.tests_passed, a.tests_total, a.error_type) == (b.status, b.tests_passed, b.tests_total,
                                                                            b.error_type)
+
+
+def test_candidate_runs_with_no_capabilities_and_cannot_regain_a_uid(docker_backend):
+    prog = (
+        "import os\n"
+        "def inc(x):\n"
+        "    caps = {k: v.strip() for k, v in (l.split(':', 1) for l in open('/proc/self/status') if l.startswith('Cap'))}\n"
+        "    if any(int(caps[k], 16) for k in ('CapEff', 'CapPrm', 'CapInh', 'CapAmb')):\n"
+        "        return -1\n"
+        "    for uid in (0, 61000):\n"
+        "        try:\n"
+        "            os.setresuid(uid, uid, uid)\n"
+        "            return -2\n"
+        "        except PermissionError:\n"
+        "            pass\n"
+        "    r, e, s = os.getresuid()\n"
+        "    return x + 1 if r == e == s and r not in (0, 61000) else -3\n"
+    )
+    r = fn(docker_backend, prog)
+    assert r.status is Status.passed, (r.tests, r.error_message)

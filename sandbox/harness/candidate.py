@@ -25,12 +25,16 @@ _MUTABLE = (list, dict, set, bytearray)
 TB_CHARS = 4000
 
 
-def _fresh_stdio(text_out: bool = True) -> None:
-    # The forked process inherited the supervisor's sys.std* objects; rebuild them on fds 0-2.
-    sys.stdin = open(0, encoding="utf-8", errors="replace", closefd=False)
-    sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace", closefd=False)
-    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace", closefd=False, buffering=1)
-    sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr
+def _fresh_stdio() -> None:
+    """Point sys.std* at fds 0-2, which the parent has just replaced with our pipes.
+
+    In a fork the inherited objects already wrap fds 0-2 and hold no buffered data (the
+    supervisor never writes through them), so they are reused: building new ones costs
+    more page faults than the rest of the set-up. A fresh interpreter has its own.
+    """
+    sys.stdout = sys.__stdout__
+    sys.stderr = sys.__stderr__
+    sys.stdin = sys.__stdin__
 
 
 def _flush() -> None:

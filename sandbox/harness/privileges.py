@@ -56,24 +56,35 @@ SUPERVISOR_CAPS = (1 << CAP_KILL) | (1 << CAP_SETGID) | (1 << CAP_SETUID)
 
 
 def become_supervisor(uid: int) -> None:
-    """root (3 caps) -> `uid` keeping the 3 caps; non-dumpable; subreaper for orphans."""
+    """root (3 caps) -> real and effective `uid`, keeping the 3 caps; non-dumpable; subreaper.
+
+    The saved uid stays 0 on purpose: when a forked child then sets all three of its uids
+    to an unprivileged one, the kernel clears all its capabilities by itself (capabilities(7),
+    "effect of user ID changes"), so the hot path needs no capset call (and no ctypes).
+    A candidate cannot use this: it never runs as the supervisor, and cannot signal or trace
+    it across uids.
+    """
     prctl(PR_SET_KEEPCAPS, 1)
     os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+    os.setresgid(uid, uid, 0)
+    os.setresuid(uid, uid, 0)
     capset(SUPERVISOR_CAPS)
     prctl(PR_SET_KEEPCAPS, 0)
     prctl(PR_SET_DUMPABLE, 0)
     prctl(PR_SET_CHILD_SUBREAPER, 1)
 
 
-def become_unprivileged(uid: int) -> None:
-    """In a forked child: switch to `uid` and drop every capability; verify it stuck."""
+def become_unprivileged(uid: int, supervisor_uid: int) -> None:
+    """In a forked child: switch every uid to `uid`; the kernel drops all capabilities.
+
+    Checked without ctypes: with a capability left, switching back would succeed.
+    A change of effective uid also makes the process non-dumpable (suid_dumpable 0).
+    """
     os.setgroups([])
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
-    capset(0)
-    eff, perm = capget()
-    if eff or perm or os.getuid() != uid or os.geteuid() != uid:
-        raise OSError("privilege drop did not take effect")
-    prctl(PR_SET_DUMPABLE, 0)
+    try:
+        os.setresuid(supervisor_uid, supervisor_uid, supervisor_uid)
+    except PermissionError:
+        return
+    raise OSError("privilege drop did not take effect")

@@ -54,6 +54,7 @@ HARNESS_DIR = os.path.dirname(os.path.abspath(__file__))
 class Ctx:
     def __init__(self, args):
         self.privileged = args.supervisor_uid is not None
+        self.supervisor_uid = args.supervisor_uid
         self.tester_uid = args.tester_uid
         self.cand_uid = args.candidate_uid
         self.scratch = args.scratch
@@ -106,7 +107,7 @@ def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict | 
     if ctx.privileged and uid is not None:
         import privileges
 
-        privileges.become_unprivileged(uid)
+        privileges.become_unprivileged(uid, ctx.supervisor_uid)
     # Move the wanted fds out of the way first, then into place: a target may be a source.
     staged = {}
     for target, src in fds.items():
@@ -116,7 +117,6 @@ def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict | 
     os.closerange(max(fds) + 1, 1 << 16)
     if limits is not None:
         _limits(limits, nproc, cpu_limit)
-    _child_env(ctx)
     try:
         os.chdir(ctx.work)
     except OSError:
@@ -408,7 +408,7 @@ def _janitor(ctx: Ctx, uid: int | None) -> None:
             if ctx.privileged and uid is not None:
                 import privileges
 
-                privileges.become_unprivileged(uid)
+                privileges.become_unprivileged(uid, ctx.supervisor_uid)
                 for _ in range(1000):  # a fork bomb may still be forking: repeat until none is left
                     try:
                         os.kill(-1, signal.SIGKILL)
@@ -834,6 +834,8 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(sock.fileno(), 1)
         sock.close()
     os.makedirs(ctx.scratch, exist_ok=True)
+    # Children inherit this environment as is: setting it per fork costs page faults.
+    _child_env(ctx)
     ctx.protected = set(_scan_stragglers(ctx))
     if not os.path.isdir(ctx.work) or _scratch_dirty(ctx):
         _janitor(ctx, ctx.cand_uid)
