@@ -65,6 +65,8 @@ class Ctx:
         self.served = 0
         self.tester: TesterServer | None = None
         self.spare: Spare | None = None
+        self.deferred_reap: list[int] = []
+        self.pending_anomaly = False
         self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
 
@@ -329,7 +331,9 @@ def _drain(caps: list[Capture], cap_bytes: int, budget: float = 0.05) -> None:
     """After the kill: collect what is still buffered, but never wait on a stray holder."""
     end = time.monotonic() + budget
     live = list(caps)
-    while live and time.monotonic() < end and sum(c.total for c in caps) <= cap_bytes:
+    first = True
+    while live and (first or time.monotonic() < end) and sum(c.total for c in caps) <= cap_bytes:
+        first = False
         ready, _, _ = select.select([c.fd for c in live], [], [], max(0.0, end - time.monotonic()))
         if not ready:
             break
@@ -610,9 +614,13 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     _kill_group(c_pid)
     if how != "done":
         _stop_tester(ctx)  # stuck in (or between) tests: never reuse it
-    if c_status is None:
-        _reap(c_pid)
-    _drain(caps, int(limits["output_bytes"]))
+    if c_status is None and how == "done" and b'"ProcessDied"' in report_bytes:
+        c_status = _reap(c_pid)  # it died on its own; its status says how
+    elif c_status is None:
+        ctx.deferred_reap.append(c_pid)  # after the answer is sent: off the critical path
+    # The candidate flushes its output before every reply, so what matters is already
+    # buffered: one non-blocking pass, no waiting for the killed process to close its pipes.
+    _drain(caps, int(limits["output_bytes"]), budget=0.0 if how == "done" else 0.05)
     for fd in (out_r, err_r):
         os.close(fd)
 
@@ -795,12 +803,19 @@ def serve(ctx: Ctx) -> None:
                 pass
             _reap(pid)
         _FEEDERS.clear()
-        resp["anomaly"] = _cleanup(ctx) or resp.get("status") in ("timeout", "memory_exceeded", "crashed")
+        # Stragglers found after the previous answer count against this container now.
+        resp["anomaly"] = ctx.pending_anomaly or resp.get("status") in ("timeout", "memory_exceeded", "crashed")
         ctx.served += 1
         resp["id"] = req.get("id")
         resp["served"] = ctx.served
         wire.write_all(out, (json.dumps(resp) + "\n").encode())
-        _prefork(ctx)  # while the host digests this answer
+        # While the host digests this answer: reap, sweep, and fork the next candidate. The
+        # next request is read only after this, so no program ever starts in a dirty container.
+        for pid in ctx.deferred_reap:
+            _reap(pid)
+        ctx.deferred_reap.clear()
+        ctx.pending_anomaly = _cleanup(ctx)
+        _prefork(ctx)
 
 
 def main(argv: list[str] | None = None) -> None:
