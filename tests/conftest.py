@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,29 @@ def leftover_processes(rows: list[tuple[int, str]]) -> list[tuple[int, str]]:
         else:
             left.append((uid, state))
     return left
+
+
+def run_containers(run_id: str, include_stopped: bool = False) -> list[str]:
+    """Ids of the containers of one run (label codesynth.run=<run_id>)."""
+    args = ["docker", "ps", "-aq" if include_stopped else "-q", "--filter", f"label=codesynth.run={run_id}"]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60).stdout.split()
+
+
+def settle(run_id: str, at_most: int, timeout: float = 30, include_stopped: bool = False) -> list[str]:
+    """Retired containers are removed in the background: wait until at most `at_most` remain."""
+    end = time.monotonic() + timeout
+    while True:
+        ids = run_containers(run_id, include_stopped)
+        if len(ids) <= at_most or time.monotonic() > end:
+            return ids
+        time.sleep(0.2)
+
+
+def container_processes(cid: str) -> list[tuple[int, str]]:
+    """(uid, state) of every process in the container, seen from the host (zombies included)."""
+    out = subprocess.run(["docker", "top", cid, "-eo", "uid,pid,stat"], capture_output=True, text=True, timeout=60)
+    return [
+        (int(p[0]), p[2])
+        for p in (ln.split() for ln in out.stdout.splitlines()[1:])
+        if len(p) >= 3 and p[0].isdigit()
+    ]

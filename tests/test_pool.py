@@ -21,7 +21,7 @@ import threading
 import time
 
 import pytest
-from conftest import leftover_processes
+from conftest import container_processes, leftover_processes, run_containers, settle
 
 from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
@@ -65,37 +65,10 @@ def assert_serves(backend) -> None:
     assert bad.status is Status.failed and bad.tests_passed == 0
 
 
-def run_containers(run_id: str) -> list[str]:
-    out = subprocess.run(
-        ["docker", "ps", "-q", "--filter", f"label=codesynth.run={run_id}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return out.stdout.split()
 
 
-def container_processes(cid: str) -> list[tuple[int, str]]:
-    """(uid, state) of every process in the container, seen from the host (zombies included)."""
-    out = subprocess.run(
-        ["docker", "top", cid, "-eo", "uid,pid,stat"], capture_output=True, text=True, timeout=60
-    )
-    rows = []
-    for line in out.stdout.splitlines()[1:]:
-        parts = line.split()
-        if len(parts) >= 3 and parts[0].isdigit():
-            rows.append((int(parts[0]), parts[2]))
-    return rows
 
 
-def settle(run_id: str, at_most: int, timeout: float = 30) -> list[str]:
-    """Retired containers are removed in the background: wait until at most `at_most` remain."""
-    end = time.monotonic() + timeout
-    while True:
-        ids = run_containers(run_id)
-        if len(ids) <= at_most or time.monotonic() > end:
-            return ids
-        time.sleep(0.2)
 
 
 def make_pool(image: str, tag: str, **kw) -> DockerBackend:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from conftest import leftover_processes
+from conftest import container_processes, leftover_processes, run_containers, settle
 
 from codesynth.models import ExecutionResult, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
@@ -163,34 +162,10 @@ def verdict_problem(i: int, r: ExecutionResult) -> str | None:
 # ----------------------------------------------------------------------------- observations
 
 
-def run_containers(run_id: str) -> list[str]:
-    out = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label=codesynth.run={run_id}"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    return out.stdout.split()
 
 
-def settled_containers(run_id: str, at_most: int, timeout: float = 30) -> list[str]:
-    end = time.monotonic() + timeout
-    while True:
-        ids = run_containers(run_id)
-        if len(ids) <= at_most or time.monotonic() > end:
-            return ids
-        time.sleep(0.2)
 
 
-def container_processes(cid: str) -> list[tuple[int, str]]:
-    out = subprocess.run(
-        ["docker", "top", cid, "-eo", "uid,pid,stat"], capture_output=True, text=True, timeout=60
-    )
-    return [
-        (int(p[0]), p[2])
-        for p in (ln.split() for ln in out.stdout.splitlines()[1:])
-        if len(p) >= 3 and p[0].isdigit()
-    ]
 
 
 def rss_mb() -> float:
@@ -224,7 +199,7 @@ class Checkpoint:
 
 
 def checkpoint(done: int, run_id: str, idle_uids: set[int]) -> Checkpoint:
-    ids = settled_containers(run_id, WORKERS + SPARES)
+    ids = settle(run_id, WORKERS + SPARES, include_stopped=True)
     procs, foreign = [], []
     for cid in ids:
         rows = container_processes(cid)
@@ -252,13 +227,13 @@ def soak_pool(runner_image):
         yield b
     finally:
         b.close()
-    assert run_containers(b.run_id) == [], "containers left after close()"
+    assert run_containers(b.run_id, include_stopped=True) == [], "containers left after close()"
 
 
 def test_ten_thousand_programs_without_leaks(soak_pool):
     b = soak_pool
     idle_uids: set[int] = set()
-    for cid in settled_containers(b.run_id, WORKERS + SPARES):
+    for cid in settle(b.run_id, WORKERS + SPARES):
         idle_uids |= {u for u, _ in container_processes(cid)}
     assert idle_uids, "docker top showed no process in the pool's containers"
 
