@@ -17,7 +17,6 @@ import random
 import secrets
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -362,7 +361,3 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-
-
-def print_warning(msg: str) -> None:
-    print(f"codesynth: {msg}", file=sys.stderr)

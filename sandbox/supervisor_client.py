@@ -97,7 +97,7 @@ class SupervisorClient:
             if not ready:
                 continue
             try:
-                chunk = os.read(self._rfd, 1 << 20)
+                chunk = os.read(self._rfd, 1 << 16)  # 1 MiB would be an mmap per read
             except OSError as e:
                 raise SupervisorGone(f"supervisor channel failed ({e})") from None
             if not chunk:

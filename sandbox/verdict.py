@@ -6,7 +6,7 @@ the sandbox, so no candidate can read or forge them.
 
 from __future__ import annotations
 
-from codesynth.models import ExecutionResult, Limits, Status, TestOutcome
+from codesynth.models import ExecutionResult, Status, TestOutcome
 from codesynth.sandbox.backend import ExecRequest
 
 _STATUSES = {s.value for s in Status}
@@ -108,7 +108,3 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         exit_code=last.get("exit_code"), signal=last.get("signal"),
         duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
     )
-
-
-def default_limits() -> Limits:
-    return Limits()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -115,4 +114,4 @@ def shipped_problem_set() -> Path:
     raise InputError("cannot find problem_sets/basic.jsonl; run from the codesynth checkout")
 
 
-__all__ = ["register", "print_summary", "limits_options", "json"]
+__all__ = ["register", "print_summary", "limits_options"]
