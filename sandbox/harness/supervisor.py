@@ -521,9 +521,13 @@ def _read_tests(ctx: Ctx, n: int) -> memoryview:
     return view
 
 
+TESTER_MAX_RUNS = 500  # a fresh tester now and then: fragmentation, caches, anything slow to leak
+
+
 class TesterServer:
     def __init__(self, pid: int, sock: socket.socket):
         self.pid, self.sock, self.ctrl = pid, sock, sock.fileno()
+        self.runs = 0
 
 
 def _start_tester(ctx: Ctx, limits: dict) -> TesterServer:
@@ -568,6 +572,7 @@ def _send_tests(ctx: Ctx, req: dict, tests: memoryview, chan_t: socket.socket, l
         try:
             socket.send_fds(t.sock, [head], [chan_t.fileno()])
             t.sock.sendall(tests)
+            t.runs += 1
             return t
         except OSError:
             _stop_tester(ctx)  # it died (e.g. a janitor pass): start a new one and resend
@@ -815,6 +820,8 @@ def serve(ctx: Ctx) -> None:
             _reap(pid)
         ctx.deferred_reap.clear()
         ctx.pending_anomaly = _cleanup(ctx)
+        if ctx.tester is not None and ctx.tester.runs >= TESTER_MAX_RUNS:
+            _stop_tester(ctx)
         _prefork(ctx)
 
 
