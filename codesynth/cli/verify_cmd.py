@@ -54,18 +54,22 @@ def register(cli: click.Group) -> None:
     @click.option("--reward-scheme", default="binary", show_default=True)
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
                   help="fork: child of the warm supervisor (ms); fresh: a new python3 per program.")
+    @click.option("--untrusted-tests", is_flag=True,
+                  help="The problem set's tests were written by a model: run each program's tests in a tester "
+                       "forked for it alone (slower, nothing a test does can reach the next program).")
     @click.option("--resume", is_flag=True, help="Continue a run directory; nothing is run twice.")
     @click.option("--curate", "do_curate", is_flag=True,
                   help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-    def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, interpreter, resume,
-               do_curate, as_json):
+    def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, interpreter,
+               untrusted_tests, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
         from codesynth.run import VerifyConfig
         from codesynth.run import verify as run_verify
 
         cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
+                           trust_tests=not untrusted_tests,
                            progress=sys.stderr.isatty() or not as_json)
         summary = run_verify(problems, solutions, out, cfg)
         print_summary(summary, out, as_json)
