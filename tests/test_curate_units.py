@@ -18,13 +18,14 @@ from codesynth.verifiers.mutation import mutants
 
 def test_extract_code():
     text = "Sure!\n```python\ndef helper():\n    pass\n```\nand\n```python\ndef f(x):\n    return x\n```\n"
-    assert extract_code(text, "f") == "def f(x):\n    return x"
-    assert extract_code("```\nprint(1)\n```") == "print(1)"
-    assert extract_code("plain code\n") == "plain code"
+    assert extract_code(text, "f") == "def f(x):\n    return x\n"
+    assert extract_code("```\nprint(1)\n```") == "print(1)\n"
+    assert extract_code("Here is how:\ndef f(x):\n    return x\nDone.", "f") == "def f(x):\n    return x\n"
+    assert extract_code("plain words, no code\n") == ""  # judged NoCode, not a syntax error
     # a HumanEval-style body is glued to the prompt's signature
     assert extract_code("    return 1\n", "g", "def g():\n") == "def g():\n    return 1\n"
     # an unterminated fence still yields its code
-    assert extract_code("```python\ndef f(x):\n    return x\n", "f") == "def f(x):\n    return x"
+    assert extract_code("```python\ndef f(x):\n    return x\n", "f") == "def f(x):\n    return x\n"
 
 
 def test_normalize_and_tokens():

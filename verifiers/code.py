@@ -9,29 +9,26 @@ import keyword
 import re
 import tokenize
 
-_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
-_PY_LANGS = {"", "python", "py", "python3", "py3"}
+from codesynth.generators.extract import defines
+from codesynth.generators.extract import extract_code as _extract_reply_code
+
 _BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def extract_code(text: str, entry_point: str | None = None, prompt: str | None = None) -> str:
-    """The program in a model completion.
+    """The program in a model completion, as the generators read replies (fenced blocks
+    first, the one defining `entry_point`; else the code in a prose reply).
 
-    Fenced blocks win (the one defining `entry_point`, else the longest Python block);
-    otherwise the whole text. A HumanEval-style continuation (a body without the
-    `def` line) is glued to the prompt that holds the signature.
+    A HumanEval-style continuation (a body without the `def` line) is glued to the prompt
+    that holds the signature. No code at all gives "" (judged `NoCode`).
     """
-    blocks = [(lang.lower(), body) for lang, body in _FENCE.findall(text)]
-    py = [b for lang, b in blocks if lang in _PY_LANGS]
-    code = text
-    if py:
-        defining = [b for b in py if entry_point and re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", b)]
-        code = (defining or sorted(py, key=len, reverse=True))[0]
-    code = code.strip("\n")
-    if entry_point and prompt and not re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", code):
-        if re.search(rf"\bdef\s+{re.escape(entry_point)}\s*\(", prompt):
-            code = prompt.rstrip("\n") + "\n" + code + "\n"
-    return code
+    code = _extract_reply_code(text, entry_point)
+    if entry_point and code is not None and defines(code, entry_point):
+        return code
+    if entry_point and prompt and defines(prompt, entry_point):
+        body = code if code is not None and "```" in text else text
+        return prompt.rstrip("\n") + "\n" + body.strip("\n") + "\n"
+    return code or ""
 
 
 def _strip_docstrings(tree: ast.AST) -> None:
