@@ -248,9 +248,9 @@ def verify_candidates(
         todo = [c for c in cands if c.candidate_id not in state.results]
         if todo:
             own = backend is None
-            bar = _progress(len(todo), config.progress)
             with _sigterm_as_interrupt():
                 b = backend or open_backend(config, run_id=None)
+                bar = _progress(len(todo), config.progress)  # after the sandbox is up: an error stays one line
                 try:
                     for c, res in execute(problems, todo, b, config.limits, config.workers, config.interpreter,
                                              config.trust_tests):

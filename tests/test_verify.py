@@ -248,3 +248,15 @@ def test_verify_then_curate_in_one_command(tmp_path, runner_image):
     assert json.loads(p.stdout)["passed"] == 4  # stdout stays machine-readable
     assert "mutation" in p.stderr and (out / "curated.jsonl").exists()
     assert len(read_jsonl(out / "curated.jsonl")) == 4
+
+
+def test_unreachable_engine_is_one_clear_line(tmp_path):
+    env = dict(os.environ, DOCKER_HOST=f"unix://{tmp_path}/no-engine.sock")
+    p = subprocess.run(
+        [sys.executable, "-m", "codesynth.cli", "verify", str(PROBLEM_SETS / "basic.jsonl"), "--out",
+         str(tmp_path / "run")], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )
+    assert p.returncode == 3, p.stderr
+    lines = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and "Docker engine is not reachable" in lines[0] and "Traceback" not in p.stderr
+    assert not (tmp_path / "run" / "results.jsonl").exists() or not (tmp_path / "run" / "results.jsonl").read_text()
