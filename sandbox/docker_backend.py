@@ -10,6 +10,7 @@ stragglers), with a spare warmed in the background so recycling stays off the ho
 
 from __future__ import annotations
 
+import collections
 import itertools
 import os
 import queue
@@ -54,6 +55,7 @@ class Slot:
     name: str
     client: SupervisorClient
     spare: bool = False  # warmed in the background (may have died while waiting)
+    cpu: int | None = None  # the core it is pinned to (None: not pinned)
     served: int = 0
     started: float = field(default_factory=time.monotonic)
 
@@ -70,6 +72,7 @@ class DockerBackend(Backend):
         recycle_after: int = 1000,
         spares: int = 1,
         build_image: bool = True,
+        pin_cpus: bool = True,
     ):
         self._workers = max(1, workers or os.cpu_count() or 1)
         self.limits = limits or Limits()
@@ -78,6 +81,12 @@ class DockerBackend(Backend):
         self.recycle_after = recycle_after
         self._want_spares = spares
         self._build = build_image
+        # One core per container: a program's processes (candidate, tester, supervisor)
+        # hand work to each other many times per program; on one core those hand-offs
+        # are plain context switches instead of cross-core wake-ups that leave cores idle.
+        cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self._cores = cores if pin_cpus and len(cores) > 1 else []
+        self._core_load: collections.Counter[int] = collections.Counter()
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._spares: queue.Queue[Slot] = queue.Queue()
         self._live: dict[str, Slot] = {}
@@ -159,7 +168,28 @@ class DockerBackend(Backend):
 
     # ------------------------------------------------------------------ containers
 
-    def _docker_run_argv(self, name: str, sock_dir: str, uid_base: int) -> list[str]:
+    def _take_core(self) -> int | None:
+        """The least used core (the caller holds no lock)."""
+        if not self._cores:
+            return None
+        with self._lock:
+            core = min(self._cores, key=lambda c: self._core_load[c])
+            self._core_load[core] += 1
+        return core
+
+    def _release_core(self, core: int | None) -> None:
+        if core is not None:
+            with self._lock:
+                self._core_load[core] -= 1
+
+    def _pin(self, slot: Slot) -> None:
+        """Pin a promoted spare (started unpinned) to the least used core, in the background."""
+        slot.cpu = self._take_core()
+        if slot.cpu is not None:
+            threading.Thread(target=_docker, args=("update", "--cpuset-cpus", str(slot.cpu), slot.name),
+                             kwargs={"timeout": 60}, daemon=True).start()
+
+    def _docker_run_argv(self, name: str, sock_dir: str, uid_base: int, cpu: int | None = None) -> list[str]:
         lim = self.limits
         mem = lim.memory_mb + MEMORY_OVERHEAD_MB
         return [
@@ -172,6 +202,7 @@ class DockerBackend(Backend):
             "--pids-limit", str(lim.pids + PIDS_OVERHEAD),
             "--memory", f"{mem}m", "--memory-swap", f"{mem}m",
             "--cpus", f"{lim.cpus:g}",
+            *(["--cpuset-cpus", str(cpu)] if cpu is not None else []),
             "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "KILL",
             "--security-opt", "no-new-privileges",
             "--user", "0:0",
@@ -182,9 +213,19 @@ class DockerBackend(Backend):
             "--candidate-uid", str(uid_base + 1), "--scratch", "/scratch",
         ]
 
-    def _new_slot(self) -> Slot:
+    def _new_slot(self, spare: bool = False) -> Slot:
         if self._closing.is_set():
             raise BackendClosed()
+        cpu = None if spare else self._take_core()
+        try:
+            slot = self._start_container(cpu)
+        except BaseException:
+            self._release_core(cpu)
+            raise
+        slot.spare = spare
+        return slot
+
+    def _start_container(self, cpu: int | None) -> Slot:
         name = f"codesynth-{self.run_id}-{next(self._names)}"
         # Fresh uids per container: RLIMIT_NPROC counts per uid, so a fork bomb in one
         # container must not starve another's programs.
@@ -197,7 +238,12 @@ class DockerBackend(Backend):
             srv.bind(path)
             os.chmod(path, 0o777)
             srv.listen(1)
-            proc = _docker(*self._docker_run_argv(name, sock_dir, uid_base)[1:], timeout=120)
+            proc = _docker(*self._docker_run_argv(name, sock_dir, uid_base, cpu)[1:], timeout=120)
+            if proc.returncode != 0 and cpu is not None and "cpuset" in proc.stderr.lower():
+                # An engine without the cpuset controller (some rootless setups): run unpinned.
+                _docker("rm", "-f", name, timeout=60)
+                self._cores = []
+                proc = _docker(*self._docker_run_argv(name, sock_dir, uid_base)[1:], timeout=120)
             if proc.returncode != 0:
                 lines = [ln for ln in proc.stderr.splitlines() if ln.strip() and "--help" not in ln]
                 raise SupervisorGone(f"cannot start container: {lines[0] if lines else proc.returncode}")
@@ -222,7 +268,7 @@ class DockerBackend(Backend):
         except SupervisorGone:
             _docker("rm", "-f", name, timeout=60)
             raise
-        slot = Slot(name=name, client=client)
+        slot = Slot(name=name, client=client, cpu=cpu if self._cores else None)
         with self._lock:
             closing = self._closing.is_set()
             if not closing:
@@ -235,7 +281,8 @@ class DockerBackend(Backend):
 
     def _retire(self, slot: Slot) -> None:
         with self._lock:
-            self._live.pop(slot.name, None)
+            if self._live.pop(slot.name, None) is not None and slot.cpu is not None:
+                self._core_load[slot.cpu] -= 1
         threading.Thread(target=_destroy, args=(slot,), daemon=True).start()
 
     def _warm_loop(self) -> None:
@@ -244,9 +291,7 @@ class DockerBackend(Backend):
             if self._closing.is_set():
                 return
             try:
-                slot = self._new_slot()
-                slot.spare = True
-                self._spares.put(slot)
+                self._spares.put(self._new_slot(spare=True))
             except BackendClosed:
                 return
             except BaseException:  # noqa: BLE001 - the hot path will start one itself
@@ -261,6 +306,7 @@ class DockerBackend(Backend):
                 return self._new_slot()
             self._warm_needed.release()
             if slot.client.looks_alive():
+                self._pin(slot)
                 return slot
             self._retire(slot)  # died while waiting (e.g. the engine restarted)
 

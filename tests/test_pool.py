@@ -479,3 +479,27 @@ def test_local_backend_gives_right_verdicts_and_says_it_is_not_isolated(capsys):
         assert r.backend == "local"
     finally:
         b.close()
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="needs two cores")
+def test_each_worker_container_is_pinned_to_its_own_core_even_after_recycling(runner_image):
+    b = DockerBackend(workers=2, limits=LIM, image=runner_image, run_id=f"pytest-pin-{secrets.token_hex(3)}",
+                      recycle_after=3)
+    b.start()
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    try:
+        for i in range(10):  # recycles: spares (started unpinned) get promoted and pinned
+            assert fn(b, HONEST).status is Status.passed, i
+        assert b.stats["recycled"] >= 2, b.stats
+        end = time.monotonic() + 20
+        while True:
+            ids = settle(b.run_id, 3)
+            out = subprocess.run(["docker", "inspect", "-f", "{{.HostConfig.CpusetCpus}}", *ids],
+                                 capture_output=True, text=True, timeout=60).stdout.split()
+            if sorted(out) == [str(c) for c in cores] or time.monotonic() > end:
+                break
+            time.sleep(0.3)
+        # Two busy containers on two different cores; the idle spare is not pinned.
+        assert sorted(out) == [str(c) for c in cores], out
+    finally:
+        b.close()

@@ -37,7 +37,7 @@ def setup_cmd(no_install: bool) -> None:
     "--base",
     default=None,
     metavar="IMAGE",
-    help="Base image (default: python:3.11-slim, else offline Debian).",
+    help="Base image (default: python:3.13-slim, else an offline Debian trixie base).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even if the image is up to date (no build cache).")
 def build_cmd(base: str | None, force: bool) -> None:

@@ -16,35 +16,26 @@ stdin/stdout requests fork one C per case; the host compares outputs.
 
 from __future__ import annotations
 
-import argparse
 import errno
 import gc
 import json
 import os
-import resource
 import select
 import signal
 import socket
 import sys
 import time
+import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import candidate  # noqa: E402
-import tester  # noqa: E402
+import child  # noqa: E402
 import wire  # noqa: E402
+import zygote  # noqa: E402
 
-# Warm the modules candidates commonly import; every fork inherits them for free.
-_PRELOAD = (
-    "math", "itertools", "collections", "functools", "re", "heapq", "bisect", "string", "typing",
-    "random", "statistics", "fractions", "decimal", "json", "copy", "operator", "datetime",
-    "hashlib", "dataclasses", "enum", "array", "cmath", "textwrap", "unicodedata", "ast", "traceback",
-)
-for _m in _PRELOAD:
-    try:
-        __import__(_m)
-    except ImportError:  # pragma: no cover - a trimmed base image
-        pass
+# Kept small on purpose until the zygote is forked (see main); the modules candidates
+# commonly import are loaded after that, in both processes.
 
 TAIL = 4096
 SCRATCH_WORK = "work"
@@ -66,30 +57,14 @@ class Ctx:
         self.tester: TesterServer | None = None
         self.spare: Spare | None = None
         self.deferred_reap: list[int] = []
+        self.zygote: zygote.Zygote | None = None
+        self.zombie = 0  # a killed zygote-forked candidate, to be reaped by the zygote
+        self.unreaped: list[int] = []  # handed to the zygote to reap; protected until done
         self.pending_anomaly = False
         self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
 
 # --------------------------------------------------------------------------- child setup
-
-
-def _limits(limits: dict, nproc: int, cpu_limit: bool = True) -> None:
-    mem = int(limits["memory_mb"]) << 20
-    cpu = int(limits["timeout_s"]) + 2 if cpu_limit else resource.RLIM_INFINITY
-    for res, val in (
-        (resource.RLIMIT_AS, mem),
-        (resource.RLIMIT_CPU, cpu),
-        (resource.RLIMIT_FSIZE, int(limits["scratch_mb"]) << 20),
-        (resource.RLIMIT_NOFILE, int(limits["open_files"])),
-        (resource.RLIMIT_NPROC, nproc),
-        (resource.RLIMIT_CORE, 0),
-    ):
-        if res == resource.RLIMIT_NPROC and not nproc:
-            continue  # per-uid: only meaningful when the child has a uid of its own
-        try:
-            resource.setrlimit(res, (val, val))
-        except (ValueError, OSError):
-            pass
 
 
 def _child_env(ctx: Ctx) -> None:
@@ -100,38 +75,13 @@ def _child_env(ctx: Ctx) -> None:
     )
 
 
-def _enter_child(ctx: Ctx, uid: int | None, fds: dict[int, int], limits: dict | None, nproc: int,
-                 cpu_limit: bool = True) -> None:
-    """Common set-up of a forked child: own session, uid, exactly the given fds, limits."""
-    os.setsid()
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    if ctx.privileged and uid is not None:
-        import privileges
-
-        privileges.become_unprivileged(uid, ctx.supervisor_uid)
-    # Move the wanted fds out of the way first, then into place: a target may be a source.
-    staged = {}
-    for target, src in fds.items():
-        staged[target] = os.dup(src)
-    for target, src in staged.items():
-        os.dup2(src, target, inheritable=True)
-    os.closerange(max(fds) + 1, 1 << 16)
-    if limits is not None:
-        _limits(limits, nproc, cpu_limit)
-    try:
-        os.chdir(ctx.work)
-    except OSError:
-        os.chdir("/")
-
-
 def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> int:
     pid = os.fork()
     if pid:
         return pid
     rc = 70
     try:
-        _enter_child(ctx, ctx.cand_uid, fds, req["limits"], int(req["limits"]["pids"]) if ctx.privileged else 0)
+        child.enter(ctx, ctx.cand_uid, fds, req["limits"], int(req["limits"]["pids"]) if ctx.privileged else 0)
         if req.get("fresh"):
             # Pristine interpreter: program arrives on fd 4 so it never sits in argv/env.
             r, w = os.pipe()
@@ -163,19 +113,50 @@ class Spare:
 
     Forking while the host is busy with the previous answer takes the fork off the
     request's critical path. It is forked after the previous request is over, from a
-    supervisor that never decoded any tests, so it holds nothing secret either.
+    process that never decoded any tests, so it holds nothing secret either. Normally the
+    zygote forks it (`via_zygote`): then only the zygote can reap it.
     """
 
-    def __init__(self, pid: int, prog_w: int, out_r: int, err_r: int, chan_t: socket.socket):
+    def __init__(self, pid: int, prog_w: int, out_r: int, err_r: int, chan_t: socket.socket, via_zygote: bool):
         self.pid, self.prog_w, self.out_r, self.err_r, self.chan_t = pid, prog_w, out_r, err_r, chan_t
+        self.via_zygote = via_zygote
 
     def discard(self, ctx: Ctx) -> None:
         _kill_group(self.pid)
-        _reap(self.pid)
+        _reap_candidate(ctx, self.pid, self.via_zygote)
         ctx.protected.discard(self.pid)
         for fd in (self.prog_w, self.out_r, self.err_r):
             os.close(fd)
         self.chan_t.close()
+
+
+def _reap_candidate(ctx: Ctx, pid: int, via_zygote: bool) -> int | None:
+    if not via_zygote:
+        return _reap(pid)
+    _spare_ready(ctx)  # its answer would come first
+    if ctx.zygote is not None:
+        try:
+            return ctx.zygote.wait(pid)
+        except OSError:
+            _lose_zygote(ctx)
+    return None
+
+
+def _lose_zygote(ctx: Ctx) -> None:
+    """The zygote died (it never runs candidate code, so this is our bug): fork directly."""
+    z, ctx.zygote = ctx.zygote, None
+    if z is not None:
+        ctx.protected.discard(z.pid)
+        try:
+            os.kill(z.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        z.close()
+        ctx.pending_anomaly = True
+    # Its children are ours now (subreaper): _reap_all collects them.
+    for pid in ctx.unreaped:
+        ctx.protected.discard(pid)
+    ctx.unreaped = []
 
 
 def _prefork(ctx: Ctx) -> None:
@@ -185,31 +166,54 @@ def _prefork(ctx: Ctx) -> None:
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     chan_c, chan_t = socket.socketpair()
-    pid = os.fork()
-    if pid == 0:
-        rc = 70
+    fds = [prog_r, out_w, err_w, chan_c.fileno()]
+    reap, ctx.zombie = ctx.zombie, 0
+    pid = 0
+    if ctx.zygote is not None:
         try:
-            _enter_child(ctx, ctx.cand_uid, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno(), 4: prog_r},
-                         None, 0)
-            hdr = json.loads(wire.recv_frame(4))
-            program = wire.recv_frame(4).decode("utf-8", "replace")
-            os.close(4)
-            lim = hdr["limits"]
-            _limits(lim, int(lim["pids"]) if ctx.privileged else 0)
-            candidate.serve_function(program, 3)
-            rc = 0
-        except BaseException:  # noqa: BLE001
-            rc = 70
-        finally:
-            os._exit(rc)
+            ctx.zygote.request_spare(fds, reap)
+            pid = -1  # the zygote forks while we carry on; see _spare_ready
+            if reap:
+                ctx.unreaped.append(reap)
+        except OSError:
+            _lose_zygote(ctx)
+    if not pid:
+        ctx.protected.discard(reap)
+        pid = os.fork()
+        if pid == 0:
+            zygote.run_spare(ctx, fds)
+        ctx.protected.add(pid)
     for fd in (prog_r, out_w, err_w):
         os.close(fd)
     chan_c.close()
-    ctx.protected.add(pid)
-    ctx.spare = Spare(pid, prog_w, out_r, err_r, chan_t)
+    ctx.spare = Spare(pid, prog_w, out_r, err_r, chan_t, pid == -1)
+
+
+def _spare_ready(ctx: Ctx) -> None:
+    """Collect the pid of a spare the zygote was asked for (before anything scans or uses it)."""
+    sp = ctx.spare
+    if sp is None or sp.pid != -1:
+        return
+    try:
+        sp.pid = ctx.zygote.spare_pid() if ctx.zygote is not None else 0
+    except OSError:
+        sp.pid = 0
+    # The zygote reaped what it was given before it forked this one.
+    for pid in ctx.unreaped:
+        ctx.protected.discard(pid)
+    ctx.unreaped = []
+    if sp.pid > 0:
+        ctx.protected.add(sp.pid)
+        return
+    ctx.spare = None
+    for fd in (sp.prog_w, sp.out_r, sp.err_r):
+        os.close(fd)
+    sp.chan_t.close()
+    _lose_zygote(ctx)
 
 
 def _take_spare(ctx: Ctx, req: dict, program: str) -> Spare | None:
+    _spare_ready(ctx)
     sp, ctx.spare = ctx.spare, None
     if sp is None:
         return None
@@ -469,6 +473,7 @@ def _reap_all() -> None:
 
 def _cleanup(ctx: Ctx) -> bool:
     """Leave the container as we found it. Returns True if anything had to be fixed."""
+    _spare_ready(ctx)
     _reap_all()
     anomaly = False
     stray = _scan_stragglers(ctx)
@@ -496,8 +501,17 @@ def _cleanup(ctx: Ctx) -> bool:
         for uid in uids & {ctx.cand_uid, ctx.tester_uid}:
             _janitor(ctx, uid)
         _reap_all()
+        swept = ctx.cand_uid in uids or not ctx.privileged
+    else:
+        swept = False
     if _scratch_dirty(ctx):
         _janitor(ctx, ctx.cand_uid)
+        swept = True
+    if swept and ctx.spare is not None:
+        # The next candidate was forked before this sweep: killed by it, or sitting in the
+        # scratch directory it just replaced. Fork another one.
+        sp, ctx.spare = ctx.spare, None
+        sp.discard(ctx)
     return anomaly
 
 
@@ -538,8 +552,10 @@ def _start_tester(ctx: Ctx, limits: dict) -> TesterServer:
         try:
             ours.close()
             # Long-lived: no CPU rlimit (each program's wall deadline is enforced here instead).
-            _enter_child(ctx, ctx.tester_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull, 3: theirs.fileno()},
+            child.enter(ctx, ctx.tester_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull, 3: theirs.fileno()},
                          limits, 16 if ctx.privileged else 0, cpu_limit=False)
+            import tester
+
             tester.serve(3)
         except BaseException:  # noqa: BLE001
             code = 70
@@ -608,19 +624,29 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     else:
         how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), tsrv.ctrl, framed=True)
     duration = time.monotonic() - t0
-    # Did the candidate die on its own (OOM kill, signal) before we stop it?
+    # Did the candidate die on its own (OOM kill, signal) before we stop it? (Only our own
+    # children can be asked without waiting; the zygote's are asked on the death path.)
+    via_zygote = sp is not None and sp.via_zygote
     c_status = None
-    try:
-        pid, st = os.waitpid(c_pid, os.WNOHANG)
-        if pid:
-            c_status = st
-    except ChildProcessError:
-        pass
+    if not via_zygote:
+        try:
+            pid, st = os.waitpid(c_pid, os.WNOHANG)
+            if pid:
+                c_status = st
+        except ChildProcessError:
+            pass
     _kill_group(c_pid)
     if how != "done":
         _stop_tester(ctx)  # stuck in (or between) tests: never reuse it
+        ctx.oom_count = oom_kills()
     if c_status is None and how == "done" and b'"ProcessDied"' in report_bytes:
-        c_status = _reap(c_pid)  # it died on its own; its status says how
+        c_status = _reap_candidate(ctx, c_pid, via_zygote)  # it died on its own; its status says how
+    elif c_status is None and via_zygote:
+        ctx.zombie = c_pid  # the zygote reaps it
+        ctx.protected.add(c_pid)
+    if via_zygote:
+        # The next candidate: the zygote forks it while we answer and clean up.
+        _prefork(ctx)
     elif c_status is None:
         ctx.deferred_reap.append(c_pid)  # after the answer is sent: off the critical path
     # The candidate flushes its output before every reply, so what matters is already
@@ -825,15 +851,29 @@ def serve(ctx: Ctx) -> None:
         _prefork(ctx)
 
 
+def _args(argv: list[str]) -> types.SimpleNamespace:
+    """`--name value` pairs. The backends are the only callers (argparse would sit in every fork)."""
+    opts: dict = {"supervisor_uid": None, "tester_uid": None, "candidate_uid": None,
+                  "scratch": "/scratch", "connect": None}
+    it = iter(argv)
+    for arg in it:
+        key = arg[2:].replace("-", "_")
+        value = next(it, None)
+        if not arg.startswith("--") or key not in opts or value is None:
+            raise SystemExit(f"supervisor: bad argument {arg!r} (expected --{key.replace('_', '-')} VALUE)")
+        opts[key] = int(value) if key.endswith("_uid") else value
+    return types.SimpleNamespace(**opts)
+
+
+def _load_rest() -> None:
+    """What only the supervisor and its direct forks (tester, io and fresh candidates) use."""
+    import tester  # noqa: F401 - the tester server runs in a fork of this process
+
+    zygote.preload()
+
+
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--supervisor-uid", type=int, default=None)
-    ap.add_argument("--tester-uid", type=int, default=None)
-    ap.add_argument("--candidate-uid", type=int, default=None)
-    ap.add_argument("--scratch", default="/scratch")
-    ap.add_argument("--connect", default=None,
-                    help="Unix socket of the host to talk over (instead of stdin/stdout).")
-    args = ap.parse_args(argv)
+    args = _args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     ctx = Ctx(args)
     if ctx.privileged:
@@ -847,6 +887,14 @@ def main(argv: list[str] | None = None) -> None:
             privileges.prctl(privileges.PR_SET_CHILD_SUBREAPER, 1)
         except OSError:
             pass
+    os.makedirs(ctx.scratch, exist_ok=True)
+    # Children inherit this environment as is: setting it per fork costs page faults.
+    _child_env(ctx)
+    if not os.path.isdir(ctx.work) or _scratch_dirty(ctx):
+        _janitor(ctx, ctx.cand_uid)
+    # The zygote is forked while this process is still small, and before the host's
+    # socket exists here, so it never holds that.
+    ctx.zygote = zygote.Zygote(ctx)
     if args.connect:
         # A direct socket to the host: no relay through the engine on the hot path. The host
         # accepts exactly one connection (ours, before any candidate runs), then unlinks it.
@@ -855,14 +903,10 @@ def main(argv: list[str] | None = None) -> None:
         os.dup2(sock.fileno(), 0)
         os.dup2(sock.fileno(), 1)
         sock.close()
-    os.makedirs(ctx.scratch, exist_ok=True)
-    # Children inherit this environment as is: setting it per fork costs page faults.
-    _child_env(ctx)
     ctx.protected = set(_scan_stragglers(ctx))
-    if not os.path.isdir(ctx.work) or _scratch_dirty(ctx):
-        _janitor(ctx, ctx.cand_uid)
-    # Everything loaded so far is shared with every fork; keep the collector off it so
-    # children do not copy-on-write pages just to scan them.
+    _load_rest()
+    # Everything loaded so far is shared with the tester and any direct fork; keep the
+    # collector off it so they do not copy pages just to scan them.
     gc.freeze()
     serve(ctx)
 
