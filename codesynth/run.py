@@ -21,7 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, SandboxUnavailable
 from codesynth.jsonl import JsonlWriter, read_models, write_json
 from codesynth.models import (
     Candidate,
@@ -259,6 +259,12 @@ def verify_candidates(
                         if bar is not None:
                             bar.update(1)
                             bar.set_postfix_str(_postfix(state.results.values()), refresh=False)
+                except SandboxUnavailable as e:
+                    # The engine went away mid-run (stopped, restarted): what finished is on disk.
+                    raise SandboxUnavailable(
+                        f"{e}; {len(state.results)} of {len(cands)} results are kept in {d}: once the engine "
+                        "answers again (`codesynth sandbox setup`), continue with the same command plus --resume"
+                    ) from None
                 finally:
                     if bar is not None:
                         bar.close()

@@ -337,7 +337,7 @@ class DockerBackend(Backend):
                 if retried_on_new or attempt >= 3:
                     self._slots.put(self._fresh_or_fail())
                     return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
-                slot = self._fresh_or_fail() if attempt == 1 else self._new_slot()
+                slot = self._fresh_or_fail(spare_ok=attempt == 1)
                 continue
             slot.served += 1
             infra_error = resp.get("status") == "sandbox_error"
@@ -355,10 +355,11 @@ class DockerBackend(Backend):
             res.attempts = attempt
             return res
 
-    def _fresh_or_fail(self) -> Slot:
-        """A new container for this worker; if none can start, the backend is unusable."""
+    def _fresh_or_fail(self, spare_ok: bool = True) -> Slot:
+        """A new container for this worker (a warm spare if allowed); if none can start, the
+        backend is unusable: one SandboxUnavailable, never a traceback."""
         try:
-            return self._replacement()
+            return self._replacement() if spare_ok else self._new_slot()
         except BackendClosed:
             raise
         except BaseException as e:  # noqa: BLE001

@@ -6,6 +6,7 @@ the tests that need them fail (they do not skip): a green run means they really 
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -51,6 +52,10 @@ def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, **kw) -> 
     env.pop("CODESYNTH_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "codesynth.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env, **kw)
+
+
+def read_jsonl(p: Path) -> list[dict]:
+    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
 
 def our_containers(label: str = "codesynth") -> list[str]:

@@ -13,16 +13,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, our_containers, run_cli
+from conftest import PROBLEM_SETS, ROOT, our_containers, read_jsonl, run_cli
 
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import Limits
 from codesynth.problems import load_problems
 from codesynth.run import VerifyConfig, verify_candidates
-
-
-def read_jsonl(p: Path) -> list[dict]:
-    return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
 
 def test_humaneval_canonical_solutions_all_pass(tmp_path, humaneval_problems, docker_backend):
