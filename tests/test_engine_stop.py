@@ -1,8 +1,9 @@
 """Stopping the Docker engine itself in the middle of `codesynth verify`.
 
 The shared engine runs every other test's containers, so this test starts a second,
-private `dockerd` (own socket, data root, exec root; no bridge, no iptables), loads the
-runner image into it, and stops *that* one mid-run: the run must end with one clear
+private `dockerd` (own socket, data root, exec root, and its own network namespace: a
+daemon without a bridge deletes `docker0`, which must stay the shared engine's), loads
+the runner image into it, and stops *that* one mid-run: the run must end with one clear
 error line, keep every finished record, leave no container behind, and complete with
 `--resume` once the engine is back.
 """
@@ -24,7 +25,8 @@ from conftest import PROBLEM_SETS, ROOT, read_jsonl
 
 from codesynth.problems import load_problems
 
-pytestmark = pytest.mark.skipif(shutil.which("dockerd") is None, reason="needs the dockerd binary")
+pytestmark = pytest.mark.skipif(shutil.which("dockerd") is None or shutil.which("unshare") is None,
+                                reason="needs the dockerd and unshare binaries")
 
 
 class PrivateEngine:
@@ -39,7 +41,7 @@ class PrivateEngine:
     def start(self) -> None:
         log = open(self.root / "dockerd.log", "ab")
         self.proc = subprocess.Popen(
-            ["dockerd", "--host", self.host, "--data-root", str(self.root / "data"),
+            ["unshare", "--net", "dockerd", "--host", self.host, "--data-root", str(self.root / "data"),
              "--exec-root", str(self.root / "exec"), "--pidfile", str(self.root / "docker.pid"),
              "--bridge", "none", "--iptables=false", "--ip-masq=false", "--log-level", "warn"],
             stdout=log, stderr=log, start_new_session=True,
@@ -121,3 +123,12 @@ def test_engine_stopped_mid_run_gives_one_clear_error_and_resume_completes(engin
     # Neither the interrupted run's containers nor the resumed run's are left.
     left = engine.docker("ps", "-aq", "--filter", "label=codesynth").stdout.split()
     assert left == [], left
+
+
+def test_private_engine_leaves_the_shared_engines_bridge_alone(engine):
+    # Runs after the test above (same module): its daemon started, stopped and restarted.
+    bridge = Path("/sys/class/net/docker0")
+    had = bridge.exists()
+    engine.stop()
+    engine.start()
+    assert bridge.exists() == had
