@@ -206,11 +206,21 @@ def _fmt_compare(left, op: str, right, src: str, user_msg=None) -> str:
     return f"{src}\n  {_short(left)} {op} {_short(right)} is false{note}"
 
 
+def _first_line(lines: list[str], node: ast.AST) -> str:
+    """The first source line of `node` (ast.get_source_segment re-splits the source each call)."""
+    try:
+        raw = lines[node.lineno - 1].encode()  # type: ignore[attr-defined]
+        end = node.end_col_offset if node.end_lineno == node.lineno else len(raw)  # type: ignore[attr-defined]
+        return raw[node.col_offset:end].decode("utf-8", "replace")  # type: ignore[attr-defined]
+    except (AttributeError, IndexError, TypeError):
+        return ""
+
+
 class _Instrument(ast.NodeTransformer):
     """Give asserts informative messages: `assert f(x) == y` reports what f(x) returned."""
 
-    def __init__(self, source: str):
-        self.source = source
+    def __init__(self, lines: list[str]):
+        self.lines = lines
 
     def visit_FunctionDef(self, node):  # nested defs keep their own semantics
         return node
@@ -225,7 +235,7 @@ class _Instrument(ast.NodeTransformer):
         op = _OPS.get(type(t.ops[0]))
         if op is None:
             return node
-        src = (ast.get_source_segment(self.source, node) or "assert ...").splitlines()[0][:200]
+        src = (_first_line(self.lines, node) or "assert ...")[:200]
         lname, rname = "__cs_l", "__cs_r"
         assign_l = ast.Assign(targets=[ast.Name(lname, ast.Store())], value=t.left)
         assign_r = ast.Assign(targets=[ast.Name(rname, ast.Store())], value=t.comparators[0])
@@ -251,7 +261,7 @@ def _is_trivial_assert(node: ast.stmt) -> bool:
     return isinstance(node, ast.Assert) and isinstance(node.test, ast.Constant)
 
 
-def _wrap_body(body: list[ast.stmt], source: str, where: str) -> list[ast.stmt]:
+def _wrap_body(body: list[ast.stmt], lines: list[str], where: str) -> list[ast.stmt]:
     out: list[ast.stmt] = []
     for stmt in body:
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) or not _has_assert(stmt):
@@ -259,10 +269,9 @@ def _wrap_body(body: list[ast.stmt], source: str, where: str) -> list[ast.stmt]:
             continue
         if _is_trivial_assert(stmt):
             continue
-        instrumented = _Instrument(source).visit(stmt)
+        instrumented = _Instrument(lines).visit(stmt)
         stmts = instrumented if isinstance(instrumented, list) else [instrumented]
-        first = (ast.get_source_segment(source, stmt) or "").splitlines()
-        name = f"{where}:{stmt.lineno}: {first[0].strip()[:160] if first else ''}"
+        name = f"{where}:{stmt.lineno}: {_first_line(lines, stmt).strip()[:160]}"
         w = ast.With(
             items=[
                 ast.withitem(
@@ -281,12 +290,14 @@ def _wrap_body(body: list[ast.stmt], source: str, where: str) -> list[ast.stmt]:
 def instrument(source: str) -> tuple[ast.Module, bool]:
     """Wrap counted tests at module level and in `check`; return (tree, defines_check)."""
     tree = ast.parse(source, filename="tests.py")
+    # Line breaks as the parser counts them (str.splitlines also breaks on \f, \u2028, ...).
+    lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     has_check = False
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "check":
-            node.body = _wrap_body(node.body, source, "check") or [ast.Pass()]
+            node.body = _wrap_body(node.body, lines, "check") or [ast.Pass()]
             has_check = True
-    tree.body = _wrap_body(tree.body, source, "tests")
+    tree.body = _wrap_body(tree.body, lines, "tests")
     ast.fix_missing_locations(tree)
     return tree, has_check
 
@@ -515,9 +526,13 @@ def serve(ctrl_fd: int) -> None:
         tests = raw.decode("utf-8", "replace")
         del raw
         entry = header.get("entry_point")
-        safe = header.get("trusted", False) and verdict_cache.setdefault(tests, reusable(tests))
-        if len(verdict_cache) > 4096:
-            verdict_cache.clear()
+        safe = False
+        if header.get("trusted", False):
+            safe = verdict_cache.get(tests)
+            if safe is None:  # the static check parses the tests: once per distinct test text
+                if len(verdict_cache) > 4096:
+                    verdict_cache.clear()
+                safe = verdict_cache[tests] = reusable(tests)
         try:
             if safe:
                 try:
