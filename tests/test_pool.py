@@ -15,10 +15,12 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from conftest import container_processes, leftover_processes, run_containers, settle
@@ -503,3 +505,36 @@ def test_each_worker_container_is_pinned_to_its_own_core_even_after_recycling(ru
         assert sorted(out) == [str(c) for c in cores], out
     finally:
         b.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def test_zygote_killed_between_programs_costs_no_verdict(runner_image):
+    b = make_pool(runner_image, "zygote")
+    try:
+        assert fn(b, HONEST).status is Status.passed
+        killed = 0
+        for cid in settle(b.run_id, 2):
+            init = subprocess.run(["docker", "inspect", "-f", "{{.State.Pid}}", cid], capture_output=True,
+                                  text=True, timeout=60).stdout.strip()
+            for sup in _children(int(init)):  # docker-init -> supervisor -> zygote (same uid)
+                for child in _children(sup):
+                    if os.stat(f"/proc/{child}").st_uid == os.stat(f"/proc/{sup}").st_uid:
+                        os.kill(child, signal.SIGKILL)
+                        killed += 1
+        assert killed >= 1, "found no zygote"
+        for i in range(6):
+            r = fn(b, HONEST)
+            assert r.status is Status.passed and r.attempts == 1 and (r.tests_passed, r.tests_total) == (2, 2), (
+                i, r.status, r.error_type, r.error_message)
+            bad = fn(b, "def inc(x):\n    return x\n")
+            assert bad.status is Status.failed and bad.tests_passed == 0, (i, bad.status, bad.error_message)
+        assert b.stats["recycled"] >= 1, b.stats  # losing the zygote retires the container
+    finally:
+        b.close()
+    assert run_containers(b.run_id) == []
