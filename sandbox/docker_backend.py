@@ -85,7 +85,8 @@ class DockerBackend(Backend):
         # hand work to each other many times per program; on one core those hand-offs
         # are plain context switches instead of cross-core wake-ups that leave cores idle.
         cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-        self._cores = cores if pin_cpus and len(cores) > 1 else []
+        # (A program allowed more than one CPU is not pinned: one core would cap it.)
+        self._cores = cores if pin_cpus and len(cores) > 1 and self.limits.cpus <= 1 else []
         self._core_load: collections.Counter[int] = collections.Counter()
         self._slots: queue.Queue[Slot] = queue.Queue()
         self._spares: queue.Queue[Slot] = queue.Queue()

@@ -538,3 +538,17 @@ def test_zygote_killed_between_programs_costs_no_verdict(runner_image):
     finally:
         b.close()
     assert run_containers(b.run_id) == []
+
+
+def test_a_pool_allowed_two_cpus_per_program_is_not_pinned_to_one(runner_image):
+    b = DockerBackend(workers=1, limits=Limits(cpus=2), image=runner_image,
+                      run_id=f"pytest-nopin-{secrets.token_hex(3)}")
+    b.start()
+    try:
+        assert fn(b, HONEST).status is Status.passed
+        ids = run_containers(b.run_id)
+        out = subprocess.run(["docker", "inspect", "-f", "{{.HostConfig.CpusetCpus}}|{{.HostConfig.NanoCpus}}", *ids],
+                             capture_output=True, text=True, timeout=60).stdout.split()
+        assert out and all(o == "|2000000000" for o in out), out
+    finally:
+        b.close()
