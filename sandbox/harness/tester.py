@@ -287,9 +287,12 @@ def _wrap_body(body: list[ast.stmt], lines: list[str], where: str) -> list[ast.s
     return out
 
 
-def instrument(source: str) -> tuple[ast.Module, bool]:
-    """Wrap counted tests at module level and in `check`; return (tree, defines_check)."""
-    tree = ast.parse(source, filename="tests.py")
+def instrument(source: str, tree: ast.Module | None = None) -> tuple[ast.Module, bool]:
+    """Wrap counted tests at module level and in `check`; return (tree, defines_check).
+
+    `tree`, if given, is `ast.parse(source)` already done (it is changed in place)."""
+    if tree is None:
+        tree = ast.parse(source, filename="tests.py")
     # Line breaks as the parser counts them (str.splitlines also breaks on \f, \u2028, ...).
     lines = source.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     has_check = False
@@ -302,8 +305,10 @@ def instrument(source: str) -> tuple[ast.Module, bool]:
     return tree, has_check
 
 
-def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None) -> dict:
-    """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode)."""
+def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None,
+        tree: ast.Module | None = None) -> dict:
+    """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode);
+    `tree` is the tests already parsed, if they were."""
     remote = Remote(chan)
     try:
         hello = wire.loads_plain(wire.recv_frame(chan))
@@ -331,7 +336,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         try:
             cached = code_cache.get(tests) if code_cache is not None else None
             if cached is None:
-                tree, has_check = instrument(tests)
+                tree, has_check = instrument(tests, tree)
                 cached = (compile(tree, "tests.py", "exec"), has_check)
                 if code_cache is not None:
                     if len(code_cache) > 512:
@@ -418,12 +423,13 @@ _REFLECTIVE = frozenset({
 })
 
 
-def reusable(tests: str) -> bool:
+def reusable(tests: str, tree: ast.Module | None = None) -> bool:
     """Can these tests run in the long-lived tester without changing what later tests see?"""
-    try:
-        tree = ast.parse(tests)
-    except SyntaxError:
-        return True  # run() reports it without executing anything
+    if tree is None:
+        try:
+            tree = ast.parse(tests)
+        except SyntaxError:
+            return True  # run() reports it without executing anything
     for n in ast.walk(tree):
         if isinstance(n, ast.Import):
             if any(a.name.split(".")[0] not in _PURE_MODULES for a in n.names):
@@ -526,17 +532,21 @@ def serve(ctrl_fd: int) -> None:
         tests = raw.decode("utf-8", "replace")
         del raw
         entry = header.get("entry_point")
-        safe = False
+        safe, tree = False, None
         if header.get("trusted", False):
             safe = verdict_cache.get(tests)
             if safe is None:  # the static check parses the tests: once per distinct test text
                 if len(verdict_cache) > 4096:
                     verdict_cache.clear()
-                safe = verdict_cache[tests] = reusable(tests)
+                try:
+                    tree = ast.parse(tests, filename="tests.py")  # handed on to instrument()
+                except SyntaxError:
+                    tree = None
+                safe = verdict_cache[tests] = reusable(tests, tree) if tree is not None else True
         try:
             if safe:
                 try:
-                    report = run(tests, entry, chan, code_cache)
+                    report = run(tests, entry, chan, code_cache, tree)
                 except BaseException as e:  # noqa: BLE001
                     report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                               "error_message": f"tester failure: {e}"[:2000]}
