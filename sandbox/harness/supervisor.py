@@ -6,12 +6,14 @@ request from our stdout. Those two descriptors belong to this process only; chil
 get fresh ones, and run under other uids, so nothing a candidate does can write here.
 
 Per function request:
-  1. fork C (candidate uid) *before* the tests are read, so C's memory never holds them;
-  2. read the tests into a reusable buffer, fork T (tester uid), zero the buffer;
-  3. T drives the tests, calling into C over a socketpair; T reports to us on a pipe;
-  4. we enforce the wall-clock deadline and the output cap, kill both process groups,
-     sweep stragglers, clean scratch, and answer the host.
-stdin/stdout requests fork one C per case; the host compares outputs.
+  1. the candidate C (candidate uid) is already waiting: the zygote forked it before the
+     tests were read (zygote.py), so C's memory never holds them; we send it the program;
+  2. read the tests into a reusable buffer, hand them and C's channel to the tester T
+     (tester uid; long-lived for trusted tests, else forked per program), zero the buffer;
+  3. T drives the tests, calling into C over a socketpair; T reports to us on a socket;
+  4. we enforce the wall-clock deadline and the output cap, kill C's process group, ask the
+     zygote for the next C, answer the host, then sweep stragglers and clean scratch.
+stdin/stdout requests fork one C per case from here; the host compares outputs.
 """
 
 from __future__ import annotations
@@ -353,6 +355,8 @@ def _reap(pid: int) -> int | None:
 
 
 def _kill_group(pid: int) -> None:
+    if pid <= 0:  # never killpg(0): that is our own group
+        return
     try:
         os.killpg(pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
