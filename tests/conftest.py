@@ -58,6 +58,38 @@ def read_jsonl(p: Path) -> list[dict]:
     return [json.loads(line) for line in p.read_text().splitlines() if line.strip()]
 
 
+def slow_candidates(tmp_path: Path, per_problem: int = 6) -> tuple[Path, int]:
+    """A solutions file of 10 shipped problems x `per_problem`, each sleeping 0.25 s: a run to interrupt."""
+    from codesynth.problems import load_problems
+
+    problems = load_problems(PROBLEM_SETS / "basic.jsonl")[:10]
+    lines = [{"problem_id": p.id, "solution": "import time\ntime.sleep(0.25)\n" + p.reference_solution}
+             for p in problems for _ in range(per_problem)]
+    f = tmp_path / "slow.jsonl"
+    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
+    return f, len(lines)
+
+
+def wait_for_results(out: Path, n: int, proc: subprocess.Popen | None = None, timeout: float = 120) -> None:
+    """Until `out` holds `n` results (failing if `proc`, the run, ends first)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        f = out / "results.jsonl"
+        if f.exists() and len(f.read_text().splitlines()) >= n:
+            return
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"run ended early: {proc.communicate()}")
+        time.sleep(0.1)
+    raise AssertionError("run did not make progress")
+
+
+def check_complete(out: Path, total: int) -> None:
+    """Every file of the run directory holds each candidate exactly once."""
+    for name in ("results.jsonl", "rewards.jsonl", "candidates.jsonl", "dataset.jsonl"):
+        ids = [r["candidate_id"] for r in read_jsonl(out / name)]
+        assert len(ids) == len(set(ids)) == total, (name, len(ids), len(set(ids)))
+
+
 def our_containers(label: str = "codesynth") -> list[str]:
     out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label={label}"], capture_output=True, text=True)
     return out.stdout.split()

@@ -21,9 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, read_jsonl
-
-from codesynth.problems import load_problems
+from conftest import PROBLEM_SETS, ROOT, check_complete, read_jsonl, slow_candidates, wait_for_results
 
 pytestmark = pytest.mark.skipif(shutil.which("dockerd") is None or shutil.which("unshare") is None,
                                 reason="needs the dockerd and unshare binaries")
@@ -86,19 +84,12 @@ def engine(runner_image):
 
 
 def test_engine_stopped_mid_run_gives_one_clear_error_and_resume_completes(engine, tmp_path):
-    problems = load_problems(PROBLEM_SETS / "basic.jsonl")[:10]
-    lines = [{"problem_id": p.id, "solution": "import time\ntime.sleep(0.25)\n" + p.reference_solution}
-             for p in problems for _ in range(6)]
-    sol = tmp_path / "slow.jsonl"
-    sol.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    total, out = len(lines), tmp_path / "run"
+    sol, total = slow_candidates(tmp_path)
+    out = tmp_path / "run"
     args = ("verify", str(PROBLEM_SETS / "basic.jsonl"), "--solutions", str(sol), "--out", str(out), "--workers", "2")
 
     proc = engine.cli(*args)
-    end = time.monotonic() + 120
-    while not (out / "results.jsonl").exists() or len((out / "results.jsonl").read_text().splitlines()) < 8:
-        assert proc.poll() is None and time.monotonic() < end, proc.communicate()
-        time.sleep(0.1)
+    wait_for_results(out, 8, proc)
     engine.stop()
     _, err = proc.communicate(timeout=120)
 
@@ -117,9 +108,7 @@ def test_engine_stopped_mid_run_gives_one_clear_error_and_resume_completes(engin
     s = json.loads(stdout)
     assert s["candidates"] == total and s["passed"] == total
     assert s["extra"]["executed_this_session"] == total - done
-    for name in ("results.jsonl", "rewards.jsonl", "candidates.jsonl", "dataset.jsonl"):
-        ids = [r["candidate_id"] for r in read_jsonl(out / name)]
-        assert len(ids) == len(set(ids)) == total, name
+    check_complete(out, total)
     # Neither the interrupted run's containers nor the resumed run's are left.
     left = engine.docker("ps", "-aq", "--filter", "label=codesynth").stdout.split()
     assert left == [], left

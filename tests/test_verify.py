@@ -13,7 +13,16 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, our_containers, read_jsonl, run_cli
+from conftest import (
+    PROBLEM_SETS,
+    ROOT,
+    check_complete,
+    our_containers,
+    read_jsonl,
+    run_cli,
+    slow_candidates,
+    wait_for_results,
+)
 
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import Limits
@@ -154,17 +163,6 @@ def test_missing_image_is_one_clear_error():
 # ----------------------------------------------------------------------------- kill and resume
 
 
-def _slow_candidates(tmp_path: Path, per_problem: int = 6) -> tuple[Path, int]:
-    problems = [p for p in load_problems(PROBLEM_SETS / "basic.jsonl")][:10]
-    lines = []
-    for p in problems:
-        for _ in range(per_problem):
-            lines.append({"problem_id": p.id, "solution": "import time\ntime.sleep(0.25)\n" + p.reference_solution})
-    f = tmp_path / "slow.jsonl"
-    f.write_text("".join(json.dumps(x) + "\n" for x in lines))
-    return f, len(lines)
-
-
 def _start_verify(sol: Path, out: Path) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "codesynth.cli", "verify", str(PROBLEM_SETS / "basic.jsonl"), "--solutions", str(sol),
@@ -173,31 +171,13 @@ def _start_verify(sol: Path, out: Path) -> subprocess.Popen:
     )
 
 
-def _wait_for_results(out: Path, n: int, timeout: float = 120) -> None:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        f = out / "results.jsonl"
-        if f.exists() and len(f.read_text().splitlines()) >= n:
-            return
-        time.sleep(0.1)
-    raise AssertionError("run did not make progress")
-
-
-def _check_complete(out: Path, total: int) -> None:
-    for name in ("results.jsonl", "rewards.jsonl", "candidates.jsonl"):
-        ids = [r["candidate_id"] for r in read_jsonl(out / name)]
-        assert len(ids) == total and len(set(ids)) == total, (name, len(ids), len(set(ids)))
-    ds = [r["candidate_id"] for r in read_jsonl(out / "dataset.jsonl")]
-    assert len(ds) == len(set(ds)) == total
-
-
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL])
 def test_killed_run_resumes_exactly_once(tmp_path, runner_image, sig):
-    sol, total = _slow_candidates(tmp_path)
+    sol, total = slow_candidates(tmp_path)
     out = tmp_path / "run"
     proc = _start_verify(sol, out)
     owner = f"codesynth.owner={socket.gethostname()}:{proc.pid}"
-    _wait_for_results(out, 8)
+    wait_for_results(out, 8)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode != 0
@@ -217,7 +197,7 @@ def test_killed_run_resumes_exactly_once(tmp_path, runner_image, sig):
     s = json.loads(p.stdout)
     assert s["candidates"] == total and s["passed"] == total
     assert s["extra"]["executed_this_session"] == total - done
-    _check_complete(out, total)
+    check_complete(out, total)
 
 
 def test_torn_last_line_is_repaired_on_resume(tmp_path, docker_backend):
@@ -231,7 +211,7 @@ def test_torn_last_line_is_repaired_on_resume(tmp_path, docker_backend):
     s = verify_candidates(problems, None, out, VerifyConfig(progress=False, resume=True), backend=docker_backend)
     assert s.candidates == 3 and s.extra["executed_this_session"] == 1
     assert s.passed == 3, [(r["candidate_id"], r["status"], r["error_message"]) for r in read_jsonl(res)]
-    _check_complete(out, 3)
+    check_complete(out, 3)
 
 
 def test_verify_then_curate_in_one_command(tmp_path, runner_image):

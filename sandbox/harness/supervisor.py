@@ -60,8 +60,9 @@ class Ctx:
         self.spare: Spare | None = None
         self.deferred_reap: list[int] = []
         self.zygote: zygote.Zygote | None = None
-        self.zombie = 0  # a killed zygote-forked candidate, to be reaped by the zygote
-        self.unreaped: list[int] = []  # handed to the zygote to reap; protected until done
+        # A killed zygote-forked candidate: protected from straggler scans until the zygote,
+        # which reaps it before forking the next one, has answered.
+        self.zombie = 0
         self.pending_anomaly = False
         self.oom_count = oom_kills()  # refreshed after any kill; read only on the death path
 
@@ -156,9 +157,8 @@ def _lose_zygote(ctx: Ctx) -> None:
         z.close()
         ctx.pending_anomaly = True
     # Its children are ours now (subreaper): _reap_all collects them.
-    for pid in ctx.unreaped:
-        ctx.protected.discard(pid)
-    ctx.unreaped = []
+    ctx.protected.discard(ctx.zombie)
+    ctx.zombie = 0
 
 
 def _prefork(ctx: Ctx) -> None:
@@ -169,18 +169,14 @@ def _prefork(ctx: Ctx) -> None:
     err_r, err_w = os.pipe()
     chan_c, chan_t = socket.socketpair()
     fds = [prog_r, out_w, err_w, chan_c.fileno()]
-    reap, ctx.zombie = ctx.zombie, 0
     pid = 0
     if ctx.zygote is not None:
         try:
-            ctx.zygote.request_spare(fds, reap)
+            ctx.zygote.request_spare(fds, ctx.zombie)
             pid = -1  # the zygote forks while we carry on; see _spare_ready
-            if reap:
-                ctx.unreaped.append(reap)
         except OSError:
             _lose_zygote(ctx)
     if not pid:
-        ctx.protected.discard(reap)
         pid = os.fork()
         if pid == 0:
             zygote.run_spare(ctx, fds)
@@ -200,10 +196,9 @@ def _spare_ready(ctx: Ctx) -> None:
         sp.pid = ctx.zygote.spare_pid() if ctx.zygote is not None else 0
     except OSError:
         sp.pid = 0
-    # The zygote reaped what it was given before it forked this one.
-    for pid in ctx.unreaped:
-        ctx.protected.discard(pid)
-    ctx.unreaped = []
+    # The zygote reaped the killed candidate before it forked this one.
+    ctx.protected.discard(ctx.zombie)
+    ctx.zombie = 0
     if sp.pid > 0:
         ctx.protected.add(sp.pid)
         return
