@@ -43,7 +43,9 @@ _SANDBOX_DIR = Path(__file__).resolve().parent
 
 
 def image_tag() -> str:
-    return f"{IMAGE_REPO}:{codesynth.__version__}"
+    # The harness hash is part of the tag, so checkouts with different harnesses (branches,
+    # upgrades) each keep their own image instead of rebuilding one tag back and forth.
+    return f"{IMAGE_REPO}:{codesynth.__version__}-{harness_hash()}"
 
 
 def harness_dir() -> Path:

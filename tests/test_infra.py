@@ -76,7 +76,7 @@ def test_unreachable_engine_is_one_clear_error(monkeypatch):
 
 
 def test_image_ok_after_ensure_image(tag):
-    assert tag == image.image_tag() == f"codesynth-runner:{__import__('codesynth').__version__}"
+    assert tag == image.image_tag() == f"codesynth-runner:{__import__('codesynth').__version__}-{image.harness_hash()}"
     assert image.image_status() == "ok"
     labels = engine.client().images.get(tag).labels
     assert labels[image.HASH_LABEL] == image.harness_hash()
