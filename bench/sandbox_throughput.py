@@ -533,7 +533,7 @@ def bench_docker_run(
     image: str,
     run_id: str,
 ) -> MethodResult:
-    from codesynth.sandbox.docker_backend import owner_tag
+    from codesynth.sandbox.containers import labels
 
     step = max(1, len(programs) // sample) if sample else 1
     chosen = list(programs[::step])[: sample or None]
@@ -542,12 +542,7 @@ def bench_docker_run(
         "run",
         "--rm",
         "-i",
-        "--label",
-        "codesynth=1",
-        "--label",
-        f"codesynth.run={run_id}",
-        "--label",
-        f"codesynth.owner={owner_tag()}",
+        *(a for k, v in labels(run_id).items() for a in ("--label", f"{k}={v}")),
         "--network",
         "none",
         "--read-only",

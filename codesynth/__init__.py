@@ -10,17 +10,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-# Running from a source checkout without installing: let `codesynth.sandbox` etc.
-# resolve to the top-level folders the design card keeps them in.
-import os as _os
-
-_root = _os.path.dirname(_os.path.dirname(_os.path.abspath(__file__)))
-if _os.path.isfile(_os.path.join(_root, "pyproject.toml")) and _os.path.isfile(
-    _os.path.join(_root, "sandbox", "__init__.py")
-):
-    __path__.append(_root)  # type: ignore[name-defined]
-
-from codesynth.models import (  # noqa: E402
+from codesynth.models import (
     Candidate,
     DatasetRecord,
     ExecutionResult,
@@ -30,15 +20,15 @@ from codesynth.models import (  # noqa: E402
     RunSummary,
     Status,
 )
-from codesynth.problems import load_problems  # noqa: E402
+from codesynth.problems import load_problems
 
 
 def __getattr__(name: str):
-    # The orchestration pulls in docker/tqdm; import it only when asked for.
-    if name in ("verify", "verify_candidates"):
-        from codesynth import run
+    # The pipeline pulls in docker/tqdm; import it only when asked for.
+    if name in ("verify", "verify_candidates", "VerifyConfig"):
+        from codesynth import pipeline
 
-        return getattr(run, name)
+        return getattr(pipeline, name)
     raise AttributeError(name)
 
 
@@ -52,6 +42,7 @@ __all__ = [
     "RunSummary",
     "Status",
     "load_problems",
+    "VerifyConfig",
     "verify",
     "verify_candidates",
 ]

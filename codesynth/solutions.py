@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from codesynth.errors import InputError
+from codesynth.ids import file_id, ref_id
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import Candidate, Origin, Problem
 
@@ -19,7 +20,7 @@ def reference_candidates(problems: Sequence[Problem]) -> tuple[list[Candidate], 
         if p.reference_solution is None:
             missing.append(p.id)
             continue
-        out.append(Candidate(candidate_id=f"{p.id}#ref", problem_id=p.id, solution=p.reference_solution,
+        out.append(Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution,
                              origin=Origin(kind="reference")))
     return out, missing
 
@@ -54,7 +55,7 @@ def load_candidates(path: str | os.PathLike, problems: Sequence[Problem]) -> lis
             )
         k = counters[pid]
         counters[pid] += 1
-        cid = obj.get("candidate_id") or f"{pid}#{k}"
+        cid = obj.get("candidate_id") or file_id(pid, k)
         if not isinstance(cid, str):
             raise InputError(f"{where}: field 'candidate_id': expected a string")
         if cid in seen:

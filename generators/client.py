@@ -92,13 +92,6 @@ class UsageStats:
             "tokens_per_s": round(self.tokens_per_s, 2),
         }
 
-    def line(self) -> str:
-        return (
-            f"{self.requests} completions requested, {self.cache_hits} from cache, {self.retries} retries; "
-            f"{self.prompt_tokens} prompt + {self.completion_tokens} completion tokens, "
-            f"{self.tokens_per_s:.1f} tokens/s"
-        )
-
 
 class _Malformed(Exception):
     pass
@@ -179,10 +172,6 @@ class ChatClient:
         return self._model
 
     # ------------------------------------------------------------------ one completion
-    def key(self, messages: Messages, sample_index: int, sampling: SamplingParams | None = None) -> str:
-        params = (sampling or self.sampling).for_sample(sample_index)
-        return cache_key(self.endpoint.identity(), self.model, messages, params, sample_index)
-
     def complete(
         self,
         messages: Messages,

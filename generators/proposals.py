@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError
 
-from codesynth.generators.extract import (
+from codesynth.extract import (
     calls,
     fenced_blocks,
     function_signature,

@@ -1,7 +1,7 @@
 """Model replies -> Candidates: sampling solutions and repairs (no execution here).
 
-Candidate ids are deterministic (`<problem>#s<i>`, `<root>#r<turn>`), so a rerun
-produces the same ids and a resumed verify skips what is already judged.
+Candidate ids come from `codesynth.ids` (deterministic, so a rerun produces the same
+ids and a resumed verify skips what is already judged).
 """
 
 from __future__ import annotations
@@ -9,34 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from codesynth.extract import program_from_reply
 from codesynth.generators.client import ChatClient, ChatRequest, Completion
-from codesynth.generators.extract import defines, extract_code, parses
 from codesynth.generators.prompts import repair_messages, solution_messages
 from codesynth.generators.selection import fewshot_examples
+from codesynth.ids import repair_id, root_of, sample_id
 from codesynth.models import Candidate, Origin, Problem
-
-
-def sample_id(problem_id: str, index: int) -> str:
-    return f"{problem_id}#s{index}"
-
-
-def repair_id(root_id: str, turn: int) -> str:
-    return f"{root_id}#r{turn}"
-
-
-def root_of(candidate_id: str) -> str:
-    """The turn-0 candidate a repair trajectory started from."""
-    head, sep, tail = candidate_id.rpartition("#r")
-    return head if sep and tail.isdigit() else candidate_id
-
-
-def complete_from_prompt(problem: Problem, code: str | None) -> str | None:
-    """A reply that continues a HumanEval-style prompt (only the body) gets the prompt put back."""
-    ep = problem.entry_point
-    if not code or not ep or defines(code, ep) or f"def {ep}" not in problem.prompt:
-        return code
-    joined = problem.prompt.rstrip("\n") + "\n" + code
-    return joined if parses(joined) and defines(joined, ep) else code
 
 
 def make_candidate(
@@ -53,8 +31,7 @@ def make_candidate(
     extra: dict[str, Any] | None = None,
 ) -> Candidate:
     """A candidate from a reply; a reply without code gives an empty solution marked `no_code`."""
-    code = extract_code(completion.text, problem.entry_point)
-    code = complete_from_prompt(problem, code)
+    code = program_from_reply(completion.text, problem.entry_point, problem.prompt)
     info: dict[str, Any] = dict(extra or {})
     info["finish_reason"] = completion.finish_reason
     info["completion_tokens"] = completion.completion_tokens

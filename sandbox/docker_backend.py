@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
+from codesynth.sandbox.containers import cleanup_containers, labels
+from codesynth.sandbox.hardening import SUPERVISOR_UID, Hardening
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
 
-SUPERVISOR_UID = 61000
 SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
 # The container's main process is the supervisor itself. It starts as uid 0 solely to
 # pick up the three capabilities it needs to give candidates and testers uids of their
@@ -38,16 +39,10 @@ SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
 # so even a SIGKILLed run leaves no container behind (`--rm`).
 SOCK_DIR = "/run/codesynth"
 START_TIMEOUT_S = 60.0
-MEMORY_OVERHEAD_MB = 192  # supervisor + tester, on top of the program's own limit
-PIDS_OVERHEAD = 24
 
 
 def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
-
-
-def owner_tag() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
@@ -191,22 +186,10 @@ class DockerBackend(Backend):
                              kwargs={"timeout": 60}, daemon=True).start()
 
     def _docker_run_argv(self, name: str, sock_dir: str, uid_base: int, cpu: int | None = None) -> list[str]:
-        lim = self.limits
-        mem = lim.memory_mb + MEMORY_OVERHEAD_MB
         return [
-            "docker", "run", "-d", "--rm", "--init", "--name", name,
-            "--label", "codesynth=1", "--label", f"codesynth.run={self.run_id}",
-            "--label", f"codesynth.owner={owner_tag()}",
-            "--network", "none", "--read-only",
-            "--tmpfs", f"/scratch:rw,nosuid,nodev,noexec,size={lim.scratch_mb}m,mode=1777",
-            "--shm-size", "1m",
-            "--pids-limit", str(lim.pids + PIDS_OVERHEAD),
-            "--memory", f"{mem}m", "--memory-swap", f"{mem}m",
-            "--cpus", f"{lim.cpus:g}",
-            *(["--cpuset-cpus", str(cpu)] if cpu is not None else []),
-            "--cap-drop", "ALL", "--cap-add", "SETUID", "--cap-add", "SETGID", "--cap-add", "KILL",
-            "--security-opt", "no-new-privileges",
-            "--user", "0:0",
+            "docker", "run", "-d", "--rm", "--name", name,
+            *(a for k, v in labels(self.run_id).items() for a in ("--label", f"{k}={v}")),
+            *Hardening(self.limits, cpu).docker_run_args(),
             "-v", f"{sock_dir}:{SOCK_DIR}:ro",
             self.image, "python3", "-I", SUPERVISOR,
             "--connect", f"{SOCK_DIR}/s",
@@ -381,31 +364,11 @@ def _destroy(slot: Slot) -> None:
 
 
 def reap_orphans() -> int:
-    """Remove containers of ours whose owning process on this host is gone (e.g. SIGKILL)."""
+    """Remove containers of ours whose owning process on this host is gone (e.g. SIGKILL).
+
+    Best effort at pool start: an engine that does not answer here will say so on the
+    first container start, with a clear message."""
     try:
-        out = _docker("ps", "-a", "--filter", "label=codesynth", "--format",
-                      '{{.ID}} {{.Label "codesynth.owner"}}', timeout=30)
-    except (subprocess.TimeoutExpired, OSError):
+        return cleanup_containers(leftovers_only=True)
+    except Exception:  # noqa: BLE001
         return 0
-    host = socket.gethostname()
-    dead = []
-    for line in out.stdout.splitlines():
-        parts = line.split()
-        if len(parts) != 2 or ":" not in parts[1]:
-            continue
-        h, _, pid = parts[1].rpartition(":")
-        if h == host and pid.isdigit() and not _pid_alive(int(pid)):
-            dead.append(parts[0])
-    if dead:
-        _docker("rm", "-f", *dead, timeout=60)
-    return len(dead)
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-        return True
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from pydantic import BaseModel
 
 from codesynth.errors import SandboxUnavailable
+from codesynth.models import Limits
+from codesynth.sandbox.containers import labels
+from codesynth.sandbox.hardening import Hardening
 
 SETUP_FIX = "codesynth sandbox setup"
 BUILD_FIX = "codesynth sandbox build"
@@ -20,25 +24,26 @@ class Check(BaseModel):
     fix: str = ""  # the exact command (or step) that fixes a failed check
 
 
-def hardened_run_kwargs(scratch: str = "size=16m") -> dict:
-    """docker-py `containers.run` options of the locked-down probe container.
+def hardened_run_kwargs(scratch_mb: int = 16) -> dict:
+    """docker-py `containers.run` options of the probe container: the pool's own spec
+    (`codesynth.sandbox.hardening`), so doctor checks what production runs."""
+    return Hardening(Limits(scratch_mb=scratch_mb, memory_mb=64)).sdk_kwargs()
 
-    Mirrors the production limits closely enough to prove the engine can enforce them
-    (network none, read-only root, no capabilities, no-new-privileges, non-root, pids,
-    memory without swap, an init, a size-capped /scratch).
-    """
-    return dict(
-        network_mode="none",
-        read_only=True,
-        cap_drop=["ALL"],
-        security_opt=["no-new-privileges"],
-        user="61000:61000",
-        pids_limit=64,
-        mem_limit="256m",
-        memswap_limit="256m",
-        init=True,
-        tmpfs={"/scratch": scratch},
-    )
+
+# The probe starts where the pool's supervisor starts (uid 0 holding only SETUID, SETGID and
+# KILL) and does what it does: drops to uid 61000 keeping nothing, then checks it is locked down.
+PROBE = """
+import json, os
+os.setgroups([]); os.setgid(61000); os.setuid(61000)
+st = dict(l.split(':\t', 1) for l in open('/proc/self/status').read().splitlines() if ':\t' in l)
+ifs = [l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]]
+try:
+    open('/etc/probe', 'w'); ro = False
+except OSError:
+    ro = True
+print(json.dumps({'uid': os.getuid(), 'caps': int(st['CapEff'], 16), 'nnp': st['NoNewPrivs'].strip(),
+                  'ifs': ifs, 'read_only': ro}))
+"""
 
 
 def doctor() -> list[Check]:
@@ -101,13 +106,13 @@ def _check_container() -> Check:
     import docker.errors
 
     from codesynth.sandbox.engine import client
-    from codesynth.sandbox.image import LABEL, OWNER_LABEL, RUN_LABEL, image_tag, owner_label
+    from codesynth.sandbox.image import image_tag
 
     try:
         out = client().containers.run(
             image_tag(),
-            ["python3", "-c", "print(1)"],
-            labels={LABEL: "1", RUN_LABEL: "doctor", OWNER_LABEL: owner_label()},
+            ["python3", "-c", PROBE],
+            labels=labels("doctor"),
             remove=True,
             stdout=True,
             stderr=True,
@@ -128,22 +133,26 @@ def _check_container() -> Check:
             fix="check `docker info` warnings (cgroup memory/pids support); then " + SETUP_FIX,
         )
     text = out.decode("utf-8", "replace").strip() if isinstance(out, bytes) else str(out).strip()
-    if text != "1":
-        return Check(
-            name="hardened container",
-            ok=False,
-            detail=f"the probe printed {text[:80]!r} instead of '1'",
-            fix=f"{BUILD_FIX} --force",
-        )
+    try:
+        got = json.loads(text.splitlines()[-1])
+    except (ValueError, IndexError):
+        return Check(name="hardened container", ok=False, detail=f"the probe printed {text[:80]!r}",
+                     fix=f"{BUILD_FIX} --force")
+    want = {"uid": 61000, "caps": 0, "nnp": "1", "ifs": ["lo"], "read_only": True}
+    wrong = {k: got.get(k) for k, v in want.items() if got.get(k) != v}
+    if wrong:
+        return Check(name="hardened container", ok=False, detail=f"the container is not locked down: {wrong}",
+                     fix="check `docker info` warnings (seccomp, cgroups); then " + SETUP_FIX)
     return Check(
         name="hardened container",
         ok=True,
-        detail="ran python3 with no network, read-only root, no capabilities, uid 61000, pids/memory caps",
+        detail="the pool's spec: no network, read-only root, uid 61000 with no capabilities, no-new-privileges, "
+        "pids/memory caps",
     )
 
 
 def _check_leftovers() -> Check:
-    from codesynth.sandbox.image import is_leftover, list_containers
+    from codesynth.sandbox.containers import is_leftover, list_containers
 
     ctrs = list_containers()
     leftovers = sum(1 for c in ctrs if is_leftover(c))

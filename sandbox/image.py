@@ -13,7 +13,6 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,9 +25,6 @@ from codesynth.errors import SandboxUnavailable
 from codesynth.sandbox.engine import Log, apt_install, client, stderr_log
 
 IMAGE_REPO = "codesynth-runner"
-LABEL = "codesynth"  # every container we start carries label codesynth=1
-RUN_LABEL = f"{LABEL}.run"  # ...and codesynth.run=<run_id> when it belongs to a run
-OWNER_LABEL = f"{LABEL}.owner"  # ...and codesynth.owner=<host>:<pid> of the process that started it
 HASH_LABEL = "codesynth.harness_hash"
 
 DEFAULT_BASE = "python:3.13-slim"
@@ -380,50 +376,6 @@ def debian_mirror(sources: list[AptSource] | None = None, codename: str | None =
     )
 
 
-# ---- containers --------------------------------------------------------------------------
-
-
-def owner_label() -> str:
-    """`host:pid` of this process: lets a later cleaner tell orphans from live runs."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def is_leftover(ctr) -> bool:
-    """Stopped, or its owning process on this host is gone. Unknown owners count as live."""
-    if ctr.status != "running":
-        return True
-    host, _, pid = (ctr.labels or {}).get(OWNER_LABEL, "").rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
-
-
-def list_containers(run_id: str | None = None) -> list:
-    label = LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
-    return client().containers.list(all=True, filters={"label": label})
-
-
-def cleanup_containers(run_id: str | None = None, leftovers_only: bool = False) -> int:
-    """Force-remove our containers (all, or one run's); returns how many were removed.
-
-    `leftovers_only` spares containers of live runs (see `is_leftover`), so a cleanup
-    on a shared machine never pulls the rug from under someone else's run.
-    """
-    import docker.errors
-
-    removed = 0
-    for ctr in list_containers(run_id):
-        if leftovers_only and not is_leftover(ctr):
-            continue
-        try:
-            ctr.remove(force=True, v=True)
-            removed += 1
-        except docker.errors.NotFound:
-            pass  # removed meanwhile (auto-remove, another cleaner)
-        except docker.errors.APIError as e:
-            if e.status_code != 409:  # 409: removal already in progress
-                raise
-    return removed
-
-
 # ---- small helpers ------------------------------------------------------------------------
 
 
@@ -462,13 +414,3 @@ def _remove_quietly(image_id: str) -> None:
         client().images.remove(image_id)
     except Exception:
         pass  # still used by a container, or already gone: harmless
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # exists, owned by someone else
-    return True

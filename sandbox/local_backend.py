@@ -16,7 +16,7 @@ import tempfile
 import threading
 import warnings
 
-from codesynth.models import ExecutionResult
+from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, ExecRequest
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
@@ -49,7 +49,9 @@ def _netns_prefix() -> list[str]:
 class LocalBackend(Backend):
     name = "local"
 
-    def __init__(self, workers: int | None = None, quiet: bool = False):
+    def __init__(self, workers: int | None = None, quiet: bool = False, limits: Limits | None = None,
+                 run_id: str | None = None, recycle_after: int | None = None):
+        # limits travel with each request; run_id and recycle_after mean nothing for plain processes
         self._workers = workers or os.cpu_count() or 1
         self._slots: queue.Queue[SupervisorClient] = queue.Queue()
         self._all: list[SupervisorClient] = []

@@ -18,7 +18,7 @@ from conftest import our_containers
 from datasets import Dataset, load_dataset
 
 from codesynth.models import IOCase, Problem, RewardRecord, Status
-from codesynth.sandbox import image
+from codesynth.sandbox import containers
 from codesynth.verifiers import adapters, pool
 from codesynth.verifiers.adapters import (
     compute_score,
@@ -234,9 +234,9 @@ def test_pool_starts_lazily_and_closes_at_exit(runner_image):
     # Closed at exit. A spare container still booting at that moment is removed by the
     # sandbox's watchdog a moment later, so allow a short grace period.
     deadline = time.monotonic() + 20
-    while our_containers(f"{image.RUN_LABEL}={run_id}") and time.monotonic() < deadline:
+    while our_containers(f"{containers.RUN_LABEL}={run_id}") and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert our_containers(f"{image.RUN_LABEL}={run_id}") == []
+    assert our_containers(f"{containers.RUN_LABEL}={run_id}") == []
 
 
 def test_completion_text_forms():

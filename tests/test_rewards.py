@@ -8,7 +8,8 @@ import pytest
 
 from codesynth.errors import InputError
 from codesynth.models import SCHEMA_VERSION, Candidate, FailureCategory, Limits, Problem, RewardRecord
-from codesynth.run import VerifyConfig, read_run, verify_candidates
+from codesynth.pipeline import VerifyConfig, verify_candidates
+from codesynth.rundir import read_run
 from codesynth.verifiers.rewards import DEFAULT_SHAPED, RewardScheme, get_scheme, make_reward
 
 PROBLEM = Problem(

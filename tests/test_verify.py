@@ -26,8 +26,8 @@ from conftest import (
 
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import Limits
+from codesynth.pipeline import VerifyConfig, verify_candidates
 from codesynth.problems import load_problems
-from codesynth.run import VerifyConfig, verify_candidates
 
 
 def test_humaneval_canonical_solutions_all_pass(tmp_path, humaneval_problems, docker_backend):

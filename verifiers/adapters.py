@@ -11,17 +11,17 @@ Execution uses the backend passed in, else the process-wide warm pool in
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
+from codesynth.extract import program_from_reply
+from codesynth.ids import completion_id
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
-from codesynth.verifiers.code import extract_code
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.rewards import RewardScheme, make_reward
 
@@ -47,10 +47,9 @@ def completion_text(completion: Completion) -> str:
 
 
 def _candidate(problem: Problem, completion: Completion, index: int, origin: str) -> Candidate:
-    code = extract_code(completion_text(completion), problem.entry_point, problem.prompt)
-    digest = hashlib.sha256(code.encode("utf-8", "replace")).hexdigest()[:12]
+    code = program_from_reply(completion_text(completion), problem.entry_point, problem.prompt) or ""
     return Candidate(
-        candidate_id=f"{problem.id}#{digest}#{index}",
+        candidate_id=completion_id(problem.id, code, index),
         problem_id=problem.id,
         solution=code,
         origin=Origin(kind=origin, sample_index=index),

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import ast
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codesynth.ids import probe_id
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Problem, Status
 from codesynth.sandbox.backend import Backend
+from codesynth.sandbox.registry import LazyBackend
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
@@ -133,7 +134,7 @@ def agreement_filter(
     records: list[DatasetRecord],
     cfg: AgreementConfig | None,
     counts: dict[str, tuple[int, int]],
-    backend: Backend | Callable[[], Backend] | None = None,
+    backend: Backend | LazyBackend | None = None,
     limits: Limits | None = None,
 ) -> tuple[list[DatasetRecord], FilterReport]:
     """`counts`: problem_id -> (samples tried, samples passed) over the whole run."""
@@ -191,7 +192,7 @@ def _input_agreement(records, cfg, backend, limits, stats) -> list[Drop]:
                 (
                     problem,
                     Candidate(
-                        candidate_id=f"{r.candidate_id}~probe",
+                        candidate_id=probe_id(r.candidate_id),
                         problem_id=pid,
                         solution=r.solution,
                         origin=Origin(kind="probe"),
@@ -202,7 +203,7 @@ def _input_agreement(records, cfg, backend, limits, stats) -> list[Drop]:
     stats["problems_probed"] = len(probes)
     if not pairs:
         return []
-    be = backend() if callable(backend) and not isinstance(backend, Backend) else backend
+    be = LazyBackend.of(backend).get()
     base = limits or Limits()
     results = run_pairs(pairs, be, base.model_copy(update={"timeout_s": min(base.timeout_s, cfg.timeout_s)}))
     sigs: dict[str, tuple | None] = {}

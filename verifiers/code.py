@@ -1,4 +1,4 @@
-"""Code text helpers: pull code out of a model completion, normalise it, tokenise it."""
+"""Code text helpers for curation: normalise code, tokenise it, n-grams, signatures."""
 
 from __future__ import annotations
 
@@ -9,26 +9,7 @@ import keyword
 import re
 import tokenize
 
-from codesynth.generators.extract import defines
-from codesynth.generators.extract import extract_code as _extract_reply_code
-
 _BUILTIN_NAMES = frozenset(dir(builtins))
-
-
-def extract_code(text: str, entry_point: str | None = None, prompt: str | None = None) -> str:
-    """The program in a model completion, as the generators read replies (fenced blocks
-    first, the one defining `entry_point`; else the code in a prose reply).
-
-    A HumanEval-style continuation (a body without the `def` line) is glued to the prompt
-    that holds the signature. No code at all gives "" (judged `NoCode`).
-    """
-    code = _extract_reply_code(text, entry_point)
-    if entry_point and code is not None and defines(code, entry_point):
-        return code
-    if entry_point and prompt and defines(prompt, entry_point):
-        body = code if code is not None and "```" in text else text
-        return prompt.rstrip("\n") + "\n" + body.strip("\n") + "\n"
-    return code or ""
 
 
 def _strip_docstrings(tree: ast.AST) -> None:

@@ -7,7 +7,8 @@ on what is left) -> weights. Every filter reports what it dropped and why.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +17,15 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from codesynth.errors import InputError
 from codesynth.jsonl import write_json, write_models
 from codesynth.models import SCHEMA_VERSION, DatasetRecord, Limits
+from codesynth.rundir import RunState, load_run, problem_tallies
 from codesynth.sandbox.backend import Backend
+from codesynth.sandbox.registry import LazyBackend
 from codesynth.verifiers.agreement import AgreementConfig, agreement_filter
 from codesynth.verifiers.complexity import ComplexityConfig, complexity_filter, summarize
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
-from codesynth.verifiers.filters import FilterReport
+from codesynth.verifiers.filters import CurationContext, Filter, FilterReport
 from codesynth.verifiers.mutation import MutationConfig, mutation_filter
-from codesynth.verifiers.rundir import RunData, load_run
 
 
 class WeightConfig(BaseModel):
@@ -96,26 +98,47 @@ def apply_weights(records: list[DatasetRecord], cfg: WeightConfig) -> dict[str, 
     return summarize([r.weight for r in records])
 
 
+@dataclass
+class _Builtin:
+    """A built-in filter bound to its config section."""
+
+    name: str
+    run: Callable[[list[DatasetRecord], CurationContext], tuple[list[DatasetRecord], FilterReport]]
+
+    def __call__(self, records: list[DatasetRecord], ctx: CurationContext):
+        return self.run(records, ctx)
+
+
+def builtin_filters(cfg: CurateConfig) -> list[Filter]:
+    """dedup -> complexity -> decontam -> agreement -> mutation (the costly one on what is left)."""
+    return [
+        _Builtin("dedup", lambda rs, ctx: dedup(rs, cfg.dedup)),
+        _Builtin("complexity", lambda rs, ctx: complexity_filter(rs, cfg.complexity)),
+        _Builtin("decontam", lambda rs, ctx: decontaminate(rs, cfg.decontam)),
+        _Builtin("agreement", lambda rs, ctx: agreement_filter(rs, cfg.agreement, ctx.problem_counts,
+                                                               ctx.backend, ctx.limits)),
+        _Builtin("mutation", lambda rs, ctx: mutation_filter(rs, cfg.mutation, ctx.backend, ctx.limits)),
+    ]
+
+
 def curate_records(
-    run: RunData,
+    run: RunState,
     cfg: CurateConfig | None = None,
-    backend: Backend | Callable[[], Backend] | None = None,
+    backend: Backend | LazyBackend | None = None,
+    extra_filters: Sequence[Filter] = (),
 ) -> tuple[list[DatasetRecord], CurateReport]:
-    """Run every enabled filter over the run's dataset. `backend` (or a factory) is only
-    needed by mutation testing and input agreement."""
+    """Run every enabled filter, then `extra_filters` (user filters), over the run's dataset.
+
+    `backend` is only started if a filter executes code (mutation testing, input agreement).
+    """
     cfg = cfg or CurateConfig()
-    records = [r.model_copy(deep=True) for r in run.dataset]
+    ctx = CurationContext(problem_counts=problem_tallies(run.rewards.values()), backend=LazyBackend.of(backend),
+                          limits=cfg.limits)
+    records = [r.model_copy(deep=True) for r in run.dataset.values()]
     reports: list[FilterReport] = []
-    records, rep = dedup(records, cfg.dedup)
-    reports.append(rep)
-    records, rep = complexity_filter(records, cfg.complexity)
-    reports.append(rep)
-    records, rep = decontaminate(records, cfg.decontam)
-    reports.append(rep)
-    records, rep = agreement_filter(records, cfg.agreement, run.problem_counts(), backend, cfg.limits)
-    reports.append(rep)
-    records, rep = mutation_filter(records, cfg.mutation, backend, cfg.limits)
-    reports.append(rep)
+    for f in [*builtin_filters(cfg), *extra_filters]:
+        records, rep = f(records, ctx)
+        reports.append(rep)
     wstats = apply_weights(records, cfg.weights)
     report = CurateReport(
         source=str(run.path),
@@ -132,17 +155,18 @@ def curate(
     run_dir: str | Path,
     out: str | Path,
     cfg: CurateConfig | None = None,
-    backend: Backend | Callable[[], Backend] | None = None,
+    backend: Backend | LazyBackend | None = None,
     report_path: str | Path | None = None,
+    extra_filters: Sequence[Filter] = (),
 ) -> CurateReport:
     """Curate RUN_DIR into the dataset file `out`; the JSON report goes to `report_path`
     (default `<out>.report.json`) and to RUN_DIR/curation.json for `codesynth report`."""
     run = load_run(run_dir)
-    records, report = curate_records(run, cfg, backend)
+    records, report = curate_records(run, cfg, backend, extra_filters)
     write_models(out, records)
     rp = Path(report_path) if report_path else Path(str(out) + ".report.json")
     write_json(rp, report)
-    if run.path.is_dir():
+    if run.path is not None and run.path.is_dir():
         write_json(run.path / "curation.json", report)
     return report
 

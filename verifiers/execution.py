@@ -1,16 +1,16 @@
-"""Running many (problem, candidate) pairs through a backend, in parallel, in input order.
+"""(problem, candidate) pairs through the one executor, results in input order.
 
-The verifiers' own small executor (mutants, agreement probes, adapters): the verify
-pipeline's orchestration lives above this layer and is not imported here.
+What mutants, agreement probes and the adapters need: a list in, a list out. The
+parallelism is `codesynth.sandbox.executor.execute_many`'s.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, Limits, Problem
 from codesynth.sandbox.backend import Backend, build_request
+from codesynth.sandbox.executor import execute_many
 
 
 def run_pairs(
@@ -20,15 +20,14 @@ def run_pairs(
     workers: int | None = None,
 ) -> list[ExecutionResult]:
     """Execute every pair; results come back in the order of `pairs`."""
-    if not pairs:
-        return []
     limits = limits or Limits()
-    n = max(1, min(len(pairs), workers or backend.capacity))
-    reqs = [build_request(p, c, limits) for p, c in pairs]
-    if n == 1:
-        return [backend.execute(r) for r in reqs]
-    with ThreadPoolExecutor(max_workers=n, thread_name_prefix="codesynth-verify") as pool:
-        return list(pool.map(backend.execute, reqs))
+    jobs = ((i, build_request(p, c, limits)) for i, (p, c) in enumerate(pairs))
+    out = [res for _, res in execute_many(backend, jobs, ordered=True, workers=workers)]
+    if len(out) != len(pairs):  # the backend was closed under us (Ctrl-C): no partial verdict list
+        from codesynth.sandbox.backend import BackendClosed
+
+        raise BackendClosed(f"{len(pairs) - len(out)} of {len(pairs)} programs got no verdict")
+    return out
 
 
 def record_problem(rec: DatasetRecord) -> Problem:

@@ -80,7 +80,7 @@ def _write_json_rows(rows: Iterable[dict], out: Path, array: bool) -> None:
     tmp.replace(out)
 
 
-#: Parquet columns (documented in docs/verifiers.md). `metadata` is a JSON string
+#: Parquet columns (documented in the README's export section). `metadata` is a JSON string
 #: because its keys vary by filter and origin; the commonly used numbers have columns.
 PARQUET_COLUMNS: dict[str, str] = {
     "schema_version": "int32: codesynth record schema version",

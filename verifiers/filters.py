@@ -1,13 +1,21 @@
-"""What every curation filter reports: how many it dropped, and why, record by record."""
+"""The curation filter protocol, and what every filter reports: what it dropped, and why.
+
+A filter is any object with a `name` and a `__call__(records, ctx)` that returns the kept
+records and a FilterReport; a user filter is a class, not a fork (`curate(..., filters=...)`).
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.models import DatasetRecord
+from codesynth.models import DatasetRecord, Limits
+from codesynth.rundir import Tally
+from codesynth.sandbox.registry import LazyBackend
 
 
 class Drop(BaseModel):
@@ -57,3 +65,21 @@ def skipped(
     name: str, records: list[DatasetRecord], note: str = "disabled"
 ) -> tuple[list[DatasetRecord], FilterReport]:
     return records, FilterReport(name=name, enabled=False, input=len(records), kept=len(records), note=note)
+
+
+@dataclass
+class CurationContext:
+    """What a filter may use besides the records: the run's tallies and, lazily, a sandbox."""
+
+    problem_counts: Mapping[str, Tally] = field(default_factory=dict)
+    backend: LazyBackend | None = None
+    limits: Limits = field(default_factory=Limits)
+
+
+@runtime_checkable
+class Filter(Protocol):
+    name: str
+
+    def __call__(
+        self, records: list[DatasetRecord], ctx: CurationContext
+    ) -> tuple[list[DatasetRecord], FilterReport]: ...

@@ -15,14 +15,16 @@ import ast
 import copy
 import hashlib
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from codesynth.ids import mutant_id
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Status
 from codesynth.sandbox.backend import Backend
+from codesynth.sandbox.registry import LazyBackend
 from codesynth.verifiers.complexity import summarize
 from codesynth.verifiers.execution import record_problem, run_pairs
 from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
@@ -214,13 +216,12 @@ def mutants(code: str, max_mutants: int, seed: int | str = 0) -> list[tuple[Site
 def mutation_filter(
     records: list[DatasetRecord],
     cfg: MutationConfig | None,
-    backend: Backend | Callable[[], Backend] | None,
+    backend: Backend | LazyBackend | None,
     limits: Limits | None = None,
 ) -> tuple[list[DatasetRecord], FilterReport]:
     """Measure each record's mutation score; drop or down-weight toothless tests.
 
-    `backend` may be a zero-argument factory so the sandbox only starts when a record
-    actually has mutants to run.
+    `backend` is lazy: the sandbox only starts when a record actually has mutants to run.
     """
     cfg = cfg or MutationConfig()
     if not cfg.enabled:
@@ -233,14 +234,14 @@ def mutation_filter(
         problem = record_problem(rec)
         for mi, (site, text) in enumerate(mutants(rec.solution, cfg.max_mutants, f"{cfg.seed}:{rec.id}")):
             cand = Candidate(
-                candidate_id=f"{rec.candidate_id}~mutant{mi}",
+                candidate_id=mutant_id(rec.candidate_id, mi),
                 problem_id=rec.problem_id,
                 solution=text,
                 origin=Origin(kind="mutant", extra={"operator": site.operator}),
             )
             jobs.append((ri, site))
             pairs.append((problem, cand))
-    be = backend() if callable(backend) and not isinstance(backend, Backend) else backend
+    be = LazyBackend.of(backend).get()
     base = limits or Limits()
     mlimits = base.model_copy(update={"timeout_s": min(base.timeout_s, cfg.timeout_s)})
     results = run_pairs(pairs, be, mlimits) if pairs else []

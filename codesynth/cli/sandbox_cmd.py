@@ -76,7 +76,7 @@ def doctor_cmd(as_json: bool) -> None:
 )
 def clean_cmd(run_id: str | None, all_: bool) -> None:
     """Force-remove leftover codesynth containers (stopped, or whose run's process is gone)."""
-    from codesynth.sandbox.image import cleanup_containers
+    from codesynth.sandbox.containers import cleanup_containers
 
     n = cleanup_containers(run_id, leftovers_only=not all_)
     click.echo(f"removed {n} codesynth container(s)")

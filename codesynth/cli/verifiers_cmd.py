@@ -10,19 +10,7 @@ import click
 from pydantic import ValidationError
 
 from codesynth.errors import InputError
-
-
-def _open_backend_factory(kind: str, workers: int | None, opened: list):
-    """A factory that starts the sandbox only when a filter actually needs to run code."""
-
-    def factory():
-        if not opened:
-            from codesynth.run import VerifyConfig, open_backend
-
-            opened.append(open_backend(VerifyConfig(backend=kind, workers=workers, progress=False)))
-        return opened[0]
-
-    return factory
+from codesynth.sandbox.registry import backend_kinds
 
 
 @click.command("curate")
@@ -76,7 +64,7 @@ def _open_backend_factory(kind: str, workers: int | None, opened: list):
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
-@click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True)
+@click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True)
 @click.option("--workers", type=int, help="Programs in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 def curate_cmd(
@@ -107,7 +95,8 @@ def curate_cmd(
     as_json,
 ):
     """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
-    from codesynth.verifiers.curate import CurateConfig, curate, format_table, load_config
+    from codesynth.pipeline.curation import curate_run
+    from codesynth.verifiers.curate import CurateConfig, format_table, load_config
 
     cfg = load_config(config_path) if config_path else CurateConfig()
     upd = {
@@ -141,18 +130,7 @@ def curate_cmd(
             f"invalid curate option: {e.errors()[0]['loc'][-1]}: {e.errors()[0]['msg']}"
         ) from None
 
-    opened: list = []
-    try:
-        report = curate(
-            run_dir,
-            out,
-            cfg,
-            backend=_open_backend_factory(backend, workers, opened),
-            report_path=report_path,
-        )
-    finally:
-        for b in opened:
-            b.close()
+    report = curate_run(run_dir, out, cfg, backend=backend, workers=workers, report_path=report_path)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:
@@ -175,8 +153,8 @@ def curate_cmd(
 @click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
 def export_cmd(dataset, fmt, out, system):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
+    from codesynth.rundir import load_dataset
     from codesynth.verifiers.exports import export
-    from codesynth.verifiers.rundir import load_dataset
 
     p = Path(dataset)
     if not p.exists():

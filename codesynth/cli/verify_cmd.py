@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from codesynth.models import Limits, RunSummary
+from codesynth.sandbox.registry import backend_kinds
 
 
 def limits_options(f):
@@ -49,7 +50,7 @@ def register(cli: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
     @click.option("--workers", type=int, default=None, help="Programs in parallel (default: cores).")
     @limits_options
-    @click.option("--backend", type=click.Choice(["docker", "local"]), default="docker", show_default=True,
+    @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
                   help="`local` is NOT an isolation boundary.")
     @click.option("--reward-scheme", default="binary", show_default=True)
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
@@ -64,8 +65,8 @@ def register(cli: click.Group) -> None:
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, interpreter,
                untrusted_tests, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
-        from codesynth.run import VerifyConfig
-        from codesynth.run import verify as run_verify
+        from codesynth.pipeline import VerifyConfig
+        from codesynth.pipeline import verify as run_verify
 
         cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
@@ -81,8 +82,8 @@ def register(cli: click.Group) -> None:
     @click.option("--json", "as_json", is_flag=True)
     def quickstart(out, as_json):
         """Set everything up (Docker engine, runner image) and verify the shipped problem set."""
-        from codesynth.run import VerifyConfig
-        from codesynth.run import verify as run_verify
+        from codesynth.pipeline import VerifyConfig
+        from codesynth.pipeline import verify as run_verify
         from codesynth.sandbox import engine, image
 
         engine.ensure_engine(install=True)
@@ -95,15 +96,10 @@ def register(cli: click.Group) -> None:
 
 
 def _curate_after(out: str, backend: str, workers: int | None, as_json: bool) -> None:
-    from codesynth.cli.verifiers_cmd import _open_backend_factory
-    from codesynth.verifiers.curate import curate, format_table
+    from codesynth.pipeline.curation import curate_run
+    from codesynth.verifiers.curate import format_table
 
-    opened: list = []
-    try:
-        report = curate(out, Path(out) / "curated.jsonl", backend=_open_backend_factory(backend, workers, opened))
-    finally:
-        for b in opened:
-            b.close()
+    report = curate_run(out, Path(out) / "curated.jsonl", backend=backend, workers=workers)
     # With --json, stdout carries only the summary; the curation table goes to stderr.
     click.echo(format_table(report), err=as_json)
 

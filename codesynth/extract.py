@@ -1,4 +1,7 @@
-"""Pull runnable Python out of a model's reply.
+"""Pull runnable Python out of a model's reply, and the code-text helpers built on it.
+
+One rule for every caller (the generation modes, the trainer adapters, the service), so
+the same reply gets the same program everywhere.
 
 Models wrap code in fences, prefix it with chatter, write several blocks, or get cut
 off mid-block by max_tokens. We take fenced blocks first (an unterminated last fence
@@ -94,6 +97,31 @@ def extract_code(reply: str, entry_point: str | None = None) -> str | None:
         return reply.strip("\n") + "\n"
     code = _bare_code(reply)
     return code + "\n" if code else None
+
+
+def program_from_reply(reply: str, entry_point: str | None = None, prompt: str | None = None) -> str | None:
+    """The program a reply offers for a problem, or None (judged `no_code`).
+
+    The one continuation rule: when the code found does not define the entry point but
+    the prompt does (a HumanEval-style prompt the model continued with just the body),
+    the prompt is put back in front. The body is the fenced code when the reply has
+    fences, else the reply as written (an indented body does not parse alone, so the
+    extracted code would lose it). A glued program is used only when it parses and
+    defines the entry point; otherwise the code found stands as it is.
+    """
+    code = extract_code(reply, entry_point)
+    if not entry_point or (code is not None and defines(code, entry_point)):
+        return code
+    if not prompt or not defines(prompt, entry_point):
+        return code
+    bodies = [code] if code is not None and "```" in reply else [reply, code]
+    for body in bodies:
+        if body is None or not body.strip():
+            continue
+        joined = prompt.rstrip("\n") + "\n" + body.strip("\n") + "\n"
+        if parses(joined) and defines(joined, entry_point):
+            return joined
+    return code
 
 
 def split_asserts(code: str, entry_point: str | None = None) -> tuple[str, list[str]]:

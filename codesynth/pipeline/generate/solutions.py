@@ -1,0 +1,87 @@
+"""`generate solutions`: n samples per problem, judged as the model writes them (--verify)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from codesynth.generators.client import ChatClient
+from codesynth.generators.solutions import sample_solutions
+from codesynth.jsonl import JsonlWriter, read_models
+from codesynth.models import Candidate, Problem
+from codesynth.rundir import CANDIDATES, RESULTS, read_run
+from codesynth.sandbox.backend import Backend
+
+from ..verify import (
+    RunRecorder,
+    VerifyConfig,
+    pass_at_k,
+    sigterm_as_interrupt,
+    using_backend,
+    verify_stream,
+    write_summary,
+)
+from .common import GenerationReport, Stage, bar
+
+
+def generate_solutions(
+    problems: Sequence[Problem],
+    client: ChatClient,
+    out: str | Path,
+    *,
+    n: int = 1,
+    fewshot_pool: Sequence[Problem] = (),
+    k_shots: int = 0,
+    verify: bool = False,
+    config: VerifyConfig | None = None,
+    backend: Backend | None = None,
+) -> GenerationReport:
+    """n samples per problem -> DIR/candidates.jsonl; with verify, the full run-dir layout and pass@k.
+
+    Generation never waits for verification: each completion goes to a sandbox worker as it
+    arrives and each verdict is appended as it exists, so a kill loses at most the programs
+    in flight (their completions are in the response cache).
+    """
+    stage = Stage("solutions", client, Path(out), config or VerifyConfig(), backend)
+    pool = fewshot_pool or (problems if k_shots else ())
+    stage.start({"problems": list(problems), "n": n, "k_shots": k_shots, "fewshot_pool": [p.id for p in pool],
+                 "verify": verify}, problems, (RESULTS,) if verify else (CANDIDATES,))
+    if verify:
+        return _with_verify(stage, problems, n, pool, k_shots)
+    path = stage.out / CANDIDATES
+    done = {c.candidate_id for c in read_models(path, Candidate)} if path.exists() else set()
+    written = no_code = 0
+    todo = len(problems) * n - len(done)
+    with JsonlWriter(path) as w:
+        for c in bar(sample_solutions(client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done),
+                     todo, "generate", stage.config.progress):
+            w.write(c)
+            written += 1
+            no_code += bool(c.origin.extra.get("no_code"))
+    counts = {"problems": len(problems), "candidates": len(done) + written, "new": written, "no_code": no_code}
+    return stage.report(counts)
+
+
+def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shots: int) -> GenerationReport:
+    cfg = stage.config
+    with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
+        done = set(rec.state.results)
+        todo = len(problems) * n - len(done)
+        cands = sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done)
+        with sigterm_as_interrupt(), using_backend(cfg, stage.backend) as b:
+            executed = verify_stream(rec, bar(cands, todo, "generate+verify", cfg.progress), b, cfg)
+    state = read_run(stage.out)
+    pass_k = pass_at_k(state.rewards.values(), mode="solutions", extra_ks=[n])
+    write_summary(stage.out, problems, state, time.monotonic() - stage.t0, executed, cfg, pass_k)
+    mine = [(state.candidates[cid], r) for cid, r in state.rewards.items()
+            if cid in state.candidates and state.candidates[cid].origin.mode == "solutions"]  # fmt: skip
+    counts = {
+        "problems": len(problems),
+        "candidates": len(mine),
+        "passed": sum(r.passed for _, r in mine),
+        "no_code": sum(1 for c, _ in mine if c.origin.extra.get("no_code")),
+        "status": dict(Counter(r.status.value for _, r in mine)),
+    }
+    return stage.report(counts, pass_k)

@@ -1,0 +1,278 @@
+"""`generate tests`: model-written asserts, kept only when a reference (or agreeing
+sampled solutions, CodeT) passes them; the problem set comes back with the kept tests."""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from codesynth.extract import extract_code, is_trivial_assert, split_asserts
+from codesynth.generators.client import ChatClient, ChatRequest, Completion
+from codesynth.generators.prompts import tests_messages
+from codesynth.generators.selection import dual_agreement
+from codesynth.generators.solutions import sample_solutions
+from codesynth.ids import ref_id, test_run_id
+from codesynth.jsonl import write_models
+from codesynth.models import Candidate, Origin, Problem, Status
+from codesynth.problems import save_problems
+from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.rewards import feedback as result_feedback
+
+from ..verify import VerifyConfig, run_candidates, using_backend
+from .common import GenerationReport, Stage, bar
+
+
+class GeneratedTest(BaseModel):
+    problem_id: str
+    test_id: str
+    code: str
+    sample_index: int
+    kept: bool = False
+    reason: str | None = Field(default=None, description="Why it was dropped.")
+    detail: str | None = None
+
+
+def _drop(t: GeneratedTest, reason: str, detail: str | None = None) -> None:
+    t.kept, t.reason, t.detail = False, reason, detail
+
+
+def generate_tests(
+    problems: Sequence[Problem],
+    client: ChatClient,
+    out: str | Path,
+    *,
+    n: int = 1,
+    tests_per_sample: int = 5,
+    n_solutions: int = 5,
+    config: VerifyConfig | None = None,
+    backend: Backend | None = None,
+) -> GenerationReport:
+    """Model-written assert tests, kept only when the reference solution passes them.
+
+    Without a reference solution, `n_solutions` sampled solutions stand in for it
+    (CodeT dual agreement: the largest group of solutions agreeing on a set of tests
+    decides which tests are kept). Writes DIR/tests.jsonl (every test with its fate),
+    DIR/problems.jsonl (the set with kept tests appended) and generation_tests.json.
+    """
+    stage = Stage("tests", client, Path(out), config or VerifyConfig(), backend)
+    config = stage.config
+    stage.start({"problems": list(problems), "n": n, "tests_per_sample": tests_per_sample,
+                 "n_solutions": n_solutions}, problems, ("tests.jsonl",))
+    fn = [p for p in problems if p.kind == "function" and p.entry_point]
+    skipped = [p.id for p in problems if p not in fn]
+
+    # 1. ask for tests; split replies into single asserts; drop the ones that test nothing
+    reqs = (
+        ChatRequest(messages=tests_messages(p, tests_per_sample), sample_index=i, tag=p)
+        for p in fn
+        for i in range(n)
+    )
+    tests: dict[str, list[GeneratedTest]] = defaultdict(list)
+    for req, comp in bar(client.map(reqs), len(fn) * n, "generate tests", config.progress):
+        _collect_tests(req.tag, comp, req.sample_index, tests[req.tag.id])
+    for p in fn:
+        tests[p.id] = _dedup_tests(tests[p.id], _existing_asserts(p))
+
+    # 2. sample solutions for problems without a reference (CodeT)
+    sols: dict[str, list[Candidate]] = defaultdict(list)
+    no_ref = [p for p in fn if not p.reference_solution]
+    if no_ref:
+        for c in sample_solutions(client, no_ref, n_solutions, mode="tests-solutions"):
+            if c.solution.strip():
+                sols[c.problem_id].append(c)
+
+    # 3. run every live test against the reference (or against each sampled solution)
+    synth: list[Problem] = []
+    pairs: list[Candidate] = []
+    for p in fn:
+        for t in tests[p.id]:
+            if t.reason:
+                continue
+            sp = Problem(id=t.test_id, prompt=p.prompt, entry_point=p.entry_point, tests=t.code)
+            synth.append(sp)
+            runners = (
+                [Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution)]
+                if p.reference_solution
+                else sols[p.id]
+            )
+            for r in runners:
+                pairs.append(
+                    Candidate(
+                        candidate_id=test_run_id(t.test_id, r.candidate_id),
+                        problem_id=sp.id,
+                        solution=r.solution,
+                        origin=Origin(kind="test-check", extra={"runner": r.candidate_id}),
+                    )
+                )
+    outcome: dict[str, dict[str, tuple[Status, str, str | None]]] = defaultdict(
+        dict
+    )  # test -> runner -> verdict
+    if pairs:
+        with using_backend(config, backend) as b:
+            for c, res in run_candidates(synth, pairs, b, config, trust_tests=False):
+                outcome[c.problem_id][c.origin.extra["runner"]] = (
+                    res.status,
+                    result_feedback(res),
+                    res.error_type,
+                )
+
+            # 4. decide, and append kept tests to each problem
+            augmented = _decide_tests(fn, tests, outcome, sols, client.model)
+            checked = _check_augmented(augmented, fn, b, config)
+    else:
+        _decide_tests(fn, tests, outcome, sols, client.model)  # nothing ran: say why for every test
+        checked = {}
+    new_set = [checked.get(p.id, p) for p in problems]
+
+    all_tests = [t for p in fn for t in tests[p.id]]
+    write_models(stage.out / "tests.jsonl", all_tests)
+    save_problems(stage.out / "problems.jsonl", new_set)
+    reasons = Counter(t.reason for t in all_tests if not t.kept)
+    counts = {
+        "problems": len(problems),
+        "problems_skipped_io": len(skipped),
+        "tests_generated": len(all_tests),
+        "tests_kept": sum(t.kept for t in all_tests),
+        "dropped": dict(reasons),
+        "problems_augmented": len(checked),
+        "decided_by_agreement": len(no_ref),
+    }
+    return stage.report(counts)
+
+
+def _collect_tests(p: Problem, comp: Completion, idx: int, into: list[GeneratedTest]) -> None:
+    code = extract_code(comp.text)
+    first = f"{p.id}#t{idx}.0"
+    if code is None:
+        into.append(
+            GeneratedTest(problem_id=p.id, test_id=first, code="", sample_index=idx, reason="no_code")
+        )
+        return
+    preamble, asserts = split_asserts(code, p.entry_point)
+    if not asserts:
+        into.append(
+            GeneratedTest(problem_id=p.id, test_id=first, code=code, sample_index=idx, reason="no_asserts")
+        )
+        return
+    for j, a in enumerate(asserts):
+        t = GeneratedTest(
+            problem_id=p.id,
+            test_id=f"{p.id}#t{idx}.{j}",
+            code=(preamble + "\n" if preamble else "") + a,
+            sample_index=idx,
+        )
+        why = is_trivial_assert(a, p.entry_point or "")
+        if why:
+            _drop(t, why)
+        into.append(t)
+
+
+def _assert_key(code: str) -> str:
+    """The last statement (the assert) in canonical form: spacing, quotes and parentheses do not count."""
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return " ".join(code.split())
+    return ast.unparse(tree.body[-1]) if tree.body else ""
+
+
+def _existing_asserts(p: Problem) -> set[str]:
+    # check(candidate) asserts come back with `candidate` renamed to the entry point,
+    # exactly as a model's check(candidate) is split, so the two compare equal.
+    return {_assert_key(a) for a in split_asserts(p.tests, p.entry_point)[1]} if isinstance(p.tests, str) else set()
+
+
+def _dedup_tests(tests: list[GeneratedTest], existing: set[str] = frozenset()) -> list[GeneratedTest]:
+    """Sample order (not arrival order); an assert the problem already has, or one from an
+    earlier sample, is dropped: a copy adds no test, only weight."""
+    tests.sort(key=lambda t: (t.sample_index, int(t.test_id.rsplit(".", 1)[1])))
+    seen: set[str] = set()
+    for t in tests:
+        if t.reason:
+            continue
+        key = _assert_key(t.code)
+        if key in existing:
+            _drop(t, "already_in_problem")
+        elif key in seen:
+            _drop(t, "duplicate")
+        seen.add(key)
+    return tests
+
+
+def _decide_tests(fn, tests, outcome, sols, model) -> dict[str, Problem]:
+    augmented: dict[str, Problem] = {}
+    for p in fn:
+        live = [t for t in tests[p.id] if not t.reason]
+        if not live:
+            continue
+        if p.reference_solution:
+            for t in live:
+                status, fb, etype = outcome[t.test_id].get(
+                    ref_id(p.id), (Status.sandbox_error, "not run", None)
+                )
+                if status is Status.passed:
+                    t.kept = True
+                else:
+                    _drop(t, _fail_reason(status, etype), fb[:300])
+        else:
+            passes = {
+                s.candidate_id: {
+                    t.test_id
+                    for t in live
+                    if outcome[t.test_id].get(s.candidate_id, (None,))[0] is Status.passed
+                }
+                for s in sols[p.id]
+            }
+            kept, agreeing, score = dual_agreement(passes, [t.test_id for t in live])
+            for t in live:
+                if t.test_id in kept:
+                    t.kept, t.detail = (
+                        True,
+                        f"agreed by {len(agreeing)} of {len(sols[p.id])} sampled solutions",
+                    )
+                else:
+                    _drop(t, "disagreement" if passes else "no_solutions")
+        kept_tests = [t for t in live if t.kept]
+        if kept_tests:
+            extra = "\n".join(t.code for t in kept_tests)
+            augmented[p.id] = p.model_copy(
+                update={
+                    "tests": f"{p.tests.rstrip()}\n\n# Tests written by {model}, kept after execution.\n{extra}\n",
+                    "metadata": {**p.metadata, "generated_tests": len(kept_tests)},
+                }
+            )
+    return augmented
+
+
+def _fail_reason(status: Status, error_type: str | None) -> str:
+    if status is Status.failed:
+        # An assertion that does not hold is a wrong expected value; any other exception
+        # (NameError in the test, TypeError from bad arguments) means the test is broken.
+        return "wrong_expectation" if error_type in (None, "AssertionError") else "test_raises"
+    return {
+        Status.timeout: "timeout",
+        Status.error: "test_error",
+        Status.sandbox_error: "sandbox_error",
+    }.get(status, status.value)
+
+
+def _check_augmented(
+    augmented: dict[str, Problem], fn, b: Backend, config: VerifyConfig
+) -> dict[str, Problem]:
+    """The reference (or an agreeing solution) must pass the augmented tests as a whole."""
+    if not augmented:
+        return {}
+    cands = [
+        Candidate(candidate_id=ref_id(pid), problem_id=pid, solution=p.reference_solution)
+        for pid, p in augmented.items()
+        if p.reference_solution
+    ]
+    ok = {pid for pid, p in augmented.items() if not p.reference_solution}
+    for c, res in run_candidates(list(augmented.values()), cands, b, config, trust_tests=False):
+        if res.status is Status.passed:
+            ok.add(c.problem_id)
+    return {pid: p for pid, p in augmented.items() if pid in ok}

@@ -1,0 +1,393 @@
+"""Verify: problems + candidates -> sandbox -> verdicts -> the run directory.
+
+`verify_candidates` is the whole verify stage (fingerprint, resume, summary);
+`RunRecorder` + `verify_stream` are what every generation mode uses to judge candidates
+as the model writes them: each record lands on disk as soon as its verdict exists.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+import codesynth
+from codesynth.errors import InputError, SandboxUnavailable
+from codesynth.jsonl import JsonlWriter, write_json
+from codesynth.models import Candidate, ExecutionResult, Limits, Problem, RunSummary, Status
+from codesynth.rundir import (
+    CANDIDATES,
+    DATASET,
+    RESULTS,
+    REWARDS,
+    SUMMARY,
+    RunState,
+    check_fingerprint,
+    problem_tallies,
+    read_run,
+    require_fresh,
+)
+from codesynth.sandbox.backend import Backend, build_request
+from codesynth.sandbox.executor import execute_many
+from codesynth.sandbox.registry import backend_kinds, open_backend
+from codesynth.verifiers.dataset import make_dataset_record
+from codesynth.verifiers.metrics import mean_pass_at_k
+from codesynth.verifiers.rewards import get_scheme, make_reward
+
+
+class VerifyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    workers: int | None = Field(default=None, ge=1, description="Programs in parallel; default = cores.")
+    limits: Limits = Field(default_factory=Limits)
+    backend: str = Field(default="docker", description="A registered backend kind (docker, local, ...).")
+    resume: bool = False
+    reward_scheme: str = "binary"
+    progress: bool = True
+    recycle_after: int = Field(default=1000, ge=1)
+    trust_tests: bool = Field(
+        default=True,
+        description="The problem set's tests are the user's own code. Set False for model-written tests: "
+        "then every program's tests run in a fresh forked tester.",
+    )
+    interpreter: str = Field(
+        default="fork", description="fork: child of the warm supervisor; fresh: new python3 per program."
+    )
+
+    @field_validator("backend")
+    @classmethod
+    def _known_backend(cls, v: str) -> str:
+        if v not in backend_kinds():
+            raise ValueError(f"unknown backend '{v}' (choose from: {', '.join(backend_kinds())})")
+        return v
+
+    @field_validator("interpreter")
+    @classmethod
+    def _known_interpreter(cls, v: str) -> str:
+        if v not in ("fork", "fresh"):
+            raise ValueError(f"interpreter must be fork or fresh, not '{v}'")
+        return v
+
+    @field_validator("reward_scheme")
+    @classmethod
+    def _known_scheme(cls, v: str) -> str:
+        get_scheme(v)  # raises, naming the schemes, before any sandbox starts
+        return v
+
+    def execution_inputs(self) -> dict[str, Any]:
+        """What decides a verdict (the fingerprint's part of a run's inputs)."""
+        from codesynth.sandbox.image import harness_hash
+
+        return {
+            "limits": self.limits,
+            "backend": self.backend,
+            "interpreter": self.interpreter,
+            "trust_tests": self.trust_tests,
+            "reward_scheme": get_scheme(self.reward_scheme),
+            "codesynth": codesynth.__version__,
+            "harness": harness_hash(),
+        }
+
+
+def backend_for(config: VerifyConfig, run_id: str | None = None) -> Backend:
+    """A started backend as `config` says (the caller closes it)."""
+    options: dict[str, Any] = {"recycle_after": config.recycle_after} if config.backend == "docker" else {}
+    return open_backend(config.backend, workers=config.workers, limits=config.limits, run_id=run_id, **options)
+
+
+@contextmanager
+def using_backend(config: VerifyConfig, backend: Backend | None) -> Iterator[Backend]:
+    """The caller's backend, or one opened for the duration and closed after."""
+    if backend is not None:
+        yield backend
+        return
+    b = backend_for(config)
+    try:
+        yield b
+    finally:
+        b.close()
+
+
+@contextmanager
+def sigterm_as_interrupt():
+    """SIGTERM stops a run the way Ctrl-C does: finished records kept, containers removed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
+
+
+# --------------------------------------------------------------------------- recording
+
+
+class RunRecorder:
+    """Appends verdicts to a run directory; results.jsonl first (the commit point).
+
+    Opening it repairs the derived files (rewards, candidates, dataset) for results that
+    landed just before a kill, so every file holds each candidate exactly once.
+    """
+
+    def __init__(self, out: Path, problems: Sequence[Problem], reward_scheme: str,
+                 known: Iterable[Candidate] = ()):
+        self.out = out
+        self.scheme = reward_scheme
+        self.by_pid = {p.id: p for p in problems}
+        out.mkdir(parents=True, exist_ok=True)
+        self.state: RunState = read_run(out)
+        self._writers = {name: JsonlWriter(out / name) for name in (RESULTS, CANDIDATES, REWARDS, DATASET)}
+        cand_by_id = {c.candidate_id: c for c in known}
+        for cid, res in list(self.state.results.items()):
+            c = self.state.candidates.get(cid) or cand_by_id.get(cid)
+            if c is not None and c.problem_id in self.by_pid:
+                self.record(c, res)
+
+    def done(self, candidate_id: str) -> bool:
+        return candidate_id in self.state.results
+
+    def record(self, c: Candidate, res: ExecutionResult) -> None:
+        st, cid = self.state, c.candidate_id
+        if cid not in st.results:
+            self._writers[RESULTS].write(res)  # the commit point
+            st.results[cid] = res
+        if cid not in st.candidates:
+            self._writers[CANDIDATES].write(c)
+            st.candidates[cid] = c
+        if cid not in st.rewards:
+            rew = make_reward(res, c, self.scheme)
+            self._writers[REWARDS].write(rew)
+            st.rewards[cid] = rew
+        if res.status is Status.passed and cid not in st.dataset:
+            rec = make_dataset_record(self.by_pid[c.problem_id], c, res)
+            self._writers[DATASET].write(rec)
+            st.dataset[cid] = rec
+
+    def close(self) -> None:
+        for w in self._writers.values():
+            w.close()
+
+    def __enter__(self) -> RunRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def verify_stream(
+    recorder: RunRecorder,
+    candidates: Iterable[Candidate],
+    backend: Backend,
+    config: VerifyConfig,
+    on_result=None,
+) -> int:
+    """Judge candidates as they arrive (a generator the model is still filling is fine),
+    recording each verdict the moment it exists. Returns how many programs ran."""
+    def jobs():
+        for c in candidates:
+            if recorder.done(c.candidate_id):
+                continue
+            p = recorder.by_pid.get(c.problem_id)
+            if p is None:
+                raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
+            yield c, build_request(p, c, config.limits, config.interpreter, config.trust_tests)  # type: ignore[arg-type]
+
+    n = 0
+    try:
+        for c, res in execute_many(backend, jobs(), workers=config.workers):
+            recorder.record(c, res)
+            n += 1
+            if on_result is not None:
+                on_result(c, res)
+    except SandboxUnavailable as e:
+        # The engine went away mid-run (stopped, restarted): what finished is on disk.
+        raise SandboxUnavailable(
+            f"{e}; {len(recorder.state.results)} results are kept in {recorder.out}: once the engine "
+            "answers again (`codesynth sandbox setup`), continue with the same command plus --resume"
+        ) from None
+    return n
+
+
+def run_candidates(
+    problems: Sequence[Problem], candidates: Iterable[Candidate], backend: Backend, config: VerifyConfig,
+    trust_tests: bool | None = None,
+) -> Iterator[tuple[Candidate, ExecutionResult]]:
+    """Verdicts without a run directory (checks inside a generation mode), in completion order."""
+    by_id = {p.id: p for p in problems}
+    trust = config.trust_tests if trust_tests is None else trust_tests
+    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits, config.interpreter, trust))  # type: ignore[arg-type]
+            for c in candidates)
+    return execute_many(backend, jobs, workers=config.workers)
+
+
+# --------------------------------------------------------------------------- the verify stage
+
+
+def problem_sources(problems: Sequence[Problem]) -> dict[str, str]:
+    return {p.id: p.source for p in problems if p.source}
+
+
+def verify_candidates(
+    problems: Sequence[Problem],
+    candidates: Iterable[Candidate] | None,
+    out: str | os.PathLike,
+    config: VerifyConfig | None = None,
+    backend: Backend | None = None,
+) -> RunSummary:
+    """Verify candidates (or each problem's reference solution) into the run directory `out`."""
+    from codesynth.solutions import reference_candidates
+
+    config = config or VerifyConfig()
+    d = Path(out)
+    if d.exists() and not d.is_dir():
+        raise InputError(f"{d}: exists and is not a directory")
+    missing_ref: list[str] = []
+    if candidates is None:
+        cands, missing_ref = reference_candidates(problems)
+    else:
+        cands = list(candidates)
+    by_pid = {p.id: p for p in problems}
+    for c in cands:
+        if c.problem_id not in by_pid:
+            raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
+    require_fresh(d, config.resume)
+    d.mkdir(parents=True, exist_ok=True)
+    check_fingerprint(d, "verify", {"problems": list(problems), "candidates": cands, **config.execution_inputs()},
+                      problem_sources(problems))
+
+    t0 = time.monotonic()
+    executed = 0
+    with RunRecorder(d, problems, config.reward_scheme, cands) as rec:
+        todo = [c for c in cands if not rec.done(c.candidate_id)]
+        if todo:
+            with sigterm_as_interrupt(), using_backend(config, backend) as b:
+                bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
+                try:
+                    executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))
+                finally:
+                    if bar is not None:
+                        bar.close()
+        state = rec.state
+    summary = summarize(problems, state, time.monotonic() - t0, executed, config, d)
+    if missing_ref:
+        summary.extra["problems_without_reference"] = missing_ref
+    write_json(d / SUMMARY, summary)
+    return summary
+
+
+def progress_bar(total: int, desc: str, enabled: bool, unit: str = "prog"):
+    """A tqdm bar (rate and ETA) on stderr, or None."""
+    if not enabled or total <= 0:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True, leave=False)
+
+
+def _bar_update(bar, state: RunState):
+    if bar is None:
+        return None
+
+    def update(c: Candidate, res: ExecutionResult) -> None:
+        bar.update(1)
+        c_ = Counter(r.status.value for r in state.results.values())
+        passed = c_.get("passed", 0)
+        bar.set_postfix_str(f"passed={passed} failed={sum(c_.values()) - passed}", refresh=False)
+
+    return update
+
+
+def pass_at_k(rewards: Iterable[Any], mode: str | None = None, extra_ks: Iterable[int] = ()) -> dict[str, float]:
+    """pass@1/10/100 (and any `extra_ks`) where every problem has enough samples."""
+    tallies = problem_tallies(rewards, mode)
+    min_n = min((t.samples for t in tallies.values()), default=0)
+    ks = sorted({1, 10, 100, *extra_ks} | ({min_n} if min_n > 1 else set()))
+    return mean_pass_at_k({p: (t.samples, t.passed) for p, t in tallies.items()}, ks)
+
+
+def summarize(problems: Sequence[Problem], state: RunState, wall: float, executed: int,
+              config: VerifyConfig, out: Path | None = None) -> RunSummary:
+    counts = Counter(r.status.value for r in state.results.values())
+    previous = _previous_timing(out) if out is not None and not executed else None
+    turns = Counter(r.origin.turn for r in state.rewards.values())
+    extra: dict[str, Any] = {"executed_this_session": executed, "problems_in_set": len(problems)}
+    if any(t > 0 for t in turns):
+        extra["candidates_by_turn"] = {str(t): n for t, n in sorted(turns.items())}
+    if previous is not None:
+        # Nothing ran this time (a resume of a finished run): show the run's own figures.
+        wall_s, rate = previous
+        extra["timing_from"] = "the earlier session that ran the programs"
+    else:
+        wall_s = round(wall, 3)
+        rate = round(executed / wall, 2) if wall > 0 and executed else 0.0
+    return RunSummary(
+        problems=len({r.problem_id for r in state.results.values()}),
+        candidates=len(state.results),
+        passed=counts.get("passed", 0),
+        counts={s.value: counts.get(s.value, 0) for s in Status},
+        pass_at_k=pass_at_k(state.rewards.values()),
+        wall_time_s=wall_s,
+        programs_per_second=rate,
+        backend=config.backend,
+        limits=config.limits,
+        extra=extra,
+    )
+
+
+def _previous_timing(out: Path) -> tuple[float, float] | None:
+    p = out / SUMMARY
+    if not p.exists():
+        return None
+    try:
+        s = RunSummary.model_validate_json(p.read_text())
+    except ValueError:
+        return None
+    return (s.wall_time_s, s.programs_per_second) if s.programs_per_second else None
+
+
+def verify(
+    problems: str | os.PathLike | Sequence[Problem],
+    solutions: str | os.PathLike | Iterable[Candidate] | None = None,
+    out: str | os.PathLike = "runs/verify",
+    config: VerifyConfig | None = None,
+    **overrides: Any,
+) -> RunSummary:
+    """Library entry point behind `codesynth verify`.
+
+    `problems` is a problem-set path or a list of Problems; `solutions` a candidates
+    file, a list of Candidates, or None for the reference solutions.
+    """
+    from codesynth.problems import load_problems
+    from codesynth.solutions import load_candidates
+
+    cfg = VerifyConfig.model_validate({**(config or VerifyConfig()).model_dump(), **overrides})
+    probs = load_problems(problems) if isinstance(problems, (str, os.PathLike)) else list(problems)
+    cands: Iterable[Candidate] | None
+    if isinstance(solutions, (str, os.PathLike)):
+        cands = load_candidates(solutions, probs)
+    else:
+        cands = solutions
+    return verify_candidates(probs, cands, out, cfg)
+
+
+def write_summary(out: Path, problems: Sequence[Problem], state: RunState, wall: float, executed: int,
+                  config: VerifyConfig, pass_k: Mapping[str, float] | None = None) -> RunSummary:
+    """summary.json from the run's state (plus a generation mode's own pass@k)."""
+    summary = summarize(problems, state, wall, executed, config, out)
+    summary.pass_at_k.update(pass_k or {})
+    write_json(out / SUMMARY, summary)
+    return summary
