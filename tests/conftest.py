@@ -20,6 +20,17 @@ from codesynth.models import Limits
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM_SETS = ROOT / "problem_sets"
 
+#: A test that uses one of these needs the engine and the runner image: it is marked
+#: `docker`, so `pytest -m "not docker"` is the fast tier (pure logic, the local backend).
+#: Modules that reach Docker another way (the CLI) say `pytestmark = pytest.mark.docker`.
+DOCKER_FIXTURES = {"runner_image", "docker_backend", "tag"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if DOCKER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.docker)
+
 
 @pytest.fixture(scope="session")
 def runner_image() -> str:

@@ -30,6 +30,8 @@ from codesynth.verifiers.adapters import (
     trl_reward_func,
 )
 
+pytestmark = pytest.mark.docker
+
 ROOT = Path(__file__).resolve().parents[1]
 
 SQUARE = Problem(

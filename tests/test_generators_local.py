@@ -26,6 +26,8 @@ from codesynth.jsonl import read_models
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, Problem, RewardRecord, RunSummary
 from codesynth.problems import load_problems
 
+pytestmark = pytest.mark.docker
+
 
 def _env(tmp_path: Path) -> dict[str, str]:
     # No config file, no endpoint variables: the CLI must fall back to the bundled model.

@@ -17,6 +17,8 @@ from codesynth.pipeline import VerifyConfig, verify_candidates
 from codesynth.rundir import read_run
 from codesynth.verifiers.rewards import make_reward
 
+pytestmark = pytest.mark.docker
+
 
 def _d(s: str) -> str:
     return textwrap.dedent(s).lstrip("\n")

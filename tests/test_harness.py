@@ -7,6 +7,8 @@ import pytest
 from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
 
+pytestmark = pytest.mark.docker
+
 CHECK = """
 def check(candidate):
     assert candidate(1) == 2

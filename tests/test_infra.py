@@ -26,6 +26,8 @@ from codesynth.sandbox import containers, engine, image
 from codesynth.sandbox import doctor as doctor_mod
 from codesynth.sandbox.hardening import Hardening
 
+pytestmark = pytest.mark.docker
+
 REPO = Path(__file__).resolve().parent.parent
 
 

@@ -29,6 +29,8 @@ from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
 from codesynth.sandbox.docker_backend import DockerBackend
 
+pytestmark = pytest.mark.docker
+
 CHECK = "def check(candidate):\n    assert candidate(1) == 2\n    assert candidate(2) == 3\n"
 HONEST = "def inc(x):\n    return x + 1\n"
 LIM = Limits(timeout_s=2, memory_mb=256)

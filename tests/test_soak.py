@@ -22,6 +22,8 @@ from codesynth.models import ExecutionResult, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
 from codesynth.sandbox.docker_backend import DockerBackend
 
+pytestmark = pytest.mark.docker
+
 N = 10_000
 BATCH = 1_000
 WORKERS = 2

