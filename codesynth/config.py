@@ -48,7 +48,12 @@ class EndpointConfig(_Section):
     max_retries: int = Field(default=4, ge=0, description="Retries on 429/5xx/timeouts/malformed replies.")
     backoff_s: float = Field(default=1.0, ge=0, description="First retry delay; doubles each retry.")
     max_backoff_s: float = Field(default=30.0, ge=0)
-    concurrency: int = Field(default=4, ge=1, description="Requests in flight at once.")
+    concurrency: int | None = Field(
+        default=None, ge=1,
+        description="Requests in flight at once. None (default): adaptive, from 4 up to max_concurrency, "
+        "growing while latency holds and halving on 429/5xx/timeouts.",
+    )
+    max_concurrency: int = Field(default=64, ge=1, description="Ceiling of the adaptive concurrency.")
     cache_id: str | None = Field(
         default=None,
         description="Stable name of the endpoint in cache keys (default: base_url). The local model "

@@ -21,6 +21,7 @@ from pydantic import BaseModel
 from codesynth.config import EndpointConfig, SamplingParams
 from codesynth.errors import EndpointError
 from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
+from codesynth.generators.governor import Governor
 
 Messages = list[dict[str, str]]
 
@@ -93,6 +94,12 @@ class UsageStats:
         }
 
 
+#: Adaptive concurrency starts here (`EndpointConfig.concurrency = None`).
+ADAPTIVE_START = 4
+#: This many refused requests and not one answered: stop, naming the endpoint's message.
+REJECT_ALL_AFTER = 8
+
+
 class _Malformed(Exception):
     pass
 
@@ -102,7 +109,7 @@ class _Cancelled(Exception):
 
 
 class ChatClient:
-    """Thread-safe; `map` runs up to `endpoint.concurrency` requests at once."""
+    """Thread-safe; `map` runs up to `endpoint.concurrency` requests at once (adaptive when unset)."""
 
     def __init__(
         self,
@@ -279,7 +286,11 @@ class ChatClient:
         interrupted run exits at once instead of waiting out in-flight requests.
         """
         it = iter(requests)
-        width = self.endpoint.concurrency
+        ep = self.endpoint
+        gov = Governor(ep.concurrency or ADAPTIVE_START, ep.concurrency or ep.max_concurrency,
+                       fixed=ep.concurrency is not None)
+        self.governor = gov
+        width = gov.ceiling
         _ = self.model  # resolve once, before threads race for it
         todo: queue.Queue = queue.Queue()
         done: queue.Queue = queue.Queue()
@@ -290,14 +301,12 @@ class ChatClient:
                 req = todo.get()
                 if req is None or cancel.is_set():
                     return
+                retries = self.usage.retries
                 try:
-                    done.put(
-                        (
-                            req,
-                            self.complete(req.messages, req.sample_index, req.sampling, cancel=cancel),
-                            None,
-                        )
-                    )
+                    comp = self.complete(req.messages, req.sample_index, req.sampling, cancel=cancel)
+                    if not comp.cached:
+                        gov.record(comp.latency_s, congested=self.usage.retries > retries)
+                    done.put((req, comp, None))
                 except BaseException as e:  # noqa: BLE001 - handed to the consumer
                     done.put((req, None, e))
 
@@ -307,16 +316,22 @@ class ChatClient:
         for t in threads:
             t.start()
         in_flight = 0
+        answered = rejected = 0
+        first_error = ""
         try:
             exhausted = False
             while True:
-                while not exhausted and in_flight < width:
+                while not exhausted and in_flight < gov.limit:
                     try:
                         todo.put(next(it))
                         in_flight += 1
                     except StopIteration:
                         exhausted = True
                 if in_flight == 0:
+                    if answered and rejected == answered:
+                        raise EndpointError(
+                            f"endpoint {self.url} rejected every request ({rejected} of {answered}): {first_error}"
+                        )
                     return
                 try:
                     req, comp, err = done.get(timeout=0.5)
@@ -327,6 +342,16 @@ class ChatClient:
                     if isinstance(err, _Cancelled):
                         continue
                     raise err
+                answered += 1
+                if comp.request_error is not None:
+                    rejected += 1
+                    first_error = first_error or comp.request_error
+                if rejected == answered == REJECT_ALL_AFTER:
+                    # Every request so far was refused: that is a configuration error (wrong
+                    # model, parameters the endpoint does not take), not a weak model.
+                    raise EndpointError(
+                        f"endpoint {self.url} rejected every request ({rejected} of {answered}): {first_error}"
+                    )
                 yield req, comp
         finally:
             cancel.set()

@@ -8,7 +8,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import TypeVar
 
-from codesynth.models import Problem, RewardRecord, Status
+from codesynth.models import Problem, RewardRecord
+from codesynth.rundir import problem_tallies
 
 T = TypeVar("T")
 
@@ -37,15 +38,9 @@ def fewshot_examples(pool: Sequence[Problem], k: int, problem: Problem, seed: in
 
 
 def failure_rates(rewards: Iterable[RewardRecord]) -> dict[str, tuple[float, int]]:
-    """problem_id -> (fraction of attempts that failed, attempts). Sandbox errors are not attempts."""
-    tally: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for r in rewards:
-        if r.status is Status.sandbox_error:
-            continue  # our infrastructure failed, not the model
-        t = tally[r.problem_id]
-        t[0] += 0 if r.passed else 1
-        t[1] += 1
-    return {pid: (f / n, n) for pid, (f, n) in tally.items() if n}
+    """problem_id -> (fraction of samples that failed, samples), by the run directory's one
+    tally rule (`codesynth.rundir.counts_as_sample`: no sandbox errors, no repair turns)."""
+    return {pid: (1 - t.passed / t.samples, t.samples) for pid, t in problem_tallies(rewards).items() if t.samples}
 
 
 def hardest(

@@ -210,3 +210,42 @@ def test_map_raises_endpoint_error_and_stops(server):
             got.append(r.tag)
     assert got == [0, 1]
     assert len(server.requests) == 3  # nothing queued behind the failure was sent
+
+
+def test_adaptive_concurrency_grows_on_a_fast_endpoint_and_backs_off_on_429(server):
+    capacity = 6  # the endpoint serves this many at once and answers 429 to the rest
+    lock = threading.Lock()
+
+    def limited(body):
+        with lock:
+            if server.in_flight > capacity:
+                return Reply(status=429)
+        return Reply(content="ok", delay=0.02)
+
+    server.responder = limited
+    c = make_client(server, max_concurrency=32, max_retries=6)  # concurrency unset: adaptive
+    reqs = [ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], tag=i) for i in range(300)]
+    out = list(c.map(reqs))
+    assert sorted(r.tag for r, _ in out) == list(range(300)) and all(comp.text == "ok" for _, comp in out)
+    assert server.max_in_flight > 4  # it grew past where it started
+    assert c.usage.retries > 0  # it met the endpoint's limit...
+    assert c.governor.limit <= 2 * capacity  # ...and settled near it instead of at the ceiling
+
+
+def test_fixed_concurrency_stays_fixed(server):
+    server.responder = lambda body: Reply(content="ok", delay=0.01)
+    c = make_client(server, concurrency=2)
+    list(c.map(ChatRequest(messages=[{"role": "user", "content": f"q{i}"}]) for i in range(40)))
+    assert server.max_in_flight <= 2 and c.governor.limit == 2
+
+
+def test_an_endpoint_that_rejects_every_request_is_an_error_not_a_weak_model(server):
+    server.responder = lambda body: Reply(status=400)
+    c = make_client(server, concurrency=2)
+    reqs = (ChatRequest(messages=[{"role": "user", "content": f"q{i}"}]) for i in range(100))
+    with pytest.raises(EndpointError, match=r"rejected every request \(8 of 8\): HTTP 400"):
+        list(c.map(reqs))
+    assert len(server.requests) < 20  # it stopped, it did not send all 100
+    few = (ChatRequest(messages=[{"role": "user", "content": f"f{i}"}]) for i in range(3))
+    with pytest.raises(EndpointError, match=r"rejected every request \(3 of 3\)"):
+        list(c.map(few))

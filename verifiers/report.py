@@ -194,22 +194,11 @@ def format_report(rep: dict[str, Any]) -> str:
         f"({pct(rep['pass_rate'])})   dataset records: {rep['dataset_records']}",
         f"problems: {rep['problems']}   with no passing candidate: {rep['problems_with_no_pass']}",
     ]
-    if rep["pass_rate_by_source"]:
-        lines.append(
-            "pass rate by source: "
-            + ", ".join(
-                f"{k} {pct(v['pass_rate'])} ({v['passed']}/{v['candidates']})"
-                for k, v in rep["pass_rate_by_source"].items()
-            )
-        )
-    if rep["pass_rate_by_origin"]:
-        lines.append(
-            "pass rate by origin: "
-            + ", ".join(
-                f"{k} {pct(v['pass_rate'])} ({v['passed']}/{v['candidates']})"
-                for k, v in rep["pass_rate_by_origin"].items()
-            )
-        )
+    for by in ("source", "origin"):
+        rates = rep[f"pass_rate_by_{by}"]
+        if rates:
+            lines.append(f"pass rate by {by}: " + ", ".join(
+                f"{k} {pct(v['pass_rate'])} ({v['passed']}/{v['candidates']})" for k, v in rates.items()))
     for t in rep["repairs"]:
         lines.append(f"repair turn {t['turn']}: {t['fixed']} fixed of {t['attempted']} attempted")
     if rep["failure_categories"]:
