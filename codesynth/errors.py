@@ -26,3 +26,9 @@ class EndpointError(CodesynthError):
     """The LLM endpoint is dead, refuses us, or does not know the model."""
 
     exit_code = 4
+
+
+class BudgetReached(EndpointError):
+    """The run reached its spending cap (`--budget`): stopped cleanly, resumable with a higher cap."""
+
+    exit_code = 6

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from codesynth.config import EndpointConfig, SamplingParams
 from codesynth.errors import EndpointError
+from codesynth.generators.budget import Budget
 from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
 from codesynth.generators.governor import Governor
 
@@ -123,6 +124,7 @@ class ChatClient:
         self.sampling = sampling or SamplingParams()
         self.cache = cache
         self.usage = UsageStats()
+        self.budget: Budget | None = None  # a spending cap, checked before each paid request
         self.url = endpoint.base_url.rstrip("/")
         self._model = endpoint.model
         self._model_lock = threading.Lock()
@@ -195,6 +197,8 @@ class ChatClient:
             if hit is not None:
                 self.usage._add(cache_hits=1)
                 return Completion(cached=True, **hit.model_dump(exclude={"model"}))
+        if self.budget is not None:
+            self.budget.check(self.usage)
         comp = self._request(messages, params, cancel)
         if self.cache is not None and comp.request_error is None:
             self.cache.put(

@@ -81,18 +81,23 @@ def register(cli: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), default="runs/quickstart", show_default=True)
     @click.option("--json", "as_json", is_flag=True)
     def quickstart(out, as_json):
-        """Set everything up (Docker engine, runner image) and verify the shipped problem set."""
-        from codesynth.pipeline import VerifyConfig
-        from codesynth.pipeline import verify as run_verify
+        """Set everything up (Docker engine, runner image, bundled model) and run the main job: the model
+        writes solutions to the shipped problems, the sandbox judges them, repair, curation and export."""
+        from codesynth.cli.synth_cmd import print_summary
+        from codesynth.pipeline.synth import load_recipe, synth
         from codesynth.sandbox import engine, image
 
         engine.ensure_engine(install=True)
         image.ensure_image(build=True)
-        ps = shipped_problem_set()
-        cfg = VerifyConfig(resume=True)
-        click.echo(f"codesynth: verifying {ps} -> {out}", err=True)
-        summary = run_verify(ps, None, out, cfg)
-        print_summary(summary, out, as_json)
+        recipe = load_recipe(shipped_problem_set().parent / "quickstart.toml")
+        click.echo(f"codesynth: running the recipe {recipe.name} -> {out} (resumable: run it again to continue)",
+                   err=True)
+
+        def say(m: str) -> None:
+            click.echo(f"codesynth: {m}", err=True)
+
+        summary = synth(recipe, out, resume=True, progress=sys.stderr.isatty(), log=say)
+        click.echo(summary.model_dump_json(indent=2)) if as_json else print_summary(summary)
 
 
 def _curate_after(out: str, backend: str, workers: int | None, as_json: bool) -> None:

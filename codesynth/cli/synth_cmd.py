@@ -1,0 +1,66 @@
+"""`codesynth synth RECIPE.toml --out DIR`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+def print_plan(p) -> None:
+    click.echo(f"recipe {p.recipe}: {p.seeds} seed problem(s)")
+    for e in p.stages:
+        bound = " (at most)" if e.upper_bound else ""
+        click.echo(f"  {e.stage:<10} {e.requests:>7} requests{bound}  ~{e.prompt_tokens} prompt + "
+                   f"<={e.completion_tokens} completion tokens")
+    click.echo(f"  total      {p.requests:>7} requests  ~{p.prompt_tokens + p.completion_tokens} tokens  "
+               f"~${p.cost_usd:.4f}")
+
+
+def print_summary(s) -> None:
+    click.echo(f"synth {s.recipe} -> {s.out} (model {s.model}, {s.wall_time_s:.1f} s, ${s.cost_usd:.4f})")
+    sol = s.stages.get("solutions", {})
+    click.echo(f"  solutions: {sol.get('candidates', 0)} generated, {sol.get('passed', 0)} passed, "
+               f"{sol.get('no_code', 0)} without code; status {sol.get('status', {})}")
+    for k, v in sol.get("pass_at_k", {}).items():
+        click.echo(f"  {k}: {v:.4f}")
+    rep = s.stages.get("repair")
+    if rep:
+        click.echo(f"  repair: {rep.get('fixed', 0)} fixed of {rep.get('initially_failing', 0)} failing "
+                   f"({rep.get('still_failing', 0)} still failing)")
+    for stage in ("problems", "evolve"):
+        if stage in s.stages:
+            c = s.stages[stage]
+            click.echo(f"  {stage}: {c.get('accepted', 0)} accepted of {c.get('proposals', 0)}; dropped {c.get('dropped')}")
+    if "curate" in s.stages:
+        dropped = {k: v for k, v in s.stages["curate"].items() if v}
+        click.echo(f"  curation: {s.curated_records} kept of {s.dataset_records} verified; dropped {dropped or 'none'}")
+    click.echo(f"  dataset: {s.export or 'nothing passed, nothing exported'}; report: {s.report}")
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.argument("recipe", type=click.Path(dir_okay=False))
+    @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
+    @click.option("--resume", is_flag=True, help="Continue DIR: nothing received is requested again.")
+    @click.option("--dry-run", is_flag=True, help="Print the expected requests, tokens and cost; call nothing.")
+    @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
+                  help="Stop cleanly (resumable) once this many USD are spent (prices from the recipe).")
+    @click.option("--base-url", default=None, help="Point the recipe at this OpenAI-compatible endpoint.")
+    @click.option("--model", default=None, help="Model name at the endpoint.")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the plan) as JSON.")
+    def synth(recipe, out, resume, dry_run, budget, base_url, model, as_json):
+        """Seeds -> problems -> tests -> solutions -> verify -> repair -> evolve -> curate -> export."""
+        from codesynth.pipeline.synth import load_recipe, plan, seed_problems
+        from codesynth.pipeline.synth import synth as run_synth
+
+        r = load_recipe(recipe, {"endpoint": {"base_url": base_url, "model": model}})
+        if dry_run:
+            p = plan(r, seed_problems(r))
+            click.echo(p.model_dump_json(indent=2)) if as_json else print_plan(p)
+            return
+        def say(m: str) -> None:
+            click.echo(f"codesynth: {m}", err=True)
+
+        s = run_synth(r, out, resume=resume, budget_usd=budget, progress=sys.stderr.isatty(), log=say)
+        click.echo(s.model_dump_json(indent=2)) if as_json else print_summary(s)

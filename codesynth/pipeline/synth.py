@@ -1,0 +1,354 @@
+"""`codesynth synth RECIPE.toml --out DIR`: seeds -> new problems -> tests -> solutions ->
+verify -> repair -> evolve -> curate -> export + report, in one resumable run.
+
+Each stage is a generation mode of its own with its own fingerprint in DIR (so a resume
+with a changed recipe says which stage changed), streaming inside: a completion is judged
+the moment it arrives and each verdict lands on disk as it exists. Completions live in the
+response cache, so a killed run resumed with `--resume` pays for no reply it received.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+import codesynth
+from codesynth.config import CacheConfig, Config, EndpointConfig, LocalModelConfig, SamplingParams
+from codesynth.errors import InputError
+from codesynth.generators.budget import Budget, Prices, estimate_tokens
+from codesynth.generators.prompts import propose_messages, repair_messages, solution_messages, tests_messages
+from codesynth.jsonl import describe_validation_error, write_json
+from codesynth.models import Limits, Problem
+from codesynth.problems import load_problems
+from codesynth.rundir import read_rewards, require_fresh
+
+from .curation import curate_run
+from .generate import generate_evolve, generate_problems, generate_repair, generate_solutions, generate_tests
+from .verify import VerifyConfig
+
+try:  # Python >= 3.11
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Seeds(_Section):
+    problems: str | None = Field(default=None, description="A problem set (path relative to the recipe).")
+    limit: int | None = Field(default=None, ge=1, description="Only the first N seed problems.")
+    ids: list[str] = Field(default_factory=list, description="Only these seed problems.")
+    kind: str | None = Field(default=None, description="Only 'function' or 'io' problems.")
+
+
+class NewProblems(_Section):
+    n: int = Field(default=0, ge=0, description="Self-Instruct proposals (0 = solve the seeds only).")
+    k_seeds: int = Field(default=3, ge=1)
+    threshold: float = Field(default=0.7, gt=0, le=1)
+    min_tests: int = Field(default=2, ge=1)
+
+
+class Tests(_Section):
+    enabled: bool = False
+    n: int = Field(default=1, ge=1)
+    per_sample: int = Field(default=5, ge=1)
+
+
+class Solutions(_Section):
+    n: int = Field(default=1, ge=1)
+    k_shots: int = Field(default=0, ge=0)
+
+
+class Repair(_Section):
+    rounds: int = Field(default=1, ge=0)
+
+
+class Evolve(_Section):
+    parents: int = Field(default=0, ge=0)
+    per_parent: int = Field(default=2, ge=1)
+
+
+class Curate(_Section):
+    enabled: bool = True
+    mutation: bool = Field(default=False, description="Mutation testing (runs every mutant: slower).")
+    decontam: bool = True
+
+
+class Export(_Section):
+    format: str = Field(default="openai", description="openai | alpaca | sharegpt | parquet")
+
+
+class Execution(_Section):
+    timeout_s: float = Field(default=10.0, gt=0)
+    memory_mb: int = Field(default=512, ge=32)
+    workers: int | None = Field(default=None, ge=1)
+    backend: str = "docker"
+
+
+class Recipe(_Section):
+    name: str = "synth"
+    endpoint: EndpointConfig = Field(default_factory=EndpointConfig)
+    sampling: SamplingParams = Field(default_factory=SamplingParams)
+    local: LocalModelConfig = Field(default_factory=LocalModelConfig)
+    cache: CacheConfig = Field(default_factory=CacheConfig)
+    prices: Prices = Field(default_factory=Prices)
+    seeds: Seeds = Field(default_factory=Seeds)
+    problems: NewProblems = Field(default_factory=NewProblems)
+    tests: Tests = Field(default_factory=Tests)
+    solutions: Solutions = Field(default_factory=Solutions)
+    repair: Repair = Field(default_factory=Repair)
+    evolve: Evolve = Field(default_factory=Evolve)
+    curate: Curate = Field(default_factory=Curate)
+    export: Export = Field(default_factory=Export)
+    execution: Execution = Field(default_factory=Execution)
+    #: Where relative paths in the recipe point (the recipe's folder); not a recipe key.
+    base_dir: str | None = Field(default=None, exclude=True)
+
+    def config(self) -> Config:
+        return Config(endpoint=self.endpoint, sampling=self.sampling, cache=self.cache, local=self.local)
+
+    def verify_config(self, resume: bool, progress: bool) -> VerifyConfig:
+        ex = self.execution
+        return VerifyConfig(workers=ex.workers, limits=Limits(timeout_s=ex.timeout_s, memory_mb=ex.memory_mb),
+                            backend=ex.backend, resume=resume, progress=progress)
+
+
+def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:
+    """A recipe file, with `overrides` ({"endpoint": {"base_url": ...}}) applied; one clear line on errors."""
+    p = Path(path)
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{p}: recipe not found") from None
+    except OSError as e:
+        raise InputError(f"{p}: cannot read ({e.strerror or e})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"{p}: invalid TOML ({e})") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update({k: v for k, v in values.items() if v is not None})
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as e:
+        raise InputError(f"{p}: {describe_validation_error(e)}") from None
+    recipe.base_dir = str(p.resolve().parent)
+    return recipe
+
+
+def seed_problems(recipe: Recipe) -> list[Problem]:
+    s = recipe.seeds
+    if s.problems is None:
+        return []
+    path = Path(s.problems)
+    if not path.is_absolute() and recipe.base_dir:
+        path = Path(recipe.base_dir) / path
+    problems = load_problems(path)
+    if s.ids:
+        missing = sorted(set(s.ids) - {p.id for p in problems})
+        if missing:
+            raise InputError(f"{path}: seeds.ids names problems not in the set: {', '.join(missing[:5])}")
+        problems = [p for p in problems if p.id in set(s.ids)]
+    if s.kind:
+        problems = [p for p in problems if p.kind == s.kind]
+    return problems[: s.limit] if s.limit else problems
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+class StageEstimate(BaseModel):
+    stage: str
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    upper_bound: bool = Field(default=False, description="Repair rounds: at most, if every sample failed.")
+
+
+class Plan(BaseModel):
+    recipe: str
+    seeds: int
+    stages: list[StageEstimate]
+    requests: int
+    prompt_tokens: int
+    completion_tokens: int
+    cost_usd: float
+
+
+def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
+    """What the run will ask the endpoint for, before it asks (`--dry-run`)."""
+    max_out = recipe.sampling.max_tokens
+    est: list[StageEstimate] = []
+
+    def add(stage: str, messages_list: list, n_each: int, upper: bool = False) -> None:
+        prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in messages_list) * n_each
+        reqs = len(messages_list) * n_each
+        est.append(StageEstimate(stage=stage, requests=reqs, prompt_tokens=prompt, completion_tokens=reqs * max_out,
+                                 upper_bound=upper))
+
+    if recipe.problems.n:
+        shown = seeds[: recipe.problems.k_seeds]
+        add("problems", [propose_messages(shown)] * recipe.problems.n, 1)
+    solvable = seeds  # new problems add to this; the estimate counts what is known now
+    if recipe.tests.enabled:
+        fn = [p for p in solvable if p.kind == "function" and p.entry_point]
+        add("tests", [tests_messages(p, recipe.tests.per_sample) for p in fn], recipe.tests.n)
+    add("solutions", [solution_messages(p) for p in solvable], recipe.solutions.n)
+    if recipe.repair.rounds:
+        msgs = [repair_messages(p, p.reference_solution or "", "a failing assert") for p in solvable]
+        add("repair", msgs, recipe.solutions.n * recipe.repair.rounds, upper=True)
+    if recipe.evolve.parents:
+        shown = seeds[:1]
+        add("evolve", [propose_messages(shown)] * (recipe.evolve.parents * recipe.evolve.per_parent), 1)
+    pt = sum(e.prompt_tokens for e in est)
+    ct = sum(e.completion_tokens for e in est)
+    return Plan(recipe=recipe.name, seeds=len(seeds), stages=est, requests=sum(e.requests for e in est),
+                prompt_tokens=pt, completion_tokens=ct, cost_usd=round(recipe.prices.cost(pt, ct), 4))
+
+
+# --------------------------------------------------------------------------- the run
+
+
+class SynthSummary(BaseModel):
+    recipe: str
+    out: str
+    model: str
+    codesynth: str
+    seeds: int
+    new_problems: int
+    problems_solved_for: int
+    stages: dict[str, dict[str, Any]]
+    dataset_records: int = 0
+    curated_records: int = 0
+    export: str | None = None
+    report: str | None = None
+    cost_usd: float = 0.0
+    usage: dict[str, float | int] = Field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+def synth(
+    recipe: Recipe,
+    out: str | os.PathLike,
+    *,
+    resume: bool = False,
+    budget_usd: float | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda m: None,
+) -> SynthSummary:
+    """Run every stage of `recipe` into `out`; see the module docstring."""
+    from codesynth.generators.session import open_client
+    from codesynth.rundir import load_dataset
+    from codesynth.verifiers.curate import CurateConfig
+    from codesynth.verifiers.exports import export
+    from codesynth.verifiers.report import build_report
+
+    t0 = time.monotonic()
+    d = Path(out)
+    require_fresh(d, resume, ("synth.json", "run/results.jsonl"))
+    seeds = seed_problems(recipe)
+    if not seeds and not recipe.problems.n:
+        raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
+    vcfg = recipe.verify_config(resume=True, progress=progress)  # each stage resumes its own part
+    stages: dict[str, dict[str, Any]] = {}
+    new: list[Problem] = []
+    d.mkdir(parents=True, exist_ok=True)
+    with open_client(recipe.config(), max_tokens_given=True, log=log) as client:
+        if budget_usd is not None:
+            client.budget = Budget(budget_usd, recipe.prices)
+        if recipe.problems.n:
+            log(f"problems: {recipe.problems.n} proposals from {len(seeds)} seeds")
+            rep = generate_problems(seeds, client, d / "problems", n=recipe.problems.n, k_seeds=recipe.problems.k_seeds,
+                                    threshold=recipe.problems.threshold, min_tests=recipe.problems.min_tests,
+                                    config=vcfg)
+            stages["problems"] = rep.counts
+            new = load_problems(d / "problems" / "problems.jsonl") if rep.counts.get("accepted") else []
+        problems = [*seeds, *new]
+        if recipe.tests.enabled:
+            log(f"tests: {recipe.tests.n} sample(s) of tests for each of {len(problems)} problems")
+            rep = generate_tests(problems, client, d / "tests", n=recipe.tests.n,
+                                 tests_per_sample=recipe.tests.per_sample, config=vcfg)
+            stages["tests"] = rep.counts
+            problems = load_problems(d / "tests" / "problems.jsonl")
+        run = d / "run"
+        log(f"solutions: {recipe.solutions.n} per problem for {len(problems)} problems, judged as they arrive")
+        rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
+                                 verify=True, config=vcfg)
+        stages["solutions"] = {**rep.counts, "pass_at_k": rep.pass_at_k}
+        if recipe.repair.rounds:
+            log(f"repair: up to {recipe.repair.rounds} round(s) on the failures, with the sandbox's feedback")
+            rep = generate_repair(problems, client, run, rounds=recipe.repair.rounds, from_run=run, config=vcfg)
+            stages["repair"] = rep.counts
+        if recipe.evolve.parents:
+            log(f"evolve: new problems from the {recipe.evolve.parents} most-failed")
+            rep = generate_evolve(problems, read_rewards(run), client, d / "evolved", parents=recipe.evolve.parents,
+                                  per_parent=recipe.evolve.per_parent, config=vcfg)
+            stages["evolve"] = rep.counts
+        model = client.model
+        usage = client.usage.as_dict()
+        cost = recipe.prices.cost(client.usage.prompt_tokens, client.usage.completion_tokens)
+
+    dataset = load_dataset(run) if (run / "dataset.jsonl").exists() else []
+    summary = SynthSummary(recipe=recipe.name, out=str(d), model=model, codesynth=codesynth.__version__,
+                           seeds=len(seeds), new_problems=len(new), problems_solved_for=len(problems),
+                           stages=stages, dataset_records=len(dataset), usage=usage, cost_usd=round(cost, 6))
+    if recipe.curate.enabled and dataset:
+        ccfg = CurateConfig.model_validate({"mutation": {"enabled": recipe.curate.mutation},
+                                            "decontam": {"enabled": recipe.curate.decontam},
+                                            "limits": vcfg.limits.model_dump()})
+        crep = curate_run(run, d / "curated.jsonl", ccfg, backend=vcfg.backend, workers=vcfg.workers)
+        stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
+        summary.curated_records = crep.output_records
+    final = load_dataset(d / "curated.jsonl") if (d / "curated.jsonl").exists() else dataset
+    if final:
+        fmt = recipe.export.format
+        target = d / ("export.parquet" if fmt == "parquet" else f"export-{fmt}.jsonl")
+        export(final, fmt, target)
+        summary.export = str(target)
+    rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [])
+    write_json(d / "report.json", rep_json)
+    summary.report = str(d / "report.json")
+    summary.wall_time_s = round(time.monotonic() - t0, 3)
+    # Reproducibility: the recipe as run, next to what it made.
+    write_json(d / "recipe.json", recipe.model_dump(mode="json"))
+    write_json(d / "synth.json", summary)
+    (d / "README.md").write_text(dataset_card(summary, rep_json, recipe), encoding="utf-8")
+    return summary
+
+
+def dataset_card(s: SynthSummary, rep: dict[str, Any], recipe: Recipe) -> str:
+    """A dataset card (README.md) for what the run made: where it came from and how it was checked."""
+    pk = s.stages.get("solutions", {}).get("pass_at_k", {})
+    failures = ", ".join(f"{k}={v}" for k, v in sorted(rep.get("failure_categories", {}).items()))
+    lines = [
+        f"# {s.recipe}: verified code data",
+        "",
+        f"Made by codesynth {s.codesynth} with the model `{s.model}` from {s.seeds} seed problems"
+        + (f" and {s.new_problems} new ones" if s.new_problems else "") + ".",
+        "Every solution here was executed against its problem's tests in a hardened sandbox and passed.",
+        "",
+        "| | |",
+        "| --- | --- |",
+        f"| problems solved for | {s.problems_solved_for} |",
+        f"| samples per problem | {recipe.solutions.n} |",
+        *(f"| {k} | {v:.4f} |" for k, v in pk.items()),
+        f"| verified programs | {s.dataset_records} |",
+        f"| after curation | {s.curated_records if recipe.curate.enabled else 'not curated'} |",
+        f"| failure categories | {failures or '-'} |",
+        f"| requests / tokens | {s.usage.get('requests', 0)} / {s.usage.get('prompt_tokens', 0)} prompt + "
+        f"{s.usage.get('completion_tokens', 0)} completion |",
+        f"| cost | ${s.cost_usd:.4f} |",
+        "",
+        "Files: `run/` (every candidate, result and reward), `curated.jsonl` (the dataset), "
+        f"`{Path(s.export).name if s.export else 'no export'}`, `report.json`, `recipe.json` (the recipe as run).",
+        "",
+        "Risks: the problems and solutions are model-written; curation drops exact and near duplicates and "
+        "items overlapping HumanEval, not every overlap with other benchmarks.",
+        "",
+    ]
+    return "\n".join(lines)
