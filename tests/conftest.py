@@ -51,6 +51,21 @@ def docker_backend(runner_image):
 
 
 @pytest.fixture(scope="session")
+def chromium_bin() -> str:
+    """Debian's chromium, installed with apt-get when missing (as the engine fixture installs Docker)."""
+    import shutil
+
+    found = shutil.which("chromium")
+    if found is None and os.geteuid() == 0:
+        from codesynth.sandbox.engine import apt_install
+
+        apt_install(["chromium"])
+        found = shutil.which("chromium")
+    assert found, "chromium is not installed and cannot be (not root): apt-get install chromium"
+    return found
+
+
+@pytest.fixture(scope="session")
 def humaneval_problems():
     from codesynth.importers import import_humaneval
 

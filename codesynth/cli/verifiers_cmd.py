@@ -179,12 +179,20 @@ def export_cmd(dataset, fmt, out, system):
     multiple=True,
     help="Benchmarks to check contamination against (default humaneval).",
 )
-def report_cmd(run_dir, as_json, out, benchmarks):
+@click.option("--html", "html_out", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
+              help="Also write the report as a page with plots and the failed samples "
+                   "(default RUN_DIR/report.html).")
+def report_cmd(run_dir, as_json, out, benchmarks, html_out):
     """Pass rates, failures, rewards, duplicates, contamination, complexity, test strength, diversity."""
     from codesynth.jsonl import write_json
     from codesynth.verifiers.report import build_report, format_report
 
     rep = build_report(run_dir, list(benchmarks) if benchmarks else None)
+    if html_out is not None:
+        from codesynth.verifiers.report_html import write_html
+
+        page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html")
+        click.echo(f"html report: {page}", err=as_json)
     target = out or (
         Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
     )

@@ -247,6 +247,7 @@ def synth(
     from codesynth.verifiers.curate import CurateConfig
     from codesynth.verifiers.exports import export
     from codesynth.verifiers.report import build_report
+    from codesynth.verifiers.report_html import write_html
 
     t0 = time.monotonic()
     d = Path(out)
@@ -312,7 +313,7 @@ def synth(
         summary.export = str(target)
     rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [])
     write_json(d / "report.json", rep_json)
-    summary.report = str(d / "report.json")
+    summary.report = str(write_html(run, rep_json, d / "report.html"))
     summary.wall_time_s = round(time.monotonic() - t0, 3)
     # Reproducibility: the recipe as run, next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))

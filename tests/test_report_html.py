@@ -1,0 +1,57 @@
+"""`codesynth report --html`, looked at in a real browser (Debian's chromium, headless)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import run_cli
+
+from codesynth.models import Candidate, Limits, Problem
+from codesynth.pipeline import VerifyConfig, verify_candidates
+from codesynth.sandbox.local_backend import LocalBackend
+
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+ADD = Problem(id="t/add", prompt="def add(a, b):\n", entry_point="add", tests="assert add(1, 2) == 3\n",
+              source="t")
+
+
+def chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([exe, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_html_report_renders_with_plots_and_failed_samples(tmp_path, chromium_bin):
+    sols = ["def add(a, b):\n    return a + b\n", "def add(a, b):\n    return a - b\n",
+            "def add(a, b):\n    raise ValueError('no')\n", "def add(a, b)\n"]
+    cands = [Candidate(candidate_id=f"c{i}", problem_id=ADD.id, solution=s) for i, s in enumerate(sols)]
+    run = tmp_path / "run"
+    with LocalBackend(workers=2, quiet=True) as b:
+        verify_candidates([ADD], cands, run, VerifyConfig(backend="local", progress=False,
+                                                          limits=Limits(timeout_s=5)), backend=b)
+    res = run_cli("report", str(run), "--html")
+    assert res.returncode == 0, res.stderr
+    page = run / "report.html"
+    assert page.is_file()
+
+    dom = chromium(chromium_bin, tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-500:]
+    html = dom.stdout
+    for fig in ("failure-categories", "reward-histogram", "pass-rate-by-source"):
+        assert re.search(rf"<figure id=\"{fig}\"><svg", html), fig
+    rows = re.findall(r"<tr data-category=\"(\w*)\"", html)
+    assert sorted(rows) == ["runtime_error", "syntax_error", "wrong_answer"]  # the three failures, each once
+    assert "3 shown" in html  # the page's own script ran (it fills this in)
+    assert "expected: 3" in html and "got:" in html  # the feedback is there to read
+
+    shot = tmp_path / "report.png"
+    r = chromium(chromium_bin, tmp_path, "--window-size=1200,1600", f"--screenshot={shot}", page.as_uri())
+    assert r.returncode == 0 and shot.stat().st_size > 20_000, r.stderr[-500:]
+    import matplotlib.image as mpimg
+
+    pixels = mpimg.imread(shot)[:, :, :3].reshape(-1, 3)
+    colours = {tuple((p * 255).astype(int) // 16) for p in pixels[::97]}
+    assert len(colours) > 12, "the screenshot is (nearly) blank"  # plots and text, not an empty page
