@@ -24,6 +24,9 @@ def print_summary(s) -> None:
                f"{sol.get('no_code', 0)} without code; status {sol.get('status', {})}")
     for k, v in sol.get("pass_at_k", {}).items():
         click.echo(f"  {k}: {v:.4f}")
+    if s.failure_categories:
+        why = ", ".join(f"{k} {v}" for k, v in sorted(s.failure_categories.items(), key=lambda kv: -kv[1]))
+        click.echo(f"  why the rest failed (every attempt, repairs included): {why}")
     rep = s.stages.get("repair")
     if rep:
         click.echo(f"  repair: {rep.get('fixed', 0)} fixed of {rep.get('initially_failing', 0)} failing "
@@ -36,6 +39,7 @@ def print_summary(s) -> None:
         dropped = {k: v for k, v in s.stages["curate"].items() if v}
         click.echo(f"  curation: {s.curated_records} kept of {s.dataset_records} verified; dropped {dropped or 'none'}")
     click.echo(f"  dataset: {s.export or 'nothing passed, nothing exported'}; report: {s.report}")
+    click.echo(f"  every candidate with its verdict and feedback: {s.out}/run/rewards.jsonl")
 
 
 def register(cli: click.Group) -> None:

@@ -227,6 +227,7 @@ class SynthSummary(BaseModel):
     curated_records: int = 0
     export: str | None = None
     report: str | None = None
+    failure_categories: dict[str, int] = Field(default_factory=dict)
     cost_usd: float = 0.0
     usage: dict[str, float | int] = Field(default_factory=dict)
     wall_time_s: float = 0.0
@@ -313,6 +314,7 @@ def synth(
         summary.export = str(target)
     rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [])
     write_json(d / "report.json", rep_json)
+    summary.failure_categories = rep_json.get("failure_categories", {})
     summary.report = str(write_html(run, rep_json, d / "report.html"))
     summary.wall_time_s = round(time.monotonic() - t0, 3)
     # Reproducibility: the recipe as run, next to what it made.
