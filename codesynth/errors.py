@@ -1,6 +1,28 @@
-"""Errors that end a command with one clear line (never a traceback wall)."""
+"""Errors that end a command with one clear line (never a traceback wall).
+
+Each class carries the exit code the CLI ends with (documented in the README):
+
+| code | meaning |
+| 0    | the command completed (whatever the pass rate) |
+| 2    | bad input: a file, a record, an option (`InputError`, click usage errors) |
+| 3    | the sandbox is unavailable (`SandboxUnavailable`) |
+| 4    | the LLM endpoint failed (`EndpointError`) |
+| 5    | output not writable: permission, read-only file system, disk full (`OutputError`) |
+| 6    | the spending cap (`--budget`) was reached; resumable with a higher cap (`BudgetReached`) |
+| 130  | interrupted by Ctrl-C (SIGINT) |
+| 143  | terminated by SIGTERM |
+"""
 
 from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_INPUT = 2
+EXIT_SANDBOX = 3
+EXIT_ENDPOINT = 4
+EXIT_OUTPUT = 5
+EXIT_BUDGET = 6
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class CodesynthError(Exception):
@@ -9,26 +31,43 @@ class CodesynthError(Exception):
     The CLI prints `str(err)` on one line and exits non-zero.
     """
 
-    exit_code = 2
+    exit_code = EXIT_INPUT
 
 
 class InputError(CodesynthError):
     """A file the user gave us is unreadable or malformed (names file:line)."""
 
 
+class DataError(InputError, ValueError):
+    """A dataset row handed to a trainer adapter is malformed (names the row and the field).
+
+    A ValueError too, so trainers that catch ValueError see it; never turned into a reward.
+    """
+
+
 class SandboxUnavailable(CodesynthError):
     """The execution backend cannot run anything (no engine, no image)."""
 
-    exit_code = 3
+    exit_code = EXIT_SANDBOX
 
 
 class EndpointError(CodesynthError):
     """The LLM endpoint is dead, refuses us, or does not know the model."""
 
-    exit_code = 4
+    exit_code = EXIT_ENDPOINT
+
+
+class OutputError(CodesynthError):
+    """An output path cannot be written: permission, read-only file system, disk full."""
+
+    exit_code = EXIT_OUTPUT
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C would be so the same clean-up runs; the CLI exits 143."""
 
 
 class BudgetReached(EndpointError):
     """The run reached its spending cap (`--budget`): stopped cleanly, resumable with a higher cap."""
 
-    exit_code = 6
+    exit_code = EXIT_BUDGET

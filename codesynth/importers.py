@@ -18,9 +18,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from codesynth.errors import InputError
-from codesynth.jsonl import describe_validation_error, iter_json_lines
+from codesynth.jsonl import decode_line, describe_validation_error, iter_json_lines, json_error_text
 from codesynth.models import Problem
-from codesynth.problems import load_problems
+from codesynth.problems import load_problems, python_syntax_error
 
 Source = str | os.PathLike | None
 
@@ -66,6 +66,14 @@ def _task_id(obj: dict, where: str) -> int | str:
     ):
         raise InputError(f"{where}: field 'task_id': expected an integer or a non-empty string")
     return value
+
+
+def _must_parse(code: str, field: str, task_id: Any, where: str) -> None:
+    """A benchmark record whose code does not parse is a broken record: refuse it at import,
+    not later as a verdict against every candidate."""
+    why = python_syntax_error(code)
+    if why:
+        raise InputError(f"{where}: field '{field}' of task {task_id!r}: {why}")
 
 
 def _build(where: str, **fields: Any) -> Problem:
@@ -124,6 +132,8 @@ def _humaneval_problem(obj: dict, where: str) -> Problem:
         raise InputError(f"{where}: field 'entry_point': {f['entry_point']!r} is not a Python identifier")
     if "def check" not in f["test"]:
         raise InputError(f"{where}: field 'test': does not define check(candidate)")
+    _must_parse(f["prompt"] + f["canonical_solution"], "canonical_solution", f["task_id"], where)
+    _must_parse(f["test"], "test", f["task_id"], where)
     extra = {k: v for k, v in obj.items() if k not in HUMANEVAL_FIELDS}
     return _build(
         where,
@@ -161,11 +171,25 @@ def _read_text(path: Path) -> str:
         raise InputError(f"{path}: is a directory, expected a JSON or JSONL file")
     try:
         if path.suffix == ".gz":
-            with gzip.open(path, "rt", encoding="utf-8") as fh:
-                return fh.read()
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as e:
+            with gzip.open(path, "rb") as fh:
+                data = fh.read()
+        else:
+            data = path.read_bytes()
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise InputError(f"{path}: cannot read ({e})") from None
+    try:
+        return data.decode("utf-8") if b"\x00" not in data else _bad_line(path, data, data.find(b"\x00"))
+    except UnicodeDecodeError as e:
+        return _bad_line(path, data, e.start)
+
+
+def _bad_line(path: Path, data: bytes, at: int) -> str:
+    """Raise the InputError of the line holding byte `at` (binary data or not UTF-8)."""
+    start = data.rfind(b"\n", 0, at) + 1
+    end = data.find(b"\n", at)
+    lineno = data.count(b"\n", 0, at) + 1
+    decode_line(data[start : end if end >= 0 else len(data)], f"{path}:{lineno}")
+    raise AssertionError("unreachable: decode_line raises")
 
 
 def _iter_json_array(path: Path, text: str) -> Iterator[tuple[int, dict]]:
@@ -192,7 +216,7 @@ def _iter_json_array(path: Path, text: str) -> Iterator[tuple[int, dict]]:
             try:
                 obj, end = decoder.raw_decode(text, pos)
             except json.JSONDecodeError as e:
-                raise InputError(f"{path}:{e.lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
+                raise InputError(f"{path}:{e.lineno}: {json_error_text(e)}") from None
             if not isinstance(obj, dict):
                 raise InputError(f"{path}:{line_at(pos)}: expected a JSON object, got {type(obj).__name__}")
             yield line_at(pos), obj
@@ -292,9 +316,11 @@ def _mbpp_problem(obj: dict, where: str) -> Problem:
     asserts = [t for t in asserts if t]
     if not asserts:
         raise InputError(f"{where}: field 'test_list': no tests")
+    _must_parse(code, "code", task_id, where)
     entry_point = _infer_entry_point(asserts[0], code, where)
     setup = [s.replace("\r\n", "\n").rstrip() for s in setup]
     tests = "\n".join(setup + asserts) + "\n"
+    _must_parse(tests, "test_list", task_id, where)
     return _build(
         where,
         id=f"mbpp/{task_id}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gzip
 import json
 import os
@@ -11,15 +12,37 @@ from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, OutputError
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def _open_text(path: Path):
+def _open_bytes(path: Path):
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8")
-    return open(path, encoding="utf-8")
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def json_error_text(e: json.JSONDecodeError) -> str:
+    """'invalid JSON (<what> at column N)'; json's own messages may end in 'at' already."""
+    msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg
+    return f"invalid JSON ({msg} at column {e.colno})"
+
+
+def decode_line(raw: bytes, where: str) -> str:
+    """One line of a UTF-8 text file, or an InputError naming `where` (file:line) and the byte."""
+    if raw.startswith(b"\x1f\x8b"):
+        raise InputError(f"{where}: gzip-compressed data in a file not named .gz; rename it to end in .gz")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{where}: binary data (NUL byte at column {nul + 1}); expected UTF-8 JSON text")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError(
+            f"{where}: not UTF-8 text (byte 0x{raw[e.start]:02x} at column {e.start + 1}); "
+            "save the file as UTF-8 (e.g. iconv -f latin1 -t utf-8)"
+        ) from None
 
 
 def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
@@ -30,18 +53,20 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a JSONL file")
     try:
-        with _open_text(p) as fh:
-            for lineno, line in enumerate(fh, 1):
+        with _open_bytes(p) as fh:
+            # Bytes in, decoded line by line: an encoding error still names its line.
+            for lineno, raw in enumerate(fh, 1):
+                line = decode_line(raw, f"{p}:{lineno}")
                 if not line.strip():
                     continue
                 try:
-                    obj = json.loads(line)
+                    obj = json.loads(line.rstrip("\r\n"))  # a line end inside a string is no control character
                 except json.JSONDecodeError as e:
-                    raise InputError(f"{p}:{lineno}: invalid JSON ({e.msg} at column {e.colno})") from None
+                    raise InputError(f"{p}:{lineno}: {json_error_text(e)}") from None
                 if not isinstance(obj, dict):
                     raise InputError(f"{p}:{lineno}: expected a JSON object, got {type(obj).__name__}")
                 yield lineno, obj
-    except (OSError, UnicodeDecodeError, EOFError, gzip.BadGzipFile) as e:
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
         raise InputError(f"{p}: cannot read ({e})") from None
 
 
@@ -50,7 +75,7 @@ def describe_validation_error(err: ValidationError) -> str:
     errs = err.errors()
     first = errs[0]
     loc = ".".join(str(x) for x in first["loc"]) or "(record)"
-    msg = first["msg"]
+    msg = first["msg"].removeprefix("Value error, ")
     # Union fields (e.g. tests: code or cases) report one error per branch; say it once.
     top = first["loc"][0] if first["loc"] else None
     if top == "tests" and first["type"] != "missing" and all(e["loc"] and e["loc"][0] == "tests" for e in errs):
@@ -84,9 +109,12 @@ class JsonlWriter:
 
     def __init__(self, path: str | os.PathLike, fsync_every: int = 256):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        repair_tail(self.path)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            repair_tail(self.path)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
         self._fsync_every = max(1, fsync_every)
         self._pending = 0
 
@@ -96,17 +124,23 @@ class JsonlWriter:
         try:
             n = os.write(self._fd, line)
             if n != len(line):  # short write: disk full; undo so the file stays whole
-                raise OSError(28, "short write (disk full?)")
+                raise OSError(errno.ENOSPC, "No space left on device (short write)")
         except OSError as e:
             repair_tail(self.path)
-            raise InputError(f"{self.path}: cannot append record ({e.strerror or e})") from None
+            # Not bad input (exit 2): the output failed (exit 5); every whole record before it stays.
+            raise OutputError(
+                f"{self.path}: cannot append record ({e.strerror or e}); the records written before it are kept"
+            ) from None
         self._pending += 1
         if self._pending >= self._fsync_every:
             self.flush()
 
     def flush(self) -> None:
         if self._pending:
-            os.fsync(self._fd)
+            try:
+                os.fsync(self._fd)
+            except OSError as e:
+                raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
             self._pending = 0
 
     def close(self) -> None:
@@ -150,24 +184,40 @@ def repair_tail(path: Path) -> None:
 def write_models(path: str | os.PathLike, records) -> None:
     """Write a whole JSONL file atomically (temp file + rename)."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
-        for r in records:
-            fh.write((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            for r in records:
+                fh.write((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except OSError as e:
+        _drop(tmp)
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write one JSON document atomically."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
     tmp = p.with_name(p.name + ".tmp")
     text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)
-    with open(tmp, "w", encoding="utf-8") as fh:
-        fh.write(text + "\n")
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, p)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, p)
+    except OSError as e:
+        _drop(tmp)
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
+
+
+def _drop(tmp: Path) -> None:
+    """Remove a half-written temp file (a full disk must not keep the space it took)."""
+    try:
+        tmp.unlink()
+    except OSError:
+        pass

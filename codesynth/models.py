@@ -7,6 +7,7 @@ these; none of them imports the orchestration (`codesynth.run`) or the CLI.
 
 from __future__ import annotations
 
+import keyword
 from enum import Enum
 from typing import Any, Literal
 
@@ -60,6 +61,14 @@ class Problem(_Model):
             raise ValueError("at least one stdin/stdout case is required")
         return v
 
+    @field_validator("entry_point")
+    @classmethod
+    def _entry_point_is_identifier(cls, v: str | None) -> str | None:
+        # The harness looks the name up in the candidate's namespace: anything else fails every program.
+        if v is not None and (not v.isidentifier() or keyword.iskeyword(v)):
+            raise ValueError(f"{v!r} is not a Python identifier (the name of the function the tests call)")
+        return v
+
     @model_validator(mode="after")
     def _check_entry_point(self) -> Problem:
         if isinstance(self.tests, str) and "def check" in self.tests and not self.entry_point:
@@ -111,9 +120,10 @@ class Status(str, Enum):
 class Limits(_Model):
     """Resource limits for one program. Enforced from outside the program."""
 
-    timeout_s: float = Field(default=10.0, gt=0, description="Wall-clock limit per program (all its tests).")
+    timeout_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False,
+                             description="Wall-clock limit per program (all its tests), at most a day.")
     memory_mb: int = Field(default=512, ge=32, description="Address-space / memory limit per program.")
-    cpus: float = Field(default=1.0, gt=0, description="CPU share per container.")
+    cpus: float = Field(default=1.0, gt=0, allow_inf_nan=False, description="CPU share per container.")
     pids: int = Field(default=64, ge=8, description="Processes a program may have at once.")
     output_bytes: int = Field(default=1 << 20, ge=1024, description="Cap on stdout+stderr per program.")
     scratch_mb: int = Field(default=64, ge=1, description="Size of the writable scratch tmpfs.")

@@ -12,6 +12,17 @@ from codesynth.jsonl import describe_validation_error, iter_json_lines, write_mo
 from codesynth.models import Problem
 
 
+def python_syntax_error(code: str) -> str | None:
+    """Why `code` is not valid Python, or None. compile() only parses; nothing runs."""
+    try:
+        compile(code, "<problem>", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return f"Python syntax error at line {e.lineno}: {e.msg}"
+    except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes, absurd nesting
+        return f"cannot be parsed as Python ({type(e).__name__})"
+    return None
+
+
 def load_problems(path: str | os.PathLike) -> list[Problem]:
     """Load and validate a problem set; raise InputError naming file:line on the first bad line."""
     problems: list[Problem] = []

@@ -15,14 +15,21 @@ import sys
 import tempfile
 import threading
 import warnings
+from typing import Literal
 
-from codesynth.models import ExecutionResult, Limits
+from codesynth.models import ExecutionResult, Limits, Status
 from codesynth.sandbox.backend import Backend, ExecRequest
+from codesynth.sandbox.image_modules import missing_imports
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
 
 HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
 WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"
+
+#: What to do with a program importing a module this host has but the runner image lacks
+#: (numpy, say): `warn` once per module, `refuse` it with the ModuleNotFoundError Docker
+#: would give (same verdicts on both backends), or `allow` it silently.
+ImageImports = Literal["warn", "refuse", "allow"]
 
 
 _NETNS: list[str] | None = None
@@ -50,9 +57,13 @@ class LocalBackend(Backend):
     name = "local"
 
     def __init__(self, workers: int | None = None, quiet: bool = False, limits: Limits | None = None,
-                 run_id: str | None = None, recycle_after: int | None = None):
+                 run_id: str | None = None, recycle_after: int | None = None, image_imports: ImageImports = "warn"):
         # limits travel with each request; run_id and recycle_after mean nothing for plain processes
+        if image_imports not in ("warn", "refuse", "allow"):
+            raise ValueError(f"image_imports must be warn, refuse or allow, not {image_imports!r}")
         self._workers = workers or os.cpu_count() or 1
+        self._image_imports = image_imports
+        self._warned: set[str] = set()
         self._slots: queue.Queue[SupervisorClient] = queue.Queue()
         self._all: list[SupervisorClient] = []
         self._dirs: list[tempfile.TemporaryDirectory] = []
@@ -81,7 +92,7 @@ class LocalBackend(Backend):
             self._slots.put(self._spawn())
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
-        pre = precheck(request)
+        pre = precheck(request) or self._check_imports(request)
         if pre is not None:
             return pre
         for attempt in (1, 2):
@@ -99,6 +110,28 @@ class LocalBackend(Backend):
             res.attempts = attempt
             return res
         raise AssertionError("unreachable")
+
+    def _check_imports(self, request: ExecRequest) -> ExecutionResult | None:
+        if self._image_imports == "allow":
+            return None
+        missing = missing_imports(request.program) + missing_imports(request.tests or "")
+        if not missing:
+            return None
+        if self._image_imports == "refuse":
+            return ExecutionResult(
+                candidate_id=request.candidate_id, problem_id=request.problem_id, status=Status.error,
+                error_type="ModuleNotFoundError", limits=request.limits, backend=self.name,
+                error_message=f"No module named '{missing[0]}' (not in the sandbox image; --backend local "
+                              "refuses what --backend docker cannot import)",
+            )
+        with self._lock:
+            new = [m for m in missing if m not in self._warned]
+            self._warned.update(new)
+        if new:
+            print(f"codesynth: WARNING: {request.problem_id}: imports {', '.join(new)}, which the sandbox image "
+                  "lacks: --backend docker fails such programs (ModuleNotFoundError); verdicts differ "
+                  "(--local-imports refuse gives Docker's verdict)", file=sys.stderr)
+        return None
 
     def close(self) -> None:
         with self._lock:

@@ -17,9 +17,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from codesynth.errors import DataError, SandboxUnavailable
 from codesynth.extract import program_from_reply
 from codesynth.ids import completion_id
-from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord
+from codesynth.jsonl import describe_validation_error, json_error_text
+from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord, Status
+from codesynth.problems import python_syntax_error
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
 from codesynth.verifiers.execution import run_pairs
@@ -90,19 +93,36 @@ def score(
 
 
 def problem_from_spec(
-    spec: Any, *, prompt: str = "", entry_point: str | None = None, problem_id: str | None = None
+    spec: Any,
+    *,
+    prompt: str = "",
+    entry_point: str | None = None,
+    problem_id: str | None = None,
+    where: str = "test spec",
 ) -> Problem:
     """A Problem from what a dataset row carries: a Problem dict / JSON string, a JSON
-    list of stdin/stdout cases, or assert-style test code (with `entry_point`)."""
+    list of stdin/stdout cases, or assert-style test code (with `entry_point`).
+
+    Anything else is a data bug and raises DataError naming `where` (row and field): a
+    truncated JSON column or test code that does not parse must never become a reward of
+    0 charged to the candidate.
+    """
     if isinstance(spec, (bytes, bytearray)):
-        spec = spec.decode("utf-8")
+        try:
+            spec = spec.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise DataError(f"{where}: not UTF-8 text (byte at offset {e.start})") from None
     if isinstance(spec, str):
         s = spec.strip()
+        if not s:
+            raise DataError(f"{where}: empty (expected a Problem JSON, stdin/stdout cases or test code)")
         if s[:1] in "{[":
             try:
                 spec = json.loads(s)
-            except json.JSONDecodeError:
-                pass  # assert code that happens to start with a bracket
+            except json.JSONDecodeError as e:
+                # Assert code may start with a bracket; a truncated JSON column is not Python either.
+                if python_syntax_error(s):
+                    raise DataError(f"{where}: {json_error_text(e)} (and not Python test code either)") from None
     try:
         if isinstance(spec, Mapping):
             data = dict(spec)
@@ -110,16 +130,23 @@ def problem_from_spec(
             data.setdefault("prompt", prompt)
             if entry_point and not data.get("entry_point"):
                 data["entry_point"] = entry_point
-            return Problem.model_validate(data)
-        if isinstance(spec, (list, tuple)):
-            return Problem(
+            problem = Problem.model_validate(data)
+        elif isinstance(spec, (list, tuple)):
+            problem = Problem(
                 id=problem_id or "problem", prompt=prompt, tests=[IOCase.model_validate(c) for c in spec]
             )
-        if isinstance(spec, str):
-            return Problem(id=problem_id or "problem", prompt=prompt, entry_point=entry_point, tests=spec)
+        elif isinstance(spec, str):
+            problem = Problem(id=problem_id or "problem", prompt=prompt, entry_point=entry_point, tests=spec)
+        else:
+            raise DataError(f"{where}: a {type(spec).__name__} is not a test spec "
+                            "(expected a Problem JSON, stdin/stdout cases or test code)")
     except ValidationError as e:
-        raise ValueError(f"cannot build a problem from the row's test spec: {e.errors()[0]['msg']}") from None
-    raise ValueError(f"cannot build a problem from a {type(spec).__name__} test spec")
+        raise DataError(f"{where}: not a valid problem: {describe_validation_error(e)}") from None
+    if isinstance(problem.tests, str):
+        why = python_syntax_error(problem.tests)
+        if why:
+            raise DataError(f"{where}: test code does not parse: {why}")
+    return problem
 
 
 def problem_spec(problem: Problem) -> str:
@@ -141,7 +168,7 @@ def trl_reward_func(
     tests_column: str = "tests",
     entry_point_column: str = "entry_point",
     name: str = "codesynth_reward",
-) -> Callable[..., list[float]]:
+) -> Callable[..., list[float | None]]:
     """A reward function for `trl.GRPOTrainer(reward_funcs=[...])`.
 
     TRL calls it as `f(prompts=..., completions=..., completion_ids=..., **columns)`
@@ -150,7 +177,10 @@ def trl_reward_func(
     are strings (standard datasets) or lists of message dicts (conversational).
     Each row's problem comes from `problem_id` (looked up in `problems`), else a
     `problem` column (JSON from `problem_spec`), else `tests` (+ `entry_point`).
-    Returns one float per completion.
+    Returns one float per completion, or None where the sandbox itself failed (TRL then
+    ignores that row). A malformed row (bad `problem` JSON, test code that does not parse,
+    unknown problem id, a column not aligned with the completions) raises DataError naming
+    the row and the column at the first call: never a reward.
     """
     by_id: dict[str, Problem] = {}
     if isinstance(problems, Mapping):
@@ -160,13 +190,21 @@ def trl_reward_func(
 
     def reward_func(
         prompts: Sequence[Any] | None = None, completions: Sequence[Completion] | None = None, **kwargs: Any
-    ) -> list[float]:
+    ) -> list[float | None]:
         completions = list(completions or [])
         n = len(completions)
 
         def col(key: str) -> list[Any] | None:
             v = kwargs.get(key)
-            return list(v) if isinstance(v, (list, tuple)) and len(v) == n else None
+            if v is None:
+                return None
+            if not isinstance(v, (list, tuple)):
+                raise DataError(f"codesynth reward: column '{key}' is a {type(v).__name__}, expected a list "
+                                "aligned with completions")
+            if len(v) != n:  # misaligned columns would score completion i against row j's problem
+                raise DataError(f"codesynth reward: column '{key}' has {len(v)} value(s) for {n} completion(s); "
+                                "TRL passes every dataset column aligned with completions")
+            return list(v)
 
         ids, specs, tests, eps = (
             col(problem_id_column),
@@ -174,29 +212,38 @@ def trl_reward_func(
             col(tests_column),
             col(entry_point_column),
         )
+        if prompts is not None and len(prompts) != n:
+            raise DataError(f"codesynth reward: {len(prompts)} prompt(s) for {n} completion(s)")
         items = []
         for i, comp in enumerate(completions):
             pid = str(ids[i]) if ids else None
             if pid is not None and pid in by_id:
                 problem = by_id[pid]
             elif specs is not None:
-                problem = problem_from_spec(specs[i], prompt=_prompt_text(prompts, i), problem_id=pid)
+                problem = problem_from_spec(specs[i], prompt=_prompt_text(prompts, i), problem_id=pid,
+                                            where=f"codesynth reward: row {i}, column '{spec_column}'")
             elif tests is not None:
                 problem = problem_from_spec(
                     tests[i],
                     prompt=_prompt_text(prompts, i),
                     entry_point=eps[i] if eps else None,
                     problem_id=pid,
+                    where=f"codesynth reward: row {i}, column '{tests_column}'",
                 )
+            elif pid is not None:
+                raise DataError(f"codesynth reward: row {i}, column '{problem_id_column}': unknown problem "
+                                f"'{pid}' (not in the `problems=` given to trl_reward_func)")
             else:
-                raise ValueError(
+                raise DataError(
                     f"codesynth reward: row {i} names no known problem: give the trainer a dataset with a "
                     f"'{problem_id_column}' column (and pass `problems=`), a '{spec_column}' column, or a "
                     f"'{tests_column}' column"
                 )
             items.append((problem, comp))
         recs = score_many(items, scheme=scheme, backend=backend, limits=limits, origin="trl")
-        return [r.reward for r in recs]
+        # An infrastructure failure says nothing about the completion: None tells TRL to ignore
+        # the row (GRPOTrainer sums rewards with nansum), where a 0 would train against it.
+        return [None if r.status is Status.sandbox_error else r.reward for r in recs]
 
     reward_func.__name__ = name  # TRL logs each reward function under its __name__
     reward_func.__qualname__ = name
@@ -225,17 +272,33 @@ def to_trl_rows(problems: Sequence[Problem], conversational: bool = True) -> lis
 # --------------------------------------------------------------------------- verl
 
 
-def _verl_problem(ground_truth: Any, extra_info: Mapping[str, Any] | None, data_source: str) -> Problem:
+def _verl_problem(
+    ground_truth: Any, extra_info: Mapping[str, Any] | None, data_source: str, row: int | None = None
+) -> Problem:
+    if extra_info is not None and not isinstance(extra_info, Mapping):
+        raise DataError(f"codesynth verl reward: {_row(row)}extra_info is a {type(extra_info).__name__}, "
+                        "expected a dict")
     info = dict(extra_info or {})
+    pid = info.get("problem_id") if info.get("problem_id") is not None else info.get("index")
     return problem_from_spec(
         ground_truth,
         prompt=str(info.get("prompt") or ""),
         entry_point=info.get("entry_point"),
-        problem_id=str(info.get("problem_id") or info.get("index") or data_source or "problem"),
+        problem_id=str(pid if pid is not None else data_source or "problem"),
+        where=f"codesynth verl reward: {_row(row)}reward_model.ground_truth"
+        + (f" of problem '{pid}'" if pid is not None else ""),
     )
 
 
-def _verl_result(rec: RewardRecord) -> dict[str, float]:
+def _row(row: int | None) -> str:
+    return f"row {row}, " if row is not None else ""
+
+
+def _verl_result(rec: RewardRecord, row: int | None = None) -> dict[str, float]:
+    if rec.status is Status.sandbox_error:
+        # verl has no "ignore this sample": a score of 0 would train against a good answer.
+        raise SandboxUnavailable(f"codesynth verl reward: {_row(row)}problem '{rec.problem_id}': the sandbox "
+                                 f"failed ({rec.feedback or 'sandbox_error'}); no score is given for it")
     # Only numbers: verl gathers every key of these dicts into per-batch arrays for logging.
     return {
         "score": float(rec.reward),
@@ -284,9 +347,14 @@ def compute_score_batch(
     data_sources = (
         list(data_sources) if data_sources is not None else ["codesynth"] * n
     )  # verl's main_eval passes None
+    lengths = {"solution_strs": n, "ground_truths": len(ground_truths), "extra_infos": len(infos),
+               "data_sources": len(data_sources)}
+    if len(set(lengths.values())) != 1:
+        shown = ", ".join(f"{k}={v}" for k, v in lengths.items())
+        raise DataError(f"codesynth verl reward: the batch lists differ in length ({shown})")
     items = [
-        (_verl_problem(gt, info, ds), sol)
-        for ds, sol, gt, info in zip(data_sources, solution_strs, ground_truths, infos, strict=True)
+        (_verl_problem(gt, info, ds, row=i), sol)
+        for i, (ds, sol, gt, info) in enumerate(zip(data_sources, solution_strs, ground_truths, infos, strict=True))
     ]
     recs = score_many(
         items,
@@ -295,7 +363,7 @@ def compute_score_batch(
         limits=kwargs.get("limits"),
         origin="verl",
     )
-    return [_verl_result(r) for r in recs]
+    return [_verl_result(r, row=i) for i, r in enumerate(recs)]
 
 
 def to_verl_rows(problems: Sequence[Problem], data_source: str = "codesynth") -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, OutputError
 from codesynth.models import SCHEMA_VERSION, DatasetRecord
 
 Format = Literal["openai", "alpaca", "sharegpt", "parquet"]
@@ -165,15 +165,43 @@ def write_parquet(records: list[DatasetRecord], out: Path, system: str | None = 
     tmp.replace(out)
 
 
-def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str | None = None) -> Path:
-    """Write `records` to `out` in `fmt`; returns the path."""
+#: The file names each format may be written to: a trainer that opens `x.jsonl` must not get Parquet bytes.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "openai": (".jsonl", ".json"),
+    "alpaca": (".jsonl", ".json"),
+    "sharegpt": (".jsonl", ".json"),
+    "parquet": (".parquet",),
+}
+
+
+def check_extension(fmt: str, out: str | Path) -> None:
+    """Refuse an --out whose extension does not match the format (InputError, before any writing)."""
     if fmt not in FORMATS:
         raise InputError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
     p = Path(out)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        write_parquet(records, p, system)
-    else:
-        make = _ROW[fmt]
-        _write_json_rows((make(r, system) for r in records), p, array=p.suffix == ".json")
+    allowed = EXTENSIONS[fmt]
+    if p.suffix.lower() not in allowed:
+        wanted = " or ".join(allowed)
+        fix = p.with_suffix(allowed[0]) if p.suffix else Path(str(p) + allowed[0])
+        raise InputError(f"--out {p}: --format {fmt} writes a {wanted} file; name it e.g. {fix}")
+
+
+def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str | None = None) -> Path:
+    """Write `records` to `out` in `fmt`; returns the path. An empty dataset is an error, not an empty file."""
+    check_extension(fmt, out)
+    if not records:
+        raise InputError("no records to export: the dataset is empty")
+    p = Path(out)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "parquet":
+            write_parquet(records, p, system)
+        else:
+            make = _ROW[fmt]
+            _write_json_rows((make(r, system) for r in records), p, array=p.suffix.lower() == ".json")
+    except OSError as e:
+        tmp = p.with_name(p.name + ".tmp")
+        if tmp.exists():
+            tmp.unlink()
+        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
     return p

@@ -169,9 +169,7 @@ def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
         parts.append(f"Printed more than {result.limits.output_bytes} bytes of output.")
     first_fail = next((t for t in result.tests if not t.passed), None)
     if first_fail is not None:
-        parts.append(
-            f"Failed test: {first_fail.name}" + (f"\n{first_fail.message}" if first_fail.message else "")
-        )
+        parts.append(_failed_test(first_fail.name, first_fail.message))
     if result.error_type or result.error_message:
         msg = f"{result.error_type or 'Error'}: {result.error_message or ''}".strip()
         if not first_fail or (first_fail.message or "") not in msg:
@@ -182,6 +180,19 @@ def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
         parts.append(f"{result.tests_passed or 0}/{result.tests_total} tests passed.")
     text = "\n".join(p for p in parts if p)
     return _tail(text, limit) if len(text) > limit else text
+
+
+def _failed_test(name: str, message: str | None) -> str:
+    """'Failed test: <name>' and its message, the assert printed once.
+
+    A test's name is `where:line: <assert source>` and an instrumented assert's message
+    starts with that same source; say where in the header and let the message show it."""
+    if not message:
+        return f"Failed test: {name}"
+    where, sep, src = name.partition(": ")
+    if sep and src and message.startswith(src.removesuffix("...")):
+        return f"Failed test: {where}\n{message}"
+    return f"Failed test: {name}\n{message}"
 
 
 def _tail(s: str, n: int) -> str:

@@ -9,6 +9,15 @@ from pathlib import Path
 
 import click
 
+from codesynth.cli.options import (
+    AT_LEAST_0,
+    AT_LEAST_1,
+    FRACTION,
+    MAX_TIMEOUT_S,
+    Finite,
+    memory_mb,
+    seconds,
+)
 from codesynth.models import Limits
 from codesynth.sandbox.registry import backend_kinds
 
@@ -21,20 +30,21 @@ def _endpoint_options(f):
                      "None anywhere: the bundled local model is started."),
         click.option("--model", default=None, help="Model name (default: the endpoint's only model)."),
         click.option("--api-key-env", default=None, help="Environment variable holding the API key."),
-        click.option("--concurrency", type=int, default=None, help="Requests in flight."),
-        click.option("--request-timeout", type=float, default=None, help="Seconds per request."),
-        click.option("--max-retries", type=int, default=None, help="Retries on 429/5xx/timeouts."),
-        click.option("--temperature", type=float, default=None),
-        click.option("--top-p", type=float, default=None),
-        click.option("--max-tokens", type=int, default=None),
+        click.option("--concurrency", type=AT_LEAST_1, default=None, help="Requests in flight."),
+        click.option("--request-timeout", type=seconds(), default=None, help="Seconds per request."),
+        click.option("--max-retries", type=AT_LEAST_0, default=None, help="Retries on 429/5xx/timeouts."),
+        click.option("--temperature", type=Finite(min=0), default=None),
+        click.option("--top-p", type=Finite(min=0, min_open=True, max=1), default=None),
+        click.option("--max-tokens", type=AT_LEAST_1, default=None),
         click.option("--seed", type=int, default=None, help="Sample i uses seed+i."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Response cache directory."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
         click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory."),
         click.option("--resume", is_flag=True, help="Continue DIR; nothing already received or run is repeated."),
-        click.option("--workers", type=int, default=None, help="Programs executed in parallel (default: cores)."),
-        click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per program."),
-        click.option("--memory", type=int, default=512, show_default=True, help="MB per program."),
+        click.option("--workers", type=AT_LEAST_1, default=None, help="Programs executed in parallel (default: cores)."),
+        click.option("--timeout", type=seconds(), default=10.0, show_default=True,
+                     help=f"Seconds per program (0 < s <= {MAX_TIMEOUT_S:g})."),
+        click.option("--memory", type=memory_mb(), default=512, show_default=True, help="MB per program (at least 32)."),
         click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
                      help="`local` is NOT an isolation boundary."),
         click.option("--json", "as_json", is_flag=True, help="Print the generation report as JSON on stdout."),
@@ -51,8 +61,12 @@ def _setup(kw: dict):
     from codesynth.config import load_config
     from codesynth.errors import InputError
     from codesynth.jsonl import describe_validation_error
+    from codesynth.outpath import writable_dir
     from codesynth.pipeline import VerifyConfig
+    from codesynth.sandbox.capacity import check_workers
 
+    check_workers(kw["workers"], kw["memory"])
+    writable_dir(kw["out"])
     cfg = load_config(kw.pop("config_path"))
     ep = {k: v for k, v in {
         "base_url": kw.pop("base_url"), "model": kw.pop("model"), "api_key_env": kw.pop("api_key_env"),
@@ -122,7 +136,7 @@ def _load(path):
 
 
 def _limit(problems, limit):
-    return problems[:limit] if limit else problems
+    return problems if limit is None else problems[:limit]
 
 
 def register(cli: click.Group) -> None:
@@ -136,11 +150,11 @@ def register(cli: click.Group) -> None:
 
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
-    @click.option("--n", type=int, default=1, show_default=True, help="Samples per problem.")
-    @click.option("--k-shots", type=int, default=0, show_default=True, help="Few-shot examples per prompt.")
+    @click.option("--n", type=AT_LEAST_1, default=1, show_default=True, help="Samples per problem.")
+    @click.option("--k-shots", type=AT_LEAST_0, default=0, show_default=True, help="Few-shot examples per prompt.")
     @click.option("--fewshot-pool", type=click.Path(dir_okay=False), default=None,
                   help="Problem set the examples are drawn from (default: PROBLEMS itself).")  # fmt: skip
-    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
     @click.option(
         "--verify", is_flag=True, help="Run every candidate in the sandbox into DIR (verify's layout)."
     )
@@ -157,11 +171,11 @@ def register(cli: click.Group) -> None:
 
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
-    @click.option("--n", type=int, default=1, show_default=True, help="Test-writing samples per problem.")
-    @click.option("--tests-per-sample", type=int, default=5, show_default=True)
-    @click.option("--solutions", "n_solutions", type=int, default=5, show_default=True,
+    @click.option("--n", type=AT_LEAST_1, default=1, show_default=True, help="Test-writing samples per problem.")
+    @click.option("--tests-per-sample", type=AT_LEAST_1, default=5, show_default=True)
+    @click.option("--solutions", "n_solutions", type=AT_LEAST_1, default=5, show_default=True,
                   help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
-    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
     @_endpoint_options
     @_run
     def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit):
@@ -173,13 +187,13 @@ def register(cli: click.Group) -> None:
 
     @generate.command()
     @click.argument("seeds", type=click.Path(dir_okay=False))
-    @click.option("--n", type=int, default=10, show_default=True, help="Proposals to request.")
+    @click.option("--n", type=AT_LEAST_1, default=10, show_default=True, help="Proposals to request.")
     @click.option(
-        "--k-seeds", type=int, default=3, show_default=True, help="Seed problems shown per request."
+        "--k-seeds", type=AT_LEAST_1, default=3, show_default=True, help="Seed problems shown per request."
     )
-    @click.option("--similarity", type=float, default=0.7, show_default=True,
+    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
                   help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
-    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="synth", show_default=True)
     @_endpoint_options
     @_run
@@ -192,13 +206,13 @@ def register(cli: click.Group) -> None:
 
     @generate.command()
     @click.argument("source", type=click.Path(exists=False))
-    @click.option("--n", type=int, default=10, show_default=True, help="Problems to request.")
+    @click.option("--n", type=AT_LEAST_1, default=10, show_default=True, help="Problems to request.")
     @click.option("--query", default=None, help="Rank snippets by BM25 against this text (default: random).")
-    @click.option("--window", type=int, default=40, show_default=True, help="Lines per text snippet.")
+    @click.option("--window", type=AT_LEAST_1, default=40, show_default=True, help="Lines per text snippet.")
     @click.option("--seeds", type=click.Path(dir_okay=False), default=None,
                   help="Existing problems the new ones must not duplicate.")  # fmt: skip
-    @click.option("--similarity", type=float, default=0.7, show_default=True)
-    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="grounded", show_default=True)
     @_endpoint_options
     @_run
@@ -215,11 +229,11 @@ def register(cli: click.Group) -> None:
     @click.argument("problems", type=click.Path(dir_okay=False))
     @click.option("--from-run", type=click.Path(file_okay=False), default=None,
                   help="Repair the failures of this run directory (default: sample turn 0 here).")  # fmt: skip
-    @click.option("--rounds", type=int, default=2, show_default=True, help="Repair rounds at most.")
+    @click.option("--rounds", type=AT_LEAST_1, default=2, show_default=True, help="Repair rounds at most.")
     @click.option(
-        "--n", type=int, default=1, show_default=True, help="Turn-0 samples per problem (no --from-run)."
+        "--n", type=AT_LEAST_1, default=1, show_default=True, help="Turn-0 samples per problem (no --from-run)."
     )
-    @click.option("--limit", type=int, default=None, help="Only the first N problems.")
+    @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
     @_endpoint_options
     @_run
     def repair(client, out, vcfg, problems, from_run, rounds, n, limit):
@@ -233,13 +247,13 @@ def register(cli: click.Group) -> None:
     @click.argument("problems", type=click.Path(dir_okay=False))
     @click.option("--from-run", required=True, type=click.Path(),
                   help="Reward log: a run directory or its rewards.jsonl.")  # fmt: skip
-    @click.option("--parents", type=int, default=5, show_default=True, help="Most-failed problems to evolve.")
+    @click.option("--parents", type=AT_LEAST_1, default=5, show_default=True, help="Most-failed problems to evolve.")
     @click.option(
-        "--per-parent", type=int, default=3, show_default=True, help="New problems asked per parent."
+        "--per-parent", type=AT_LEAST_1, default=3, show_default=True, help="New problems asked per parent."
     )
-    @click.option("--min-fail-rate", type=float, default=0.5, show_default=True)
-    @click.option("--similarity", type=float, default=0.7, show_default=True)
-    @click.option("--min-tests", type=int, default=2, show_default=True)
+    @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True)
+    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="evolved", show_default=True)
     @_endpoint_options
     @_run

@@ -13,18 +13,7 @@ from codesynth.errors import InputError
 from codesynth.importers import import_humaneval, import_mbpp
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import Problem
-from codesynth.problems import load_problems, save_problems
-
-
-def _syntax_problem(code: str) -> str | None:
-    """Why `code` is not valid Python, or None. compile() only parses; nothing runs."""
-    try:
-        compile(code, "<problem>", "exec", dont_inherit=True)
-    except SyntaxError as e:
-        return f"Python syntax error at line {e.lineno}: {e.msg}"
-    except (ValueError, RecursionError, MemoryError) as e:  # NUL bytes, absurd nesting
-        return f"cannot be parsed as Python ({type(e).__name__})"
-    return None
+from codesynth.problems import load_problems, python_syntax_error, save_problems
 
 
 def _check_python(path: Path, problems: list[Problem]) -> None:
@@ -37,7 +26,7 @@ def _check_python(path: Path, problems: list[Problem]) -> None:
         if isinstance(p.tests, str):
             fields.append(("tests", p.tests))
         for name, code in fields:
-            why = code is not None and _syntax_problem(code)
+            why = code is not None and python_syntax_error(code)
             if why:
                 raise InputError(f"{path}:{lines.get(p.id, '?')}: field '{name}' of '{p.id}': {why}")
 

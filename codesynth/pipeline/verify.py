@@ -15,12 +15,12 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import codesynth
-from codesynth.errors import InputError, SandboxUnavailable
+from codesynth.errors import InputError, SandboxUnavailable, Terminated
 from codesynth.jsonl import JsonlWriter, write_json
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem, RunSummary, Status
 from codesynth.rundir import (
@@ -61,6 +61,9 @@ class VerifyConfig(BaseModel):
     interpreter: str = Field(
         default="fork", description="fork: child of the warm supervisor; fresh: new python3 per program."
     )
+    local_imports: Literal["warn", "refuse", "allow"] = Field(
+        default="warn", description="local backend: programs importing what the runner image lacks (numpy...)."
+    )
 
     @field_validator("backend")
     @classmethod
@@ -94,12 +97,16 @@ class VerifyConfig(BaseModel):
             "reward_scheme": get_scheme(self.reward_scheme),
             "codesynth": codesynth.__version__,
             "harness": harness_hash(),
+            # refuse changes local verdicts (Docker's ModuleNotFoundError instead of a run)
+            **({"local_imports": self.local_imports} if self.backend == "local" else {}),
         }
 
 
 def backend_for(config: VerifyConfig, run_id: str | None = None) -> Backend:
     """A started backend as `config` says (the caller closes it)."""
     options: dict[str, Any] = {"recycle_after": config.recycle_after} if config.backend == "docker" else {}
+    if config.backend == "local":
+        options["image_imports"] = config.local_imports
     return open_backend(config.backend, workers=config.workers, limits=config.limits, run_id=run_id, **options)
 
 
@@ -124,7 +131,7 @@ def sigterm_as_interrupt():
         return
 
     def handler(signum, frame):
-        raise KeyboardInterrupt()
+        raise Terminated()  # a KeyboardInterrupt, so the same clean-up runs; the CLI exits 143
 
     old = signal.signal(signal.SIGTERM, handler)
     try:

@@ -216,6 +216,23 @@ def _first_line(lines: list[str], node: ast.AST) -> str:
         return ""
 
 
+_COMPOUND = (ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try)
+
+
+def _source(lines: list[str], node: ast.AST, limit: int) -> str:
+    """One line of source for a statement: as written when it fits on a line; a multi-line
+    assert (say a list literal over several lines) unparsed whole rather than cut at its first
+    line's `[`. A compound statement (a loop of asserts) is named by its header line."""
+    if isinstance(node, _COMPOUND) or getattr(node, "end_lineno", None) == getattr(node, "lineno", None):
+        text = _first_line(lines, node).strip()
+    else:
+        try:
+            text = ast.unparse(node)
+        except Exception:  # noqa: BLE001 - a name is only a name; never fail a run over it
+            text = _first_line(lines, node).strip()
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 class _Instrument(ast.NodeTransformer):
     """Give asserts informative messages: `assert f(x) == y` reports what f(x) returned."""
 
@@ -235,7 +252,7 @@ class _Instrument(ast.NodeTransformer):
         op = _OPS.get(type(t.ops[0]))
         if op is None:
             return node
-        src = (_first_line(self.lines, node) or "assert ...")[:200]
+        src = _source(self.lines, node, 300) or "assert ..."
         lname, rname = "__cs_l", "__cs_r"
         assign_l = ast.Assign(targets=[ast.Name(lname, ast.Store())], value=t.left)
         assign_r = ast.Assign(targets=[ast.Name(rname, ast.Store())], value=t.comparators[0])
@@ -271,7 +288,7 @@ def _wrap_body(body: list[ast.stmt], lines: list[str], where: str) -> list[ast.s
             continue
         instrumented = _Instrument(lines).visit(stmt)
         stmts = instrumented if isinstance(instrumented, list) else [instrumented]
-        name = f"{where}:{stmt.lineno}: {_first_line(lines, stmt).strip()[:160]}"
+        name = f"{where}:{stmt.lineno}: {_source(lines, stmt, 300)}"
         w = ast.With(
             items=[
                 ast.withitem(

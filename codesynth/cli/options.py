@@ -1,0 +1,75 @@
+"""Option types that refuse bad values at parse time, with one line naming the option and the range.
+
+Click's own ranges let NaN through (every comparison with NaN is false) and accept inf;
+`Finite` closes both. Ranges mirror the pydantic models they feed (`Limits`, `VerifyConfig`,
+`EndpointConfig`, `CurateConfig`), so the CLI refuses exactly what the library refuses.
+"""
+
+from __future__ import annotations
+
+import math
+
+import click
+
+from codesynth.errors import InputError
+from codesynth.sandbox.capacity import machine_memory_mb
+
+MAX_TIMEOUT_S = 86400.0  # a day per program: beyond that a limit is a typo, not a limit
+MIN_MEMORY_MB = 32  # Limits.memory_mb: below this not even the interpreter starts
+
+
+class Finite(click.FloatRange):
+    """A float range that also refuses nan and +-inf."""
+
+    name = "finite float"
+
+    def convert(self, value, param, ctx):
+        rv = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(rv):
+            self.fail(f"{value!r} is not a finite number (allowed: {self._describe_range()})", param, ctx)
+        return super().convert(rv, param, ctx)
+
+
+def seconds(max_s: float = MAX_TIMEOUT_S) -> Finite:
+    return Finite(min=0, min_open=True, max=max_s)
+
+
+FRACTION = Finite(min=0, max=1)
+NONNEG = Finite(min=0)
+AT_LEAST_1 = click.IntRange(min=1)
+AT_LEAST_0 = click.IntRange(min=0)
+
+
+def memory_mb() -> click.IntRange:
+    total = machine_memory_mb()
+    return click.IntRange(min=MIN_MEMORY_MB, max=total or None)
+
+
+def _check_scheme(ctx, param, value):
+    """Resolve --reward-scheme while parsing: a bogus scheme must not wait for the sandbox."""
+    if value is None:
+        return value
+    from codesynth.verifiers.rewards import get_scheme
+
+    try:
+        get_scheme(value)
+    except InputError as e:
+        raise click.BadParameter(str(e), ctx=ctx, param=param) from None
+    return value
+
+
+def reward_scheme_option(default: str = "binary"):
+    return click.option("--reward-scheme", default=default, show_default=True, callback=_check_scheme,
+                        help="binary, partial, shaped, shaped:key=value,... or a RewardScheme JSON file.")
+
+
+def workers_option(help: str = "Programs in parallel (default: cores).") -> click.Option:
+    return click.option("--workers", type=AT_LEAST_1, default=None, help=help)
+
+
+def limits_options(f):
+    f = click.option("--timeout", type=seconds(), default=10.0, show_default=True,
+                     help=f"Seconds per program (0 < s <= {MAX_TIMEOUT_S:g}).")(f)
+    f = click.option("--memory", type=memory_mb(), default=512, show_default=True,
+                     help=f"MB per program (at least {MIN_MEMORY_MB}).")(f)
+    return f
