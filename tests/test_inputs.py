@@ -392,6 +392,9 @@ def test_infrastructure_failure_is_none_for_trl_and_raises_for_verl():
         rewards = trl_reward_func([SQUARE], backend=b)(
             prompts=["p", "p"], completions=[KILL_SUPERVISOR, GOOD_SQUARE], problem_id=[SQUARE.id] * 2)
         assert rewards == [None, 1.0]  # the row is ignored, not trained on as 0
+        strict = trl_reward_func([SQUARE], backend=b, on_sandbox_error="raise")
+        with pytest.raises(SandboxUnavailable, match=r"row\(s\) \[0\]"):
+            strict(prompts=["p"], completions=[KILL_SUPERVISOR], problem_id=[SQUARE.id])
         with pytest.raises(SandboxUnavailable, match="the sandbox failed"):
             compute_score("codesynth", KILL_SUPERVISOR, problem_spec(SQUARE), None, backend=b)
     finally:

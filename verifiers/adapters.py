@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 
@@ -168,6 +168,7 @@ def trl_reward_func(
     tests_column: str = "tests",
     entry_point_column: str = "entry_point",
     name: str = "codesynth_reward",
+    on_sandbox_error: Literal["none", "raise"] = "none",
 ) -> Callable[..., list[float | None]]:
     """A reward function for `trl.GRPOTrainer(reward_funcs=[...])`.
 
@@ -177,8 +178,9 @@ def trl_reward_func(
     are strings (standard datasets) or lists of message dicts (conversational).
     Each row's problem comes from `problem_id` (looked up in `problems`), else a
     `problem` column (JSON from `problem_spec`), else `tests` (+ `entry_point`).
-    Returns one float per completion, or None where the sandbox itself failed (TRL then
-    ignores that row). A malformed row (bad `problem` JSON, test code that does not parse,
+    Returns one float per completion, or None where the sandbox itself failed (TRL turns
+    it into NaN and leaves it out of the sum over reward functions; `on_sandbox_error="raise"`
+    raises SandboxUnavailable instead, for runs where this is the only reward function). A malformed row (bad `problem` JSON, test code that does not parse,
     unknown problem id, a column not aligned with the completions) raises DataError naming
     the row and the column at the first call: never a reward.
     """
@@ -241,8 +243,12 @@ def trl_reward_func(
                 )
             items.append((problem, comp))
         recs = score_many(items, scheme=scheme, backend=backend, limits=limits, origin="trl")
-        # An infrastructure failure says nothing about the completion: None tells TRL to ignore
-        # the row (GRPOTrainer sums rewards with nansum), where a 0 would train against it.
+        # An infrastructure failure says nothing about the completion: None tells TRL to leave it
+        # out (GRPOTrainer turns None into NaN and sums with nansum), where a 0 would train against it.
+        failed = [i for i, r in enumerate(recs) if r.status is Status.sandbox_error]
+        if failed and on_sandbox_error == "raise":
+            raise SandboxUnavailable(f"codesynth reward: the sandbox failed on row(s) {failed[:10]} "
+                                     f"({recs[failed[0]].feedback or 'sandbox_error'}); no reward is given for them")
         return [None if r.status is Status.sandbox_error else r.reward for r in recs]
 
     reward_func.__name__ = name  # TRL logs each reward function under its __name__
