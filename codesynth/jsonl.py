@@ -114,7 +114,7 @@ class JsonlWriter:
             repair_tail(self.path)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as e:
-            raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
+            raise OutputError(f"{self.path}: cannot write ({write_error_text(self.path, e)})") from None
         self._fsync_every = max(1, fsync_every)
         self._pending = 0
 
@@ -140,7 +140,7 @@ class JsonlWriter:
             try:
                 os.fsync(self._fd)
             except OSError as e:
-                raise OutputError(f"{self.path}: cannot write ({e.strerror or e})") from None
+                raise OutputError(f"{self.path}: cannot write ({write_error_text(self.path, e)})") from None
             self._pending = 0
 
     def close(self) -> None:
@@ -195,7 +195,7 @@ def write_models(path: str | os.PathLike, records) -> None:
         os.replace(tmp, p)
     except OSError as e:
         _drop(tmp)
-        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
+        raise OutputError(f"{p}: cannot write ({write_error_text(p, e)})") from None
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
@@ -212,7 +212,17 @@ def write_json(path: str | os.PathLike, obj) -> None:
         os.replace(tmp, p)
     except OSError as e:
         _drop(tmp)
-        raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
+        raise OutputError(f"{p}: cannot write ({write_error_text(p, e)})") from None
+
+
+def write_error_text(path: Path, e: OSError) -> str:
+    """Why writing `path` failed, in words: mkdir under a file says "File exists", which misleads."""
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is not a directory"
+            break
+    return e.strerror or str(e)
 
 
 def _drop(tmp: Path) -> None:
