@@ -83,6 +83,7 @@ BAD_OPTIONS = [
     (("generate", "solutions", str(BASIC)), ("--timeout", "inf"), "--timeout", "finite"),
     (("curate", str(BASIC)), ("--workers", "0"), "--workers", "x>=1"),
     (("curate", str(BASIC)), ("--dup-threshold", "2"), "--dup-threshold", "0<=x<=1"),
+    (("synth", str(PROBLEM_SETS / "quickstart.toml")), ("--budget", "nan"), "--budget", "finite"),
 ]
 
 
@@ -142,6 +143,7 @@ def test_read_only_out_is_one_line_exit_5_in_every_command(tmp_path, dataset_fil
         "curate": [*py, "curate", str(dataset_file), "--out", str(ro / "c.jsonl"), "--no-mutation"],
         "export": [*py, "export", str(dataset_file), "--format", "openai", "--out", str(ro / "x.jsonl")],
         "report": [*py, "report", str(dataset_file), "--out", str(ro / "r.json")],
+        "synth": [*py, "synth", str(PROBLEM_SETS / "quickstart.toml"), "--out", str(ro / "s")],
     }
     for name, argv in cases.items():
         p = _in_mount_ns([(ro, "ro,size=1m")], *argv, timeout=120)

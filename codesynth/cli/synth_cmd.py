@@ -6,6 +6,8 @@ import sys
 
 import click
 
+from codesynth.cli.options import Finite
+
 
 def print_plan(p) -> None:
     click.echo(f"recipe {p.recipe}: {p.seeds} seed problem(s)")
@@ -48,7 +50,7 @@ def register(cli: click.Group) -> None:
     @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
     @click.option("--resume", is_flag=True, help="Continue DIR: nothing received is requested again.")
     @click.option("--dry-run", is_flag=True, help="Print the expected requests, tokens and cost; call nothing.")
-    @click.option("--budget", type=click.FloatRange(min=0, min_open=True), default=None,
+    @click.option("--budget", type=Finite(min=0, min_open=True), default=None,
                   help="Stop cleanly (resumable) once this many USD are spent (prices from the recipe).")
     @click.option("--base-url", default=None, help="Point the recipe at this OpenAI-compatible endpoint.")
     @click.option("--model", default=None, help="Model name at the endpoint.")
@@ -63,6 +65,10 @@ def register(cli: click.Group) -> None:
             p = plan(r, seed_problems(r))
             click.echo(p.model_dump_json(indent=2)) if as_json else print_plan(p)
             return
+        from codesynth.outpath import writable_dir
+
+        writable_dir(out)
+
         def say(m: str) -> None:
             click.echo(f"codesynth: {m}", err=True)
 
