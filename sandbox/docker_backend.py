@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
+from codesynth.sandbox.capacity import check_workers
 from codesynth.sandbox.containers import cleanup_containers, labels
 from codesynth.sandbox.hardening import SUPERVISOR_UID, Hardening
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
@@ -71,6 +72,8 @@ class DockerBackend(Backend):
     ):
         self._workers = max(1, workers or os.cpu_count() or 1)
         self.limits = limits or Limits()
+        # More containers than the machine holds do not fail fast: `docker run`s queue and time out.
+        check_workers(workers, self.limits.memory_mb, option="workers")
         self._image = image
         self.run_id = run_id or secrets.token_hex(4)
         self.recycle_after = recycle_after

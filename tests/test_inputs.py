@@ -105,6 +105,11 @@ def test_worker_count_the_machine_cannot_start_is_refused_up_front(tmp_path):
     assert p.returncode == errors.EXIT_INPUT, p.stderr
     line = _one_line(p)
     assert f"--workers {limit + 1}" in line and f"at most {limit}" in line, line
+    # The library refuses it too (the trainer adapters' pool builds a DockerBackend).
+    from codesynth.sandbox.docker_backend import DockerBackend
+
+    with pytest.raises(InputError, match=rf"workers {limit + 1}: this machine can start at most {limit}"):
+        DockerBackend(workers=limit + 1)
     # The bound follows cores and memory per container.
     assert max_workers(512, cores=2, total_mb=24 * 1024)[0] == 16
     assert max_workers(4096, cores=2, total_mb=8 * 1024)[0] == 1

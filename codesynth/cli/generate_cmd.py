@@ -67,6 +67,8 @@ def _setup(kw: dict):
 
     check_workers(kw["workers"], kw["memory"])
     writable_dir(kw["out"])
+    if kw.get("cache_dir") and not kw.get("no_cache"):
+        writable_dir(kw["cache_dir"], "--cache-dir")
     cfg = load_config(kw.pop("config_path"))
     ep = {k: v for k, v in {
         "base_url": kw.pop("base_url"), "model": kw.pop("model"), "api_key_env": kw.pop("api_key_env"),
