@@ -99,12 +99,29 @@ def test_parquet_loads_with_pyarrow_and_datasets(tmp_path):
     assert ds[1]["entry_point"] is None and ds[1]["test_kind"] == "io" and ds[1]["mutation_score"] is None
 
 
+def test_hf_directory_opens_with_load_from_disk_and_every_export_has_a_card(tmp_path):
+    from datasets import load_from_disk
+
+    out = export(RECORDS, "hf", tmp_path / "hfds")
+    ds = load_from_disk(str(out))
+    assert ds.num_rows == 2 and set(PARQUET_COLUMNS) <= set(ds.column_names)
+    assert ds[0]["problem_id"] == "p/add" and ds[1]["test_kind"] == "io"
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\n") and "| records | 2 |" in card and "| problems | 2 |" in card
+    assert "stdin/stdout (1)" in card and "function (1)" in card
+    side = export(RECORDS, "openai", tmp_path / "o.jsonl")
+    assert "| records | 2 |" in (tmp_path / "o.jsonl.README.md").read_text() and side.is_file()
+    with pytest.raises(Exception, match="writes a directory"):
+        export(RECORDS, "hf", tmp_path / "x.jsonl")
+
+
 def test_export_cli_all_formats(dataset_file, tmp_path):
     for fmt, name in (
         ("openai", "o.jsonl"),
         ("alpaca", "a.json"),
         ("sharegpt", "s.json"),
         ("parquet", "p.parquet"),
+        ("hf", "hf-dir"),
     ):
         res = run_cli("export", str(dataset_file), "--format", fmt, "--out", str(tmp_path / name))
         assert res.returncode == 0, res.stderr

@@ -1,4 +1,6 @@
-"""Dataset exports: OpenAI chat JSONL, Alpaca, ShareGPT, and Parquet for Hugging Face.
+"""Dataset exports: OpenAI chat JSONL, Alpaca, ShareGPT, Parquet, and a Hugging Face
+`datasets` directory (`hf`, opened by `datasets.load_from_disk`). Every export gets a dataset
+card: README.md inside an `hf` directory, `<name>.README.md` next to a file.
 
 JSON formats write JSONL for a `.jsonl` path and one JSON array for a `.json` path.
 Provenance (ids, tests, weight, metadata) rides along where the format tolerates
@@ -9,15 +11,17 @@ only, so its lines carry nothing else.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import shutil
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 from codesynth.errors import InputError, OutputError
 from codesynth.models import SCHEMA_VERSION, DatasetRecord
+from codesynth.verifiers.cards import dataset_card
 
-Format = Literal["openai", "alpaca", "sharegpt", "parquet"]
-FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "parquet")
+Format = Literal["openai", "alpaca", "sharegpt", "parquet", "hf"]
+FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "parquet", "hf")
 
 
 def answer_text(rec: DatasetRecord) -> str:
@@ -165,12 +169,30 @@ def write_parquet(records: list[DatasetRecord], out: Path, system: str | None = 
     tmp.replace(out)
 
 
+def write_hf(records: list[DatasetRecord], out: Path, system: str | None = None) -> None:
+    """A `datasets` directory with the Parquet export's columns (written aside, then renamed)."""
+    try:
+        import pyarrow as pa
+        from datasets import Dataset
+    except ImportError:
+        raise InputError("hf export needs datasets and pyarrow (pip install 'codesynth[export]')") from None
+    table = pa.Table.from_pylist([_parquet_row(r, system) for r in records], schema=parquet_schema())
+    tmp = out.with_name(out.name + ".tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    Dataset(table).save_to_disk(str(tmp))
+    if out.exists():
+        shutil.rmtree(out)
+    tmp.replace(out)
+
+
 #: The file names each format may be written to: a trainer that opens `x.jsonl` must not get Parquet bytes.
 EXTENSIONS: dict[str, tuple[str, ...]] = {
     "openai": (".jsonl", ".json"),
     "alpaca": (".jsonl", ".json"),
     "sharegpt": (".jsonl", ".json"),
     "parquet": (".parquet",),
+    "hf": ("",),  # a directory
 }
 
 
@@ -180,14 +202,22 @@ def check_extension(fmt: str, out: str | Path) -> None:
         raise InputError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
     p = Path(out)
     allowed = EXTENSIONS[fmt]
+    if fmt == "hf":
+        if p.suffix or p.is_file():
+            raise InputError(f"--out {p}: --format hf writes a directory (datasets.save_to_disk); name it e.g. "
+                             f"{p.with_suffix('')}")
+        return
     if p.suffix.lower() not in allowed:
         wanted = " or ".join(allowed)
         fix = p.with_suffix(allowed[0]) if p.suffix else Path(str(p) + allowed[0])
         raise InputError(f"--out {p}: --format {fmt} writes a {wanted} file; name it e.g. {fix}")
 
 
-def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str | None = None) -> Path:
-    """Write `records` to `out` in `fmt`; returns the path. An empty dataset is an error, not an empty file."""
+def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str | None = None,
+           title: str | None = None, run_facts: Sequence[tuple[str, object]] = (),
+           card_path: str | Path | None = None) -> Path:
+    """Write `records` to `out` in `fmt`, with its dataset card; returns the path.
+    An empty dataset is an error, not an empty file."""
     check_extension(fmt, out)
     if not records:
         raise InputError("no records to export: the dataset is empty")
@@ -196,6 +226,8 @@ def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str 
         p.parent.mkdir(parents=True, exist_ok=True)
         if fmt == "parquet":
             write_parquet(records, p, system)
+        elif fmt == "hf":
+            write_hf(records, p, system)
         else:
             make = _ROW[fmt]
             _write_json_rows((make(r, system) for r in records), p, array=p.suffix.lower() == ".json")
@@ -204,4 +236,8 @@ def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str 
         if tmp.exists():
             tmp.unlink()
         raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
+    card = Path(card_path) if card_path else p / "README.md" if fmt == "hf" else p.with_name(p.name + ".README.md")
+    files = f"`{p.name}/` (`datasets.load_from_disk`)" if fmt == "hf" else f"`{p.name}`"
+    card.write_text(dataset_card(records, title=title or p.stem, fmt=fmt, files=files, run_facts=run_facts),
+                    encoding="utf-8")
     return p

@@ -149,7 +149,7 @@ def curate_cmd(
 @click.command("export")
 @click.argument("dataset", type=click.Path(path_type=Path))
 @click.option(
-    "--format", "fmt", required=True, type=click.Choice(["openai", "alpaca", "sharegpt", "parquet"])
+    "--format", "fmt", required=True, type=click.Choice(["openai", "alpaca", "sharegpt", "parquet", "hf"])
 )
 @click.option(
     "--out",

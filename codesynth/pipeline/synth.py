@@ -307,51 +307,37 @@ def synth(
         stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
         summary.curated_records = crep.output_records
     final = load_dataset(d / "curated.jsonl") if (d / "curated.jsonl").exists() else dataset
-    if final:
-        fmt = recipe.export.format
-        target = d / ("export.parquet" if fmt == "parquet" else f"export-{fmt}.jsonl")
-        export(final, fmt, target)
-        summary.export = str(target)
     rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [])
     write_json(d / "report.json", rep_json)
     summary.failure_categories = rep_json.get("failure_categories", {})
+    if final:
+        fmt = recipe.export.format
+        target = d / {"parquet": "export.parquet", "hf": "export-hf"}.get(fmt, f"export-{fmt}.jsonl")
+        export(final, fmt, target, title=f"{recipe.name}: verified code data", run_facts=run_facts(summary, recipe),
+               card_path=d / "README.md")
+        summary.export = str(target)
     summary.report = str(write_html(run, rep_json, d / "report.html"))
     summary.wall_time_s = round(time.monotonic() - t0, 3)
     # Reproducibility: the recipe as run, next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))
     write_json(d / "synth.json", summary)
-    (d / "README.md").write_text(dataset_card(summary, rep_json, recipe), encoding="utf-8")
     return summary
 
 
-def dataset_card(s: SynthSummary, rep: dict[str, Any], recipe: Recipe) -> str:
-    """A dataset card (README.md) for what the run made: where it came from and how it was checked."""
+def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:
+    """What the dataset card says about the run that made the data."""
     pk = s.stages.get("solutions", {}).get("pass_at_k", {})
-    failures = ", ".join(f"{k}={v}" for k, v in sorted(rep.get("failure_categories", {}).items()))
-    lines = [
-        f"# {s.recipe}: verified code data",
-        "",
-        f"Made by codesynth {s.codesynth} with the model `{s.model}` from {s.seeds} seed problems"
-        + (f" and {s.new_problems} new ones" if s.new_problems else "") + ".",
-        "Every solution here was executed against its problem's tests in a hardened sandbox and passed.",
-        "",
-        "| | |",
-        "| --- | --- |",
-        f"| problems solved for | {s.problems_solved_for} |",
-        f"| samples per problem | {recipe.solutions.n} |",
-        *(f"| {k} | {v:.4f} |" for k, v in pk.items()),
-        f"| verified programs | {s.dataset_records} |",
-        f"| after curation | {s.curated_records if recipe.curate.enabled else 'not curated'} |",
-        f"| failure categories | {failures or '-'} |",
-        f"| requests / tokens | {s.usage.get('requests', 0)} / {s.usage.get('prompt_tokens', 0)} prompt + "
-        f"{s.usage.get('completion_tokens', 0)} completion |",
-        f"| cost | ${s.cost_usd:.4f} |",
-        "",
-        "Files: `run/` (every candidate, result and reward), `curated.jsonl` (the dataset), "
-        f"`{Path(s.export).name if s.export else 'no export'}`, `report.json`, `recipe.json` (the recipe as run).",
-        "",
-        "Risks: the problems and solutions are model-written; curation drops exact and near duplicates and "
-        "items overlapping HumanEval, not every overlap with other benchmarks.",
-        "",
+    failures = ", ".join(f"{k}={v}" for k, v in sorted(s.failure_categories.items()))
+    return [
+        ("recipe", f"{s.recipe} (recipe.json)"),
+        ("model", s.model),
+        ("codesynth", s.codesynth),
+        ("seed problems / new problems", f"{s.seeds} / {s.new_problems}"),
+        ("samples per problem", recipe.solutions.n),
+        *((k, f"{v:.4f}") for k, v in pk.items()),
+        ("verified programs / after curation", f"{s.dataset_records} / {s.curated_records}"),
+        ("failure categories (all attempts)", failures or "-"),
+        ("requests / tokens", f"{s.usage.get('requests', 0)} / {s.usage.get('prompt_tokens', 0)} prompt + "
+                              f"{s.usage.get('completion_tokens', 0)} completion"),
+        ("cost", f"${s.cost_usd:.4f}"),
     ]
-    return "\n".join(lines)
