@@ -136,6 +136,19 @@ class TestOutcome(_Model):
     message: str | None = None
 
 
+class RunOutput(_Model):
+    """What a plain run (the service's /run_code) produced: its whole output up to the cap."""
+
+    stdout: str = ""
+    stderr: str = ""
+    stdout_bytes: int = Field(default=0, description="Bytes the program wrote to stdout (may exceed len(stdout)).")
+    stderr_bytes: int = 0
+    truncated: bool = Field(default=False, description="The output cap was hit: the program was stopped there.")
+    files: dict[str, str] = Field(default_factory=dict, description="Fetched files: path -> base64 content.")
+    missing_files: list[str] = Field(default_factory=list, description="Requested files that were not there "
+                                     "(or not regular files, or over the size cap).")
+
+
 class ExecutionResult(_Model):
     schema_version: int = SCHEMA_VERSION
     candidate_id: str
@@ -155,6 +168,7 @@ class ExecutionResult(_Model):
     limits: Limits = Field(default_factory=Limits)
     backend: str | None = None
     attempts: int = 1
+    run_output: RunOutput | None = Field(default=None, description="Plain runs only (ExecRequest kind 'run').")
 
     @property
     def passed(self) -> bool:

@@ -17,7 +17,10 @@ class ExecRequest(BaseModel):
 
     candidate_id: str
     problem_id: str
-    kind: Literal["function", "io"]
+    kind: Literal["function", "io", "run"] = Field(
+        description="function: assert tests; io: stdin/stdout cases judged here; run: one plain run whose "
+        "output comes back whole (no tests, no judging: the HTTP service's /run_code)."
+    )
     program: str
     tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
     entry_point: str | None = None
@@ -26,6 +29,11 @@ class ExecRequest(BaseModel):
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
     )
+    stdin: str | None = Field(default=None, description="run kind: the program's standard input.")
+    files: dict[str, str] = Field(default_factory=dict, description="run kind: path relative to the working "
+                                  "directory -> base64 content, written before the program starts.")
+    fetch_files: list[str] = Field(default_factory=list, description="run kind: paths read back afterwards.")
+    fetch_max_bytes: int = Field(default=16 << 20, ge=0, description="run kind: cap on the fetched files' total size.")
     trusted_tests: bool = Field(
         default=False,
         description="The tests are the user's own (a problem set), not model-written: they may run in the "

@@ -6,7 +6,7 @@ the sandbox, so no candidate can read or forge them.
 
 from __future__ import annotations
 
-from codesynth.models import ExecutionResult, Status, TestOutcome
+from codesynth.models import ExecutionResult, RunOutput, Status, TestOutcome
 from codesynth.sandbox.backend import ExecRequest
 
 _STATUSES = {s.value for s in Status}
@@ -22,7 +22,7 @@ def normalize_output(text: str) -> str:
 
 def precheck(req: ExecRequest) -> ExecutionResult | None:
     """Verdicts that need no sandbox: an empty program is 'no code', not a crash."""
-    if not req.program.strip():
+    if req.kind != "run" and not req.program.strip():  # an empty plain run is a valid (empty) program
         return _result(req, Status.error, error_type="NoCode", error_message="the reply contained no code")
     return None
 
@@ -40,6 +40,8 @@ def sandbox_error(req: ExecRequest, message: str, backend: str | None = None, at
 def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     if req.kind == "io" and "cases" in resp:
         return _io_result(req, resp, backend)
+    if req.kind == "run" and "cases" in resp:
+        return _run_result(req, resp, backend)
     status = resp.get("status")
     if status not in _STATUSES:
         return sandbox_error(req, f"supervisor answered with unknown status {status!r}", backend)
@@ -107,4 +109,43 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         stdout_tail=(last.get("stdout") or "")[-4096:], stderr_tail=last.get("stderr_tail") or "",
         exit_code=last.get("exit_code"), signal=last.get("signal"),
         duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
+    )
+
+
+_LOAD_ERRORS = ("SyntaxError", "IndentationError", "TabError")
+
+
+def _run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    """A plain run: no tests, so the status says only how the program ended."""
+    if resp.get("setup_error"):
+        return _result(req, Status.error, error_type="FileSetup",
+                       error_message=f"could not write the request's files: {resp['setup_error']}", backend=backend)
+    raw, cases = resp.get("status"), resp.get("cases") or []
+    if raw not in ("ok", "timeout", "output_exceeded") or not cases:
+        return sandbox_error(req, f"supervisor answered with status {raw!r}", backend)
+    c = cases[0]
+    out = RunOutput(
+        stdout=c.get("stdout") or "", stderr=c.get("stderr") or "", stdout_bytes=int(c.get("stdout_bytes") or 0),
+        stderr_bytes=int(c.get("stderr_bytes") or 0), truncated=raw == "output_exceeded",
+        files=resp.get("files") or {}, missing_files=resp.get("missing_files") or [],
+    )
+    code, sig, err = c.get("exit_code"), c.get("signal"), c.get("error_type")
+    status, msg = Status.passed, None
+    if raw == "timeout":
+        status, err, msg = Status.timeout, "Timeout", f"exceeded the wall-clock limit of {req.limits.timeout_s}s"
+    elif raw == "output_exceeded":
+        status, err, msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
+    elif c.get("oom") or err == "MemoryError":
+        status, err, msg = Status.memory_exceeded, "MemoryError", f"exceeded the memory limit of {req.limits.memory_mb} MB"
+    elif sig == 24:  # SIGXCPU
+        status, err, msg = Status.timeout, "CPUTimeLimit", "exceeded the CPU time limit"
+    elif sig:
+        status, err, msg = Status.crashed, f"signal {sig}", f"killed by signal {sig}"
+    elif code not in (0, None):
+        status = Status.error if err in _LOAD_ERRORS else Status.failed
+        msg = f"{err}: {c.get('error_message')}" if err else f"exit code {code}"
+    return _result(
+        req, status, error_type=err if status is not Status.passed else None, error_message=msg,
+        stdout_tail=out.stdout[-4096:], stderr_tail=out.stderr[-4096:], exit_code=code, signal=sig,
+        duration_s=float(c.get("duration_s") or 0.0), backend=backend, run_output=out,
     )

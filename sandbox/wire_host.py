@@ -10,7 +10,12 @@ from codesynth.sandbox.backend import ExecRequest
 
 def encode_request(req: ExecRequest, request_id: str) -> bytes:
     program = req.program.encode("utf-8")
-    tests = (req.tests or "").encode("utf-8") if req.kind == "function" else b""
+    if req.kind == "run":
+        # The files travel where tests would; the supervisor writes them as the candidate's uid.
+        tests = json.dumps({"files": req.files, "fetch": req.fetch_files, "fetch_max": req.fetch_max_bytes}
+                           ).encode("utf-8") if req.files or req.fetch_files else b""
+    else:
+        tests = (req.tests or "").encode("utf-8") if req.kind == "function" else b""
     header = {
         "id": request_id,
         "kind": req.kind,
@@ -21,7 +26,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "fresh": req.fresh_interpreter,
         "trusted_tests": req.trusted_tests,
         # Only the inputs travel; expected outputs stay on the host.
-        "inputs": [c.input for c in req.cases] if req.kind == "io" else [],
+        "inputs": [c.input for c in req.cases] if req.kind == "io" else [req.stdin or ""] if req.kind == "run" else [],
     }
     h = json.dumps(header).encode("utf-8")
     return struct.pack(">I", len(h)) + h + program + tests

@@ -59,6 +59,11 @@ def _candidate(problem: Problem, completion: Completion, index: int, origin: str
     )
 
 
+def completion_candidate(problem: Problem, completion: Completion, index: int = 0, origin: str = "adapter") -> Candidate:
+    """The Candidate a completion stands for: its code extracted, its id derived from the code."""
+    return _candidate(problem, completion, index, origin)
+
+
 def score_many(
     items: Sequence[tuple[Problem, Completion]],
     *,

@@ -100,9 +100,17 @@ def cli() -> None:
 
 def _register() -> None:
     # Explicit: a command module that fails to import is a broken install, and says so.
-    from codesynth.cli import generate_cmd, problems_cmd, sandbox_cmd, synth_cmd, verifiers_cmd, verify_cmd
+    from codesynth.cli import (
+        generate_cmd,
+        problems_cmd,
+        sandbox_cmd,
+        serve_cmd,
+        synth_cmd,
+        verifiers_cmd,
+        verify_cmd,
+    )
 
-    for m in (problems_cmd, verify_cmd, sandbox_cmd, generate_cmd, synth_cmd, verifiers_cmd):
+    for m in (problems_cmd, verify_cmd, sandbox_cmd, generate_cmd, synth_cmd, verifiers_cmd, serve_cmd):
         m.register(cli)
 
 

@@ -747,7 +747,9 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         for fd in (in_r, out_w, err_w, st_w):
             os.close(fd)
         _feed(in_w, data)
-        caps = [Capture(out_r, keep_all=cap), Capture(err_r), Capture(st_r)]
+        # A plain run (the service's /run_code) returns stderr too, not just its tail.
+        caps = [Capture(out_r, keep_all=cap), Capture(err_r, keep_all=cap if req["kind"] == "run" else 0),
+                Capture(st_r)]
         # Completion is "the direct child exited"; a grandchild holding the pipe must not stall us.
         how, _, c_status = _wait_loop(deadline, caps, cap, None, done_pid=c_pid)
         _kill_group(c_pid)
@@ -771,6 +773,8 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
                 "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
                 "duration_s": round(time.monotonic() - c0, 6), "oom": oom}
+        if req["kind"] == "run":
+            case["stderr"], case["stderr_bytes"] = bytes(caps[1].head).decode("utf-8", "replace"), caps[1].total
         if isinstance(err_info, tuple) and len(err_info) == 2:
             case["error_type"], case["error_message"] = str(err_info[0]), str(err_info[1])
         cases.append(case)
@@ -808,6 +812,79 @@ def _feed(fd: int, data: bytes) -> None:
 _FEEDERS: list[int] = []
 
 
+# --------------------------------------------------------------------------- plain runs
+
+
+def run_plain(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
+    """One run of a program on one stdin, with files put into its working directory first
+    and the requested ones read back after (the service's SandboxFusion-style /run_code).
+
+    The file jobs run as the candidate's uid, outside the program's time: its limits count
+    from its own start, as for every other kind.
+    """
+    spec = json.loads(bytes(_read_tests(ctx, tests_len)).decode("utf-8")) if tests_len else {}
+    if spec.get("files"):
+        put = _as_candidate_uid(ctx, {"op": "put", "files": spec["files"]})
+        if put.get("error"):
+            return {"status": "ok", "cases": [], "setup_error": put["error"], "duration_s": 0.0}
+    resp = run_io(ctx, req, program, 0)
+    if spec.get("fetch"):
+        got = _as_candidate_uid(ctx, {"op": "get", "paths": spec["fetch"], "max": int(spec.get("fetch_max", 0))})
+        resp["files"] = got.get("files") or {}
+        resp["missing_files"] = got.get("missing") or [p for p in spec["fetch"] if p not in resp["files"]]
+        resp["files_truncated"] = bool(got.get("truncated"))
+    return resp
+
+
+def _as_candidate_uid(ctx: Ctx, job: dict) -> dict:
+    """Do a scratch-file job in a child under the candidate's uid: the files it puts are the
+    program's own, and reading back reaches nothing the program itself could not."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        rc = 0
+        try:
+            os.close(r)
+            os.dup2(ctx.devnull, 0)  # never hold the host channel under the candidate's uid
+            os.dup2(ctx.devnull, 1)
+            if ctx.privileged:
+                import privileges
+
+                privileges.become_unprivileged(ctx.cand_uid, ctx.supervisor_uid)
+            import scratch_files
+
+            if job["op"] == "put":
+                out = scratch_files.put(ctx.work, job["files"])
+            else:
+                out = scratch_files.get(ctx.work, job["paths"], job["max"])
+        except BaseException as e:  # noqa: BLE001 - reported, never fatal
+            out, rc = {"error": f"{type(e).__name__}: {e}"}, 1
+        try:
+            wire.write_all(w, json.dumps(out).encode())
+        except OSError:
+            rc = 1
+        os._exit(rc)
+    os.close(w)
+    data = bytearray()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.monotonic()))
+        b = os.read(r, 1 << 20) if ready else b""
+        if not b:
+            break
+        data += b
+    os.close(r)
+    try:
+        os.kill(pid, signal.SIGKILL)  # only if it hung (it exits as soon as it has written)
+    except OSError:
+        pass
+    _reap(pid)
+    try:
+        return json.loads(bytes(data)) if data else {"error": "the file helper died"}
+    except ValueError:
+        return {"error": "the file helper's answer was cut short"}
+
+
 def serve(ctx: Ctx) -> None:
     out = 1
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "privileged": ctx.privileged,
@@ -822,6 +899,8 @@ def serve(ctx: Ctx) -> None:
         try:
             if req["kind"] == "function":
                 resp = run_function(ctx, req, program, tests_len)
+            elif req["kind"] == "run":
+                resp = run_plain(ctx, req, program, tests_len)
             else:
                 resp = run_io(ctx, req, program, tests_len)
         except Exception as e:  # noqa: BLE001 - report, never die silently

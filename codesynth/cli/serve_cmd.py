@@ -1,0 +1,43 @@
+"""`codesynth serve`: the sandbox as an HTTP service (a thin shell over codesynth.service)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from codesynth.errors import InputError
+
+
+def register(cli: click.Group) -> None:
+    @cli.command()
+    @click.option("--host", default="127.0.0.1", show_default=True,
+                  help="Address to bind; anything but loopback requires --token-env.")
+    @click.option("--port", type=int, default=8080, show_default=True)
+    @click.option("--workers", type=int, default=None, help="Warm containers, i.e. programs at once (default: cores).")
+    @click.option("--token-env", default=None, metavar="VAR",
+                  help="Environment variable holding the token every request must carry.")
+    @click.option("--memory", type=int, default=1024, show_default=True, help="MB per program, at most.")
+    @click.option("--queue-size", type=int, default=256, show_default=True, help="Requests that may wait.")
+    @click.option("--queue-timeout", type=float, default=10.0, show_default=True,
+                  help="Seconds a request may wait for a worker before it gets HTTP 504.")
+    @click.option("--problems", type=click.Path(dir_okay=False, exists=True), default=None,
+                  help="Problem set to preload (requests may then name problem ids).")
+    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems) -> None:
+        """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
+        from codesynth.models import Limits
+        from codesynth.service import ServeConfig
+        from codesynth.service.server import serve as run
+
+        token = None
+        if token_env:
+            token = os.environ.get(token_env)
+            if not token:
+                raise InputError(f"--token-env {token_env}: the environment variable is not set or empty")
+        try:
+            cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
+                              limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
+                              queue_timeout_s=queue_timeout)
+        except ValueError as e:
+            raise InputError(f"invalid option: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}") from None
+        run(cfg)

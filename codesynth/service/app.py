@@ -1,0 +1,265 @@
+"""The FastAPI application: a thin HTTP shell over a started Backend (the warm pool).
+
+Routes: SandboxFusion's `POST /run_code` and `GET /v1/ping`; the native batch API
+`POST /v1/verify` (NDJSON in completion order) and `POST /v1/score`; OpenRLHF's remote reward
+model `POST /openrlhf/reward`; `GET /v1/stats`, `GET /metrics` (Prometheus), `/openapi.json`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from codesynth import __version__
+from codesynth.errors import InputError
+from codesynth.models import Candidate, ExecutionResult, Limits, Problem, Status
+from codesynth.sandbox.backend import Backend, ExecRequest, build_request
+from codesynth.service import fusion
+from codesynth.service.admission import Admission, Overloaded
+from codesynth.service.config import ServeConfig
+from codesynth.service.guard import Guard
+from codesynth.service.native import (
+    OpenRLHFRequest,
+    OpenRLHFResponse,
+    ScoreRequest,
+    ScoreResponse,
+    VerifyLine,
+    VerifyRequest,
+)
+from codesynth.verifiers import openrlhf_reward
+from codesynth.verifiers.adapters import completion_candidate, problem_from_spec
+from codesynth.verifiers.rewards import get_scheme, make_reward
+
+ROUTES = ("/run_code", "/v1/ping", "/v1/verify", "/v1/score", "/openrlhf/reward", "/v1/stats", "/metrics",
+          "/openapi.json", "/docs")
+
+
+class FieldError(Exception):
+    """A request that parsed but cannot be served as given: 422 naming the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _describe(errors: Sequence[dict]) -> str:
+    e = errors[0]
+    loc = [str(x) for x in e.get("loc", ()) if x != "body"]
+    msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"field '{'.'.join(loc) or 'body'}': {msg}"
+
+
+def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem] = (),
+               close_backend: bool = False) -> FastAPI:
+    """The app over a started `backend`. `close_backend`: close it when the server shuts down
+    (after in-flight requests have drained)."""
+    adm = Admission(backend, config.queue_size)
+    pool = config.limits
+    preloaded = {p.id: p for p in problems}
+    ids = itertools.count()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        adm.close()
+        if close_backend:
+            await asyncio.get_running_loop().run_in_executor(None, backend.close)
+
+    app = FastAPI(title="codesynth sandbox service", version=__version__, lifespan=lifespan,
+                  description="SandboxFusion-compatible /run_code plus codesynth's batch verify/score API.")
+    app.state.admission = adm
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        errors = jsonable_encoder(exc.errors())
+        return JSONResponse(status_code=422, content={"detail": errors, "message": _describe(errors)})
+
+    @app.exception_handler(FieldError)
+    async def _field(request: Request, exc: FieldError):
+        return JSONResponse(status_code=422, content={
+            "detail": [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}],
+            "message": f"field '{exc.field}': {exc.message}"})
+
+    @app.exception_handler(Overloaded)
+    async def _overloaded(request: Request, exc: Overloaded):
+        # 504: what verl retries. The program never started, so nothing was charged to it.
+        return JSONResponse(status_code=504, content={"detail": str(exc)})
+
+    # ------------------------------------------------------------------ SandboxFusion
+
+    @app.get("/v1/ping")
+    async def ping() -> str:
+        return "pong"
+
+    @app.post("/run_code", response_model=fusion.RunCodeResponse, response_model_exclude_none=False)
+    async def run_code(req: fusion.RunCodeRequest) -> fusion.RunCodeResponse:
+        if req.run_timeout > config.max_timeout_s:
+            raise FieldError("run_timeout", f"at most {config.max_timeout_s:g} s on this server")
+        size = sum(len(c or "") * 3 // 4 for c in req.files.values())
+        if size > config.max_files_bytes:
+            raise FieldError("files", f"{size} bytes in total; at most {config.max_files_bytes} on this server")
+        limits, lowered = fusion.effective_limits(req, pool)
+        ereq = fusion.to_exec_request(req, limits, f"run-{next(ids)}", config.max_files_bytes)
+        res, waited = await adm.run(ereq, config.queue_timeout_s)
+        if res.status is Status.error and res.error_type == "FileSetup":
+            raise FieldError("files", res.error_message or "could not be written")
+        extra: dict[str, Any] = {"queue_s": round(waited, 6)}
+        if lowered:
+            extra["note"] = f"memory_limit_MB {req.memory_limit_MB} is above this server's {pool.memory_mb} MB: ran with {pool.memory_mb}"
+        return fusion.to_response(res, extra)
+
+    # ------------------------------------------------------------------ native batch API
+
+    def limits_for(lim: Limits | None) -> Limits:
+        if lim is None:
+            return pool
+        for name in ("memory_mb", "output_bytes", "pids", "scratch_mb", "open_files"):
+            if getattr(lim, name) > getattr(pool, name):
+                raise FieldError(f"limits.{name}", f"at most {getattr(pool, name)} on this server")
+        if lim.timeout_s > config.max_timeout_s:
+            raise FieldError("limits.timeout_s", f"at most {config.max_timeout_s:g} on this server")
+        return lim.model_copy(update={"cpus": pool.cpus})
+
+    def scheme_ok(spec: str) -> str:
+        try:
+            get_scheme(spec)
+        except InputError as e:
+            raise FieldError("reward_scheme", str(e)) from None
+        return spec
+
+    async def run_many(reqs: Sequence[ExecRequest]) -> AsyncIterator[tuple[int, ExecutionResult]]:
+        """Every request, at most `capacity` waiting or running at once (so a big batch takes
+        turns with single requests instead of queueing ahead of them); completion order."""
+        out: asyncio.Queue = asyncio.Queue()
+        todo = iter(enumerate(reqs))
+
+        async def worker() -> None:
+            try:
+                for i, r in todo:
+                    res, _ = await adm.run(r, None, bounded=False)
+                    await out.put((i, res))
+            except BaseException as e:  # noqa: BLE001 - handed to the stream
+                await out.put(e)
+            finally:
+                await out.put(None)
+
+        tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(adm.capacity, len(reqs))))]
+        finished = 0
+        try:
+            while finished < len(tasks):
+                item = await out.get()
+                if item is None:
+                    finished += 1
+                elif isinstance(item, BaseException):
+                    raise item
+                else:
+                    yield item
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    @app.post("/v1/verify", response_class=StreamingResponse,
+              responses={200: {"description": "NDJSON: one VerifyLine per candidate, in completion order",
+                               "content": {"application/x-ndjson": {"schema": VerifyLine.model_json_schema()}}}})
+    async def verify(req: VerifyRequest) -> StreamingResponse:
+        scheme = scheme_ok(req.reward_scheme)
+        limits = limits_for(req.limits)
+        sent = {p.id: p for p in req.problems}
+        reqs, cands = [], []
+        for i, c in enumerate(req.candidates):
+            p = sent.get(c.problem_id) or preloaded.get(c.problem_id)
+            if p is None:
+                raise FieldError(f"candidates.{i}.problem_id", f"unknown problem '{c.problem_id}' (send it in "
+                                 "'problems' or start the server with --problems)")
+            trusted = req.trust_tests if c.problem_id in sent else True
+            reqs.append(build_request(p, c, limits, trusted_tests=trusted))
+            cands.append(c)
+
+        async def lines() -> AsyncIterator[bytes]:
+            try:
+                async for i, res in run_many(reqs):
+                    rew = make_reward(res, cands[i], scheme)
+                    yield (VerifyLine(result=res, reward=rew).model_dump_json() + "\n").encode()
+            except Exception as e:  # noqa: BLE001 - the status line is gone: say it in the stream
+                yield (json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n").encode()
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    async def score_pairs(pairs: list[tuple[Problem, Candidate]], limits: Limits, scheme: str):
+        reqs = [build_request(p, c, limits) for p, c in pairs]
+        results: list[ExecutionResult | None] = [None] * len(reqs)
+        async for i, res in run_many(reqs):
+            results[i] = res
+        return [make_reward(res, c, scheme) for (_, c), res in zip(pairs, results, strict=True)]  # type: ignore[arg-type]
+
+    def column(req: ScoreRequest, name: str) -> list[Any] | None:
+        v = getattr(req, name)
+        if v is not None and len(v) != len(req.completions):
+            raise FieldError(name, f"has {len(v)} entries for {len(req.completions)} completions")
+        return v
+
+    @app.post("/v1/score", response_model=ScoreResponse)
+    async def score(req: ScoreRequest) -> ScoreResponse:
+        scheme = scheme_ok(req.reward_scheme)
+        limits = limits_for(req.limits)
+        ids_, specs, tests, eps, prompts = (column(req, n) for n in ("problem_id", "problem", "tests",
+                                                                     "entry_point", "prompts"))
+        pairs = []
+        for i, comp in enumerate(req.completions):
+            pid = ids_[i] if ids_ else None
+            prompt = prompts[i] if prompts and isinstance(prompts[i], str) else ""
+            try:
+                if pid is not None and pid in preloaded:
+                    p = preloaded[pid]
+                elif specs is not None:
+                    p = problem_from_spec(specs[i], prompt=prompt, problem_id=pid)
+                elif tests is not None:
+                    p = problem_from_spec(tests[i], prompt=prompt, entry_point=eps[i] if eps else None,
+                                          problem_id=pid)
+                else:
+                    raise FieldError(f"problem_id.{i}" if pid else "problem",
+                                     f"row {i} names no known problem: send 'problem' or 'tests', or preload "
+                                     "the set with --problems")
+            except ValueError as e:
+                raise FieldError(f"{'problem' if specs is not None else 'tests'}.{i}", str(e)) from None
+            pairs.append((p, completion_candidate(p, comp, i, "score")))
+        recs = await score_pairs(pairs, limits, scheme)
+        return ScoreResponse(rewards=[None if r.status is Status.sandbox_error else r.reward for r in recs],
+                             records=recs)
+
+    @app.post("/openrlhf/reward", response_model=OpenRLHFResponse)
+    async def openrlhf(req: OpenRLHFRequest) -> OpenRLHFResponse:
+        try:
+            items = openrlhf_reward.items(req.query, req.prompts, req.labels, preloaded)
+        except ValueError as e:
+            raise FieldError("labels", str(e)) from None
+        pairs = [(p, completion_candidate(p, text, i, "openrlhf")) for i, (p, text) in enumerate(items)]
+        recs = await score_pairs(pairs, pool, "binary")
+        return OpenRLHFResponse(**openrlhf_reward.result(recs))
+
+    # ------------------------------------------------------------------ observability
+
+    @app.get("/v1/stats")
+    async def stats() -> dict:
+        return adm.stats()
+
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(adm.registry), media_type=CONTENT_TYPE_LATEST)
+
+    def count(path: str, code: int) -> None:
+        adm.m_requests.labels(path if path in ROUTES else "other", str(code)).inc()
+
+    # The guard wraps everything, FastAPI's own error handling included.
+    app.add_middleware(Guard, token=config.token, max_body=config.max_body_bytes, count=count)
+    return app

@@ -1,0 +1,134 @@
+"""SandboxFusion's `/run_code`, field for field: its request and response, and the mapping
+from a codesynth plain run (ExecRequest kind "run") to SandboxFusion's statuses.
+
+SandboxFusion's rules: an `Error` run (our infrastructure) -> `SandboxError`; else a time
+limit -> `Failed` (return_code null, output so far); else a non-zero exit -> `Failed`; else
+`Success`. The user's own code never yields `SandboxError` (verl scores that as an
+infrastructure failure). Our own verdict and timings ride along under `"codesynth"`.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import posixpath
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from codesynth.models import ExecutionResult, Limits, Status
+from codesynth.sandbox.backend import ExecRequest
+
+#: What /run_code executes. Everything else is refused with 422, as SandboxFusion does for
+#: languages it lacks (adding a language: one entry here plus its runner in the harness).
+LANGUAGES = {"python": "python", "python3": "python"}
+
+
+class RunCodeRequest(BaseModel):
+    # Unknown keys are ignored, as SandboxFusion's own server does: clients send extras.
+    model_config = ConfigDict(extra="ignore")
+
+    code: str
+    language: str = "python"
+    stdin: str | None = None
+    compile_timeout: float = Field(default=10, gt=0)
+    run_timeout: float = Field(default=10, gt=0)
+    memory_limit_MB: int = Field(default=-1, description="-1: the server's default.")
+    files: dict[str, str | None] = Field(default_factory=dict, description="path -> base64 content")
+    fetch_files: list[str] = Field(default_factory=list)
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, v: str) -> str:
+        if v not in LANGUAGES:
+            raise ValueError(f"language {v!r} is not supported by this codesynth server "
+                             f"(supported: {', '.join(sorted(LANGUAGES))})")
+        return v
+
+    @field_validator("files")
+    @classmethod
+    def _files(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        for path, content in v.items():
+            _check_path(path)
+            try:
+                base64.b64decode(content or "", validate=True)
+            except (binascii.Error, ValueError):
+                raise ValueError(f"file {path!r}: content is not valid base64") from None
+        return v
+
+    @field_validator("fetch_files")
+    @classmethod
+    def _fetch(cls, v: list[str]) -> list[str]:
+        for path in v:
+            _check_path(path)
+        return v
+
+
+def _check_path(path: str) -> None:
+    norm = posixpath.normpath(path) if path else ""
+    if not path or path.startswith("/") or norm == ".." or norm.startswith("../") or "\0" in path:
+        raise ValueError(f"path {path!r} must be relative to the program's working directory and stay inside it")
+
+
+class CommandRunResult(BaseModel):
+    status: Literal["Finished", "TimeLimitExceeded", "Error"]
+    execution_time: float | None = None
+    return_code: int | None = None
+    stdout: str | None = None
+    stderr: str | None = None
+
+
+class RunCodeResponse(BaseModel):
+    status: Literal["Success", "Failed", "SandboxError"]
+    message: str = ""
+    compile_result: CommandRunResult | None = None
+    run_result: CommandRunResult | None = None
+    executor_pod_name: str | None = None
+    files: dict[str, str] = Field(default_factory=dict)
+    codesynth: dict[str, Any] = Field(default_factory=dict, description="codesynth's verdict, limits, timings.")
+
+
+def effective_limits(req: RunCodeRequest, pool: Limits) -> tuple[Limits, bool]:
+    """The request's limits within the pool's (a container cannot give more memory than it
+    was started with); True when the memory asked for was lowered to the pool's."""
+    want = pool.memory_mb if req.memory_limit_MB is None or req.memory_limit_MB <= 0 else req.memory_limit_MB
+    memory = max(32, min(want, pool.memory_mb))
+    return pool.model_copy(update={"timeout_s": float(req.run_timeout), "memory_mb": memory}), memory < want
+
+
+def to_exec_request(req: RunCodeRequest, limits: Limits, request_id: str, fetch_max: int) -> ExecRequest:
+    return ExecRequest(
+        candidate_id=request_id, problem_id="run_code", kind="run", program=req.code, stdin=req.stdin,
+        files={p: c or "" for p, c in req.files.items()}, fetch_files=list(req.fetch_files), limits=limits,
+        fetch_max_bytes=fetch_max,
+    )
+
+
+def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
+    out = res.run_output
+    detail = {"status": res.status.value, "error_type": res.error_type, "error_message": res.error_message,
+              "limits": res.limits.model_dump(), "duration_s": res.duration_s, "attempts": res.attempts, **extra}
+    if res.status is Status.sandbox_error or out is None:
+        return RunCodeResponse(
+            status="SandboxError", message=res.error_message or "sandbox error",
+            run_result=CommandRunResult(status="Error", execution_time=res.duration_s, stdout="", stderr=""),
+            codesynth=detail,
+        )
+    detail.update(stdout_bytes=out.stdout_bytes, stderr_bytes=out.stderr_bytes, truncated=out.truncated,
+                  missing_files=out.missing_files)
+    run = CommandRunResult(status="Finished", execution_time=res.duration_s, stdout=out.stdout, stderr=out.stderr,
+                           return_code=res.exit_code)
+    if res.signal:
+        run.return_code = -res.signal  # as Python's subprocess reports a signal death
+    message = ""
+    if res.status is Status.timeout:
+        run.status, run.return_code = "TimeLimitExceeded", None
+        message = res.error_message or "time limit exceeded"
+    elif res.status is Status.output_exceeded:
+        run.return_code = -9  # we stopped it at the cap (SIGKILL); the output so far is returned
+        message = f"output cut at {res.limits.output_bytes} bytes: the program was stopped there"
+    elif run.return_code not in (0, None):
+        message = res.error_message or f"exit code {run.return_code}"
+    ok = run.status == "Finished" and run.return_code == 0
+    return RunCodeResponse(status="Success" if ok else "Failed", message=message, run_result=run, files=out.files,
+                           codesynth=detail)

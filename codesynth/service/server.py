@@ -1,0 +1,46 @@
+"""Run the service: start the warm pool, serve with uvicorn, drain and close on SIGTERM/Ctrl-C.
+
+uvicorn's own signal handling stops accepting connections and waits for the in-flight
+requests; the app's shutdown then closes the pool, so no container outlives the server.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from codesynth.errors import InputError
+from codesynth.service.config import ServeConfig
+
+
+def check(config: ServeConfig) -> None:
+    if config.needs_token() and not config.token:
+        raise InputError(f"--host {config.host}: binding beyond loopback requires a token; put one in an "
+                         "environment variable and name it with --token-env VAR")
+
+
+def serve(config: ServeConfig, log=None) -> None:
+    """Serve until SIGTERM/SIGINT. Raises InputError / SandboxUnavailable before listening."""
+    import uvicorn
+
+    from codesynth.problems import load_problems
+    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.service.app import create_app
+
+    check(config)
+    log = log or (lambda m: print(m, file=sys.stderr, flush=True))
+    problems = load_problems(config.problems) if config.problems else []
+    backend = DockerBackend(workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}")
+    backend.start()  # before listening: an engine or image problem is one line and exit 3
+    try:
+        app = create_app(config, backend, problems, close_backend=True)
+        server = uvicorn.Server(uvicorn.Config(
+            app, host=config.host, port=config.port, log_level="warning", access_log=False,
+            timeout_graceful_shutdown=int(config.graceful_s), lifespan="on",
+        ))
+        log(f"codesynth serve: http://{config.host}:{config.port} ({backend.capacity} workers"
+            f"{', ' + str(len(problems)) + ' problems preloaded' if problems else ''}; POST /run_code, /v1/verify, "
+            "/v1/score, /openrlhf/reward)")
+        server.run()
+    finally:
+        backend.close()  # normally already closed by the app's shutdown; idempotent
