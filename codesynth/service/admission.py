@@ -78,12 +78,22 @@ class Admission:
         waited = time.monotonic() - t0
         self.m_wait.observe(waited)
         self.running += 1
-        try:
-            loop = asyncio.get_running_loop()
-            res = await loop.run_in_executor(self._threads, self.backend.execute, req)
-        finally:
+
+        def release(_=None) -> None:
             self.running -= 1
             sem.release()
+
+        fut = asyncio.get_running_loop().run_in_executor(self._threads, self.backend.execute, req)
+        try:
+            res = await asyncio.shield(fut)
+        except asyncio.CancelledError:
+            # The caller went away, the program did not: its worker is free only when it ends.
+            fut.add_done_callback(release)
+            raise
+        except BaseException:
+            release()
+            raise
+        release()
         self.m_programs.labels(res.status.value).inc()
         self.m_run.observe(res.duration_s)
         self._recent.append(time.monotonic())

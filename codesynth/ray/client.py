@@ -1,0 +1,130 @@
+"""Spread ExecRequests over every node's pool: the local node's pool first, then the pool with
+the fewest requests outstanding, in batches. Every request carries an id; a batch lost with
+its node is resubmitted elsewhere, and a result whose id was already delivered is dropped,
+so each request is delivered exactly once."""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+import ray
+from ray.exceptions import RayActorError, RayError
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from codesynth.errors import SandboxUnavailable
+from codesynth.models import ExecutionResult, Limits
+from codesynth.ray.actor import RESOURCE, PoolActor
+from codesynth.sandbox.backend import ExecRequest
+
+
+@dataclass
+class _Pool:
+    actor: object
+    node_id: str
+    capacity: int
+    run_id: str
+    outstanding: int = 0  # requests sent and not answered
+    alive: bool = True
+
+
+class RayPool:
+    def __init__(self, address: str | None = "auto", workers_per_node: int | None = None,
+                 limits: Limits | None = None, batch_size: int = 8, batches_in_flight: int = 2):
+        if not ray.is_initialized():
+            ray.init(address=address, ignore_reinit_error=True)
+        nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get(RESOURCE, 0) >= 1]
+        if not nodes:
+            raise SandboxUnavailable(f"no Ray node offers the '{RESOURCE}' resource; start the nodes that run "
+                                     f"programs with: ray start ... --resources='{{\"{RESOURCE}\": 1}}'")
+        actors = [PoolActor.options(
+            resources={RESOURCE: 1},  # takes the node's one unit: one pool per node
+            scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=n["NodeID"], soft=False),
+        ).remote(workers_per_node, limits) for n in nodes]
+        try:
+            infos = ray.get([a.info.remote() for a in actors])
+        except RayError as e:
+            for a in actors:
+                ray.kill(a)
+            raise SandboxUnavailable(f"a codesynth pool actor failed to start: {e}") from None
+        self.pools = [_Pool(a, i["node_id"], i["capacity"], i["run_id"]) for a, i in zip(actors, infos, strict=True)]
+        self.local_node = ray.get_runtime_context().get_node_id()
+        self.batch_size = batch_size
+        self.batches_in_flight = batches_in_flight
+        self.delivered_by: collections.Counter[str] = collections.Counter()
+        self.resubmitted = 0
+
+    # ------------------------------------------------------------------ placement
+
+    def _room(self, p: _Pool) -> bool:
+        return p.alive and p.outstanding < self.batches_in_flight * max(self.batch_size, p.capacity)
+
+    def _choose(self) -> _Pool | None:
+        local = [p for p in self.pools if p.node_id == self.local_node and self._room(p)]
+        if local:
+            return local[0]
+        others = [p for p in self.pools if self._room(p)]
+        return min(others, key=lambda p: p.outstanding / p.capacity) if others else None
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, requests: Iterable[ExecRequest]) -> Iterator[tuple[ExecRequest, ExecutionResult]]:
+        """Yield (request, result) in completion order, each request exactly once."""
+        by_id = {str(i): r for i, r in enumerate(requests)}
+        pending = collections.deque(by_id)
+        delivered: set[str] = set()
+        inflight: dict = {}
+        while pending or inflight:
+            while pending:
+                pool = self._choose()
+                if pool is None:
+                    break
+                batch = []
+                while pending and len(batch) < self.batch_size:
+                    rid = pending.popleft()
+                    if rid not in delivered:
+                        batch.append(rid)
+                if not batch:
+                    continue
+                ref = pool.actor.run_batch.remote([(rid, by_id[rid]) for rid in batch])
+                inflight[ref] = (pool, batch)
+                pool.outstanding += len(batch)
+            if not inflight:
+                if pending:
+                    raise SandboxUnavailable(f"every codesynth pool is gone; {len(pending)} requests not run")
+                break
+            ready, _ = ray.wait(list(inflight), num_returns=1)
+            for ref in ready:
+                pool, batch = inflight.pop(ref)
+                pool.outstanding -= len(batch)
+                try:
+                    answers = ray.get(ref)
+                except RayActorError:
+                    # Its node (or the actor) died: the batch never came back. Run it elsewhere.
+                    pool.alive = False
+                    again = [rid for rid in batch if rid not in delivered]
+                    self.resubmitted += len(again)
+                    pending.extendleft(reversed(again))
+                    continue
+                for rid, res in answers:
+                    if rid in delivered:
+                        continue
+                    delivered.add(rid)
+                    self.delivered_by[pool.node_id] += 1
+                    yield by_id[rid], res
+
+    def close(self) -> None:
+        for p in self.pools:
+            if p.alive:
+                try:
+                    ray.get(p.actor.close.remote(), timeout=120)
+                except RayError:
+                    pass
+            ray.kill(p.actor)
+
+    def __enter__(self) -> RayPool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

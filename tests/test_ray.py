@@ -1,0 +1,98 @@
+"""codesynth on a real two-node Ray cluster on this machine (`ray.cluster_utils.Cluster`: a head
+and a second raylet, two node ids, both using the local Docker engine)."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+
+ray = pytest.importorskip("ray")
+
+from ray.cluster_utils import Cluster  # noqa: E402
+
+from codesynth.models import Candidate, Limits, Problem  # noqa: E402
+from codesynth.ray import RayPool  # noqa: E402
+from codesynth.sandbox.backend import build_request  # noqa: E402
+
+ADD = Problem(id="r/add", prompt="", entry_point="add",
+              tests="def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(-4, 4) == 0\n")
+
+
+def requests_(n: int, sleep: float = 0.0, wrong_every: int = 0):
+    out = []
+    for i in range(n):
+        body = "a - b" if wrong_every and i % wrong_every == 0 else "a + b"
+        code = f"import time\ntime.sleep({sleep})\ndef add(a, b):\n    return {body}\n"
+        out.append(build_request(ADD, Candidate(candidate_id=f"c{i}", problem_id=ADD.id, solution=code),
+                                 Limits(timeout_s=10)))
+    return out
+
+
+def containers(run_id: str) -> list[str]:
+    out = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=codesynth.run={run_id}"],
+                         capture_output=True, text=True)
+    return out.stdout.split()
+
+
+def wait_gone(run_id: str, timeout: float = 60) -> list[str]:
+    end = time.monotonic() + timeout
+    while (left := containers(run_id)) and time.monotonic() < end:
+        time.sleep(0.5)
+    return left
+
+
+@pytest.fixture
+def cluster(runner_image):
+    # A node that stops answering is declared dead within ~2 s instead of the default ~30 s.
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1, "resources": {"codesynth": 1},
+        "_system_config": {"health_check_period_ms": 500, "health_check_failure_threshold": 3,
+                           "health_check_initial_delay_ms": 0}})
+    second = c.add_node(num_cpus=1, resources={"codesynth": 1})
+    ray.init(address=c.address)
+    try:
+        yield c, second
+    finally:
+        ray.shutdown()
+        c.shutdown()
+
+
+def test_two_pools_locality_and_a_node_killed_mid_run(cluster):
+    c, second = cluster
+    pool = RayPool(workers_per_node=1, batch_size=4)
+    try:
+        nodes = {p.node_id for p in pool.pools}
+        assert len(pool.pools) == 2 and len(nodes) == 2  # one pool per node, two node ids
+        assert second.node_id in nodes and pool.local_node in nodes and pool.local_node != second.node_id
+        for p in pool.pools:
+            assert containers(p.run_id), "each pool holds warm containers of its own"
+
+        # locality: a job the local pool can take at once never leaves the driver's node
+        small = list(pool.run(requests_(6)))
+        assert len(small) == 6 and all(r.passed for _, r in small)
+        assert dict(pool.delivered_by) == {pool.local_node: 6}
+
+        # a bigger job spills over; the second node is killed while it holds batches
+        reqs = requests_(48, sleep=0.15, wrong_every=5)
+        seen: list[str] = []
+        killed = False
+        remote = next(p for p in pool.pools if p.node_id == second.node_id)
+        for req, res in pool.run(reqs):
+            seen.append(req.candidate_id)
+            assert res.candidate_id == req.candidate_id
+            assert res.passed == (int(req.candidate_id[1:]) % 5 != 0), res
+            if not killed and pool.delivered_by[second.node_id] >= 4 and remote.outstanding:
+                c.remove_node(second, allow_graceful=False)
+                killed = True
+        assert killed, "the second node never got work"
+        assert sorted(seen) == sorted(r.candidate_id for r in reqs)  # every request, exactly once
+        assert len(seen) == len(set(seen)) == 48
+        assert pool.resubmitted > 0 and not remote.alive
+        # the dead node's containers go with its actor process (the supervisor exits on EOF)
+        assert wait_gone(remote.run_id) == []
+    finally:
+        pool.close()
+    for p in pool.pools:
+        assert wait_gone(p.run_id) == []
