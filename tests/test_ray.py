@@ -36,6 +36,12 @@ def containers(run_id: str) -> list[str]:
     return out.stdout.split()
 
 
+def ray_pool_containers() -> list[str]:
+    """Containers of any pool actor (their run ids are ray<pid>)."""
+    out = subprocess.run(["docker", "ps", "-a", "--format", '{{.Label "codesynth.run"}}'], capture_output=True, text=True)
+    return [x for x in out.stdout.split() if x.startswith("ray")]
+
+
 def wait_gone(run_id: str, timeout: float = 60) -> list[str]:
     end = time.monotonic() + timeout
     while (left := containers(run_id)) and time.monotonic() < end:
@@ -96,3 +102,52 @@ def test_two_pools_locality_and_a_node_killed_mid_run(cluster):
         pool.close()
     for p in pool.pools:
         assert wait_gone(p.run_id) == []
+
+
+def test_serve_with_the_cluster_behind(cluster):
+    import concurrent.futures
+    import signal
+    import sys
+
+    import requests
+    from conftest import ROOT
+    from test_serve import free_port
+
+    c, second = cluster
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "codesynth.cli", "serve", "--port", str(port), "--workers", "1",
+                             "--ray", c.address], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        end = time.monotonic() + 180
+        while True:
+            assert proc.poll() is None, proc.stderr.read()
+            try:
+                if requests.get(url + "/v1/ping", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert time.monotonic() < end
+            time.sleep(0.3)
+        assert requests.get(url + "/v1/stats", timeout=10).json()["workers"] == 2  # one per node
+
+        def one(i: int) -> dict:
+            return requests.post(url + "/run_code", json={"code": f"import time\ntime.sleep(0.3)\nprint({i})"},
+                                 timeout=60).json()
+
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            out = list(ex.map(one, range(8)))
+        assert [o["run_result"]["stdout"] for o in out] == [f"{i}\n" for i in range(8)]
+        assert all(o["status"] == "Success" for o in out)
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        assert "Traceback" not in proc.stderr.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # every pool's containers went with the server's shutdown
+    end = time.monotonic() + 60
+    while (left := ray_pool_containers()) and time.monotonic() < end:
+        time.sleep(0.5)
+    assert left == []

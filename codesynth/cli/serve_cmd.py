@@ -23,7 +23,10 @@ def register(cli: click.Group) -> None:
                   help="Seconds a request may wait for a worker before it gets HTTP 504.")
     @click.option("--problems", type=click.Path(dir_okay=False, exists=True), default=None,
                   help="Problem set to preload (requests may then name problem ids).")
-    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems) -> None:
+    @click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
+                  help="Serve with every pool of this Ray cluster behind (`auto`: the local cluster; needs the "
+                       "ray extra; --workers is then per node).")
+    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
         from codesynth.models import Limits
         from codesynth.service import ServeConfig
@@ -37,7 +40,7 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout)
+                              queue_timeout_s=queue_timeout, ray=ray_address)
         except ValueError as e:
             raise InputError(f"invalid option: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}") from None
         run(cfg)

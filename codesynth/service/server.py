@@ -10,6 +10,7 @@ import os
 import sys
 
 from codesynth.errors import InputError
+from codesynth.sandbox.backend import Backend
 from codesynth.service.config import ServeConfig
 
 
@@ -30,7 +31,12 @@ def serve(config: ServeConfig, log=None) -> None:
     check(config)
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     problems = load_problems(config.problems) if config.problems else []
-    backend = DockerBackend(workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}")
+    if config.ray:
+        from codesynth.ray.backend import RayBackend
+
+        backend: Backend = RayBackend(config.ray, workers_per_node=config.workers, limits=config.limits)
+    else:
+        backend = DockerBackend(workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}")
     backend.start()  # before listening: an engine or image problem is one line and exit 3
     try:
         app = create_app(config, backend, problems, close_backend=True)
