@@ -7,9 +7,21 @@ that spreads requests over them, delivering each exactly once even when a node d
         for request, result in pool.run(requests):
             ...
 
+`RayBackend` is the same as a registered backend kind (`--backend ray`, `serve --ray`).
 Needs the `ray` extra.
 """
 
-from codesynth.ray.client import RayPool
+__all__ = ["RayBackend", "RayPool"]
 
-__all__ = ["RayPool"]
+
+def __getattr__(name: str):
+    # Ray is an extra: importing codesynth.ray (e.g. for the registry) must not need it yet.
+    if name == "RayPool":
+        from codesynth.ray.client import RayPool
+
+        return RayPool
+    if name == "RayBackend":
+        from codesynth.ray.backend import RayBackend
+
+        return RayBackend
+    raise AttributeError(name)

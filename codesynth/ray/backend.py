@@ -1,45 +1,52 @@
-"""A Backend whose capacity is the whole Ray cluster: `codesynth serve --ray ADDRESS` serves
-HTTP from any node with every node's pool behind it (one request at a time per call, placed
-like RayPool's batches: the local node's pool first, then the least loaded)."""
+"""A Backend whose capacity is the whole Ray cluster: `codesynth verify --backend ray` and
+`codesynth serve --ray ADDRESS` run on every node's pool (one request per call, placed like
+RayPool's batches: the local node's pool first, then the least loaded). A request whose node
+dies is run again on another node, so each call still returns exactly one result."""
 
 from __future__ import annotations
 
 import itertools
+import os
 import threading
+from typing import Any
 
-import ray
-from ray.exceptions import RayActorError
-
-from codesynth.errors import SandboxUnavailable
+from codesynth.errors import InputError, SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
-from codesynth.ray.client import RayPool, _Pool
 from codesynth.sandbox.backend import Backend, ExecRequest
 
 
 class RayBackend(Backend):
     name = "ray"
 
-    def __init__(self, address: str | None = "auto", workers_per_node: int | None = None,
-                 limits: Limits | None = None):
-        self._args = (address, workers_per_node, limits)
-        self._pool: RayPool | None = None
+    def __init__(self, workers: int | None = None, limits: Limits | None = None, run_id: str | None = None,
+                 address: str | None = None, **_: Any):
+        # run_id: every pool actor names its own containers (ray<pid>), one run per node
+        self._address = address or os.environ.get("RAY_ADDRESS") or "auto"
+        self._workers = workers
+        self.limits = limits or Limits()
+        self._pool: Any = None
         self._lock = threading.Lock()
         self._ids = itertools.count()
-        self.limits = limits or Limits()
         self.stats: dict = {}
 
     @property
     def capacity(self) -> int:
         assert self._pool is not None, "start() first"
-        return sum(p.capacity for p in self._pool.pools if p.alive)
+        return max(1, sum(p.capacity for p in self._pool.pools if p.alive))
 
     def start(self) -> None:
-        address, workers, limits = self._args
-        self._pool = RayPool(address=address, workers_per_node=workers, limits=limits, batch_size=1)
+        try:
+            from codesynth.ray.client import RayPool
+        except ImportError:
+            raise InputError("the ray backend needs Ray: pip install 'codesynth[ray]'") from None
+        try:
+            self._pool = RayPool(address=self._address, workers_per_node=self._workers, limits=self.limits,
+                                 batch_size=1)
+        except ConnectionError as e:
+            raise SandboxUnavailable(f"cannot reach the Ray cluster at {self._address}: {e}") from None
         self.stats = {"nodes": len(self._pool.pools)}
 
-    def _take(self) -> _Pool:
-        assert self._pool is not None
+    def _take(self):
         with self._lock:
             live = [p for p in self._pool.pools if p.alive]
             if not live:
@@ -50,7 +57,10 @@ class RayBackend(Backend):
             return pool
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
-        rid = f"h{next(self._ids)}"
+        import ray
+        from ray.exceptions import RayActorError
+
+        rid = f"b{next(self._ids)}"
         while True:
             pool = self._take()
             try:

@@ -6,6 +6,7 @@ so each request is delivered exactly once."""
 from __future__ import annotations
 
 import collections
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -33,7 +34,8 @@ class RayPool:
     def __init__(self, address: str | None = "auto", workers_per_node: int | None = None,
                  limits: Limits | None = None, batch_size: int = 8, batches_in_flight: int = 2):
         if not ray.is_initialized():
-            ray.init(address=address, ignore_reinit_error=True)
+            # Quiet: a `--json` caller's stdout must stay JSON (Ray logs its connection there).
+            ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, logging_level=logging.WARNING)
         nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get(RESOURCE, 0) >= 1]
         if not nodes:
             raise SandboxUnavailable(f"no Ray node offers the '{RESOURCE}' resource; start the nodes that run "

@@ -10,7 +10,6 @@ import os
 import sys
 
 from codesynth.errors import InputError
-from codesynth.sandbox.backend import Backend
 from codesynth.service.config import ServeConfig
 
 
@@ -25,18 +24,15 @@ def serve(config: ServeConfig, log=None) -> None:
     import uvicorn
 
     from codesynth.problems import load_problems
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.registry import create_backend
     from codesynth.service.app import create_app
 
     check(config)
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     problems = load_problems(config.problems) if config.problems else []
-    if config.ray:
-        from codesynth.ray.backend import RayBackend
-
-        backend: Backend = RayBackend(config.ray, workers_per_node=config.workers, limits=config.limits)
-    else:
-        backend = DockerBackend(workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}")
+    kind, options = ("ray", {"address": config.ray}) if config.ray else ("docker", {})
+    backend = create_backend(kind, workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}",
+                             **options)
     backend.start()  # before listening: an engine or image problem is one line and exit 3
     try:
         app = create_app(config, backend, problems, close_backend=True)
