@@ -22,8 +22,6 @@ Factory = Callable[..., Backend]
 _factories: dict[str, Factory | str] = {
     "docker": "codesynth.sandbox.docker_backend:DockerBackend",
     "local": "codesynth.sandbox.local_backend:LocalBackend",
-    # every node's pool of a Ray cluster (RAY_ADDRESS, else the local one); needs the ray extra
-    "ray": "codesynth.ray.backend:RayBackend",
 }
 _plugins_loaded = False
 
