@@ -340,6 +340,13 @@ def test_cli_refuses_public_host_without_token():
         "variable and name it with --token-env VAR"]
     r = run_cli("serve", "--token-env", "CODESYNTH_TEST_UNSET_VAR", timeout=60)
     assert r.returncode == 2 and "CODESYNTH_TEST_UNSET_VAR" in r.stderr and "Traceback" not in r.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        r = run_cli("serve", "--port", str(port), timeout=60)
+    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
+        f"codesynth: error: --port {port}: cannot listen on 127.0.0.1:{port} (Address already in use)"]
 
 
 # --------------------------------------------------------------------------- overload: 504, never a false timeout

@@ -7,6 +7,7 @@ requests; the app's shutdown then closes the pool, so no container outlives the 
 from __future__ import annotations
 
 import os
+import socket
 import sys
 
 from codesynth.errors import InputError
@@ -17,6 +18,15 @@ def check(config: ServeConfig) -> None:
     if config.needs_token() and not config.token:
         raise InputError(f"--host {config.host}: binding beyond loopback requires a token; put one in an "
                          "environment variable and name it with --token-env VAR")
+    # Before any container starts: a taken port is one line and exit 2, not a log wall.
+    try:
+        infos = socket.getaddrinfo(config.host, config.port, type=socket.SOCK_STREAM)
+        with socket.socket(infos[0][0], socket.SOCK_STREAM) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(infos[0][4])
+    except OSError as e:
+        raise InputError(f"--port {config.port}: cannot listen on {config.host}:{config.port} "
+                         f"({e.strerror or e})") from None
 
 
 def serve(config: ServeConfig, log=None) -> None:
