@@ -267,6 +267,7 @@ def test_score_and_verify_with_preloaded_problems(docker_backend, tmp_path):
     ({"code": "print(1)", "files": {"a.txt": "not base64!"}}, "files"),
     ({"code": "print(1)", "files": {"/etc/x": b64("x")}}, "files"),
     ({"code": "print(1)", "fetch_files": ["../../etc/passwd"]}, "fetch_files"),
+    ({"code": "print('\ud800')"}, "code"),  # a lone surrogate: valid JSON, not valid UTF-8
 ])
 def test_run_code_422_names_the_field(url, body, field):
     r = post(url, "/run_code", body)

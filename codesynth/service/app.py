@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from codesynth import __version__
-from codesynth.errors import InputError
+from codesynth.errors import InputError, SandboxUnavailable
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem, Status
-from codesynth.sandbox.backend import Backend, ExecRequest, build_request
+from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest, build_request
 from codesynth.service import fusion
 from codesynth.service.admission import Admission, Overloaded
 from codesynth.service.config import ServeConfig
@@ -89,6 +89,15 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         return JSONResponse(status_code=422, content={
             "detail": [{"loc": ["body", *exc.field.split(".")], "msg": exc.message, "type": "value_error"}],
             "message": f"field '{exc.field}': {exc.message}"})
+
+    @app.exception_handler(SandboxUnavailable)
+    async def _unavailable(request: Request, exc: SandboxUnavailable):
+        # The engine went away (or the server is shutting down): ours, not the program's.
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(BackendClosed)
+    async def _closed(request: Request, exc: BackendClosed):
+        return JSONResponse(status_code=503, content={"detail": "the server is shutting down"})
 
     @app.exception_handler(Overloaded)
     async def _overloaded(request: Request, exc: Overloaded):

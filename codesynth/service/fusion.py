@@ -37,6 +37,15 @@ class RunCodeRequest(BaseModel):
     files: dict[str, str | None] = Field(default_factory=dict, description="path -> base64 content")
     fetch_files: list[str] = Field(default_factory=list)
 
+    @field_validator("code", "stdin")
+    @classmethod
+    def _encodable(cls, v: str | None) -> str | None:
+        try:
+            (v or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("holds text that is not valid UTF-8 (a lone surrogate escape)") from None
+        return v
+
     @field_validator("language")
     @classmethod
     def _known_language(cls, v: str) -> str:
