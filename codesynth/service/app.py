@@ -81,7 +81,8 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
-        errors = jsonable_encoder(exc.errors())
+        # Not echoing the input back: it may be megabytes, or text JSON can carry and UTF-8 cannot.
+        errors = jsonable_encoder([{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()])
         return JSONResponse(status_code=422, content={"detail": errors, "message": _describe(errors)})
 
     @app.exception_handler(FieldError)
