@@ -185,3 +185,23 @@ def test_verify_backend_ray_with_a_node_killed_mid_run(cluster, tmp_path):
     while (left := ray_pool_containers()) and time.monotonic() < end:
         time.sleep(0.5)
     assert left == []
+
+
+def test_verify_dataset_with_ray_data(cluster):
+    from codesynth.ray import verify_dataset
+    from codesynth.verifiers.adapters import problem_spec
+
+    rows = [{"row": i, "problem_id": ADD.id if i % 2 else "other",
+             "problem": problem_spec(ADD) if i % 2 == 0 else "",
+             "completion": f"```python\ndef add(a, b):\n    return {'a + b' if i % 3 else 'a * b'}\n```"}
+            for i in range(30)]
+    pool = RayPool(workers_per_node=1, batch_size=4)
+    try:
+        out = verify_dataset(ray.data.from_items(rows), pool, [ADD], batch_size=10).take_all()
+    finally:
+        pool.close()
+    assert sorted(r["row"] for r in out) == list(range(30))  # every row once
+    for r in out:
+        want = r["row"] % 3 != 0
+        assert bool(r["passed"]) is want and r["reward"] == (1.0 if want else 0.0), r
+        assert r["status"] == ("passed" if want else "failed") and not r["sandbox_error"]

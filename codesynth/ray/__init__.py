@@ -11,7 +11,7 @@ that spreads requests over them, delivering each exactly once even when a node d
 Needs the `ray` extra.
 """
 
-__all__ = ["RayBackend", "RayPool"]
+__all__ = ["RayBackend", "RayPool", "verify_dataset"]
 
 
 def __getattr__(name: str):
@@ -24,4 +24,8 @@ def __getattr__(name: str):
         from codesynth.ray.backend import RayBackend
 
         return RayBackend
+    if name == "verify_dataset":
+        from codesynth.ray.data import verify_dataset
+
+        return verify_dataset
     raise AttributeError(name)

@@ -57,6 +57,21 @@ class RayPool:
         self.delivered_by: collections.Counter[str] = collections.Counter()
         self.resubmitted = 0
 
+    @classmethod
+    def attach(cls, pools: list[tuple[object, str, int, str]], batch_size: int = 8) -> RayPool:
+        """A client over pool actors another RayPool started (e.g. inside a Ray Data worker:
+        actor handles travel, the pools stay one per node). Closing it closes nothing."""
+        self = cls.__new__(cls)
+        self.pools = [_Pool(a, node, cap, run_id) for a, node, cap, run_id in pools]
+        self.local_node = ray.get_runtime_context().get_node_id()
+        self.batch_size, self.batches_in_flight = batch_size, 2
+        self.delivered_by, self.resubmitted = collections.Counter(), 0
+        self._attached = True
+        return self
+
+    def handles(self) -> list[tuple[object, str, int, str]]:
+        return [(p.actor, p.node_id, p.capacity, p.run_id) for p in self.pools if p.alive]
+
     # ------------------------------------------------------------------ placement
 
     def _room(self, p: _Pool) -> bool:
@@ -117,6 +132,8 @@ class RayPool:
                     yield by_id[rid], res
 
     def close(self) -> None:
+        if getattr(self, "_attached", False):
+            return
         for p in self.pools:
             if p.alive:
                 try:
