@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import click
+from pydantic import ValidationError
 
 from codesynth.errors import InputError
 
@@ -41,6 +42,9 @@ def register(cli: click.Group) -> None:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
                               queue_timeout_s=queue_timeout, ray=ray_address)
-        except ValueError as e:
-            raise InputError(f"invalid option: {e.errors()[0]['loc'][0]}: {e.errors()[0]['msg']}") from None
+        except ValidationError as e:
+            err = e.errors()[0]
+            option = {"queue_timeout_s": "queue-timeout", "limits": "memory"}.get(str(err["loc"][0]),
+                                                                                str(err["loc"][0]).replace("_", "-"))
+            raise InputError(f"--{option}: {err['msg']}") from None
         run(cfg)

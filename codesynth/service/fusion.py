@@ -60,7 +60,7 @@ class RunCodeRequest(BaseModel):
         for path, content in v.items():
             _check_path(path)
             try:
-                base64.b64decode(content or "", validate=True)
+                base64.b64decode("".join((content or "").split()), validate=True)  # line breaks are fine
             except (binascii.Error, ValueError):
                 raise ValueError(f"file {path!r}: content is not valid base64") from None
         return v
