@@ -44,7 +44,7 @@ def register(cli: click.Group) -> None:
                               queue_timeout_s=queue_timeout, ray=ray_address)
         except ValidationError as e:
             err = e.errors()[0]
-            option = {"queue_timeout_s": "queue-timeout", "limits": "memory"}.get(str(err["loc"][0]),
+            option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory"}.get(str(err["loc"][0]),
                                                                                 str(err["loc"][0]).replace("_", "-"))
             raise InputError(f"--{option}: {err['msg']}") from None
         run(cfg)
