@@ -577,7 +577,7 @@ def _stop_tester(ctx: Ctx) -> None:
 
 def _send_tests(ctx: Ctx, req: dict, tests: memoryview, chan_t: socket.socket, limits: dict) -> TesterServer | None:
     """Hand the tests and the channel to the candidate over to the tester server."""
-    header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"),
+    header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"), "names": req.get("names"),
                          "trusted": bool(req.get("trusted_tests")), "tests_len": len(tests)}).encode()
     head = len(header).to_bytes(4, "big") + header
     for _ in range(2):

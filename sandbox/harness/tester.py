@@ -16,20 +16,17 @@ import os
 import traceback
 
 try:
+    import remote as _remote
     import wire
 except ImportError:  # pragma: no cover
+    from . import remote as _remote
     from . import wire
+
+CandidateDied, CandidateError, BoundaryError = _remote.CandidateDied, _remote.CandidateError, _remote.BoundaryError
+Remote, RemoteFunction = _remote.Remote, _remote.RemoteFunction
 
 MAX_OUTCOMES = 200
 REPR_CHARS = 300
-
-
-class CandidateDied(BaseException):
-    """The candidate process exited or was killed mid-test; nothing after this is meaningful."""
-
-
-class CandidateError(Exception):
-    """The candidate raised an exception that is not a built-in exception type."""
 
 
 def _short(v) -> str:
@@ -38,76 +35,6 @@ def _short(v) -> str:
     except Exception:  # noqa: BLE001
         r = f"<{type(v).__name__}>"
     return r if len(r) <= REPR_CHARS else r[: REPR_CHARS - 3] + "..."
-
-
-class Remote:
-    """Client side of the tester <-> candidate channel."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def request(self, msg: tuple):
-        try:
-            payload = wire.dumps(msg)
-        except ValueError:
-            raise TypeError(
-                "test passes a value that cannot cross the sandbox boundary (only plain data values can)"
-            ) from None
-        try:
-            wire.send_frame(self.fd, payload)
-            data = wire.recv_frame(self.fd)
-        except (wire.ChannelClosed, OSError) as e:
-            raise CandidateDied(str(e)) from None
-        try:
-            resp = wire.loads_plain(data)
-        except (TypeError, ValueError, EOFError) as e:
-            raise CandidateError(f"malformed reply from the candidate process ({e})") from None
-        if not isinstance(resp, tuple) or not resp:
-            raise CandidateError("malformed reply from the candidate process")
-        kind = resp[0]
-        if kind == "ok" and len(resp) == 3:
-            return resp[1], resp[2]
-        if kind == "bad":
-            raise TypeError(f"candidate returned a {resp[1]} object; only plain data values are accepted")
-        if kind == "exc" and len(resp) == 4:
-            _, name, msg, tb = resp
-            exc_type = getattr(builtins, str(name), None)
-            if isinstance(exc_type, type) and issubclass(exc_type, Exception) and exc_type is not AssertionError:
-                try:
-                    err = exc_type(msg)
-                except Exception:  # noqa: BLE001
-                    err = CandidateError(f"{name}: {msg}")
-            else:
-                err = CandidateError(f"{name}: {msg}")
-            err.remote_traceback = tb  # type: ignore[attr-defined]
-            raise err
-        raise CandidateError("malformed reply from the candidate process")
-
-
-class RemoteFunction:
-    def __init__(self, remote: Remote, name: str):
-        self._remote = remote
-        self.__name__ = name
-
-    def __call__(self, *args, **kwargs):
-        value, mutated = self._remote.request(("call", self.__name__, args, kwargs))
-        for key, new in mutated:
-            old = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
-            _update_in_place(old, new)
-        return value
-
-    def __repr__(self) -> str:
-        return f"<candidate function {self.__name__}>"
-
-
-def _update_in_place(old, new) -> None:
-    if type(old) is not type(new):
-        return
-    if isinstance(old, (list, bytearray)):
-        old[:] = new
-    elif isinstance(old, (dict, set)):
-        old.clear()
-        old.update(new)
 
 
 class TestGlobals(dict):
@@ -122,21 +49,25 @@ class TestGlobals(dict):
         b = builtins.__dict__
         if key in b:
             return b[key]
+        v = self.candidate(key)
+        self[key] = v
+        return v
+
+    def candidate(self, key: str):
+        """The program's object named `key` (KeyError if it defines none)."""
         kind = self._names.get(key)
         if kind is None:
             raise KeyError(key)
         if kind[0] == "callable":
-            v = RemoteFunction(self._remote, key)
-        elif kind[0] == "module":
-            v = importlib.import_module(kind[1])
-        else:
-            v, _ = self._remote.request(("get", key))
-        self[key] = v
-        return v
+            return RemoteFunction(self._remote, key)
+        if kind[0] == "module":
+            return importlib.import_module(kind[1])
+        return self._remote.request(("get", key))[0]  # classes, values
 
 
 class Recorder:
-    def __init__(self):
+    def __init__(self, remote: Remote | None = None):
+        self.remote = remote
         self.outcomes: list[dict] = []
         self.total = 0
         self.passed = 0
@@ -158,6 +89,8 @@ class _Case:
         self.rec, self.name = rec, name
 
     def __enter__(self):
+        r = self.rec.remote
+        self.notes_from = len(r.notes) if r is not None else 0
         return self
 
     def __exit__(self, et, ev, tb):
@@ -169,13 +102,24 @@ class _Case:
         if self.rec.first_error is None:
             self.rec.first_error = ev
             self.rec.first_kind = _failure_kind(ev)
-        self.rec.record(self.name, False, _describe_failure(ev))
+        msg = _describe_failure(ev)
+        r = self.rec.remote
+        if r is not None and len(r.notes) > self.notes_from:
+            # Why an answer that looks right is not: it did not cross as the type it claims to be.
+            seen = list(dict.fromkeys(r.notes[self.notes_from:]))[:2]
+            msg = (msg + "".join(f"\n  note: {n}" for n in seen))[:2500]
+        self.rec.record(self.name, False, msg)
         return True
 
 
 def _failure_kind(e: BaseException) -> str:
     """Who failed: the candidate raised (its exception's name), or the tests rejected its answer."""
+    if isinstance(e, BoundaryError):
+        return "BoundaryLimit"
     if getattr(e, "remote_traceback", None) is not None:
+        name = getattr(e, "remote_name", None)
+        if isinstance(name, str) and name:
+            return name.rpartition(".")[2]
         return type(e).__name__ if not isinstance(e, CandidateError) else str(e).split(":", 1)[0]
     if isinstance(e, AssertionError):
         return "AssertionError"
@@ -323,12 +267,13 @@ def instrument(source: str, tree: ast.Module | None = None) -> tuple[ast.Module,
 
 
 def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None,
-        tree: ast.Module | None = None) -> dict:
+        tree: ast.Module | None = None, names_used: list | None = None) -> dict:
     """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode);
-    `tree` is the tests already parsed, if they were."""
+    `tree` is the tests already parsed, if they were; `names_used` are names the problem says
+    its tests use, which the program must define."""
     remote = Remote(chan)
     try:
-        hello = wire.loads_plain(wire.recv_frame(chan))
+        hello = wire.loads_plain(wire.recv_frame(chan, 16 << 20))
     except (wire.ChannelClosed, OSError):
         return {"status": "crashed", "phase": "load", "error_type": "ProcessDied",
                 "error_message": "the program exited or was killed while loading"}
@@ -339,11 +284,16 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         _, etype, emsg, tb = hello
         return {"status": "error", "phase": "load", "error_type": etype, "error_message": emsg, "traceback": tb}
     names = hello[1] if isinstance(hello[1], dict) else {}
-    if entry_point and names.get(entry_point, ("",))[0] != "callable":
+    if entry_point and names.get(entry_point, ("",))[0] not in ("callable", "class"):
         return {"status": "error", "phase": "load", "error_type": "MissingEntryPoint",
-                "error_message": f"the program does not define a function named '{entry_point}'"}
+                "error_message": f"the program does not define a function or class named '{entry_point}'"}
+    missing = [n for n in (names_used or ()) if isinstance(n, str) and n not in names]
+    if missing:
+        return {"status": "error", "phase": "load", "error_type": "MissingName",
+                "error_message": "the program does not define " + ", ".join(f"'{n}'" for n in missing[:10])
+                + " (the problem's tests use it)"}
 
-    rec = Recorder()
+    rec = Recorder(remote)
     g = TestGlobals(remote, names)
     g.update({"__name__": "__codesynth_tests__", "__builtins__": builtins,
               "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
@@ -366,7 +316,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         exec(code, g)
         if has_check and callable(dict.get(g, "check")):
             if entry_point:
-                g["check"](RemoteFunction(remote, entry_point))
+                g["check"](g.candidate(entry_point))
             ran_functions = True
         elif not has_check:
             for name, fn in list(dict.items(g)):
@@ -382,7 +332,10 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
     except Exception as e:  # noqa: BLE001 - an error outside a counted test
         error = e
     report = _counts(rec)
-    if error is not None:
+    if remote.poisoned is not None:
+        # Past a bound of the channel: the program's failure, even if a test swallowed the error.
+        report.update(status="failed", error_type="BoundaryLimit", error_message=remote.poisoned)
+    elif error is not None:
         report.update(status="failed", error_type=_failure_kind(error),
                       error_message=_describe_failure(error), traceback=_test_tb(error))
     elif rec.total and rec.passed < rec.total:
@@ -408,9 +361,9 @@ def _test_tb(e: BaseException) -> str:
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:]
 
 
-def main(tests: str, entry_point: str | None, chan: int, report_fd: int) -> None:
+def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_used: list | None = None) -> None:
     try:
-        report = run(tests, entry_point, chan)
+        report = run(tests, entry_point, chan, names_used=names_used)
     except BaseException as e:  # noqa: BLE001 - the tester itself must always report
         report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                   "error_message": f"tester failure: {e}"[:2000]}
@@ -505,13 +458,13 @@ def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
     return header, tests, fds
 
 
-def _run_forked(tests: str, entry_point: str | None, chan: int) -> dict:
+def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None) -> dict:
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
         try:
-            main(tests, entry_point, chan, w)
+            main(tests, entry_point, chan, w, names_used)
         finally:
             os._exit(0)
     os.close(w)
@@ -563,14 +516,14 @@ def serve(ctrl_fd: int) -> None:
         try:
             if safe:
                 try:
-                    report = run(tests, entry, chan, code_cache, tree)
+                    report = run(tests, entry, chan, code_cache, tree, header.get("names"))
                 except BaseException as e:  # noqa: BLE001
                     report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                               "error_message": f"tester failure: {e}"[:2000]}
                 finally:
                     snap.restore()
             else:
-                report = _run_forked(tests, entry, chan)
+                report = _run_forked(tests, entry, chan, header.get("names"))
         finally:
             if chan >= 0:
                 os.close(chan)
