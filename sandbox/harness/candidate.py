@@ -117,7 +117,8 @@ def _describe(ns: dict) -> dict:
         elif _issubclass(t, type):
             names[k] = ("class", "")
         elif _callable(v):
-            names[k] = ("callable", "")
+            ref = crossing.trusted_ref(v)  # `from math import isclose`: the tester uses its own
+            names[k] = ("ref", ref[1], ref[2]) if ref is not None else ("callable", "")
         else:
             names[k] = ("value", "")
     return names
@@ -227,7 +228,23 @@ class CandidateSide:
             return ("CL", hid, crossing.qualname(v), crossing.exc_base(v))
         if kind == "fn":
             return ("FN", hid, _name_of(v))
-        return ("H", hid, crossing.qualname(t), self._methods(t))
+        return ("H", hid, crossing.qualname(t), self._methods(t), self._classes(t))
+
+    def _classes(self, t) -> tuple:
+        """Handle ids of the program's own classes in the object's MRO: the tester gives the
+        object operators (+, in, ...) only when its class is one the tests name."""
+        out = []
+        for c in crossing._MRO(t)[:8]:
+            if crossing._TFLAGS(c) & crossing._HEAPTYPE:
+                hid = self.ids.get(_id(c))
+                if hid is None or self.handles.get(hid) is not c:
+                    if _len(self.handles) >= crossing.MAX_HANDLES:
+                        raise crossing.Bound(f"more than {crossing.MAX_HANDLES} objects handed to the tests")
+                    hid = _len(self.handles) + 1
+                    self.handles[hid] = c
+                    self.ids[_id(c)] = hid
+                out.append(hid)
+        return _tuple(out)
 
     def _methods(self, t) -> tuple:
         """Names of plain functions on the type: `obj.m(...)` is then one round trip, not two."""
@@ -409,12 +426,21 @@ def _name_of(f) -> str:
         return "function"
 
 
+def _module_namespace(name: str, filename: str) -> dict:
+    """The program's globals, as a module in sys.modules: dataclasses, pickle, typing and
+    enum look their class's module up there, as they would in `python solution.py`."""
+    mod = _ModuleType(name)
+    mod.__dict__.update({"__builtins__": builtins, "__file__": filename})
+    sys.modules[name] = mod
+    return mod.__dict__
+
+
 def serve_function(program: str, chan: int) -> None:
     """Load the program, announce its names, then answer the tester's requests until EOF."""
     _fresh_stdio()
     for m in _HARNESS_MODULES:  # the program cannot reach (or patch) the harness via sys.modules
         sys.modules.pop(m, None)
-    ns: dict = {"__name__": "__codesynth_solution__", "__builtins__": builtins}
+    ns = _module_namespace("__codesynth_solution__", "solution.py")
     try:
         code = compile(program, "solution.py", "exec")
         exec(code, ns)
@@ -440,7 +466,7 @@ def run_script(program: str, status: int) -> int:
     """Run a stdin/stdout program as __main__; return its exit code like python would."""
     _fresh_stdio()
     sys.argv = ["main.py"]
-    ns: dict = {"__name__": "__main__", "__builtins__": builtins, "__file__": "main.py"}
+    ns = _module_namespace("__main__", "main.py")
     code_rc = 0
     try:
         code = compile(program, "main.py", "exec")

@@ -47,6 +47,7 @@ class Remote:
         self.poisoned: str | None = None
         self.notes: list[str] = []
         self.mirrors: dict[int, type] = {}
+        self.named: set[int] = set()  # hids of the program's classes the tests name
 
     # ---- transport
     def poison(self, why: str) -> BoundaryError:
@@ -239,8 +240,9 @@ class TesterDecoder(crossing.Decoder):
             p = RemoteCallable(r, hid, name)
         elif tag == "CL" and len(node) == 4 and (node[3] is None or type(node[3]) is str):
             p = r.mirror(hid, name, node[3]) if node[3] is not None else RemoteClass(r, hid, name)
-        elif tag == "H" and len(node) == 4 and type(node[3]) is tuple and all(type(m) is str for m in node[3]):
-            p = RemoteObject(r, hid, name, frozenset(node[3]))
+        elif tag == "H" and len(node) == 5 and type(node[3]) is tuple and all(type(m) is str for m in node[3]) \
+                and type(node[4]) is tuple and all(type(c) is int for c in node[4]):
+            p = RemoteObject(r, hid, name, frozenset(node[3]), frozenset(node[4][:8]))
             if len(self.notes) < 8:
                 self.notes.append(f"the candidate returned a {name} object: it crossed as a remote handle, not as "
                                   f"plain data, so it equals only itself or another of the candidate's objects")
@@ -347,6 +349,9 @@ class _Handle:
         r = self._cs_remote
         return r.request(("op", self._cs_hid, op, encode(r, args)))[0]
 
+    def _cs_open(self) -> bool:
+        return False
+
     def __getattr__(self, attr: str):
         if attr.startswith("_cs_"):
             raise AttributeError(attr)
@@ -410,6 +415,9 @@ class _Operators(_Handle):
         return self._cs_op("next")
 
     def __contains__(self, x) -> bool:
+        if not (self._cs_open() or self._cs_both(x)):
+            raise TypeError(f"'in' on the program's {self._cs_name} object: the tests do not name its class, so "
+                            "a value of the tests is not handed to its code")
         return self._cs_op("contains", x)
 
     def __getitem__(self, k):
@@ -494,7 +502,12 @@ class _Operators(_Handle):
 
 
 def _binop(name: str):
+    # A value of the tests goes into the program's operator only for objects of a class the
+    # tests name (Vector(1, 2) * 3): an object a function returned cannot turn `abs(got - expected)`
+    # into its own verdict.
     def op(self, other):
+        if not (self._cs_open() or self._cs_both(other)):
+            return NotImplemented
         return self._cs_op(name, other)
 
     op.__name__ = f"__{name}__"
@@ -512,11 +525,15 @@ for _n in ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "
 class RemoteObject(_Operators):
     """Any other object of the candidate (an instance of its class, a dataclass, an Enum member...)."""
 
-    __slots__ = ("_cs_methods",)
+    __slots__ = ("_cs_methods", "_cs_classes")
 
-    def __init__(self, remote: Remote, hid: int, name: str, methods: frozenset):
+    def __init__(self, remote: Remote, hid: int, name: str, methods: frozenset, classes: frozenset):
         super().__init__(remote, hid, name)
         object.__setattr__(self, "_cs_methods", methods)
+        object.__setattr__(self, "_cs_classes", classes)
+
+    def _cs_open(self) -> bool:
+        return not self._cs_classes.isdisjoint(self._cs_remote.named)
 
     def __getattr__(self, attr: str):
         if attr in self._cs_methods:
@@ -569,6 +586,22 @@ class RemoteClass(RemoteCallable):
         if not (isinstance(cls, _Handle) and cls._cs_remote is self._cs_remote):
             return False
         return self._cs_op("subclasscheck", cls) is True
+
+    # An Enum class: `for c in Color`, `len(Color)`, `Color['RED']`.
+    def __iter__(self):
+        return self._cs_op("iter")
+
+    def __len__(self) -> int:
+        v = self._cs_op("len")
+        if type(v) is not int:
+            raise TypeError("an integer is required")
+        return v
+
+    def __getitem__(self, k):
+        return self._cs_op("getitem", k)
+
+    def __contains__(self, x) -> bool:
+        return self._cs_op("contains", x) is True
 
     def __repr__(self) -> str:
         return f"<candidate class {self._cs_name}>"

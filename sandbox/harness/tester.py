@@ -13,12 +13,15 @@ import builtins
 import importlib
 import json
 import os
+import sys
 import traceback
 
 try:
+    import crossing as _crossing
     import remote as _remote
     import wire
 except ImportError:  # pragma: no cover
+    from . import crossing as _crossing
     from . import remote as _remote
     from . import wire
 
@@ -44,6 +47,7 @@ class TestGlobals(dict):
         super().__init__()
         self._remote = remote
         self._names = names
+        self.own: set[str] = set()  # the entry point and the problem's listed names
 
     def __missing__(self, key):
         b = builtins.__dict__
@@ -58,11 +62,22 @@ class TestGlobals(dict):
         kind = self._names.get(key)
         if kind is None:
             raise KeyError(key)
-        if kind[0] == "callable":
-            return RemoteFunction(self._remote, key)
         if kind[0] == "module":
             return importlib.import_module(kind[1])
-        return self._remote.request(("get", key))[0]  # classes, values
+        if key in sys.stdlib_module_names and key not in self.own:
+            # Tests that use `math`, `re`, ... mean the module, not whatever the program bound to
+            # that name (a fake namespace whose isclose always says yes).
+            return importlib.import_module(key)
+        if kind[0] == "ref":  # e.g. `from math import isclose`: the genuine function, here
+            obj = _crossing.TRUSTED.get(kind[1], {}).get(key if len(kind) < 3 else kind[2])
+            if obj is not None:
+                return obj
+        if kind[0] == "callable":
+            return RemoteFunction(self._remote, key)
+        v = self._remote.request(("get", key))[0]  # classes, values
+        if isinstance(v, _remote.RemoteClass):
+            self._remote.named.add(v._cs_hid)
+        return v
 
 
 class Recorder:
@@ -284,7 +299,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         _, etype, emsg, tb = hello
         return {"status": "error", "phase": "load", "error_type": etype, "error_message": emsg, "traceback": tb}
     names = hello[1] if isinstance(hello[1], dict) else {}
-    if entry_point and names.get(entry_point, ("",))[0] not in ("callable", "class"):
+    if entry_point and names.get(entry_point, ("",))[0] not in ("callable", "class", "ref"):
         return {"status": "error", "phase": "load", "error_type": "MissingEntryPoint",
                 "error_message": f"the program does not define a function or class named '{entry_point}'"}
     missing = [n for n in (names_used or ()) if isinstance(n, str) and n not in names]
@@ -295,6 +310,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
 
     rec = Recorder(remote)
     g = TestGlobals(remote, names)
+    g.own.update(n for n in (entry_point, *(names_used or ())) if isinstance(n, str))
     g.update({"__name__": "__codesynth_tests__", "__builtins__": builtins,
               "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
     error: BaseException | None = None
