@@ -18,7 +18,14 @@ import types
 # Module-level bindings of the builtins used here shadow the `builtins` module: a program that
 # replaces builtins.isinstance (or any other) in its own process changes nothing in the harness.
 from builtins import (  # noqa: UP029
+    BaseException,
+    EOFError,
     Exception,
+    OSError,
+    RecursionError,
+    StopIteration,
+    TypeError,
+    ValueError,
     bool,
     bytes,
     callable,
@@ -26,17 +33,20 @@ from builtins import (  # noqa: UP029
     dict,
     enumerate,
     getattr,
+    int,
     isinstance,
     issubclass,
     len,
     list,
     next,
+    object,
     range,
     repr,
     set,
     setattr,
     sorted,
     str,
+    super,
     tuple,
     type,
 )
@@ -208,6 +218,7 @@ class CandidateSide:
         self.methods: dict[int, tuple] = {}
         self.refs: dict[int, TesterRef] = {}
         self.pending: dict[int, BaseException] = {}
+        self.named: set[int] = set()  # ids of classes the tests fetched by name
         self.depth = 0
 
     # ---- values out
@@ -246,6 +257,12 @@ class CandidateSide:
                 out.append(hid)
         return _tuple(out)
 
+    def as_handle(self, mro) -> bool:
+        """An instance of a class the tests name, even one deriving from list or dict (`class
+        Stack(list)`), is the tests' object to call methods on: it crosses as a handle."""
+        named = self.named
+        return bool(named) and any(_id(c) in named for c in mro)
+
     def _methods(self, t) -> tuple:
         """Names of plain functions on the type: `obj.m(...)` is then one round trip, not two."""
         got = self.methods.get(_id(t))
@@ -267,9 +284,17 @@ class CandidateSide:
             payload = None
         except _BaseException:  # noqa: BLE001 - e.g. RecursionError on a self-containing list
             payload = None
-        if payload is None or not crossing.is_plain(value):
+        if payload is not None and (_type(value) not in crossing.SCALARS or mutated):
             try:
-                enc = crossing.Encoder(self.ref)
+                crossing.check_plain(value)
+                crossing.check_plain(mutated)
+            except crossing.Bound as b:
+                return _dumps(("bad", f"the answer is too large to cross the sandbox boundary: {b}"))
+            except TypeError:
+                payload = None  # e.g. a bytearray inside, which marshal would turn into bytes
+        if payload is None:
+            try:
+                enc = crossing.Encoder(self.ref, self.as_handle)
                 payload = _dumps(("ok*", enc.enc(value), enc.enc(mutated)))
             except crossing.Bound as b:
                 payload = _dumps(("bad", f"the answer is too large to cross the sandbox boundary: {b}"))
@@ -284,7 +309,7 @@ class CandidateSide:
     def exc_reply(self, e: BaseException) -> bytes:
         t = _type(e)
         try:
-            cls_node = crossing.Encoder(self.ref).enc(t)
+            cls_node = crossing.Encoder(self.ref, self.as_handle).enc(t)
         except _BaseException:  # noqa: BLE001
             cls_node = None
         return _dumps(("exc", crossing.qualname(t), _safe_str(e), _tb(e), cls_node))
@@ -304,6 +329,8 @@ class CandidateSide:
                 mutated = _mutated(args, kwargs)
             elif op == "get":
                 value = self.ns[msg[1]]
+                if _issubclass(_type(value), type):
+                    self.named.add(_id(value))
             else:
                 value, mutated = self._slow(op, msg)
         except _BaseException as e:  # noqa: BLE001 - SystemExit too: it is this call's outcome
@@ -370,7 +397,7 @@ class CandidateSide:
         """Ask the tester to run one of its functions; serve its requests while we wait."""
         if self.depth >= crossing.MAX_NESTING:
             raise RecursionError(f"callbacks into the tests nested more than {crossing.MAX_NESTING} deep")
-        enc = crossing.Encoder(self.ref)
+        enc = crossing.Encoder(self.ref, self.as_handle)
         payload = _dumps(("cb", cb, op, enc.enc(_tuple(args)), enc.enc(_dict(kwargs))))
         _flush()
         _send(self.chan, payload)

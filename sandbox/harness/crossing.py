@@ -42,19 +42,28 @@ import operator
 # Module-level bindings of the builtins used here shadow the `builtins` module: a program that
 # replaces builtins.isinstance (or any other) in its own process changes nothing in the harness.
 from builtins import (  # noqa: UP029
+    BaseException,
+    Exception,
+    TypeError,
+    ValueError,
     all,
+    bool,
+    bytearray,
     bytes,
     callable,
     complex,
     dict,
     enumerate,
+    float,
     frozenset,
     id,
+    int,
     isinstance,
     issubclass,
     len,
     list,
     memoryview,
+    object,
     range,
     set,
     slice,
@@ -67,13 +76,15 @@ from builtins import (  # noqa: UP029
 
 # Bounds of every channel (also in the README's crossing table).
 MAX_DEPTH = 200  # nesting of one value
-MAX_NODES = 1_000_000  # nodes in one message
+MAX_NODES = 300_000  # containers and objects in one encoded message
+MAX_PARTS = 4_000_000  # elements of one plain value (visited, so shared references count each time)
 MAX_HANDLES = 10_000  # remote objects the tests may hold, per program
 MAX_CALLBACKS = 100_000  # calls from the candidate into functions the tests passed, per program
 MAX_NESTING = 32  # callbacks that call the candidate that calls back ...
 MAX_TRAFFIC = 256 << 20  # bytes over the candidate <-> tester channel, per program
 MAX_MESSAGE = 16 << 20  # one message
 DRAIN_ITEMS = 1000  # items per batch when the tests materialise an iterator (list(), sorted(), ...)
+MAX_ITEMS = 1_000_000  # items the tests may draw from the program's iterators, per program
 
 # Captured once, at import (before any candidate code): a candidate that replaces builtins,
 # marshal or sys.modules entries in its own process does not change what the harness does.
@@ -153,38 +164,38 @@ def exc_base(cls) -> str | None:
     return None
 
 
-def is_plain(v, depth: int = 0) -> bool:
-    t = _type(v)
-    if t in SCALARS:
-        return True
-    if t not in _PLAIN or depth > MAX_DEPTH:
-        return False
-    if t is dict:
-        for k, x in dict.items(v):
-            if not (is_plain(k, depth + 1) and is_plain(x, depth + 1)):
-                return False
-        return True
-    for x in v:
-        if not is_plain(x, depth + 1):
-            return False
-    return True
+def check_plain(value) -> None:
+    """Reject anything marshal can carry that is not a plain data value (e.g. code objects),
+    and graphs past the bounds: marshal keeps shared references, so a payload of a few bytes
+    can stand for 2**100 nodes; they are counted as visited, not as sent."""
+    budget = [MAX_PARTS]
+    _check(value, 0, budget)
 
 
-def check_plain(value, depth: int = 0) -> None:
-    """Reject anything marshal can carry that is not a plain data value (e.g. code objects)."""
+def _check(value, depth: int, budget: list) -> None:
     t = _type(value)
     if t not in _PLAIN:
         raise TypeError(f"value of type {t.__name__} cannot cross the sandbox boundary")
     if depth > MAX_DEPTH:
         raise Bound(f"a value nested more than {MAX_DEPTH} levels deep")
-    if t in (tuple, list, set, frozenset):
+    if t is dict:
+        budget[0] -= 2 * _len(value)
+        if budget[0] < 0:
+            raise Bound(f"a value of more than {MAX_PARTS} parts")
+        for k, v in dict.items(value):
+            if _type(k) not in SCALARS:
+                _check(k, depth + 1, budget)
+            if _type(v) not in SCALARS:
+                _check(v, depth + 1, budget)
+    elif t in SCALARS:
+        return
+    else:
+        budget[0] -= _len(value)
+        if budget[0] < 0:
+            raise Bound(f"a value of more than {MAX_PARTS} parts")
         for v in value:
             if _type(v) not in SCALARS:
-                check_plain(v, depth + 1)
-    elif t is dict:
-        for k, v in value.items():
-            check_plain(k, depth + 1)
-            check_plain(v, depth + 1)
+                _check(v, depth + 1, budget)
 
 
 # --------------------------------------------------------------------------- encoding
@@ -194,8 +205,9 @@ class Encoder:
     """Turns a value into a node. `ref(obj, kind)` makes the node of a non-value object
     (kind: "iter", "fn", "class", "obj"); each side supplies its own."""
 
-    def __init__(self, ref):
+    def __init__(self, ref, as_handle=None):
         self.ref = ref
+        self.as_handle = as_handle  # as_handle(type) -> True: cross as a handle, not by value
         self.nodes = 0
 
     def enc(self, v, depth: int = 0):
@@ -235,13 +247,18 @@ class Encoder:
             conv = _SUBCLASS.get(base)
             if conv is None:
                 continue
+            if self.as_handle is not None and self.as_handle(mro):
+                return self.ref(v, "obj")
             if base is tuple:
                 nt = _namedtuple_fields(t)
                 if nt is not None:
                     return ("NT", qualname(t).rpartition(".")[2], nt, self.seq(tuple.__getitem__(v, slice(None)), depth))
             return ("SUB", qualname(t), conv(self, v, depth))
-        if "__next__" in _mro_names(mro) and not _TFLAGS(t) & _HEAPTYPE:
-            return self.ref(v, "iter")  # a generator, map, zip, list_iterator, itertools...
+        if self.as_handle is not None and self.as_handle(mro):
+            return self.ref(v, "obj")  # an instance of a class the tests name: all its methods
+        names = _mro_names(mro)
+        if "__next__" in names and "__iter__" in names:
+            return self.ref(v, "iter")  # a generator, map, zip, list_iterator, itertools, an iterator class
         if callable(v):
             return self.ref(v, "fn")
         return self.ref(v, "obj")

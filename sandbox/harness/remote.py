@@ -30,9 +30,6 @@ class BoundaryError(CandidateError):
     """The candidate went past a bound of the channel (size, handles, callbacks, traffic)."""
 
 
-_PLAIN_REQ = frozenset({type(None), bool, int, float, complex, str, bytes})
-
-
 class Remote:
     """Client side of the tester <-> candidate channel, for one program."""
 
@@ -48,6 +45,7 @@ class Remote:
         self.notes: list[str] = []
         self.mirrors: dict[int, type] = {}
         self.named: set[int] = set()  # hids of the program's classes the tests name
+        self.items = 0  # drawn from the program's iterators
 
     # ---- transport
     def poison(self, why: str) -> BoundaryError:
@@ -83,11 +81,11 @@ class Remote:
             raise self.poison("malformed message from the candidate process (did it tamper with the harness?)")
         return resp
 
-    def request(self, msg: tuple):
+    def request(self, msg: tuple | None, payload: bytes | None = None):
         """Send a request; serve the candidate's callbacks until its answer comes; decode it."""
         if self.poisoned is not None:
             raise BoundaryError(self.poisoned)
-        self._send(marshal.dumps(msg))
+        self._send(marshal.dumps(msg) if payload is None else payload)
         while True:
             resp = self._recv()
             kind = resp[0]
@@ -95,6 +93,11 @@ class Remote:
                 self._serve_callback(resp)
                 continue
             return self._answer(kind, resp)
+
+    def count_items(self, n: int) -> None:
+        self.items += n
+        if self.items > crossing.MAX_ITEMS:
+            raise self.poison(f"the tests drew more than {crossing.MAX_ITEMS} items from the program's iterators")
 
     def _answer(self, kind: str, resp: tuple):
         try:
@@ -273,20 +276,6 @@ def _tester_ref(remote: Remote, v, kind: str):
                     "boundary (plain data, stdlib values, functions and the program's own objects can)")
 
 
-def args_message(remote: Remote, op: str, head: tuple, args: tuple, kwargs: dict) -> tuple:
-    """(op, *head, args, kwargs): plain arguments as they are, others encoded (op + '*')."""
-    if _plain_args(args, kwargs):
-        return (op, *head, args, kwargs)
-    return (op + "*", *head, encode(remote, args), encode(remote, kwargs))
-
-
-def _plain_args(args: tuple, kwargs: dict) -> bool:
-    for a in args:
-        if type(a) not in _PLAIN_REQ and not crossing.is_plain(a):
-            return False
-    return not kwargs or crossing.is_plain(kwargs)
-
-
 def apply_mutations(args: tuple, kwargs: dict, mutated) -> None:
     for key, new in mutated:
         old = args[key] if type(key) is int and 0 <= key < len(args) else kwargs.get(key) if type(key) is str else None
@@ -320,7 +309,12 @@ class RemoteFunction:
         self.__name__ = name
 
     def __call__(self, *args, **kwargs):
-        value, mutated = self._cs_remote.request(args_message(self._cs_remote, "call", (self.__name__,), args, kwargs))
+        r = self._cs_remote
+        try:  # the fast path: marshal takes exact built-in types only, i.e. plain arguments
+            payload = marshal.dumps(("call", self.__name__, args, kwargs))
+        except ValueError:
+            payload = marshal.dumps(("call*", self.__name__, encode(r, args), encode(r, kwargs)))
+        value, mutated = r.request(None, payload)
         if mutated:
             apply_mutations(args, kwargs, mutated)
         return value
@@ -412,6 +406,7 @@ class _Operators(_Handle):
         return self._cs_op("iter")
 
     def __next__(self):
+        self._cs_remote.count_items(1)
         return self._cs_op("next")
 
     def __contains__(self, x) -> bool:
@@ -632,6 +627,7 @@ class RemoteIterator(_Handle):
                 return self._cs_buf.pop()
         if self._cs_done:
             raise StopIteration
+        self._cs_remote.count_items(1)
         return self._cs_remote.request(("next", self._cs_hid))[0]
 
     def __length_hint__(self) -> int:
@@ -644,6 +640,7 @@ class RemoteIterator(_Handle):
         if type(got) is not tuple or len(got) != 2 or type(got[0]) is not list or type(got[1]) is not bool:
             raise self._cs_remote.poison("malformed message from the candidate process")
         items, done = got
+        self._cs_remote.count_items(len(items))
         items.reverse()
         object.__setattr__(self, "_cs_buf", items)
         object.__setattr__(self, "_cs_done", done)

@@ -14,7 +14,16 @@ import os
 import struct
 
 # Bindings that shadow `builtins`: a program replacing builtins.len in its process changes nothing here.
-from builtins import bytearray, len, memoryview, min, tuple, type  # noqa: UP029
+from builtins import (  # noqa: UP029
+    Exception,
+    TypeError,
+    bytearray,
+    len,
+    memoryview,
+    min,
+    tuple,
+    type,
+)
 
 _LEN = struct.Struct(">I")
 # Bound at import: a candidate that replaces os.read/os.write in its own process does not
