@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     walls: dict[str, list[float]] = {k: [] for k in sets}
     failures: list[str] = []
     try:
-        for name, reqs in sets.items():  # warm-up: both sets once, untimed
+        for reqs in sets.values():  # warm-up: both sets once, untimed
             failures += one_round(backend, reqs[: 4 * a.workers], a.workers)[1]
         for r in range(a.rounds):
             for name, reqs in (sets.items() if r % 2 == 0 else reversed(sets.items())):

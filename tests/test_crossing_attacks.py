@@ -405,3 +405,17 @@ def test_problem_names_must_be_defined(worker):
     r = run(worker, ok.replace("EmptyError", "Other"), tests, entry="Stack", names=["EmptyError"])
     assert r.status is Status.error and r.error_type == "MissingName" and "'EmptyError'" in r.error_message
     controls(worker)
+
+
+def test_problem_names_are_validated_and_reach_the_request():
+    from pydantic import ValidationError
+
+    from codesynth.models import Candidate, Problem
+    from codesynth.sandbox.backend import build_request
+
+    p = Problem(id="s", prompt="a stack", entry_point="Stack", names=["EmptyError"], tests="assert Stack()\n")
+    req = build_request(p, Candidate(candidate_id="c", problem_id="s", solution="class Stack: pass\n"))
+    assert req.names == ["EmptyError"] and req.entry_point == "Stack"
+    for bad in (["not a name"], ["class"], ["A", "A"]):
+        with pytest.raises(ValidationError, match="names"):
+            Problem(id="s", prompt="p", entry_point="f", names=bad, tests="assert f()\n")

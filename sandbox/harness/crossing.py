@@ -369,7 +369,6 @@ class Decoder:
     def __init__(self):
         self.nodes = 0
         self.notes: list[str] = []
-        self._nt: dict = {}
 
     def dec(self, node, depth: int = 0):
         t = _type(node)
@@ -415,15 +414,15 @@ class Decoder:
         items = self.items(node[3], depth)
         _need(_len(items) == _len(fields))
         key = (name, fields)
-        cls = self._nt.get(key)
+        cls = _NT_CLASSES.get(key)
         if cls is None:
             try:
                 cls = collections.namedtuple(name if name.isidentifier() else "namedtuple", fields)
             except (ValueError, TypeError):
                 raise Malformed("bad namedtuple fields") from None
-            if _len(self._nt) > 256:
-                self._nt.clear()
-            self._nt[key] = cls
+            if _len(_NT_CLASSES) > 256:
+                _NT_CLASSES.clear()
+            _NT_CLASSES[key] = cls
         return cls(*items)
 
     def sub(self, node, depth):
@@ -437,6 +436,7 @@ class Decoder:
 
 
 _MISSING = object()
+_NT_CLASSES: dict = {}  # (typename, fields) -> a namedtuple class of this process
 
 
 def _d_tz(self, node, depth):

@@ -8,7 +8,6 @@ no object of the candidate ever exists in this process (crossing.py says what cr
 
 from __future__ import annotations
 
-import builtins
 import marshal
 
 try:
@@ -657,5 +656,3 @@ class RemoteIterator(_Handle):
     def __repr__(self) -> str:
         return f"<candidate {self._cs_name} object>"
 
-
-BUILTINS = builtins

@@ -396,7 +396,7 @@ def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_u
 # it could touch back afterwards. Tests that could reach further (reflection, attribute
 # assignment, modules outside a short list of pure ones) and untrusted tests (written by
 # a model) always run in a forked child that dies with whatever it changed. The
-# candidate never runs here in either case: it only ever sends plain values.
+# candidate never runs here in either case: it only ever sends data (crossing.py).
 
 _PURE_MODULES = frozenset({
     "math", "cmath", "random", "string", "re", "collections", "itertools", "functools", "heapq",
