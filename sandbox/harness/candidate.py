@@ -72,8 +72,6 @@ _ModuleType = types.ModuleType
 _send, _recv, _dumps, _loads = wire.send_frame, wire.recv_frame, marshal.dumps, marshal.loads
 _format_exception = traceback.format_exception
 _flush_out, _flush_err = sys.stdout, sys.stderr
-_HARNESS_MODULES = ("wire", "crossing", "candidate", "child", "zygote", "immortal", "privileges",
-                    "supervisor", "tester")
 
 TB_CHARS = 4000
 
@@ -462,12 +460,17 @@ def _module_namespace(name: str, filename: str) -> dict:
     return mod.__dict__
 
 
+# Created once, before any fork: a candidate process only fills its namespace (a few pages of
+# its own) instead of growing sys.modules, which is shared with the zygote.
+_SOLUTION = _ModuleType("__codesynth_solution__")
+_SOLUTION.__dict__.update({"__builtins__": builtins, "__file__": "solution.py"})
+sys.modules["__codesynth_solution__"] = _SOLUTION
+
+
 def serve_function(program: str, chan: int) -> None:
     """Load the program, announce its names, then answer the tester's requests until EOF."""
     _fresh_stdio()
-    for m in _HARNESS_MODULES:  # the program cannot reach (or patch) the harness via sys.modules
-        sys.modules.pop(m, None)
-    ns = _module_namespace("__codesynth_solution__", "solution.py")
+    ns = _SOLUTION.__dict__
     try:
         code = compile(program, "solution.py", "exec")
         exec(code, ns)
