@@ -492,6 +492,40 @@ def _safe_str(e: BaseException) -> str:
         return "<unprintable exception>"
 
 
+_WARM_PROGRAM = "def f(x, y=None):\n    return [x, {'k': (x, 1.5)}] if y is None else y.append(x)\n"
+
+
+def warm() -> None:
+    """Run the request loop on a dummy program in this process (the zygote, before it forks).
+
+    CPython specializes bytecode in place the first times a function runs; done in every
+    fresh candidate, that writes to (and copies) the pages of each harness function it
+    runs. Done once here, forks find it done."""
+    import socket
+
+    ns = _ModuleType("__codesynth_warm__").__dict__
+    ns["__builtins__"] = builtins
+    exec(_WARM_PROGRAM, ns)  # noqa: S102 - our own constant
+    a, b = socket.socketpair()
+    try:
+        msgs = [("call", "f", (1,), {}), ("call", "f", ([1, 2],), {}), ("call", "f", ("s", []), {}),
+                ("get", "f"), ("call", "g", (), {})] * 4
+        for m in msgs:
+            _send(b.fileno(), _dumps(m))
+        b.shutdown(socket.SHUT_WR)
+        _describe(ns)
+        CandidateSide(ns, a.fileno()).serve()
+        a.close()
+        while True:
+            try:
+                _recv(b.fileno())
+            except (wire.ChannelClosed, OSError):
+                break
+    finally:
+        a.close()
+        b.close()
+
+
 def run_script(program: str, status: int) -> int:
     """Run a stdin/stdout program as __main__; return its exit code like python would."""
     _fresh_stdio()

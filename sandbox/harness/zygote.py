@@ -74,6 +74,10 @@ def _wait(pid: int) -> tuple[int, int]:
 
 def serve(ctx, sock: socket.socket) -> None:
     preload()
+    try:
+        candidate.warm()
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
     immortal.immortalize()
     gc.freeze()
     while True:
