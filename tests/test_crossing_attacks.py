@@ -419,3 +419,16 @@ def test_problem_names_are_validated_and_reach_the_request():
     for bad in (["not a name"], ["class"], ["A", "A"]):
         with pytest.raises(ValidationError, match="names"):
             Problem(id="s", prompt="p", entry_point="f", names=bad, tests="assert f()\n")
+
+
+def test_io_program_killed_by_itself_says_no_limit_was_reached(worker):
+    from codesynth.models import IOCase
+
+    req = ExecRequest(candidate_id="c", problem_id="p", kind="io", limits=LIM,
+                      program="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n",
+                      cases=[IOCase(input="1\n", output="1\n")])
+    r = worker.execute(req)
+    assert r.status in (Status.crashed, Status.memory_exceeded), feedback(r)
+    if r.status is Status.crashed:
+        assert "no limit of the sandbox was reached" in r.tests[0].message, feedback(r)
+    controls(worker)
