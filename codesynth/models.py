@@ -43,7 +43,12 @@ class Problem(_Model):
 
     id: str = Field(min_length=1)
     prompt: str = Field(description="What a generator is shown.")
-    entry_point: str | None = Field(default=None, description="Function name, for function problems.")
+    entry_point: str | None = Field(default=None, description="Function or class name, for function problems.")
+    names: list[str] = Field(
+        default_factory=list,
+        description="Further names the tests use that the solution must define (e.g. a class and its "
+        "exception type for a design problem); a program that lacks one is an error, not a failed test.",
+    )
     tests: str | list[IOCase]
     reference_solution: str | None = None
     language: str = "python"
@@ -67,6 +72,16 @@ class Problem(_Model):
         # The harness looks the name up in the candidate's namespace: anything else fails every program.
         if v is not None and (not v.isidentifier() or keyword.iskeyword(v)):
             raise ValueError(f"{v!r} is not a Python identifier (the name of the function the tests call)")
+        return v
+
+    @field_validator("names")
+    @classmethod
+    def _names_are_identifiers(cls, v: list[str]) -> list[str]:
+        for n in v:
+            if not n.isidentifier() or keyword.iskeyword(n):
+                raise ValueError(f"names: {n!r} is not a Python identifier")
+        if len(set(v)) != len(v):
+            raise ValueError("names: listed more than once")
         return v
 
     @model_validator(mode="after")

@@ -24,6 +24,7 @@ class ExecRequest(BaseModel):
     program: str
     tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
     entry_point: str | None = None
+    names: list[str] = Field(default_factory=list, description="Names the tests use that the program must define.")
     cases: list[IOCase] = Field(default_factory=list, description="stdin/stdout cases (io kind).")
     limits: Limits = Field(default_factory=Limits)
     fresh_interpreter: bool = Field(
@@ -75,6 +76,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
         program=candidate.solution,
         tests=tests,
         entry_point=problem.entry_point,
+        names=list(problem.names),
         limits=limits,
         fresh_interpreter=fresh,
         # tests a candidate brings along are never trusted

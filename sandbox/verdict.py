@@ -60,6 +60,27 @@ def _clip(s: str, n: int = 200) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
+def _signal_message(got: dict, req: ExecRequest) -> str:
+    """Why a stdin/stdout program died of a signal: which limit, or that none was reached."""
+    import signal
+
+    sig = int(got["signal"])
+    try:
+        name = signal.Signals(sig).name
+    except ValueError:
+        name = str(sig)
+    if got.get("oom"):
+        return f"killed by the out-of-memory killer (limit {req.limits.memory_mb} MB)"
+    if sig == signal.SIGXCPU:
+        return "killed at the CPU time limit (SIGXCPU)"
+    if sig == signal.SIGXFSZ:
+        return f"killed for writing past the file size limit ({req.limits.scratch_mb} MB, SIGXFSZ)"
+    if sig == signal.SIGKILL:
+        return ("killed by signal SIGKILL, sent by the program itself or a process it started: no limit of "
+                "the sandbox was reached (no out-of-memory kill)")
+    return f"killed by signal {name}"
+
+
 def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     cases = resp.get("cases") or []
     outcomes: list[TestOutcome] = []
@@ -70,7 +91,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         name = f"case {i}"
         ok = False
         if got.get("signal"):
-            msg = f"killed by signal {got['signal']}"
+            msg = _signal_message(got, req)
         elif got.get("exit_code") not in (0, None):
             msg = f"exit code {got['exit_code']}: {_clip(got.get('stderr_tail', '').strip()[-400:], 400)}"
         else:

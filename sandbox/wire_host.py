@@ -22,6 +22,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "program_len": len(program),
         "tests_len": len(tests),
         "entry_point": req.entry_point,
+        "names": list(req.names),
         "limits": req.limits.model_dump(),
         "fresh": req.fresh_interpreter,
         "trusted_tests": req.trusted_tests,

@@ -143,18 +143,18 @@ def test_candidate_cannot_see_tests_or_harness_state(docker_backend):
     assert fn(docker_backend, prog).status is Status.passed
 
 
-def test_network_is_unreachable(docker_backend):
+def test_candidate_sees_no_network_interface_but_loopback(docker_backend):
+    # Checked from inside the candidate's own process, by listing interfaces: no packet is sent.
+    # The answer is the interface list itself, so a sandbox with a network fails the comparison.
     prog = (
         "import socket\n"
-        "def inc(x):\n"
-        "    try:\n"
-        "        socket.create_connection(('127.0.0.1', 22), timeout=1)\n"
-        "        socket.create_connection(('1.1.1.1', 53), timeout=1)\n"
-        "    except OSError:\n"
-        "        return x + 1\n"
-        "    return 0\n"
+        "def interfaces():\n"
+        "    names = [l.split(':')[0].strip() for l in open('/proc/net/dev').read().splitlines()[2:]]\n"
+        "    return sorted(set(names) | {name for _, name in socket.if_nameindex()})\n"
     )
-    assert fn(docker_backend, prog).status is Status.passed
+    tests = "def check(candidate):\n    assert candidate() == ['lo']\n"
+    r = fn(docker_backend, prog, tests=tests, entry="interfaces")
+    assert r.status is Status.passed, (r.error_message, r.tests)
 
 
 def test_fork_bomb_is_contained_and_pool_recovers(docker_backend):

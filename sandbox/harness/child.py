@@ -22,8 +22,11 @@ def limits(lim: dict, nproc: int, cpu_limit: bool = True) -> None:
     ):
         if res == resource.RLIMIT_NPROC and not nproc:
             continue  # per-uid: only meaningful when the child has a uid of its own
+        # CPU: the soft limit sends SIGXCPU (reported as the CPU time limit); the hard one, a
+        # second later, SIGKILLs a program that ignores it (explained by its CPU time).
+        hard = val + 1 if res == resource.RLIMIT_CPU and val != resource.RLIM_INFINITY else val
         try:
-            resource.setrlimit(res, (val, val))
+            resource.setrlimit(res, (val, hard))
         except (ValueError, OSError):
             pass
 

@@ -577,7 +577,7 @@ def _stop_tester(ctx: Ctx) -> None:
 
 def _send_tests(ctx: Ctx, req: dict, tests: memoryview, chan_t: socket.socket, limits: dict) -> TesterServer | None:
     """Hand the tests and the channel to the candidate over to the tester server."""
-    header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"),
+    header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"), "names": req.get("names"),
                          "trusted": bool(req.get("trusted_tests")), "tests_len": len(tests)}).encode()
     head = len(header).to_bytes(4, "big") + header
     for _ in range(2):
@@ -685,7 +685,8 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     if report.get("error_type") == "MemoryError":
         resp["status"] = "memory_exceeded"
     elif report.get("status") == "crashed" and report.get("error_type") == "ProcessDied":
-        resp.update(_explain_death(c_status, limits, oom_before))
+        cpu_s = ctx.zygote.last_cpu_s if via_zygote and ctx.zygote is not None else None
+        resp.update(_explain_death(c_status, limits, oom_before, cpu_s))
     return resp
 
 
@@ -706,14 +707,28 @@ def oom_kills() -> int | None:
     return None
 
 
-def _explain_death(status: int | None, limits: dict, oom_before: int | None = None) -> dict:
+def _explain_death(status: int | None, limits: dict, oom_before: int | None = None,
+                   cpu_s: float | None = None) -> dict:
     code, sig = _decode_status(status)
+    cpu_limit = int(limits["timeout_s"]) + 2  # child.limits: the soft CPU limit
     if sig == signal.SIGKILL:
         after = oom_kills()
         if oom_before is None or after is None or after > oom_before:
             return {"status": "memory_exceeded", "error_type": "Killed",
                     "error_message": f"killed by the out-of-memory killer (limit {limits['memory_mb']} MB)"}
-        return {"status": "crashed", "error_type": "SIGKILL", "error_message": "killed by signal SIGKILL"}
+        if cpu_s is not None and cpu_s >= cpu_limit:
+            return {"status": "timeout", "error_type": "CPUTimeLimit",
+                    "error_message": f"killed at the CPU time limit ({cpu_limit} s; it ignored SIGXCPU)"}
+        used = f"{cpu_s:.2f} s of CPU of {cpu_limit} s, " if cpu_s is not None else ""
+        return {"status": "crashed", "error_type": "SIGKILL",
+                "error_message": "killed by signal SIGKILL, sent by the program itself or a process it started: "
+                                 f"no limit of the sandbox was reached ({used}no out-of-memory kill, "
+                                 "the sandbox kills a program only at its wall-clock deadline)"}
+    if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
+        name = signal.Signals(sig).name
+        return {"status": "crashed", "error_type": name,
+                "error_message": f"killed by signal {name} (a crash in C code; an allocation refused by the "
+                                 f"{limits['memory_mb']} MB address-space limit can end this way)"}
     if sig == signal.SIGXCPU:
         return {"status": "timeout", "error_type": "CPUTimeLimit", "error_message": "exceeded the CPU time limit"}
     if sig == signal.SIGXFSZ:

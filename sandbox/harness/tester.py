@@ -13,23 +13,23 @@ import builtins
 import importlib
 import json
 import os
+import sys
 import traceback
 
 try:
+    import crossing as _crossing
+    import remote as _remote
     import wire
 except ImportError:  # pragma: no cover
+    from . import crossing as _crossing
+    from . import remote as _remote
     from . import wire
+
+CandidateDied, CandidateError, BoundaryError = _remote.CandidateDied, _remote.CandidateError, _remote.BoundaryError
+Remote, RemoteFunction = _remote.Remote, _remote.RemoteFunction
 
 MAX_OUTCOMES = 200
 REPR_CHARS = 300
-
-
-class CandidateDied(BaseException):
-    """The candidate process exited or was killed mid-test; nothing after this is meaningful."""
-
-
-class CandidateError(Exception):
-    """The candidate raised an exception that is not a built-in exception type."""
 
 
 def _short(v) -> str:
@@ -40,76 +40,6 @@ def _short(v) -> str:
     return r if len(r) <= REPR_CHARS else r[: REPR_CHARS - 3] + "..."
 
 
-class Remote:
-    """Client side of the tester <-> candidate channel."""
-
-    def __init__(self, fd: int):
-        self.fd = fd
-
-    def request(self, msg: tuple):
-        try:
-            payload = wire.dumps(msg)
-        except ValueError:
-            raise TypeError(
-                "test passes a value that cannot cross the sandbox boundary (only plain data values can)"
-            ) from None
-        try:
-            wire.send_frame(self.fd, payload)
-            data = wire.recv_frame(self.fd)
-        except (wire.ChannelClosed, OSError) as e:
-            raise CandidateDied(str(e)) from None
-        try:
-            resp = wire.loads_plain(data)
-        except (TypeError, ValueError, EOFError) as e:
-            raise CandidateError(f"malformed reply from the candidate process ({e})") from None
-        if not isinstance(resp, tuple) or not resp:
-            raise CandidateError("malformed reply from the candidate process")
-        kind = resp[0]
-        if kind == "ok" and len(resp) == 3:
-            return resp[1], resp[2]
-        if kind == "bad":
-            raise TypeError(f"candidate returned a {resp[1]} object; only plain data values are accepted")
-        if kind == "exc" and len(resp) == 4:
-            _, name, msg, tb = resp
-            exc_type = getattr(builtins, str(name), None)
-            if isinstance(exc_type, type) and issubclass(exc_type, Exception) and exc_type is not AssertionError:
-                try:
-                    err = exc_type(msg)
-                except Exception:  # noqa: BLE001
-                    err = CandidateError(f"{name}: {msg}")
-            else:
-                err = CandidateError(f"{name}: {msg}")
-            err.remote_traceback = tb  # type: ignore[attr-defined]
-            raise err
-        raise CandidateError("malformed reply from the candidate process")
-
-
-class RemoteFunction:
-    def __init__(self, remote: Remote, name: str):
-        self._remote = remote
-        self.__name__ = name
-
-    def __call__(self, *args, **kwargs):
-        value, mutated = self._remote.request(("call", self.__name__, args, kwargs))
-        for key, new in mutated:
-            old = args[key] if isinstance(key, int) and key < len(args) else kwargs.get(key)
-            _update_in_place(old, new)
-        return value
-
-    def __repr__(self) -> str:
-        return f"<candidate function {self.__name__}>"
-
-
-def _update_in_place(old, new) -> None:
-    if type(old) is not type(new):
-        return
-    if isinstance(old, (list, bytearray)):
-        old[:] = new
-    elif isinstance(old, (dict, set)):
-        old.clear()
-        old.update(new)
-
-
 class TestGlobals(dict):
     """Globals for the test code: names it does not define resolve to the candidate's."""
 
@@ -117,26 +47,42 @@ class TestGlobals(dict):
         super().__init__()
         self._remote = remote
         self._names = names
+        self.own: set[str] = set()  # the entry point and the problem's listed names
 
     def __missing__(self, key):
         b = builtins.__dict__
         if key in b:
             return b[key]
+        v = self.candidate(key)
+        self[key] = v
+        return v
+
+    def candidate(self, key: str):
+        """The program's object named `key` (KeyError if it defines none)."""
         kind = self._names.get(key)
         if kind is None:
             raise KeyError(key)
+        if kind[0] == "module":
+            return importlib.import_module(kind[1])
+        if key in sys.stdlib_module_names and key not in self.own:
+            # Tests that use `math`, `re`, ... mean the module, not whatever the program bound to
+            # that name (a fake namespace whose isclose always says yes).
+            return importlib.import_module(key)
+        if kind[0] == "ref":  # e.g. `from math import isclose`: the genuine function, here
+            obj = _crossing.TRUSTED.get(kind[1], {}).get(key if len(kind) < 3 else kind[2])
+            if obj is not None:
+                return obj
         if kind[0] == "callable":
-            v = RemoteFunction(self._remote, key)
-        elif kind[0] == "module":
-            v = importlib.import_module(kind[1])
-        else:
-            v, _ = self._remote.request(("get", key))
-        self[key] = v
+            return RemoteFunction(self._remote, key)
+        v = self._remote.request(("get", key))[0]  # classes, values
+        if isinstance(v, _remote.RemoteClass):
+            self._remote.named.add(v._cs_hid)
         return v
 
 
 class Recorder:
-    def __init__(self):
+    def __init__(self, remote: Remote | None = None):
+        self.remote = remote
         self.outcomes: list[dict] = []
         self.total = 0
         self.passed = 0
@@ -158,6 +104,8 @@ class _Case:
         self.rec, self.name = rec, name
 
     def __enter__(self):
+        r = self.rec.remote
+        self.notes_from = len(r.notes) if r is not None else 0
         return self
 
     def __exit__(self, et, ev, tb):
@@ -169,13 +117,24 @@ class _Case:
         if self.rec.first_error is None:
             self.rec.first_error = ev
             self.rec.first_kind = _failure_kind(ev)
-        self.rec.record(self.name, False, _describe_failure(ev))
+        msg = _describe_failure(ev)
+        r = self.rec.remote
+        if r is not None and len(r.notes) > self.notes_from:
+            # Why an answer that looks right is not: it did not cross as the type it claims to be.
+            seen = list(dict.fromkeys(r.notes[self.notes_from:]))[:2]
+            msg = (msg + "".join(f"\n  note: {n}" for n in seen))[:2500]
+        self.rec.record(self.name, False, msg)
         return True
 
 
 def _failure_kind(e: BaseException) -> str:
     """Who failed: the candidate raised (its exception's name), or the tests rejected its answer."""
+    if isinstance(e, BoundaryError):
+        return "BoundaryLimit"
     if getattr(e, "remote_traceback", None) is not None:
+        name = getattr(e, "remote_name", None)
+        if isinstance(name, str) and name:
+            return name.rpartition(".")[2]
         return type(e).__name__ if not isinstance(e, CandidateError) else str(e).split(":", 1)[0]
     if isinstance(e, AssertionError):
         return "AssertionError"
@@ -323,12 +282,13 @@ def instrument(source: str, tree: ast.Module | None = None) -> tuple[ast.Module,
 
 
 def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None,
-        tree: ast.Module | None = None) -> dict:
+        tree: ast.Module | None = None, names_used: list | None = None) -> dict:
     """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode);
-    `tree` is the tests already parsed, if they were."""
+    `tree` is the tests already parsed, if they were; `names_used` are names the problem says
+    its tests use, which the program must define."""
     remote = Remote(chan)
     try:
-        hello = wire.loads_plain(wire.recv_frame(chan))
+        hello = wire.loads_plain(wire.recv_frame(chan, 16 << 20))
     except (wire.ChannelClosed, OSError):
         return {"status": "crashed", "phase": "load", "error_type": "ProcessDied",
                 "error_message": "the program exited or was killed while loading"}
@@ -339,12 +299,18 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         _, etype, emsg, tb = hello
         return {"status": "error", "phase": "load", "error_type": etype, "error_message": emsg, "traceback": tb}
     names = hello[1] if isinstance(hello[1], dict) else {}
-    if entry_point and names.get(entry_point, ("",))[0] != "callable":
+    if entry_point and names.get(entry_point, ("",))[0] not in ("callable", "class", "ref"):
         return {"status": "error", "phase": "load", "error_type": "MissingEntryPoint",
-                "error_message": f"the program does not define a function named '{entry_point}'"}
+                "error_message": f"the program does not define a function or class named '{entry_point}'"}
+    missing = [n for n in (names_used or ()) if isinstance(n, str) and n not in names]
+    if missing:
+        return {"status": "error", "phase": "load", "error_type": "MissingName",
+                "error_message": "the program does not define " + ", ".join(f"'{n}'" for n in missing[:10])
+                + " (the problem's tests use it)"}
 
-    rec = Recorder()
+    rec = Recorder(remote)
     g = TestGlobals(remote, names)
+    g.own.update(n for n in (entry_point, *(names_used or ())) if isinstance(n, str))
     g.update({"__name__": "__codesynth_tests__", "__builtins__": builtins,
               "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
     error: BaseException | None = None
@@ -366,7 +332,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
         exec(code, g)
         if has_check and callable(dict.get(g, "check")):
             if entry_point:
-                g["check"](RemoteFunction(remote, entry_point))
+                g["check"](g.candidate(entry_point))
             ran_functions = True
         elif not has_check:
             for name, fn in list(dict.items(g)):
@@ -382,7 +348,10 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
     except Exception as e:  # noqa: BLE001 - an error outside a counted test
         error = e
     report = _counts(rec)
-    if error is not None:
+    if remote.poisoned is not None:
+        # Past a bound of the channel: the program's failure, even if a test swallowed the error.
+        report.update(status="failed", error_type="BoundaryLimit", error_message=remote.poisoned)
+    elif error is not None:
         report.update(status="failed", error_type=_failure_kind(error),
                       error_message=_describe_failure(error), traceback=_test_tb(error))
     elif rec.total and rec.passed < rec.total:
@@ -408,9 +377,9 @@ def _test_tb(e: BaseException) -> str:
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:]
 
 
-def main(tests: str, entry_point: str | None, chan: int, report_fd: int) -> None:
+def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_used: list | None = None) -> None:
     try:
-        report = run(tests, entry_point, chan)
+        report = run(tests, entry_point, chan, names_used=names_used)
     except BaseException as e:  # noqa: BLE001 - the tester itself must always report
         report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                   "error_message": f"tester failure: {e}"[:2000]}
@@ -427,7 +396,7 @@ def main(tests: str, entry_point: str | None, chan: int, report_fd: int) -> None
 # it could touch back afterwards. Tests that could reach further (reflection, attribute
 # assignment, modules outside a short list of pure ones) and untrusted tests (written by
 # a model) always run in a forked child that dies with whatever it changed. The
-# candidate never runs here in either case: it only ever sends plain values.
+# candidate never runs here in either case: it only ever sends data (crossing.py).
 
 _PURE_MODULES = frozenset({
     "math", "cmath", "random", "string", "re", "collections", "itertools", "functools", "heapq",
@@ -505,13 +474,13 @@ def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
     return header, tests, fds
 
 
-def _run_forked(tests: str, entry_point: str | None, chan: int) -> dict:
+def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None) -> dict:
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(r)
         try:
-            main(tests, entry_point, chan, w)
+            main(tests, entry_point, chan, w, names_used)
         finally:
             os._exit(0)
     os.close(w)
@@ -563,14 +532,14 @@ def serve(ctrl_fd: int) -> None:
         try:
             if safe:
                 try:
-                    report = run(tests, entry, chan, code_cache, tree)
+                    report = run(tests, entry, chan, code_cache, tree, header.get("names"))
                 except BaseException as e:  # noqa: BLE001
                     report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                               "error_message": f"tester failure: {e}"[:2000]}
                 finally:
                     snap.restore()
             else:
-                report = _run_forked(tests, entry, chan)
+                report = _run_forked(tests, entry, chan, header.get("names"))
         finally:
             if chan >= 0:
                 os.close(chan)

@@ -13,7 +13,22 @@ import marshal
 import os
 import struct
 
+# Bindings that shadow `builtins`: a program replacing builtins.len in its process changes nothing here.
+from builtins import (  # noqa: UP029
+    Exception,
+    TypeError,
+    bytearray,
+    len,
+    memoryview,
+    min,
+    tuple,
+    type,
+)
+
 _LEN = struct.Struct(">I")
+# Bound at import: a candidate that replaces os.read/os.write in its own process does not
+# change how the harness talks (it can only break its own channel).
+_read, _readv, _write = os.read, os.readv, os.write
 MAX_FRAME = 256 << 20
 
 
@@ -24,7 +39,7 @@ class ChannelClosed(Exception):
 def read_exact(fd: int, n: int) -> bytes:
     chunks = []
     while n:
-        b = os.read(fd, min(n, 1 << 20))
+        b = _read(fd, min(n, 1 << 20))
         if not b:
             raise ChannelClosed("peer closed the channel")
         chunks.append(b)
@@ -37,7 +52,7 @@ def read_exact_into(fd: int, buf: bytearray) -> None:
     view = memoryview(buf)
     got = 0
     while got < len(buf):
-        n = os.readv(fd, [view[got:]])
+        n = _readv(fd, [view[got:]])
         if n == 0:
             raise ChannelClosed("peer closed the channel")
         got += n
@@ -46,7 +61,7 @@ def read_exact_into(fd: int, buf: bytearray) -> None:
 def write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        n = os.write(fd, view)
+        n = _write(fd, view)
         view = view[n:]
 
 
@@ -54,10 +69,18 @@ def send_frame(fd: int, payload: bytes) -> None:
     write_all(fd, _LEN.pack(len(payload)) + payload)
 
 
-def recv_frame(fd: int) -> bytes:
+class FrameTooLarge(ChannelClosed):
+    """The peer announced a frame above the limit (its own failure)."""
+
+    def __init__(self, n: int, limit: int):
+        super().__init__(f"a message of {n} bytes (the limit is {limit})")
+        self.size = n
+
+
+def recv_frame(fd: int, limit: int = MAX_FRAME) -> bytes:
     (n,) = _LEN.unpack(read_exact(fd, 4))
-    if n > MAX_FRAME:
-        raise ChannelClosed(f"frame too large ({n} bytes)")
+    if n > limit:
+        raise FrameTooLarge(n, limit)
     return read_exact(fd, n)
 
 
@@ -80,8 +103,7 @@ def check_plain(value, depth: int = 0) -> None:
             check_plain(v, depth + 1)
 
 
-def dumps(obj) -> bytes:
-    return marshal.dumps(obj)
+dumps = marshal.dumps
 
 
 def loads_plain(data: bytes):

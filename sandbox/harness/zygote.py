@@ -11,7 +11,8 @@ Protocol (Unix socketpair with the supervisor, same uid; candidates never see it
   b"f" + reap_pid(4) with fds [prog_r, out_w, err_w, chan_c]: reap reap_pid (if non-zero,
       a candidate the supervisor has killed), then fork a spare candidate on those fds and
       answer its pid (4 bytes);
-  b"w" + pid(4): reap pid (killed or dead) and answer its wait status (4 bytes, signed).
+  b"w" + pid(4): reap pid (killed or dead) and answer its wait status (4 bytes, signed) and
+      the CPU time it used (4 bytes, milliseconds), so a death can be explained (which limit).
 EOF on the socket: exit.
 """
 
@@ -63,15 +64,20 @@ def run_spare(ctx, fds: list[int]) -> None:
         os._exit(rc)
 
 
-def _wait(pid: int) -> int:
+def _wait(pid: int) -> tuple[int, int]:
     try:
-        return os.waitpid(pid, 0)[1]
+        _, st, ru = os.wait4(pid, 0)
+        return st, min(int((ru.ru_utime + ru.ru_stime) * 1000), 0xFFFFFFFF)
     except ChildProcessError:
-        return -1
+        return -1, 0
 
 
 def serve(ctx, sock: socket.socket) -> None:
     preload()
+    try:
+        candidate.warm()
+    except Exception:  # noqa: BLE001 - only a speed-up
+        pass
     immortal.immortalize()
     gc.freeze()
     while True:
@@ -83,7 +89,8 @@ def serve(ctx, sock: socket.socket) -> None:
             os._exit(0)
         pid = int.from_bytes(msg[1:5], "big")
         if msg[:1] == b"w":
-            sock.sendall(_wait(pid).to_bytes(4, "big", signed=True))
+            st, cpu_ms = _wait(pid)
+            sock.sendall(st.to_bytes(4, "big", signed=True) + cpu_ms.to_bytes(4, "big"))
             continue
         if pid:
             _wait(pid)  # first: the next candidate must never see the last one, even dying
@@ -130,14 +137,19 @@ class Zygote:
         return int.from_bytes(self._answer(), "big")
 
     def wait(self, pid: int) -> int | None:
-        """Reap `pid` (killed or dead); its wait status. No spare request may be pending."""
+        """Reap `pid` (killed or dead); its wait status (its CPU time: `last_cpu_s`).
+        No spare request may be pending."""
         self.sock.sendall(b"w" + pid.to_bytes(4, "big"))
-        st = int.from_bytes(self._answer(), "big", signed=True)
+        ans = self._answer(8)
+        st = int.from_bytes(ans[:4], "big", signed=True)
+        self.last_cpu_s = int.from_bytes(ans[4:], "big") / 1000 if st >= 0 else None
         return None if st < 0 else st
 
-    def _answer(self) -> bytes:
+    last_cpu_s: float | None = None
+
+    def _answer(self, n: int = 4) -> bytes:
         try:
-            return wire.read_exact(self.sock.fileno(), 4)
+            return wire.read_exact(self.sock.fileno(), n)
         except wire.ChannelClosed as e:
             raise OSError(f"zygote: {e}") from None
 
