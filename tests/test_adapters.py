@@ -250,3 +250,20 @@ def test_completion_text_forms():
     assert (
         adapters.completion_text([{"role": "assistant", "content": [{"type": "text", "text": "p"}]}]) == "p"
     )
+
+
+def test_trl_time_limit_comes_from_the_reference_as_evalplus_does(shared_pool):
+    with_ref = SQUARE.model_copy(update={"id": "a/square-ref", "reference_solution": "def square(x):\n    return x * x\n"})
+    hang = "```python\ndef square(x):\n    while True:\n        pass\n```"
+    f = trl_reward_func([with_ref, SQUARE])
+    rows = Dataset.from_list([{"prompt": p.prompt, "problem_id": p.id} for p in (with_ref, SQUARE)])
+    rewards = _grpo_reward_call(f, rows, [[GOOD_SQUARE, hang], [GOOD_SQUARE]], conversational=False)
+    assert rewards == [1.0, 0.0, 1.0]  # the hanging completion is a real failure (0), not None
+    # the reference's own run takes milliseconds: max(1 s, 4 x that) = the 1 s floor, not the generic 10 s
+    assert f.limits_for(with_ref).timeout_s == 1.0
+    assert f.limits_for(SQUARE).timeout_s == 4.0  # no reference: a fixed RL-friendly limit
+    assert trl_reward_func([SQUARE], time_limit=None).limits_for(SQUARE).timeout_s == 10.0
+    fixed = trl_reward_func([SQUARE], time_limit=2.5)
+    _grpo_reward_call(fixed, Dataset.from_list([{"prompt": SQUARE.prompt, "problem_id": SQUARE.id}]),
+                      [[GOOD_SQUARE]], conversational=False)
+    assert fixed.limits_for(SQUARE).timeout_s == 2.5

@@ -19,10 +19,11 @@ from pydantic import ValidationError
 
 from codesynth.errors import DataError, SandboxUnavailable
 from codesynth.extract import program_from_reply
-from codesynth.ids import completion_id
+from codesynth.ids import completion_id, ref_id
 from codesynth.jsonl import describe_validation_error, json_error_text
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord, Status
 from codesynth.problems import python_syntax_error
+from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
 from codesynth.verifiers.execution import run_pairs
@@ -72,13 +73,14 @@ def score_many(
     limits: Limits | None = None,
     workers: int | None = None,
     origin: str = "adapter",
+    limits_for: Callable[[Problem], Limits] | None = None,
 ) -> list[RewardRecord]:
     """Score (problem, completion) pairs in parallel; one RewardRecord each, in order."""
     if not items:
         return []
     be = backend or pool.get_backend()
     pairs = [(p, _candidate(p, c, i, origin)) for i, (p, c) in enumerate(items)]
-    results = run_pairs(pairs, be, limits, workers)
+    results = run_pairs(pairs, be, limits, workers, limits_for)
     return [make_reward(res, cand, scheme) for (_, cand), res in zip(pairs, results, strict=True)]
 
 
@@ -174,6 +176,7 @@ def trl_reward_func(
     entry_point_column: str = "entry_point",
     name: str = "codesynth_reward",
     on_sandbox_error: Literal["none", "raise"] = "none",
+    time_limit: float | Literal["auto"] | None = "auto",
 ) -> Callable[..., list[float | None]]:
     """A reward function for `trl.GRPOTrainer(reward_funcs=[...])`.
 
@@ -188,12 +191,40 @@ def trl_reward_func(
     raises SandboxUnavailable instead, for runs where this is the only reward function). A malformed row (bad `problem` JSON, test code that does not parse,
     unknown problem id, a column not aligned with the completions) raises DataError naming
     the row and the column at the first call: never a reward.
+
+    `time_limit="auto"` (default) gives each problem an RL-friendly wall-clock limit, as
+    evalplus does: `max(1 s, 4 x the reference solution's own run time)`, measured once per
+    problem in the sandbox (4 s for a problem without a reference), so one hanging completion
+    does not stall a whole step for the generic 10 s. A number fixes it for every problem;
+    None keeps `limits.timeout_s`. `reward_func.limits_for(problem)` says which limits a problem got.
     """
     by_id: dict[str, Problem] = {}
     if isinstance(problems, Mapping):
         by_id = dict(problems)
     elif problems is not None:
         by_id = {p.id: p for p in problems}
+    base = limits or Limits()
+    # Keyed by the problem's content: rows built from columns may share an id ("problem").
+    timed: dict[str, Limits] = {}
+
+    def measure(batch: list[Problem]) -> None:
+        new = {digest(p): p for p in batch if digest(p) not in timed}
+        if time_limit is None or not new:
+            return
+        if time_limit != "auto":
+            timed.update({k: base.model_copy(update={"timeout_s": float(time_limit)}) for k in new})
+            return
+        refs = [(k, p) for k, p in new.items() if p.reference_solution]
+        runs = run_pairs([(p, Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution or ""))
+                          for _, p in refs], backend or pool.get_backend(), base)
+        for (k, _), res in zip(refs, runs, strict=True):
+            own = res.duration_s if res.passed else None  # a failing reference says nothing of time
+            timed[k] = base.model_copy(update={"timeout_s": auto_time_limit(own, base.timeout_s)})
+        for k in new:
+            timed.setdefault(k, base.model_copy(update={"timeout_s": auto_time_limit(None, base.timeout_s)}))
+
+    def limits_for(p: Problem) -> Limits:
+        return timed.get(digest(p), base)
 
     def reward_func(
         prompts: Sequence[Any] | None = None, completions: Sequence[Completion] | None = None, **kwargs: Any
@@ -247,7 +278,8 @@ def trl_reward_func(
                     f"'{tests_column}' column"
                 )
             items.append((problem, comp))
-        recs = score_many(items, scheme=scheme, backend=backend, limits=limits, origin="trl")
+        measure([p for p, _ in items])
+        recs = score_many(items, scheme=scheme, backend=backend, limits=base, origin="trl", limits_for=limits_for)
         # An infrastructure failure says nothing about the completion: None tells TRL to leave it
         # out (GRPOTrainer turns None into NaN and sums with nansum), where a 0 would train against it.
         failed = [i for i, r in enumerate(recs) if r.status is Status.sandbox_error]
@@ -256,9 +288,20 @@ def trl_reward_func(
                                      f"({recs[failed[0]].feedback or 'sandbox_error'}); no reward is given for them")
         return [None if r.status is Status.sandbox_error else r.reward for r in recs]
 
+    reward_func.limits_for = limits_for  # type: ignore[attr-defined]
     reward_func.__name__ = name  # TRL logs each reward function under its __name__
     reward_func.__qualname__ = name
     return reward_func
+
+
+#: evalplus's rule for RL-friendly limits: a floor, and a factor over the reference's own time.
+AUTO_FLOOR_S, AUTO_FACTOR, AUTO_NO_REFERENCE_S = 1.0, 4.0, 4.0
+
+
+def auto_time_limit(reference_s: float | None, cap_s: float) -> float:
+    """The wall-clock limit for a problem whose reference ran in `reference_s` (None: no usable one)."""
+    t = AUTO_NO_REFERENCE_S if reference_s is None else max(AUTO_FLOOR_S, AUTO_FACTOR * reference_s)
+    return round(min(cap_s, t), 3)
 
 
 def _prompt_text(prompts: Sequence[Any] | None, i: int) -> str:

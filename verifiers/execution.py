@@ -6,7 +6,7 @@ parallelism is `codesynth.sandbox.executor.execute_many`'s.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, Limits, Problem
 from codesynth.sandbox.backend import Backend, build_request
@@ -18,10 +18,12 @@ def run_pairs(
     backend: Backend,
     limits: Limits | None = None,
     workers: int | None = None,
+    limits_for: Callable[[Problem], Limits] | None = None,
 ) -> list[ExecutionResult]:
-    """Execute every pair; results come back in the order of `pairs`."""
+    """Execute every pair; results come back in the order of `pairs`. `limits_for` gives a
+    problem its own limits (e.g. a time limit derived from its reference), else `limits`."""
     limits = limits or Limits()
-    jobs = ((i, build_request(p, c, limits)) for i, (p, c) in enumerate(pairs))
+    jobs = ((i, build_request(p, c, limits_for(p) if limits_for else limits)) for i, (p, c) in enumerate(pairs))
     out = [res for _, res in execute_many(backend, jobs, ordered=True, workers=workers)]
     if len(out) != len(pairs):  # the backend was closed under us (Ctrl-C): no partial verdict list
         from codesynth.sandbox.backend import BackendClosed
