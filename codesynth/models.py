@@ -8,8 +8,9 @@ these; none of them imports the orchestration (`codesynth.run`) or the CLI.
 from __future__ import annotations
 
 import keyword
+import re
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -24,6 +25,56 @@ class _Model(BaseModel):
 
 
 # --------------------------------------------------------------------------- problems
+
+
+#: The languages a problem or a candidate may be written in (an unknown one is a load error).
+Language = Literal["python", "c", "cpp", "java", "javascript", "typescript", "go", "rust"]
+LANGUAGES: tuple[str, ...] = get_args(Language)
+
+#: Types a data-form signature may use: scalars, and lists of them (nested).
+_SCALARS = ("int", "float", "bool", "str")
+_TYPE_RE = re.compile(r"^(?:list\[(.+)\]|(int|float|bool|str))$")
+
+
+def parse_type(t: str) -> tuple:
+    """`list[list[int]]` -> ("list", ("list", ("int",))); ValueError names what is wrong."""
+    m = _TYPE_RE.match(t.replace(" ", ""))
+    if not m:
+        raise ValueError(f"unknown type {t!r} (use {', '.join(_SCALARS)} or list[...] of them)")
+    return ("list", parse_type(m.group(1))) if m.group(1) else (m.group(2),)
+
+
+class Param(_Model):
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    type: str
+
+    @field_validator("type")
+    @classmethod
+    def _type_ok(cls, v: str) -> str:
+        parse_type(v)
+        return v.replace(" ", "")
+
+
+class Signature(_Model):
+    """A language-neutral function signature: every language's driver is generated from it."""
+
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    params: list[Param]
+    returns: str
+
+    @field_validator("returns")
+    @classmethod
+    def _returns_ok(cls, v: str) -> str:
+        parse_type(v)
+        return v.replace(" ", "")
+
+
+class CallCase(_Model):
+    """One data-form function test: call the function with `call` (positional arguments) and
+    compare the result with `expect` on the host (floats within 1e-6, relative or absolute)."""
+
+    call: list[Any]
+    expect: Any
 
 
 class IOCase(_Model):
@@ -49,9 +100,16 @@ class Problem(_Model):
         description="Further names the tests use that the solution must define (e.g. a class and its "
         "exception type for a design problem); a program that lacks one is an error, not a failed test.",
     )
-    tests: str | list[IOCase]
+    tests: str | list[IOCase] | list[CallCase]
     reference_solution: str | None = None
-    language: str = "python"
+    language: Language = "python"
+    signature: Signature | None = Field(default=None, description="Function signature of data-form tests.")
+    reference_solutions: dict[Language, str] = Field(
+        default_factory=dict, description="Reference solutions in other languages (io and data-form problems)."
+    )
+    compare: Literal["exact", "tokens", "float"] = Field(
+        default="exact", description="How stdin/stdout outputs are compared (see README)."
+    )
     source: str | None = None
     tags: list[str] = Field(default_factory=list)
     difficulty: str | None = None
@@ -88,11 +146,34 @@ class Problem(_Model):
     def _check_entry_point(self) -> Problem:
         if isinstance(self.tests, str) and "def check" in self.tests and not self.entry_point:
             raise ValueError("tests define check(candidate) but entry_point is missing")
+        if self.kind == "calls":
+            if self.signature is None:
+                raise ValueError("data-form tests ({call, expect}) need a 'signature'")
+            if self.entry_point not in (None, self.signature.name):
+                raise ValueError(f"entry_point {self.entry_point!r} differs from signature.name")
+            self.entry_point = self.signature.name
+            for i, case in enumerate(self.tests, 1):  # type: ignore[union-attr]
+                if len(case.call) != len(self.signature.params):
+                    raise ValueError(f"test {i}: {len(case.call)} arguments for "
+                                     f"{len(self.signature.params)} parameters")
+        if self.kind == "function" and (self.language != "python" or set(self.reference_solutions) - {"python"}):
+            # Python test code runs in the Python tester only; other languages need io or data-form tests.
+            raise ValueError("Python test code (a string) only tests Python; use {call, expect} cases "
+                             "with a signature, or stdin/stdout cases, for other languages")
         return self
 
     @property
-    def kind(self) -> Literal["function", "io"]:
-        return "io" if isinstance(self.tests, list) else "function"
+    def kind(self) -> Literal["function", "io", "calls"]:
+        if isinstance(self.tests, str):
+            return "function"
+        return "calls" if self.tests and isinstance(self.tests[0], CallCase) else "io"
+
+    def references(self) -> dict[str, str]:
+        """Every reference solution by language (`reference_solution` is in `language`)."""
+        out = dict(self.reference_solutions)
+        if self.reference_solution is not None:
+            out[self.language] = self.reference_solution
+        return out
 
 
 # --------------------------------------------------------------------------- candidates
@@ -116,6 +197,7 @@ class Candidate(_Model):
     solution: str
     origin: Origin = Field(default_factory=Origin)
     extra_tests: str | None = Field(default=None, description="Additional assert-style tests it brings.")
+    language: Language | None = Field(default=None, description="Its language; None: the problem's.")
 
 
 # --------------------------------------------------------------------------- execution
@@ -143,6 +225,8 @@ class Limits(_Model):
     output_bytes: int = Field(default=1 << 20, ge=1024, description="Cap on stdout+stderr per program.")
     scratch_mb: int = Field(default=64, ge=1, description="Size of the writable scratch tmpfs.")
     open_files: int = Field(default=64, ge=16)
+    compile_timeout_s: float = Field(default=60.0, gt=0, description="Wall-clock limit of a compile step.")
+    compile_memory_mb: int = Field(default=1024, ge=64, description="Memory of a compile step (compilers need more).")
 
 
 class TestOutcome(_Model):
@@ -184,6 +268,9 @@ class ExecutionResult(_Model):
     backend: str | None = None
     attempts: int = 1
     run_output: RunOutput | None = Field(default=None, description="Plain runs only (ExecRequest kind 'run').")
+    language: str | None = Field(default=None, description="Set for programs run through a compile step.")
+    compile_cached: bool | None = Field(default=None, description="The compile step was a cache hit.")
+    compile_s: float | None = Field(default=None, description="Seconds the compile step took (0 on a hit).")
 
     @property
     def passed(self) -> bool:
@@ -195,6 +282,7 @@ class ExecutionResult(_Model):
 
 class FailureCategory(str, Enum):
     syntax_error = "syntax_error"
+    compile_error = "compile_error"  # a compiled language's compiler rejected the program
     runtime_error = "runtime_error"
     wrong_answer = "wrong_answer"
     timeout = "timeout"
@@ -232,7 +320,7 @@ class DatasetRecord(_Model):
     candidate_id: str
     instruction: str
     solution: str
-    tests: str | list[IOCase]
+    tests: str | list[IOCase] | list[CallCase]
     entry_point: str | None = None
     language: str = "python"
     weight: float = 1.0

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.models import Candidate, ExecutionResult, IOCase, Limits, Problem
+from codesynth.models import CallCase, Candidate, ExecutionResult, IOCase, Limits, Problem, Signature
 
 
 class ExecRequest(BaseModel):
@@ -17,15 +17,21 @@ class ExecRequest(BaseModel):
 
     candidate_id: str
     problem_id: str
-    kind: Literal["function", "io", "run"] = Field(
+    kind: Literal["function", "io", "run", "calls"] = Field(
         description="function: assert tests; io: stdin/stdout cases judged here; run: one plain run whose "
-        "output comes back whole (no tests, no judging: the HTTP service's /run_code)."
+        "output comes back whole (no tests, no judging: the HTTP service's /run_code); calls: data-form "
+        "function tests ({call, expect}), any language."
     )
     program: str
+    language: str = "python"
     tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
     entry_point: str | None = None
     names: list[str] = Field(default_factory=list, description="Names the tests use that the program must define.")
     cases: list[IOCase] = Field(default_factory=list, description="stdin/stdout cases (io kind).")
+    calls: list[CallCase] = Field(default_factory=list, description="data-form function tests (calls kind).")
+    signature: Signature | None = None
+    compare: str = "exact"
+    host_error: str | None = Field(default=None, description="Why this pairing cannot run at all (no sandbox).")
     limits: Limits = Field(default_factory=Limits)
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
@@ -56,6 +62,9 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
     limits = limits or Limits()
     choice = problem.metadata.get("interpreter", interpreter)
     fresh = choice == "fresh"
+    language = candidate.language or problem.language
+    if language != "python" or problem.kind == "calls":
+        return _lang_request(problem, candidate, language, limits)
     if problem.kind == "io":
         return ExecRequest(
             candidate_id=candidate.candidate_id,
@@ -82,6 +91,32 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
         # tests a candidate brings along are never trusted
         trusted_tests=trusted_tests and not candidate.extra_tests,
     )
+
+
+def _lang_request(problem: Problem, candidate: Candidate, language: str, limits: Limits) -> ExecRequest:
+    """Any language through a compile step (Python too, for data-form tests): see sandbox/languages."""
+    from codesynth.sandbox.languages.drivers import UnsupportedSignature, driver
+
+    host_error = None
+    if problem.kind == "function":
+        host_error = f"problem {problem.id} has Python test code, which cannot test a {language} program"
+    elif problem.kind == "calls":
+        try:
+            driver(language, problem.signature)  # type: ignore[arg-type]
+        except UnsupportedSignature as e:
+            host_error = f"{language}: {e}"
+    return ExecRequest(
+        candidate_id=candidate.candidate_id, problem_id=problem.id,
+        kind="calls" if problem.kind == "calls" else "io", program=candidate.solution, language=language,
+        cases=list(problem.tests) if problem.kind == "io" else [],  # type: ignore[arg-type]
+        calls=list(problem.tests) if problem.kind == "calls" else [],  # type: ignore[arg-type]
+        signature=problem.signature, compare=problem.compare, entry_point=problem.entry_point,
+        limits=limits, host_error=host_error,
+    )
+
+
+def uses_compile_step(req: ExecRequest) -> bool:
+    return req.language != "python" or req.kind == "calls"
 
 
 class BackendClosed(Exception):

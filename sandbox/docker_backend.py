@@ -69,6 +69,7 @@ class DockerBackend(Backend):
         spares: int = 1,
         build_image: bool = True,
         pin_cpus: bool = True,
+        languages: set[str] | None = None,
     ):
         self._workers = max(1, workers or os.cpu_count() or 1)
         self.limits = limits or Limits()
@@ -79,6 +80,9 @@ class DockerBackend(Backend):
         self.recycle_after = recycle_after
         self._want_spares = spares
         self._build = build_image
+        # Languages other than Python need a toolchain image (sandbox/lang_image.py); which
+        # ones the chosen image really has is read from its label at start().
+        self.languages = set(languages or {"python"}) | {"python"}
         # One core per container: a program's processes (candidate, tester, supervisor)
         # hand work to each other many times per program; on one core those hand-offs
         # are plain context switches instead of cross-core wake-ups that leave cores idle.
@@ -109,19 +113,22 @@ class DockerBackend(Backend):
         return self._image
 
     def start(self) -> None:
-        from codesynth.sandbox import engine, image
+        from codesynth.sandbox import engine
 
         if not engine.engine_available():
             raise SandboxUnavailable(
                 "the Docker engine is not reachable; run `codesynth sandbox setup` (installs/starts it) "
                 "or `codesynth sandbox doctor` for details"
             )
+        from codesynth.sandbox import lang_image
+
         if self._image is None:
-            self._image = image.ensure_image(build=self._build)
+            self._image = lang_image.ensure_image(self.languages, build=self._build)
         elif _docker("image", "inspect", self._image, timeout=60).returncode != 0:
             raise SandboxUnavailable(
                 f"runner image {self._image} not found; build it with `codesynth sandbox build`"
             )
+        self.image_languages = lang_image.image_languages_of(self._image)
         reap_orphans()
         t0 = time.monotonic()
         errors: list[BaseException] = []
@@ -192,12 +199,12 @@ class DockerBackend(Backend):
         return [
             "docker", "run", "-d", "--rm", "--name", name,
             *(a for k, v in labels(self.run_id).items() for a in ("--label", f"{k}={v}")),
-            *Hardening(self.limits, cpu).docker_run_args(),
+            *Hardening(self.limits, cpu, compiler_uid=uid_base + 2, compiled=self._compiled()).docker_run_args(),
             "-v", f"{sock_dir}:{SOCK_DIR}:ro",
             self.image, "python3", "-I", SUPERVISOR,
             "--connect", f"{SOCK_DIR}/s",
             "--supervisor-uid", str(SUPERVISOR_UID), "--tester-uid", str(uid_base),
-            "--candidate-uid", str(uid_base + 1), "--scratch", "/scratch",
+            "--candidate-uid", str(uid_base + 1), "--compiler-uid", str(uid_base + 2), "--scratch", "/scratch",
         ]
 
     def _new_slot(self, spare: bool = False) -> Slot:
@@ -216,7 +223,7 @@ class DockerBackend(Backend):
         name = f"codesynth-{self.run_id}-{next(self._names)}"
         # Fresh uids per container: RLIMIT_NPROC counts per uid, so a fork bomb in one
         # container must not starve another's programs.
-        uid_base = random.randrange(100_000, 1 << 30) * 2
+        uid_base = random.randrange(100_000, 1 << 29) * 4  # tester, candidate, compiler: +0, +1, +2
         sock_dir = tempfile.mkdtemp(prefix="codesynth-")
         os.chmod(sock_dir, 0o755)
         path = os.path.join(sock_dir, "s")
@@ -299,10 +306,18 @@ class DockerBackend(Backend):
 
     # ------------------------------------------------------------------ execution
 
+    def _compiled(self) -> bool:
+        return bool(self.languages - {"python"})
+
     def execute(self, request: ExecRequest) -> ExecutionResult:
         pre = precheck(request)
         if pre is not None:
             return pre
+        if request.language not in getattr(self, "image_languages", {"python"}):
+            from codesynth.sandbox.lang_image import missing_message
+
+            return sandbox_error(request, f"{missing_message({request.language})} (this pool runs {self.image})",
+                                 self.name)
         if self._closing.is_set():
             raise BackendClosed()
         slot = self._slots.get()

@@ -17,20 +17,38 @@ SUPERVISOR_UID = 61000
 CAPABILITIES = ("SETUID", "SETGID", "KILL")
 MEMORY_OVERHEAD_MB = 192  # supervisor + tester, on top of the program's own limit
 PIDS_OVERHEAD = 24
+LANG_CACHE_MB = 256  # compile cache of a toolchain container (binaries, Go's build cache)
+LANG_PIDS = 64  # compilers and runtimes (javac, go build, the JVM) run many threads
 
 
 @dataclass(frozen=True)
 class Hardening:
     limits: Limits
     cpu: int | None = None  # pin to one core
+    # The compile cache (languages other than Python): a tmpfs owned by the compiler uid, so
+    # candidates can execute what is in it but never write there.
+    compiler_uid: int | None = None
+    compiled: bool = False  # the pool runs compilers: room for them and for the cache
+
+    @property
+    def cache_mb(self) -> int:
+        return LANG_CACHE_MB if self.compiled else 32
 
     @property
     def memory_mb(self) -> int:
+        if self.compiled:  # the cache's pages count against the container's memory too
+            lim = self.limits
+            return max(lim.memory_mb, lim.compile_memory_mb) + MEMORY_OVERHEAD_MB + self.cache_mb
         return self.limits.memory_mb + MEMORY_OVERHEAD_MB
 
     @property
     def pids(self) -> int:
-        return self.limits.pids + PIDS_OVERHEAD
+        return self.limits.pids + PIDS_OVERHEAD + (LANG_PIDS if self.compiled else 0)
+
+    @property
+    def cache(self) -> str:
+        u = self.compiler_uid
+        return f"rw,nosuid,nodev,exec,size={self.cache_mb}m,uid={u},gid={u},mode=0755"
 
     @property
     def scratch(self) -> str:
@@ -41,6 +59,7 @@ class Hardening:
         return [
             "--init", "--network", "none", "--read-only",
             "--tmpfs", f"/scratch:{self.scratch}",
+            *(["--tmpfs", f"/cache:{self.cache}"] if self.compiler_uid is not None else []),
             "--shm-size", "1m",
             "--pids-limit", str(self.pids),
             "--memory", f"{self.memory_mb}m", "--memory-swap", f"{self.memory_mb}m",
@@ -57,7 +76,7 @@ class Hardening:
             init=True,
             network_mode="none",
             read_only=True,
-            tmpfs={"/scratch": self.scratch},
+            tmpfs={"/scratch": self.scratch, **({"/cache": self.cache} if self.compiler_uid is not None else {})},
             shm_size="1m",
             pids_limit=self.pids,
             mem_limit=f"{self.memory_mb}m",

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -99,12 +100,17 @@ def ensure_image(build: bool = True, log: Log = stderr_log) -> str:
     return build_image(log=log)
 
 
-def build_image(base: str | None = None, force: bool = False, log: Log = stderr_log) -> str:
-    """Build the runner image (skipped when it is current, unless `force`); returns its tag."""
-    tag = image_tag()
-    if not force and image_status() == "ok":
-        log(f"runner image {tag} is up to date")
-        return tag
+def build_image(base: str | None = None, force: bool = False, log: Log = stderr_log,
+                tag: str | None = None, labels: dict[str, str] | None = None) -> str:
+    """Build the runner image (skipped when it is current, unless `force`); returns its tag.
+
+    `tag`/`labels`: a toolchain image (sandbox/lang_image.py) is this same build on another base.
+    """
+    if tag is None:
+        tag = image_tag()
+        if not force and image_status() == "ok":
+            log(f"runner image {tag} is up to date")
+            return tag
     started = time.monotonic()
     base = base or _pick_base(log)
     c = _long_client()
@@ -119,7 +125,7 @@ def build_image(base: str | None = None, force: bool = False, log: Log = stderr_
             dockerfile="Dockerfile.runner",
             tag=tag,
             buildargs={"BASE": base, "HARNESS_HASH": h, "CODESYNTH_VERSION": codesynth.__version__},
-            labels={"codesynth.base": base},
+            labels={"codesynth.base": base, **(labels or {})},
             rm=True,
             forcerm=True,
             pull=False,
@@ -195,8 +201,12 @@ def _try_pull(ref: str, log: Log) -> bool:
     return _image_id(ref) is not None
 
 
-def bootstrap_base(log: Log = stderr_log) -> str:
-    """Make `codesynth-base:<suite>` from Debian packages: debootstrap, trim, `docker import`."""
+def bootstrap_base(log: Log = stderr_log, image: str = BOOTSTRAP_BASE,
+                   extra: Callable[[Path, str], None] | None = None) -> str:
+    """Make `codesynth-base:<suite>` from Debian packages: debootstrap, trim, `docker import`.
+
+    `extra(rootfs, mirror)` adds to the tree before it is trimmed (the toolchain images).
+    """
     mirror = debian_mirror()
     if shutil.which("debootstrap") is None:
         if os.geteuid() != 0:
@@ -221,6 +231,8 @@ def bootstrap_base(log: Log = stderr_log) -> str:
         if proc.returncode != 0:
             tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
             raise SandboxUnavailable(f"debootstrap failed (exit {proc.returncode}): {tail}")
+        if extra is not None:
+            extra(root, mirror)
         _trim_rootfs(root)
         tarball = tmp / "rootfs.tar"
         subprocess.run(
@@ -229,7 +241,7 @@ def bootstrap_base(log: Log = stderr_log) -> str:
             check=True,
             stdin=subprocess.DEVNULL,
         )  # fmt: skip
-        repo, _, tag = BOOTSTRAP_BASE.partition(":")
+        repo, _, tag = image.partition(":")
         with _closing(_long_client()) as c:
             c.api.import_image_from_file(
                 str(tarball),
@@ -244,10 +256,10 @@ def bootstrap_base(log: Log = stderr_log) -> str:
     finally:
         _unmount_under(tmp)
         shutil.rmtree(tmp, ignore_errors=True)
-    if _image_id(BOOTSTRAP_BASE) is None:
-        raise SandboxUnavailable(f"docker import did not produce {BOOTSTRAP_BASE}")
-    log(f"made {BOOTSTRAP_BASE} in {time.monotonic() - started:.0f} s")
-    return BOOTSTRAP_BASE
+    if _image_id(image) is None:
+        raise SandboxUnavailable(f"docker import did not produce {image}")
+    log(f"made {image} in {time.monotonic() - started:.0f} s ({_size_mb(image)} MB)")
+    return image
 
 
 def _trim_rootfs(root: Path) -> None:

@@ -7,7 +7,7 @@ the sandbox, so no candidate can read or forge them.
 from __future__ import annotations
 
 from codesynth.models import ExecutionResult, RunOutput, Status, TestOutcome
-from codesynth.sandbox.backend import ExecRequest
+from codesynth.sandbox.backend import ExecRequest, uses_compile_step
 
 _STATUSES = {s.value for s in Status}
 
@@ -24,6 +24,8 @@ def precheck(req: ExecRequest) -> ExecutionResult | None:
     """Verdicts that need no sandbox: an empty program is 'no code', not a crash."""
     if req.kind != "run" and not req.program.strip():  # an empty plain run is a valid (empty) program
         return _result(req, Status.error, error_type="NoCode", error_message="the reply contained no code")
+    if req.host_error:
+        return _result(req, Status.error, error_type="Unsupported", error_message=req.host_error)
     return None
 
 
@@ -38,6 +40,10 @@ def sandbox_error(req: ExecRequest, message: str, backend: str | None = None, at
 
 
 def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    if uses_compile_step(req):
+        from codesynth.sandbox.languages.verdict import from_lang_response
+
+        return from_lang_response(req, resp, backend)
     if req.kind == "io" and "cases" in resp:
         return _io_result(req, resp, backend)
     if req.kind == "run" and "cases" in resp:

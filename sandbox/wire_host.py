@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import struct
 
-from codesynth.sandbox.backend import ExecRequest
+from codesynth.sandbox.backend import ExecRequest, uses_compile_step
 
 
 def encode_request(req: ExecRequest, request_id: str) -> bytes:
+    if uses_compile_step(req):
+        return _encode_lang(req, request_id)
     program = req.program.encode("utf-8")
     if req.kind == "run":
         # The files travel where tests would; the supervisor writes them as the candidate's uid.
@@ -31,3 +33,24 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
     }
     h = json.dumps(header).encode("utf-8")
     return struct.pack(">I", len(h)) + h + program + tests
+
+
+def _encode_lang(req: ExecRequest, request_id: str) -> bytes:
+    """Files + compile/run commands (harness/langrun.py); for data-form tests the arguments only."""
+    from codesynth.sandbox.languages.programs import call_input, files_for, lang_header
+
+    calls = req.kind == "calls"
+    files, main_class = files_for(req.language, req.program, req.signature if calls else None)
+    program = json.dumps(files).encode("utf-8")
+    header = {
+        "id": request_id,
+        "kind": "io",
+        "program_len": len(program),
+        "tests_len": 0,
+        "limits": req.limits.model_dump(),
+        "lang": lang_header(req.language, main_class, req.limits, results_fd=calls),
+        # Only the inputs (or the call arguments) travel; expected values stay on the host.
+        "inputs": [call_input(req.signature, req.calls)] if calls else [c.input for c in req.cases],  # type: ignore[arg-type]
+    }
+    h = json.dumps(header).encode("utf-8")
+    return struct.pack(">I", len(h)) + h + program

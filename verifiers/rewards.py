@@ -146,6 +146,8 @@ def failure_category(result: ExecutionResult) -> FailureCategory | None:
         return FailureCategory.crashed
     if result.error_type == "NoCode":
         return FailureCategory.no_code
+    if s is Status.error and (result.error_type or "").startswith("Compile"):
+        return FailureCategory.compile_error
     if result.error_type in _LOAD_ERRORS:
         return FailureCategory.syntax_error
     if s is Status.error:

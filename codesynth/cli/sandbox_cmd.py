@@ -40,13 +40,29 @@ def setup_cmd(no_install: bool) -> None:
     help="Base image (default: python:3.13-slim, else an offline Debian trixie base).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even if the image is up to date (no build cache).")
-def build_cmd(base: str | None, force: bool) -> None:
-    """Build the runner image codesynth-runner:<version>."""
+@click.option("--languages", default=None, metavar="LANGS",
+              help="Also build a toolchain image for these languages: cpp,java,... or all "
+                   "(c, cpp, java, javascript, typescript, go, rust; python is always in).")
+def build_cmd(base: str | None, force: bool, languages: str | None) -> None:
+    """Build the runner image codesynth-runner:<version> (or a toolchain image with --languages)."""
+    from codesynth.errors import InputError
     from codesynth.sandbox.engine import ensure_engine
     from codesynth.sandbox.image import build_image
 
     ensure_engine(install=False, log=_log)
-    click.echo(build_image(base=base, force=force, log=_log))
+    if languages is None:
+        click.echo(build_image(base=base, force=force, log=_log))
+        return
+    from codesynth.sandbox.lang_image import build_lang_image
+    from codesynth.sandbox.languages import image_languages
+
+    if base is not None:
+        raise InputError("option --base: not with --languages (the toolchain base is made from Debian packages)")
+    try:
+        langs = image_languages(languages)
+    except ValueError as e:
+        raise InputError(f"option --languages: {e}") from None
+    click.echo(build_lang_image(langs, force=force, log=_log))
 
 
 @sandbox.command("doctor")

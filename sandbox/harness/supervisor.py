@@ -50,6 +50,7 @@ class Ctx:
         self.supervisor_uid = args.supervisor_uid
         self.tester_uid = args.tester_uid
         self.cand_uid = args.candidate_uid
+        self.compiler_uid = args.compiler_uid  # other languages' compile step (langrun.py)
         self.scratch = args.scratch
         self.work = os.path.join(self.scratch, SCRATCH_WORK)
         self.devnull = os.open(os.devnull, os.O_RDWR)
@@ -497,7 +498,7 @@ def _cleanup(ctx: Ctx) -> bool:
                 stray = _scan_stragglers(ctx)
                 if not stray:
                     break
-        for uid in uids & {ctx.cand_uid, ctx.tester_uid}:
+        for uid in uids & {ctx.cand_uid, ctx.tester_uid, ctx.compiler_uid}:
             _janitor(ctx, uid)
         _reap_all()
         swept = ctx.cand_uid in uids or not ctx.privileged
@@ -912,7 +913,11 @@ def serve(ctx: Ctx) -> None:
             return
         req, program, tests_len = got
         try:
-            if req["kind"] == "function":
+            if req.get("lang"):  # another language: compile (cached) and run, see langrun.py
+                import langrun
+
+                resp = langrun.run(sys.modules[__name__], ctx, req, program, tests_len)
+            elif req["kind"] == "function":
                 resp = run_function(ctx, req, program, tests_len)
             elif req["kind"] == "run":
                 resp = run_plain(ctx, req, program, tests_len)
@@ -946,7 +951,7 @@ def serve(ctx: Ctx) -> None:
 
 def _args(argv: list[str]) -> types.SimpleNamespace:
     """`--name value` pairs. The backends are the only callers (argparse would sit in every fork)."""
-    opts: dict = {"supervisor_uid": None, "tester_uid": None, "candidate_uid": None,
+    opts: dict = {"supervisor_uid": None, "tester_uid": None, "candidate_uid": None, "compiler_uid": None,
                   "scratch": "/scratch", "connect": None}
     it = iter(argv)
     for arg in it:

@@ -1,0 +1,316 @@
+"""Compiled and interpreted languages other than Python: compile once (cached), run per case.
+
+The host sends, per request, the source files (a JSON object as the program bytes) and a
+"lang" header: the compile command, the run command, limits. Here:
+
+  1. the cache key is computed from the files and the compile command (not taken from the
+     host), and `/cache/k<key>` is looked up: n samples of the same code compile once;
+  2. on a miss a compile child runs under the *compiler* uid (neither the candidate's nor
+     the tester's) with its own time/memory limits: it writes the files into a fresh
+     directory of the cache, runs the compiler there, keeps its trimmed message, and renames
+     the directory into place (failures are cached too);
+  3. each stdin case forks a child that takes the candidate's uid, the same rlimits as a
+     Python candidate, and execs the run command (`{dir}` = the cache entry, which the
+     candidate can read and execute but not write: the tmpfs belongs to the compiler uid).
+     Data-form tests get a results pipe on fd 3; the host compares what arrives there.
+
+Straggler sweep, scratch reset and anomaly handling are the supervisor's (`sup`), as for
+Python programs. Nothing here judges an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import resource
+import shutil
+import signal
+import time
+
+CACHE = "/cache"
+MSG_CHARS = 64 * 1024  # compiler output kept (the host trims it further for feedback)
+MAX_ENTRIES = 400  # cache entries kept per container before the oldest half is dropped
+
+
+def cache_key(files: dict[str, str], compile_argv: list[str] | None) -> str:
+    h = hashlib.sha256(json.dumps([compile_argv, sorted(files.items())]).encode("utf-8"))
+    return h.hexdigest()[:32]
+
+
+def _fill(argv: list[str], subst: dict[str, str], sources: list[str]) -> list[str]:
+    out: list[str] = []
+    for a in argv:
+        if a == "{sources}":
+            out += sources
+            continue
+        for k, v in subst.items():
+            a = a.replace("{" + k + "}", v)
+        out.append(a)
+    return out
+
+
+def _rlimits(mem_mb: int, cpu_s: float, fsize_mb: int, nofile: int, nproc: int, address_space: bool) -> None:
+    pairs = [(resource.RLIMIT_CPU, int(cpu_s) + 2), (resource.RLIMIT_FSIZE, fsize_mb << 20),
+             (resource.RLIMIT_NOFILE, nofile), (resource.RLIMIT_CORE, 0)]
+    if address_space:
+        pairs.append((resource.RLIMIT_AS, mem_mb << 20))
+    if nproc:
+        pairs.append((resource.RLIMIT_NPROC, nproc))
+    for res, val in pairs:
+        try:
+            resource.setrlimit(res, (val, val))
+        except (ValueError, OSError):
+            pass
+
+
+def _exec(argv: list[str], env: dict[str, str]) -> None:
+    path = argv[0]
+    if "/" not in path:
+        path = shutil.which(path, path=env.get("PATH", "/usr/bin:/bin")) or path
+    os.execve(path, argv, env)
+
+
+# --------------------------------------------------------------------------- compile
+
+
+def _evict() -> None:
+    """Keep the cache tmpfs from filling: drop the oldest half when it is large or fullish.
+
+    Oldest by creation: only the compiler uid may touch the entries, so a hit cannot refresh them.
+    """
+    try:
+        names = [n for n in os.listdir(CACHE) if n.startswith("k")]
+        st = os.statvfs(CACHE)
+        full = st.f_blocks and st.f_bavail < st.f_blocks * 0.3
+    except OSError:
+        return
+    if len(names) < MAX_ENTRIES and not full:
+        return
+    names.sort(key=lambda n: os.stat(os.path.join(CACHE, n)).st_mtime)
+    for n in names[: max(1, len(names) // 2)]:
+        shutil.rmtree(os.path.join(CACHE, n), ignore_errors=True)
+
+
+def _compile_child(lang: dict, files: dict[str, str], key: str, out_fd: int) -> int:
+    """In the compiler-uid child: build into a temp dir, rename it to the cache entry."""
+    _evict()
+    tmp = os.path.join(CACHE, f"t{key}-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    os.mkdir(tmp, 0o755)
+    for name, text in files.items():
+        with open(os.path.join(tmp, name), "w", encoding="utf-8") as fh:
+            fh.write(text)
+    for src, dest in lang.get("seed", []):
+        dest = dest.replace("{cache}", CACHE)
+        if os.path.isdir(src) and not os.path.exists(dest):
+            part = f"{dest}.{os.getpid()}"
+            shutil.copytree(src, part, symlinks=True)
+            os.rename(part, dest)
+    os.makedirs(os.path.join(tmp, ".tmp"), exist_ok=True)
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": tmp, "TMPDIR": os.path.join(tmp, ".tmp"),
+           "LANG": "C.UTF-8"}
+    env.update({k: v.replace("{cache}", CACHE) for k, v in (lang.get("compile_env") or {}).items()})
+    argv = _fill(lang["compile"], {"dir": tmp, "cache": CACHE}, sorted(files))
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.chdir(tmp)
+            os.dup2(w, 1)
+            os.dup2(w, 2)
+            for fd in (r, w, out_fd):
+                os.close(fd)
+            _exec(argv, env)
+        except BaseException:  # noqa: BLE001
+            os.write(2, f"cannot run {argv[0]}\n".encode())
+        os._exit(127)
+    os.close(w)
+    msg = bytearray()
+    while True:
+        b = os.read(r, 65536)
+        if not b:
+            break
+        if len(msg) < MSG_CHARS:
+            msg += b[: MSG_CHARS - len(msg)]
+    _, status = os.waitpid(pid, 0)
+    ok = os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    if not ok and os.WIFSIGNALED(status):
+        # Killed (CPU limit, out of memory): a limit, not a verdict on the code; never cached.
+        os.write(out_fd, json.dumps({"signal": os.WTERMSIG(status), "message": msg.decode("utf-8", "replace")})
+                 .encode())
+        shutil.rmtree(tmp, ignore_errors=True)
+        return 3
+    shutil.rmtree(os.path.join(tmp, ".tmp"), ignore_errors=True)
+    with open(os.path.join(tmp, "message"), "wb") as fh:
+        fh.write(bytes(msg))
+    open(os.path.join(tmp, "ok" if ok else "failed"), "w").close()
+    entry = os.path.join(CACHE, f"k{key}")
+    shutil.rmtree(entry, ignore_errors=True)
+    os.rename(tmp, entry)
+    return 0
+
+
+def _compile(sup, ctx, lang: dict, files: dict[str, str], key: str) -> dict:
+    """Run the compile child; returns {"how": ..., ...} (the entry exists iff how == "built")."""
+    lim = lang["compile_limits"]
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        rc = 2
+        try:
+            import child
+
+            child.enter(ctx, ctx.compiler_uid, {0: ctx.devnull, 1: ctx.devnull, 2: ctx.devnull, 3: w}, None, 0)
+            os.umask(0o022)
+            _rlimits(int(lim["memory_mb"]), float(lim["timeout_s"]), int(lim["cache_mb"]), 1024,
+                     int(lim["pids"]) if ctx.privileged else 0, bool(lang.get("compile_address_space")))
+            rc = _compile_child(lang, files, key, 3)
+        except BaseException as e:  # noqa: BLE001
+            try:
+                os.write(3, json.dumps({"error": f"{type(e).__name__}: {e}"}).encode())
+            except OSError:
+                pass
+        os._exit(rc)
+    os.close(w)
+    t0 = time.monotonic()
+    cap = sup.Capture(r, keep_all=MSG_CHARS)
+    how, _, status = sup._wait_loop(t0 + float(lim["timeout_s"]), [cap], 1 << 30, None, done_pid=pid)
+    sup._kill_group(pid)
+    if how != "exited":
+        status = sup._reap(pid)
+    sup._drain([cap], 1 << 30)
+    os.close(r)
+    took = round(time.monotonic() - t0, 6)
+    info: dict = {}
+    if cap.head:
+        try:
+            info = json.loads(bytes(cap.head).decode("utf-8", "replace"))
+        except ValueError:
+            info = {}
+    if how == "timeout":
+        return {"how": "timeout", "duration_s": took}
+    code, sig = sup._decode_status(status)
+    if code == 0:
+        return {"how": "built", "duration_s": took}
+    if code == 3 or sig is not None:
+        now = sup.oom_kills()
+        oom = sig == signal.SIGKILL or info.get("signal") == signal.SIGKILL
+        oom = oom and (now is None or ctx.oom_count is None or now > ctx.oom_count)
+        ctx.oom_count = now
+        return {"how": "memory" if oom or "out of memory" in info.get("message", "").lower() else "killed",
+                "duration_s": took, "message": info.get("message", ""), "signal": info.get("signal") or sig}
+    return {"how": "internal", "duration_s": took, "message": info.get("error", f"compile helper exit {code}")}
+
+
+# --------------------------------------------------------------------------- run
+
+
+def _fork_run(ctx, lang: dict, argv: list[str], fds: dict[int, int], limits: dict) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:
+        import child
+
+        child.enter(ctx, ctx.cand_uid, fds, None, 0)
+        _rlimits(int(limits["memory_mb"]), float(limits["timeout_s"]), int(limits["scratch_mb"]),
+                 int(limits["open_files"]), int(limits["pids"]) if ctx.privileged else 0,
+                 bool(lang.get("address_space")))
+        env = dict(os.environ)
+        env.update(lang.get("run_env") or {})
+        _exec(argv, env)
+    except BaseException:  # noqa: BLE001
+        pass
+    os._exit(127)
+
+
+def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
+    lang = req["lang"]
+    limits = req["limits"]
+    if tests_len:
+        sup._read_tests(ctx, tests_len)[:] = bytes(tests_len)
+    if ctx.compiler_uid is None and ctx.privileged:
+        return {"status": "sandbox_error", "error_type": "NoCompilerUid",
+                "error_message": "this container was started without --compiler-uid"}
+    if not os.path.isdir(CACHE) or not os.access(CACHE, os.X_OK):
+        return {"status": "sandbox_error", "error_type": "NoCache",
+                "error_message": f"{CACHE} is missing: not a toolchain container"}
+    files = json.loads(program)
+    key = cache_key(files, lang.get("compile"))
+    entry = os.path.join(CACHE, f"k{key}")
+    t0 = time.monotonic()
+    compile_info: dict = {"cached": True, "duration_s": 0.0}
+    if lang.get("compile") and not os.path.isdir(entry):
+        got = _compile(sup, ctx, lang, files, key)
+        compile_info = {"cached": False, "duration_s": got["duration_s"]}
+        if got["how"] != "built":
+            return {"status": "compile_failed", "how": got["how"], "compile": compile_info,
+                    "message": got.get("message", ""), "signal": got.get("signal"),
+                    "duration_s": round(time.monotonic() - t0, 6)}
+    elif not lang.get("compile"):
+        return {"status": "sandbox_error", "error_type": "NoCompile", "error_message": "no compile step"}
+    try:
+        failed = os.path.exists(os.path.join(entry, "failed"))
+        with open(os.path.join(entry, "message"), "rb") as fh:
+            message = fh.read(MSG_CHARS).decode("utf-8", "replace")
+    except OSError as e:
+        return {"status": "sandbox_error", "error_type": "CacheEntry", "error_message": f"cache entry: {e}"}
+    if failed:
+        return {"status": "compile_failed", "how": "error", "compile": compile_info, "message": message,
+                "duration_s": round(time.monotonic() - t0, 6)}
+    argv = _fill(lang["run"], {"dir": entry, "mem": str(int(limits["memory_mb"]))}, sorted(files))
+    resp = _run_cases(sup, ctx, lang, argv, req, limits)
+    resp["compile"] = compile_info
+    resp["compile_message"] = message[-4000:]
+    return resp
+
+
+def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dict:
+    t0 = time.monotonic()
+    deadline = t0 + float(limits["timeout_s"])
+    cap = int(limits["output_bytes"])
+    results_fd = bool(lang.get("results_fd"))
+    cases = []
+    status = "ok"
+    for i, stdin_text in enumerate(req["inputs"]):
+        data = stdin_text.encode("utf-8")
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        res_r, res_w = os.pipe()
+        c0 = time.monotonic()
+        fds = {0: in_r, 1: out_w, 2: err_w, 3: res_w if results_fd else ctx.devnull}
+        c_pid = _fork_run(ctx, lang, argv, fds, limits)
+        for fd in (in_r, out_w, err_w, res_w):
+            os.close(fd)
+        sup._feed(in_w, data)
+        caps = [sup.Capture(out_r, keep_all=cap), sup.Capture(err_r), sup.Capture(res_r, keep_all=cap)]
+        how, _, c_status = sup._wait_loop(deadline, caps, cap, None, done_pid=c_pid)
+        sup._kill_group(c_pid)
+        if how != "exited":
+            sup._reap(c_pid)
+        sup._drain(caps, cap)
+        for fd in (out_r, err_r, res_r):
+            os.close(fd)
+        exit_code, sig = sup._decode_status(c_status)
+        oom = False
+        if sig is not None:
+            now = sup.oom_kills()
+            oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
+            ctx.oom_count = now
+        case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
+                "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
+                "duration_s": round(time.monotonic() - c0, 6), "oom": oom}
+        if results_fd:
+            case["results"] = bytes(caps[2].head).decode("utf-8", "replace")
+        cases.append(case)
+        if how == "timeout":
+            status = "timeout"
+        elif how == "output":
+            status = "output_exceeded"
+        if status != "ok":
+            break
+        if i + 1 < len(req["inputs"]):
+            sup._cleanup(ctx)
+    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6)}
