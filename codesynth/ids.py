@@ -4,6 +4,7 @@ Ids are deterministic, so a rerun produces the same ids and a resumed run skips 
 already judged:
 
 - `<problem>#ref`          a problem's reference solution
+- `<problem>#ref-<lang>`   its reference solution in another language (`reference_solutions`)
 - `<problem>#s<i>`         sample i of a model for a problem
 - `<problem>#<k>`          the k-th candidate of a problem in a candidates file
 - `<root>#r<turn>`         repair turn `turn` of the trajectory that started at `root`
@@ -19,8 +20,9 @@ from __future__ import annotations
 import hashlib
 
 
-def ref_id(problem_id: str) -> str:
-    return f"{problem_id}#ref"
+def ref_id(problem_id: str, language: str | None = None) -> str:
+    """`<problem>#ref`, or `<problem>#ref-<language>` for a reference in another language."""
+    return f"{problem_id}#ref" if language is None else f"{problem_id}#ref-{language}"
 
 
 def sample_id(problem_id: str, index: int) -> str:

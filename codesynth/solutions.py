@@ -10,18 +10,28 @@ from collections.abc import Sequence
 from codesynth.errors import InputError
 from codesynth.ids import file_id, ref_id
 from codesynth.jsonl import iter_json_lines
-from codesynth.models import Candidate, Origin, Problem
+from codesynth.models import LANGUAGES, Candidate, Origin, Problem
 
 
 def reference_candidates(problems: Sequence[Problem]) -> tuple[list[Candidate], list[str]]:
-    """Each problem's reference solution as a candidate; also the ids that have none."""
+    """Each problem's reference solutions as candidates; also the ids that have none.
+
+    `reference_solution` (in the problem's `language`) keeps the id `<id>#ref`; those in
+    `reference_solutions` are `<id>#ref-<language>`.
+    """
     out, missing = [], []
     for p in problems:
-        if p.reference_solution is None:
+        if p.reference_solution is None and not p.reference_solutions:
             missing.append(p.id)
             continue
-        out.append(Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution,
-                             origin=Origin(kind="reference")))
+        if p.reference_solution is not None:
+            out.append(Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution,
+                                 origin=Origin(kind="reference"), language=p.language))
+        for lang, sol in p.reference_solutions.items():
+            if lang == p.language and p.reference_solution is not None:
+                continue
+            out.append(Candidate(candidate_id=ref_id(p.id, lang), problem_id=p.id, solution=sol,
+                                 origin=Origin(kind="reference"), language=lang))
     return out, missing
 
 
@@ -70,7 +80,15 @@ def load_candidates(path: str | os.PathLike, problems: Sequence[Problem]) -> lis
         extra = obj.get("extra_tests")
         if extra is not None and not isinstance(extra, str):
             raise InputError(f"{where}: field 'extra_tests': expected a string")
-        out.append(Candidate(candidate_id=cid, problem_id=pid, solution=solution, origin=origin, extra_tests=extra))
+        language = obj.get("language")
+        if language is not None and language not in LANGUAGES:
+            raise InputError(f"{where}: field 'language': unknown language {language!r} "
+                             f"(one of {', '.join(LANGUAGES)})")
+        if language not in (None, "python") and by_id[pid].kind == "function":
+            raise InputError(f"{where}: problem '{pid}' has Python test code; a {language} candidate needs "
+                             "stdin/stdout or data-form ({call, expect}) tests")
+        out.append(Candidate(candidate_id=cid, problem_id=pid, solution=solution, origin=origin, extra_tests=extra,
+                             language=language))
     if not out:
         raise InputError(f"{path}: no candidates in file")
     return out

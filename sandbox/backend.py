@@ -74,6 +74,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
             cases=list(problem.tests),  # type: ignore[arg-type]
             limits=limits,
             fresh_interpreter=fresh,
+            compare=problem.compare,
         )
     tests = problem.tests if isinstance(problem.tests, str) else ""
     if candidate.extra_tests:

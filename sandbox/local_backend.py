@@ -18,7 +18,7 @@ import warnings
 from typing import Literal
 
 from codesynth.models import ExecutionResult, Limits, Status
-from codesynth.sandbox.backend import Backend, ExecRequest
+from codesynth.sandbox.backend import Backend, ExecRequest, uses_compile_step
 from codesynth.sandbox.image_modules import missing_imports
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
 from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
@@ -92,7 +92,11 @@ class LocalBackend(Backend):
             self._slots.put(self._spawn())
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
-        pre = precheck(request) or self._check_imports(request)
+        pre = precheck(request)
+        if pre is None and uses_compile_step(request):  # before the import check: it parses Python
+            return sandbox_error(request, f"{request.language} programs (and data-form tests) run only in the "
+                                 "docker backend: it has the compile cache and the compiler uid", self.name)
+        pre = pre or self._check_imports(request)
         if pre is not None:
             return pre
         for attempt in (1, 2):

@@ -13,7 +13,7 @@ import socket
 import subprocess
 import time
 
-from codesynth.sandbox.backend import ExecRequest
+from codesynth.sandbox.backend import ExecRequest, uses_compile_step
 from codesynth.sandbox.wire_host import encode_request
 
 # Our own answer comes at most this long after the program's deadline.
@@ -117,8 +117,10 @@ class SupervisorClient:
                 data = data[n:]
         except OSError as e:
             raise SupervisorGone(f"supervisor channel closed ({e})") from None
-        n_runs = max(1, len(req.cases)) if req.fresh_interpreter else 1
-        resp = self._read_line(time.monotonic() + req.limits.timeout_s + GRACE_S * n_runs)
+        n_runs = max(1, len(req.cases)) if req.fresh_interpreter or uses_compile_step(req) else 1
+        # A compile step has its own deadline, enforced in the container before the run starts.
+        compile_s = req.limits.compile_timeout_s + GRACE_S if uses_compile_step(req) else 0.0
+        resp = self._read_line(time.monotonic() + req.limits.timeout_s + compile_s + GRACE_S * n_runs)
         if resp.get("id") != request_id:
             raise SupervisorGone("supervisor answered a different request")
         self.served += 1

@@ -101,8 +101,10 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         elif got.get("exit_code") not in (0, None):
             msg = f"exit code {got['exit_code']}: {_clip(got.get('stderr_tail', '').strip()[-400:], 400)}"
         else:
+            from codesynth.sandbox.languages.verdict import outputs_match
+
             exp, out = normalize_output(case.output), normalize_output(got.get("stdout", ""))
-            ok = exp == out
+            ok = exp == out if req.compare == "exact" else outputs_match(case.output, got.get("stdout", ""), req.compare)
             msg = None if ok else f"input: {_clip(case.input)!r}\n  expected: {_clip(exp)!r}\n  got:      {_clip(out)!r}"
         outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
         if not ok and first_bad is None:

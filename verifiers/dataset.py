@@ -14,7 +14,7 @@ def make_dataset_record(problem: Problem, candidate: Candidate, result: Executio
         solution=candidate.solution,
         tests=problem.tests,
         entry_point=problem.entry_point,
-        language=problem.language,
+        language=candidate.language or problem.language,
         metadata={
             "source": problem.source,
             "tags": problem.tags,

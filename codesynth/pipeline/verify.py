@@ -102,21 +102,25 @@ class VerifyConfig(BaseModel):
         }
 
 
-def backend_for(config: VerifyConfig, run_id: str | None = None) -> Backend:
-    """A started backend as `config` says (the caller closes it)."""
+def backend_for(config: VerifyConfig, run_id: str | None = None, languages: set[str] | None = None) -> Backend:
+    """A started backend as `config` says (the caller closes it); `languages`: what it must run
+    (a pool for languages other than Python needs a toolchain image)."""
     options: dict[str, Any] = {"recycle_after": config.recycle_after} if config.backend == "docker" else {}
     if config.backend == "local":
         options["image_imports"] = config.local_imports
+    if languages and languages != {"python"} and config.backend == "docker":
+        options["languages"] = languages
     return open_backend(config.backend, workers=config.workers, limits=config.limits, run_id=run_id, **options)
 
 
 @contextmanager
-def using_backend(config: VerifyConfig, backend: Backend | None) -> Iterator[Backend]:
+def using_backend(config: VerifyConfig, backend: Backend | None,
+                  languages: set[str] | None = None) -> Iterator[Backend]:
     """The caller's backend, or one opened for the duration and closed after."""
     if backend is not None:
         yield backend
         return
-    b = backend_for(config)
+    b = backend_for(config, languages=languages)
     try:
         yield b
     finally:
@@ -281,7 +285,8 @@ def verify_candidates(
     with RunRecorder(d, problems, config.reward_scheme, cands) as rec:
         todo = [c for c in cands if not rec.done(c.candidate_id)]
         if todo:
-            with sigterm_as_interrupt(), using_backend(config, backend) as b:
+            langs = {c.language or by_pid[c.problem_id].language for c in todo}
+            with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
                 try:
                     executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))

@@ -29,6 +29,8 @@ import signal
 import time
 
 CACHE = "/cache"
+RSS_POLL_S = 0.01  # how often a running program's resident memory is read
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 MSG_CHARS = 64 * 1024  # compiler output kept (the host trims it further for feedback)
 MAX_ENTRIES = 400  # cache entries kept per container before the oldest half is dropped
 
@@ -214,7 +216,10 @@ def _fork_run(ctx, lang: dict, argv: list[str], fds: dict[int, int], limits: dic
         import child
 
         child.enter(ctx, ctx.cand_uid, fds, None, 0)
-        _rlimits(int(limits["memory_mb"]), float(limits["timeout_s"]), int(limits["scratch_mb"]),
+        # The memory limit itself is the resident-set watchdog in _wait (the same for every
+        # runtime: the JVM, V8 and Go reserve far more address space than they use); native
+        # code also gets an address-space cap, with headroom so the watchdog speaks first.
+        _rlimits(2 * int(limits["memory_mb"]) + 256, float(limits["timeout_s"]), int(limits["scratch_mb"]),
                  int(limits["open_files"]), int(limits["pids"]) if ctx.privileged else 0,
                  bool(lang.get("address_space")))
         env = dict(os.environ)
@@ -266,6 +271,31 @@ def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
     return resp
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as fh:
+            return int(fh.read().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _wait(sup, deadline: float, caps: list, cap: int, pid: int, limit_kb: int) -> tuple[str, int | None, int]:
+    """The supervisor's wait loop in short slices, reading the program's resident memory in
+    between: over the limit, it is killed and the answer is "memory"."""
+    peak = 0
+    while True:
+        how, _, status = sup._wait_loop(min(deadline, time.monotonic() + RSS_POLL_S), caps, cap, None,
+                                        done_pid=pid)
+        if how != "timeout":
+            return how, status, peak
+        peak = max(peak, _rss_kb(pid))
+        if peak > limit_kb:
+            sup._kill_group(pid)
+            return "memory", sup._reap(pid), peak
+        if time.monotonic() >= deadline:
+            return "timeout", None, peak
+
+
 def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dict:
     t0 = time.monotonic()
     deadline = t0 + float(limits["timeout_s"])
@@ -286,7 +316,7 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
             os.close(fd)
         sup._feed(in_w, data)
         caps = [sup.Capture(out_r, keep_all=cap), sup.Capture(err_r), sup.Capture(res_r, keep_all=cap)]
-        how, _, c_status = sup._wait_loop(deadline, caps, cap, None, done_pid=c_pid)
+        how, c_status, rss_kb = _wait(sup, deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
         sup._kill_group(c_pid)
         if how != "exited":
             sup._reap(c_pid)
@@ -299,9 +329,11 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
             now = sup.oom_kills()
             oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
             ctx.oom_count = now
+        if how == "memory":
+            oom, how = True, "exited"
         case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
                 "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
-                "duration_s": round(time.monotonic() - c0, 6), "oom": oom}
+                "duration_s": round(time.monotonic() - c0, 6), "oom": oom, "max_rss_kb": rss_kb}
         if results_fd:
             case["results"] = bytes(caps[2].head).decode("utf-8", "replace")
         cases.append(case)

@@ -346,8 +346,15 @@ def c_driver(sig: Signature) -> str:
 # --------------------------------------------------------------------------- C++
 
 _CPP_SCALAR = {"int": "long long", "float": "double", "bool": "bool", "str": "std::string"}
+# Only the headers the driver needs: <bits/stdc++.h> tripled the compile time.
 _CPP_PRE = r'''
-#include <bits/stdc++.h>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <iterator>
+#include <new>
+#include <string>
+#include <vector>
 #include <unistd.h>
 namespace cs_driver {
 static std::string b; static size_t p = 0;

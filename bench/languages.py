@@ -1,0 +1,253 @@
+"""Per language: verifying the shipped multilingual references through the pool vs a bare loop.
+
+    python bench/languages.py [--languages all|cpp,rust,...] [--workers N] [--samples 10] [--json FILE]
+
+For every language, on the reference solutions of problem_sets/multilang.jsonl (23 programs):
+
+  bare     a loop with no sandbox and no cache: per program, write the files, run the compiler in
+           a subprocess, run each test case in a subprocess, compare on the host. It runs in one
+           plain container of the same toolchain image (the host lacks some toolchains, and the
+           same compiler versions and flags make the comparison fair), `--workers` threads.
+  cold     the pool (DockerBackend, warm hardened containers), each program once on containers
+           started for this language: every program compiles (cache misses).
+  samples  the pool, `--samples` copies of every program (n samples of the same code, as in
+           pass@k or RL): compiled once per container, then cache hits.
+
+Reported: programs/s, p50 per-program wall, p50 overhead (per-program wall minus the time the
+compile and run themselves took: for the pool the container's own measurements, so overhead is
+transport + forks + sandbox set-up), the compile cache hit rate of `samples`, and the ratios
+against `bare`. Every method must get every program right or it is reported INVALID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from codesynth.models import Candidate, Limits, Status  # noqa: E402
+from codesynth.problems import load_problems  # noqa: E402
+from codesynth.sandbox.backend import build_request  # noqa: E402
+from codesynth.sandbox.languages import LANGUAGES, spec  # noqa: E402
+from codesynth.sandbox.languages.programs import call_input, files_for, lang_header  # noqa: E402
+
+LIM = Limits(timeout_s=20, memory_mb=512, compile_timeout_s=180)
+
+# The bare loop, run by python3 inside one container: jobs on stdin, timings and outputs on stdout.
+BARE = r'''
+import json, os, shutil, subprocess, sys, tempfile, threading, time
+jobs = json.load(sys.stdin)
+out = [None] * len(jobs)
+lock = threading.Lock()
+nxt = [0]
+def fill(argv, d, files, mem):
+    r = []
+    for a in argv:
+        if a == "{sources}":
+            r += sorted(files)
+        else:
+            r.append(a.replace("{dir}", d).replace("{cache}", "/w").replace("{mem}", str(mem)))
+    return r
+def one(j):
+    t0 = time.monotonic()
+    d = tempfile.mkdtemp(dir="/w")
+    for n, t in j["files"].items():
+        open(os.path.join(d, n), "w").write(t)
+    h = j["lang"]
+    env = dict(os.environ, HOME=d, TMPDIR=d)
+    env.update({k: v.replace("{cache}", "/w") for k, v in (h.get("compile_env") or {}).items()})
+    for src, dest in h.get("seed", []):
+        dest = dest.replace("{cache}", "/w")
+        with lock:
+            if not os.path.exists(dest):
+                shutil.copytree(src, dest)
+    c = subprocess.run(fill(h["compile"], d, j["files"], 512), cwd=d, env=env, capture_output=True)
+    t1 = time.monotonic()
+    runs = []
+    if c.returncode == 0:
+        for inp in j["inputs"]:
+            r3, w3 = os.pipe()
+            # the results pipe becomes the child's fd 3, as in the pool
+            p = subprocess.Popen(fill(h["run"], d, j["files"], 512), cwd=d, stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(3,),
+                                 preexec_fn=lambda w=w3: os.dup2(w, 3), env=env)
+            os.close(w3)
+            so, se = p.communicate(inp.encode())
+            chunks = []
+            while True:
+                b = os.read(r3, 1 << 16)
+                if not b:
+                    break
+                chunks.append(b)
+            res = b"".join(chunks).decode("utf-8", "replace")
+            os.close(r3)
+            runs.append({"stdout": so.decode("utf-8", "replace"), "results": res, "exit_code": p.returncode,
+                         "stderr": se.decode("utf-8", "replace")[-500:]})
+    shutil.rmtree(d, ignore_errors=True)
+    return {"compile_rc": c.returncode, "compile_s": t1 - t0, "run_s": time.monotonic() - t1,
+            "wall_s": time.monotonic() - t0, "runs": runs, "msg": c.stdout.decode()[-300:] + c.stderr.decode()[-300:]}
+def worker():
+    while True:
+        with lock:
+            i = nxt[0]; nxt[0] += 1
+        if i >= len(jobs):
+            return
+        out[i] = one(jobs[i])
+ts = [threading.Thread(target=worker) for _ in range(int(os.environ.get("WORKERS", "2")))]
+t0 = time.monotonic()
+for t in ts: t.start()
+for t in ts: t.join()
+json.dump({"wall_s": time.monotonic() - t0, "jobs": out}, sys.stdout)
+'''
+
+
+def programs(problems, lang):
+    return [(p, p.references()[lang]) for p in problems if lang in p.references()]
+
+
+def bare_jobs(items, lang):
+    jobs = []
+    for p, sol in items:
+        calls = p.kind == "calls"
+        files, main_class = files_for(lang, sol, p.signature if calls else None)
+        hdr = lang_header(lang, main_class, LIM, results_fd=calls)
+        inputs = [call_input(p.signature, p.tests)] if calls else [c.input for c in p.tests]
+        jobs.append({"files": files, "lang": hdr, "inputs": inputs})
+    return jobs
+
+
+def bare_correct(p, job_out, lang) -> bool:
+    """Judge the bare loop's outputs with the pool's own host-side comparisons."""
+    from codesynth.models import parse_type
+    from codesynth.sandbox.languages.drivers import parse_results, values_equal
+    from codesynth.sandbox.languages.verdict import outputs_match
+
+    if job_out["compile_rc"] != 0:
+        return False
+    if p.kind == "calls":
+        lines = parse_results(job_out["runs"][0]["results"])
+        ret = parse_type(p.signature.returns)
+        return len(lines) == len(p.tests) and all(k == "ok" and values_equal(ret, c.expect, v)
+                                                  for (k, v), c in zip(lines, p.tests, strict=True))
+    return all(r["exit_code"] == 0 and outputs_match(c.output, r["stdout"], p.compare)
+               for r, c in zip(job_out["runs"], p.tests, strict=True))
+
+
+def run_bare(image, items, lang, workers):
+    jobs = bare_jobs(items, lang)
+    cmd = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/w:exec,size=1g",
+           "--label", "codesynth=1", "--label", "codesynth.run=bench-bare", "-e", f"WORKERS={workers}",
+           "-w", "/w", image, "python3", "-c", BARE]
+    t0 = time.monotonic()
+    proc = subprocess.run(cmd, input=json.dumps(jobs), capture_output=True, text=True, timeout=3600)
+    if proc.returncode != 0:
+        raise SystemExit(f"bare loop failed: {proc.stderr[-1000:]}")
+    got = json.loads(proc.stdout)
+    ok = all(bare_correct(p, o, lang) for (p, _), o in zip(items, got["jobs"], strict=True))
+    walls = [o["wall_s"] for o in got["jobs"]]
+    return {"n": len(items), "wall_s": got["wall_s"], "container_s": time.monotonic() - t0 - got["wall_s"],
+            "programs_per_s": len(items) / got["wall_s"], "p50_ms": 1000 * statistics.median(walls),
+            "p50_overhead_ms": 1000 * statistics.median(o["wall_s"] - o["compile_s"] - o["run_s"] for o in got["jobs"]),
+            "valid": ok}
+
+
+def run_pool(pool, items, lang, copies, workers, tag):
+    reqs = []
+    for p, sol in items:
+        for k in range(copies):
+            c = Candidate(candidate_id=f"{tag}-{p.id}-{k}", problem_id=p.id, solution=sol, language=lang)
+            reqs.append(build_request(p, c, LIM))
+    out = [None] * len(reqs)
+    lock, nxt = threading.Lock(), [0]
+
+    def worker():
+        while True:
+            with lock:
+                i = nxt[0]
+                nxt[0] += 1
+            if i >= len(reqs):
+                return
+            t = time.monotonic()
+            r = pool.execute(reqs[i])
+            out[i] = (r, time.monotonic() - t)
+
+    ts = [threading.Thread(target=worker) for _ in range(workers)]
+    t0 = time.monotonic()
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    wall = time.monotonic() - t0
+    res = [r for r, _ in out]
+    bad = [(r.candidate_id, r.status.value, r.error_message) for r in res if r.status is not Status.passed]
+    hits = sum(1 for r in res if r.compile_cached)
+    return {"n": len(res), "wall_s": wall, "programs_per_s": len(res) / wall,
+            "p50_ms": 1000 * statistics.median(t for _, t in out),
+            "p50_overhead_ms": 1000 * statistics.median(t - (r.compile_s or 0) - r.duration_s for r, t in out),
+            "cache_hit_rate": hits / len(res), "valid": not bad, "failures": bad[:3]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--languages", default="all")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--samples", type=int, default=10)
+    ap.add_argument("--json", dest="json_out", default=None)
+    a = ap.parse_args()
+    from codesynth.sandbox import lang_image
+    from codesynth.sandbox.docker_backend import DockerBackend
+
+    langs = list(LANGUAGES) if a.languages == "all" else [x.strip() for x in a.languages.split(",")]
+    for lang in langs:
+        spec(lang)
+    problems = load_problems(ROOT / "problem_sets" / "multilang.jsonl")
+    image = lang_image.ensure_image(set(langs), build="toolchains")
+    rows = []
+    for lang in langs:
+        items = programs(problems, lang)
+        print(f"{lang}: {len(items)} programs; bare loop ...", file=sys.stderr, flush=True)
+        bare = run_bare(image, items, lang, a.workers)
+        # Fresh containers per language: the cold pass really starts with empty caches.
+        pool = DockerBackend(workers=a.workers, limits=LIM, image=image, languages=set(langs), run_id=f"bench-{lang}")
+        pool.start()
+        try:
+            print(f"{lang}: pool cold ...", file=sys.stderr, flush=True)
+            cold = run_pool(pool, items, lang, 1, a.workers, "cold")
+            print(f"{lang}: pool x{a.samples} ...", file=sys.stderr, flush=True)
+            samples = run_pool(pool, items, lang, a.samples, a.workers, "samples")
+        finally:
+            pool.close()
+        row = {"language": lang, "bare": bare, "cold": cold, "samples": samples,
+               "cold_vs_bare": cold["programs_per_s"] / bare["programs_per_s"],
+               "samples_vs_bare": samples["programs_per_s"] / bare["programs_per_s"]}
+        rows.append(row)
+        print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in row.items()
+                          if k.endswith("bare") and k != "bare"}), file=sys.stderr)
+    header = (f"| language | bare programs/s | pool cold programs/s | pool x{a.samples} programs/s | cold vs bare | "
+              f"x{a.samples} vs bare | p50 overhead pool (ms) | p50 bare (ms) | cache hit rate x{a.samples} |")
+    print(header)
+    print("|" + "---|" * 9)
+    for r in rows:
+        inval = "" if r["bare"]["valid"] and r["cold"]["valid"] and r["samples"]["valid"] else " INVALID"
+        print(f"| {r['language']}{inval} | {r['bare']['programs_per_s']:.2f} | {r['cold']['programs_per_s']:.2f} | "
+              f"{r['samples']['programs_per_s']:.1f} | {r['cold_vs_bare']:.2f}x | {r['samples_vs_bare']:.1f}x | "
+              f"{r['samples']['p50_overhead_ms']:.1f} | {r['bare']['p50_ms']:.0f} | {r['samples']['cache_hit_rate']:.2f} |")
+    meta = {"machine": platform.platform(), "cores": os.cpu_count(), "workers": a.workers, "samples": a.samples,
+            "image": image, "load_avg": os.getloadavg()}
+    print(json.dumps(meta), file=sys.stderr)
+    if a.json_out:
+        Path(a.json_out).write_text(json.dumps({"meta": meta, "rows": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,161 @@
+"""Languages beyond Python in the real pool: the hostile matrix, language by language.
+
+Every cell runs in a real toolchain container (built by `codesynth sandbox build
+--languages all` if missing, several minutes the first time), followed by an honest control
+on the same worker (the pool has one). Verdicts come from the host comparing what the
+program printed with expected values that never entered the sandbox.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from lang_programs import PROGRAMS
+
+from codesynth.models import Candidate, FailureCategory, Limits, Problem, Status
+from codesynth.sandbox.backend import build_request
+from verifiers.rewards import failure_category
+
+LANGS = sorted(PROGRAMS)
+LIM = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
+
+ADD = Problem.model_validate({
+    "id": "t/add", "prompt": "add", "language": "python",
+    "signature": {"name": "add", "params": [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}],
+                  "returns": "int"},
+    "tests": [{"call": [1, 2], "expect": 3}, {"call": [-5, 5], "expect": 0}, {"call": [0, 0], "expect": 0},
+              {"call": [10**12, 1], "expect": 10**12 + 1}],
+})
+IO_LO = Problem.model_validate({"id": "t/net", "prompt": "net", "tests": [{"input": "", "output": "lo\n"}]})
+IO_ZERO = Problem.model_validate({"id": "t/zero", "prompt": "zero", "tests": [{"input": "", "output": "0\n"}]})
+IO_ANY = Problem.model_validate({"id": "t/any", "prompt": "any", "tests": [{"input": "", "output": "x\n"}]})
+
+
+@pytest.fixture(scope="module")
+def lang_pool():
+    from codesynth.sandbox import engine, lang_image
+    from codesynth.sandbox.docker_backend import DockerBackend
+
+    engine.ensure_engine(install=True)
+    image = lang_image.ensure_image(set(LANGS), build="toolchains")
+    b = DockerBackend(workers=1, limits=LIM, image=image, run_id=f"pylang{os.getpid()}", languages=set(LANGS))
+    b.start()
+    yield b
+    b.close()
+
+
+def run(pool, problem: Problem, lang: str, program: str, cid: str = "c"):
+    cand = Candidate(candidate_id=cid, problem_id=problem.id, solution=program, language=lang)
+    return pool.execute(build_request(problem, cand, LIM))
+
+
+def control(pool, lang: str) -> None:
+    r = run(pool, ADD, lang, PROGRAMS[lang]["correct"], "control")
+    assert r.status is Status.passed, (lang, r.status, r.error_type, r.error_message, r.stderr_tail[-500:])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_hostile_matrix(lang_pool, lang):
+    p = PROGRAMS[lang]
+    cells = []
+
+    def cell(name, problem, expect_status, expect_category=None):
+        r = run(lang_pool, problem, lang, p[name], name)
+        ok = r.status in (expect_status if isinstance(expect_status, tuple) else (expect_status,))
+        if ok and expect_category is not None:
+            ok = failure_category(r) is expect_category
+        cells.append((name, ok, r.status.value, r.error_type, (r.error_message or "")[:200]))
+        control(lang_pool, lang)  # right afterwards, on the same (only) worker
+        return r
+
+    r = cell("correct", ADD, Status.passed)
+    assert (r.tests_passed, r.tests_total) == (4, 4)
+    r = cell("wrong", ADD, Status.failed, FailureCategory.wrong_answer)
+    assert r.tests_passed < r.tests_total
+    r = cell("compile_error", ADD, Status.error, FailureCategory.compile_error)
+    assert r.traceback and len(r.traceback) <= 2100  # the compiler's message, trimmed, as feedback
+    cell("loop", ADD, Status.timeout, FailureCategory.timeout)
+    r = cell("forged", ADD, (Status.failed,))
+    assert r.tests_passed == 0 or r.tests_passed < r.tests_total
+    cell("fork_bomb", IO_ANY, (Status.timeout, Status.failed, Status.crashed))
+    cell("memory_bomb", IO_ANY, Status.memory_exceeded, FailureCategory.memory)
+    cell("flood", IO_ANY, Status.output_exceeded, FailureCategory.output)
+    r = cell("writes", IO_ZERO, Status.passed)  # it printed 0: not one of the writes succeeded
+    r = cell("network", IO_LO, Status.passed)  # the only interface it sees is loopback
+    bad = [c for c in cells if not c[1]]
+    assert not bad, json.dumps(bad, indent=1)
+
+
+def test_compile_cache_hits_for_repeated_samples(lang_pool):
+    """n samples of the same code compile once (one worker: every repeat is a hit)."""
+    src = PROGRAMS["cpp"]["correct"] + "// cache probe\n"
+    results = [run(lang_pool, ADD, "cpp", src, f"s{i}") for i in range(5)]
+    assert all(r.status is Status.passed for r in results)
+    assert [r.compile_cached for r in results] == [False, True, True, True, True]
+    assert results[0].compile_s > 0 and all(r.compile_s == 0 for r in results[1:])
+
+
+def test_cached_compile_errors_stay_errors(lang_pool):
+    src = PROGRAMS["rust"]["compile_error"] + "// probe 2\n"
+    a, b = (run(lang_pool, ADD, "rust", src, f"e{i}") for i in range(2))
+    assert a.status is b.status is Status.error and a.error_type == b.error_type == "CompileError"
+    assert (a.compile_cached, b.compile_cached) == (False, True) and a.traceback == b.traceback
+
+
+def test_no_process_left_in_the_container(lang_pool):
+    from conftest import container_processes, leftover_processes
+
+    for lang in LANGS:  # a fork bomb and daemons per language ran before; one more round
+        assert run(lang_pool, IO_ANY, lang, PROGRAMS[lang]["fork_bomb"]).status is not Status.passed
+        control(lang_pool, lang)
+    name = next(iter(lang_pool._live))
+    assert leftover_processes(container_processes(name)) == []
+
+
+def test_cache_is_not_writable_by_candidates(lang_pool):
+    """A candidate cannot plant a binary for a later sample: the cache belongs to the compiler uid."""
+    run(lang_pool, ADD, "c", PROGRAMS["c"]["correct"])  # at least one entry exists
+    r = run(lang_pool, IO_ZERO, "go", 'package main\n\nimport (\n\t"fmt"\n\t"os"\n)\n\nfunc main() {\n'
+            '\tes, _ := os.ReadDir("/cache")\n\tn := 0\n\tfor _, e := range es {\n'
+            '\t\tif f, err := os.OpenFile("/cache/"+e.Name()+"/main", os.O_WRONLY, 0); err == nil {\n'
+            '\t\t\tf.Close()\n\t\t\tn++\n\t\t}\n\t}\n\tfmt.Println(n)\n}\n')
+    assert r.status is Status.passed, (r.status, r.stdout_tail)
+
+
+def test_pool_without_the_toolchain_says_which_image_to_build(docker_backend):
+    r = run(docker_backend, ADD, "rust", PROGRAMS["rust"]["correct"])
+    assert r.status is Status.sandbox_error
+    assert "codesynth sandbox build --languages rust" in (r.error_message or "")
+
+
+def test_python_data_form_runs_in_the_plain_python_pool(docker_backend):
+    assert run(docker_backend, ADD, "python", PROGRAMS["python"]["correct"]).status is Status.passed
+    r = run(docker_backend, ADD, "python", PROGRAMS["python"]["forged"])
+    assert r.status is Status.failed
+
+
+def test_unknown_language_is_a_load_error_naming_file_and_line(tmp_path):
+    from conftest import run_cli
+
+    f = tmp_path / "p.jsonl"
+    ok = {"id": "a", "prompt": "x", "tests": [{"input": "", "output": "1\n"}]}
+    f.write_text(json.dumps(ok) + "\n" + json.dumps({**ok, "id": "b", "language": "klingon"}) + "\n")
+    res = run_cli("verify", str(f), "--out", str(tmp_path / "run"))
+    assert res.returncode == 2
+    assert f"{f}:2: field 'language'" in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.slow
+def test_verify_passes_every_reference_in_every_language(tmp_path, lang_pool):
+    from conftest import PROBLEM_SETS
+
+    from codesynth.problems import load_problems
+    from codesynth.run import VerifyConfig, verify_candidates
+
+    problems = load_problems(PROBLEM_SETS / "multilang.jsonl")
+    s = verify_candidates(problems, None, tmp_path / "run", VerifyConfig(progress=False), backend=lang_pool)
+    assert s.candidates == 8 * len(problems) >= 160
+    assert s.passed == s.candidates, s.counts
