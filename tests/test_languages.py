@@ -16,7 +16,7 @@ from lang_programs import PROGRAMS
 
 from codesynth.models import Candidate, FailureCategory, Limits, Problem, Status
 from codesynth.sandbox.backend import build_request
-from verifiers.rewards import failure_category
+from codesynth.verifiers.rewards import failure_category
 
 LANGS = sorted(PROGRAMS)
 LIM = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
@@ -78,8 +78,10 @@ def test_hostile_matrix(lang_pool, lang):
     assert r.traceback and len(r.traceback) <= 2100  # the compiler's message, trimmed, as feedback
     cell("loop", ADD, Status.timeout, FailureCategory.timeout)
     r = cell("forged", ADD, (Status.failed,))
-    assert r.tests_passed == 0 or r.tests_passed < r.tests_total
-    cell("fork_bomb", IO_ANY, (Status.timeout, Status.failed, Status.crashed))
+    assert r.status is not Status.passed and (r.tests_passed or 0) < r.tests_total
+    # contained either way: its processes hit RLIMIT_NPROC (then it spins until the deadline), or
+    # the runtime's bookkeeping of them hits the memory limit (node)
+    cell("fork_bomb", IO_ANY, (Status.timeout, Status.failed, Status.crashed, Status.memory_exceeded))
     cell("memory_bomb", IO_ANY, Status.memory_exceeded, FailureCategory.memory)
     cell("flood", IO_ANY, Status.output_exceeded, FailureCategory.output)
     r = cell("writes", IO_ZERO, Status.passed)  # it printed 0: not one of the writes succeeded
@@ -92,7 +94,7 @@ def test_compile_cache_hits_for_repeated_samples(lang_pool):
     """n samples of the same code compile once (one worker: every repeat is a hit)."""
     src = PROGRAMS["cpp"]["correct"] + "// cache probe\n"
     results = [run(lang_pool, ADD, "cpp", src, f"s{i}") for i in range(5)]
-    assert all(r.status is Status.passed for r in results)
+    assert all(r.status is Status.passed for r in results), [r.error_message for r in results]
     assert [r.compile_cached for r in results] == [False, True, True, True, True]
     assert results[0].compile_s > 0 and all(r.compile_s == 0 for r in results[1:])
 
