@@ -56,18 +56,18 @@ def fill(argv, d, files, mem):
         if a == "{sources}":
             r += sorted(files)
         else:
-            r.append(a.replace("{dir}", d).replace("{cache}", "/w").replace("{mem}", str(mem)))
+            r.append(a.replace("{dir}", d).replace("{cache}", "/scratch").replace("{mem}", str(mem)))
     return r
 def one(j):
     t0 = time.monotonic()
-    d = tempfile.mkdtemp(dir="/w")
+    d = tempfile.mkdtemp(dir="/scratch")
     for n, t in j["files"].items():
         open(os.path.join(d, n), "w").write(t)
     h = j["lang"]
     env = dict(os.environ, HOME=d, TMPDIR=d)
-    env.update({k: v.replace("{cache}", "/w") for k, v in (h.get("compile_env") or {}).items()})
+    env.update({k: v.replace("{cache}", "/scratch") for k, v in (h.get("compile_env") or {}).items()})
     for src, dest in h.get("seed", []):
-        dest = dest.replace("{cache}", "/w")
+        dest = dest.replace("{cache}", "/scratch")
         with lock:
             if not os.path.exists(dest):
                 shutil.copytree(src, dest)
@@ -102,7 +102,11 @@ def worker():
             i = nxt[0]; nxt[0] += 1
         if i >= len(jobs):
             return
-        out[i] = one(jobs[i])
+        try:
+            out[i] = one(jobs[i])
+        except Exception:
+            import traceback
+            out[i] = {"error": traceback.format_exc()[-800:]}
 ts = [threading.Thread(target=worker) for _ in range(int(os.environ.get("WORKERS", "2")))]
 t0 = time.monotonic()
 for t in ts: t.start()
@@ -132,6 +136,9 @@ def bare_correct(p, job_out, lang) -> bool:
     from codesynth.sandbox.languages.drivers import parse_results, values_equal
     from codesynth.sandbox.languages.verdict import outputs_match
 
+    if "error" in job_out:
+        print(f"bare loop: {p.id}: {job_out['error']}", file=sys.stderr)
+        return False
     if job_out["compile_rc"] != 0:
         return False
     if p.kind == "calls":
@@ -145,15 +152,17 @@ def bare_correct(p, job_out, lang) -> bool:
 
 def run_bare(image, items, lang, workers):
     jobs = bare_jobs(items, lang)
-    cmd = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/w:exec,size=1g",
+    cmd = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/scratch:exec,size=1g",
            "--label", "codesynth=1", "--label", "codesynth.run=bench-bare", "-e", f"WORKERS={workers}",
-           "-w", "/w", image, "python3", "-c", BARE]
+           "-w", "/scratch", image, "python3", "-c", BARE]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, input=json.dumps(jobs), capture_output=True, text=True, timeout=3600)
     if proc.returncode != 0:
         raise SystemExit(f"bare loop failed: {proc.stderr[-1000:]}")
     got = json.loads(proc.stdout)
     ok = all(bare_correct(p, o, lang) for (p, _), o in zip(items, got["jobs"], strict=True))
+    if not ok:
+        raise SystemExit(f"bare loop: {lang}: not every program passed (see above): INVALID")
     walls = [o["wall_s"] for o in got["jobs"]]
     return {"n": len(items), "wall_s": got["wall_s"], "container_s": time.monotonic() - t0 - got["wall_s"],
             "programs_per_s": len(items) / got["wall_s"], "p50_ms": 1000 * statistics.median(walls),
@@ -190,11 +199,12 @@ def run_pool(pool, items, lang, copies, workers, tag):
     wall = time.monotonic() - t0
     res = [r for r, _ in out]
     bad = [(r.candidate_id, r.status.value, r.error_message) for r in res if r.status is not Status.passed]
-    hits = sum(1 for r in res if r.compile_cached)
+    compiled = [r for r in res if r.compile_cached is not None]  # Python stdin/stdout has no compile step
+    hits = sum(1 for r in compiled if r.compile_cached)
     return {"n": len(res), "wall_s": wall, "programs_per_s": len(res) / wall,
             "p50_ms": 1000 * statistics.median(t for _, t in out),
             "p50_overhead_ms": 1000 * statistics.median(t - (r.compile_s or 0) - r.duration_s for r, t in out),
-            "cache_hit_rate": hits / len(res), "valid": not bad, "failures": bad[:3]}
+            "cache_hit_rate": hits / len(compiled) if compiled else None, "valid": not bad, "failures": bad[:3]}
 
 
 def main() -> None:
@@ -241,7 +251,7 @@ def main() -> None:
         inval = "" if r["bare"]["valid"] and r["cold"]["valid"] and r["samples"]["valid"] else " INVALID"
         print(f"| {r['language']}{inval} | {r['bare']['programs_per_s']:.2f} | {r['cold']['programs_per_s']:.2f} | "
               f"{r['samples']['programs_per_s']:.1f} | {r['cold_vs_bare']:.2f}x | {r['samples_vs_bare']:.1f}x | "
-              f"{r['samples']['p50_overhead_ms']:.1f} | {r['bare']['p50_ms']:.0f} | {r['samples']['cache_hit_rate']:.2f} |")
+              f"{r['samples']['p50_overhead_ms']:.1f} | {r['bare']['p50_ms']:.0f} | {r['samples']['cache_hit_rate'] or 0:.2f} |")
     meta = {"machine": platform.platform(), "cores": os.cpu_count(), "workers": a.workers, "samples": a.samples,
             "image": image, "load_avg": os.getloadavg()}
     print(json.dumps(meta), file=sys.stderr)
