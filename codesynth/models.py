@@ -8,6 +8,7 @@ these; none of them imports the orchestration (`codesynth.run`) or the CLI.
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from enum import Enum
 from typing import Any, Literal, get_args
@@ -42,6 +43,22 @@ def parse_type(t: str) -> tuple:
     if not m:
         raise ValueError(f"unknown type {t!r} (use {', '.join(_SCALARS)} or list[...] of them)")
     return ("list", parse_type(m.group(1))) if m.group(1) else (m.group(2),)
+
+
+def type_error(t: tuple, v: Any) -> str | None:
+    """Why JSON value `v` is not of parsed type `t` (None when it is): checked at load time."""
+    kind = t[0]
+    if kind == "list":
+        if not isinstance(v, list):
+            return f"expected a list, got {v!r}"[:200]
+        return next((e for e in (type_error(t[1], x) for x in v) if e), None)
+    ok = {
+        "int": isinstance(v, int) and not isinstance(v, bool) and -(2**63) <= v < 2**63,
+        "float": isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v),
+        "bool": isinstance(v, bool),
+        "str": isinstance(v, str),
+    }[kind]
+    return None if ok else f"expected {'a 64-bit int' if kind == 'int' else 'a finite number' if kind == 'float' else 'a ' + kind}, got {v!r}"[:200]
 
 
 class Param(_Model):
@@ -152,10 +169,18 @@ class Problem(_Model):
             if self.entry_point not in (None, self.signature.name):
                 raise ValueError(f"entry_point {self.entry_point!r} differs from signature.name")
             self.entry_point = self.signature.name
+            ret = parse_type(self.signature.returns)
             for i, case in enumerate(self.tests, 1):  # type: ignore[union-attr]
                 if len(case.call) != len(self.signature.params):
                     raise ValueError(f"test {i}: {len(case.call)} arguments for "
                                      f"{len(self.signature.params)} parameters")
+                for prm, v in zip(self.signature.params, case.call, strict=True):
+                    err = type_error(parse_type(prm.type), v)
+                    if err:
+                        raise ValueError(f"test {i}: argument {prm.name!r}: {err}")
+                err = type_error(ret, case.expect)
+                if err:
+                    raise ValueError(f"test {i}: 'expect': {err}")
         if self.kind == "function" and (self.language != "python" or set(self.reference_solutions) - {"python"}):
             # Python test code runs in the Python tester only; other languages need io or data-form tests.
             raise ValueError("Python test code (a string) only tests Python; use {call, expect} cases "
