@@ -82,6 +82,10 @@ def _evict() -> None:
     Oldest by creation: only the compiler uid may touch the entries, so a hit cannot refresh them.
     """
     try:
+        # A build directory still here is a compile that was killed (one compile at a time).
+        for n in os.listdir(CACHE):
+            if n.startswith("t"):
+                shutil.rmtree(os.path.join(CACHE, n), ignore_errors=True)
         names = [n for n in os.listdir(CACHE) if n.startswith("k")]
         st = os.statvfs(CACHE)
         full = st.f_blocks and st.f_bavail < st.f_blocks * 0.3
