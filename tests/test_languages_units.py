@@ -154,3 +154,15 @@ def test_the_shipped_multilingual_set_has_every_language_everywhere():
         assert set(p.references()) == set(LANGUAGES), p.id
     kinds = {p.kind for p in problems}
     assert kinds == {"calls", "io"}
+
+
+def test_unknown_language_is_a_load_error_naming_file_and_line(tmp_path):
+    from conftest import run_cli
+
+    f = tmp_path / "p.jsonl"
+    ok = {"id": "a", "prompt": "x", "tests": [{"input": "", "output": "1\n"}]}
+    f.write_text(json.dumps(ok) + "\n" + json.dumps({**ok, "id": "b", "language": "klingon"}) + "\n")
+    res = run_cli("verify", str(f), "--out", str(tmp_path / "run"))
+    assert res.returncode == 2
+    assert f"{f}:2: field 'language'" in res.stderr and "Traceback" not in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
