@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -153,7 +154,9 @@ def bare_correct(p, job_out, lang) -> bool:
 def run_bare(image, items, lang, workers):
     jobs = bare_jobs(items, lang)
     cmd = ["docker", "run", "--rm", "-i", "--network", "none", "--read-only", "--tmpfs", "/scratch:exec,size=1g",
-           "--label", "codesynth=1", "--label", "codesynth.run=bench-bare", "-e", f"WORKERS={workers}",
+           # our labels: an interrupted bench leaves nothing `codesynth sandbox clean` does not find
+           "--label", "codesynth=1", "--label", "codesynth.run=bench-bare",
+           "--label", f"codesynth.owner={socket.gethostname()}:{os.getpid()}", "-e", f"WORKERS={workers}",
            "-w", "/scratch", image, "python3", "-c", BARE]
     t0 = time.monotonic()
     proc = subprocess.run(cmd, input=json.dumps(jobs), capture_output=True, text=True, timeout=3600)

@@ -30,7 +30,7 @@ class ExecRequest(BaseModel):
     cases: list[IOCase] = Field(default_factory=list, description="stdin/stdout cases (io kind).")
     calls: list[CallCase] = Field(default_factory=list, description="data-form function tests (calls kind).")
     signature: Signature | None = None
-    compare: str = "exact"
+    compare: Literal["exact", "tokens", "float"] = "exact"
     host_error: str | None = Field(default=None, description="Why this pairing cannot run at all (no sandbox).")
     limits: Limits = Field(default_factory=Limits)
     fresh_interpreter: bool = Field(
