@@ -145,7 +145,7 @@ def test_verify_passes_every_reference_in_every_language(tmp_path, lang_pool):
     from conftest import PROBLEM_SETS
 
     from codesynth.problems import load_problems
-    from codesynth.run import VerifyConfig, verify_candidates
+    from codesynth.pipeline import VerifyConfig, verify_candidates
 
     problems = load_problems(PROBLEM_SETS / "multilang.jsonl")
     s = verify_candidates(problems, None, tmp_path / "run", VerifyConfig(progress=False), backend=lang_pool)
