@@ -144,8 +144,8 @@ def test_python_data_form_runs_in_the_plain_python_pool(docker_backend):
 def test_verify_passes_every_reference_in_every_language(tmp_path, lang_pool):
     from conftest import PROBLEM_SETS
 
-    from codesynth.problems import load_problems
     from codesynth.pipeline import VerifyConfig, verify_candidates
+    from codesynth.problems import load_problems
 
     problems = load_problems(PROBLEM_SETS / "multilang.jsonl")
     s = verify_candidates(problems, None, tmp_path / "run", VerifyConfig(progress=False), backend=lang_pool)

@@ -14,9 +14,12 @@ FOLDERS = {"codesynth": "codesynth", "sandbox": "codesynth.sandbox", "generators
            "verifiers": "codesynth.verifiers"}
 
 # rank: what a layer may import is every layer of a lower or equal rank, except as noted
-RANKS = {"vocabulary": 0, "sandbox": 1, "generators": 1, "verifiers": 2, "pipeline": 3, "cli": 4}
+# ray: a backend (pool actors per node) plus Ray Data scoring, so it sits with the verifiers;
+# service: the HTTP server, a shell beside the CLI (whose `serve` command starts it).
+RANKS = {"vocabulary": 0, "sandbox": 1, "generators": 1, "verifiers": 2, "ray": 2, "pipeline": 3, "cli": 4,
+         "service": 4}
 FORBIDDEN = {("generators", "sandbox"), ("sandbox", "generators"), ("verifiers", "generators"),
-             ("generators", "verifiers")}
+             ("generators", "verifiers"), ("ray", "generators"), ("verifiers", "ray"), ("service", "cli")}
 # The package's __init__ re-exports the pipeline's `verify` lazily, for `from codesynth import verify`.
 ALLOWED = {("codesynth", "codesynth.pipeline")}
 
@@ -26,7 +29,7 @@ def layer_of(module: str) -> str:
     if len(parts) == 1:
         return "vocabulary"
     second = parts[1]
-    if second in ("sandbox", "generators", "verifiers", "pipeline", "cli"):
+    if second in RANKS:
         return second
     return "vocabulary"
 
