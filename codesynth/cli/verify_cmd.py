@@ -87,11 +87,11 @@ def register(cli: click.Group) -> None:
     def quickstart(out, as_json):
         """Set everything up (Docker engine, runner image, bundled model) and run the main job: the model
         writes solutions to the shipped problems, the sandbox judges them, repair, curation and export."""
+        from codesynth.cli.model_cmd import describe
         from codesynth.cli.synth_cmd import print_summary
+        from codesynth.generators import llama_setup
         from codesynth.outpath import writable_dir
         from codesynth.pipeline.synth import load_recipe, synth
-        from codesynth.cli.model_cmd import describe
-        from codesynth.generators import llama_setup
         from codesynth.sandbox import engine, image
 
         writable_dir(out)

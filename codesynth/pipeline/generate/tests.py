@@ -3,7 +3,6 @@ sampled solutions, CodeT) passes them; the problem set comes back with the kept 
 
 from __future__ import annotations
 
-import ast
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
