@@ -103,7 +103,7 @@ def test_lsh_candidates_find_what_brute_force_finds():
 
 @pytest.fixture(scope="module")
 def embedder():
-    from codesynth.generators.embeddings import Embedder
+    from codesynth.embeddings import Embedder
 
     return Embedder()
 

@@ -21,7 +21,7 @@ def _rec(pid: str, instr: str, i: int = 0, code: str = "def f(x):\n    return x\
 
 @pytest.fixture(scope="module")
 def embedder():
-    from codesynth.generators.embeddings import Embedder
+    from codesynth.embeddings import Embedder
 
     return Embedder()
 

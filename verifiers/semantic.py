@@ -76,7 +76,7 @@ def semantic_dedup(
     if not cfg.enabled:
         return skipped("semantic", records)
     if embedder is None:
-        from codesynth.generators.embeddings import Embedder
+        from codesynth.embeddings import Embedder
 
         embedder = Embedder()
     # One vector per problem: its records share the instruction.
