@@ -82,3 +82,4 @@ def test_lsh_dedup_finds_every_planted_copy_among_thousands():
     # the confirmation is the true Jaccard, so no two kept programs are that close
     sample = [shingles(r.solution, 5) for r in kept[:200]]
     assert max(jaccard(a, b) for k, a in enumerate(sample) for b in sample[k + 1 :]) < 0.85
+

@@ -150,6 +150,10 @@ class MinHasher:
         self.num_perm = num_perm
         self._template = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
 
+    def from_values(self, hashvalues: np.ndarray) -> MinHash:
+        return MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, hashvalues=hashvalues,
+                       scheme=self._template.scheme)  # fmt: skip
+
     def minhash(self, items: set[str]) -> MinHash:
         m = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=self._template.permutations,
                     scheme=self._template.scheme)  # fmt: skip
@@ -182,6 +186,16 @@ def _rank(r: DatasetRecord) -> tuple:
     return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
 
 
+def _prints(codes: list[str], k: int, num_perm: int) -> list[tuple[str, np.ndarray]]:
+    """(exact key, MinHash values) per program."""
+    hasher = MinHasher(num_perm)
+    out = []
+    for code in codes:
+        key, sh = fingerprint(code, k)
+        out.append((key, hasher.minhash(sh).hashvalues))
+    return out
+
+
 def dedup(
     records: list[DatasetRecord], cfg: DedupConfig | None = None
 ) -> tuple[list[DatasetRecord], FilterReport]:
@@ -197,12 +211,13 @@ def dedup(
         return r.problem_id if cfg.scope == "problem" else ""
 
     order = sorted(records, key=_rank)
-    # Fingerprinted once: the exact key and the shingles come from one tokenisation.
-    prints = {r.id: fingerprint(r.solution, cfg.shingle) for r in order}
+    # Fingerprinted once (exact key + MinHash); shingle sets are rebuilt only for the few
+    # records an exact Jaccard needs, so a big run holds no set per record.
+    prints = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
     if cfg.exact:
         first: dict[tuple[str, str], DatasetRecord] = {}
-        for r in order:
-            key = (scope_key(r), prints[r.id][0])
+        for i, r in enumerate(order):
+            key = (scope_key(r), prints[i][0])
             if key in first:
                 drops.append(
                     Drop(
@@ -231,11 +246,16 @@ def dedup(
         # set (100k programs from one template) LSH candidates grow with the set; this keeps
         # the exact work near the true duplicates.
         sigs = np.zeros((len(order), cfg.num_perm), dtype=np.uint64)
+
+        def shingle_set(i: int) -> set[str]:
+            if i not in sh:
+                sh[i] = fingerprint(order[i].solution, cfg.shingle)[1]
+            return sh[i]
+
         for i, r in enumerate(order):
             if r.id in gone:
                 continue
-            sh[i] = prints[r.id][1]
-            mh = hasher.minhash(sh[i])
+            mh = hasher.from_values(prints[i][1])
             sigs[i] = mh.hashvalues
             lsh = indexes.get(scope_key(r))
             if lsh is None:
@@ -246,7 +266,7 @@ def dedup(
                 cands = cands[est >= cfg.threshold - ESTIMATE_SLACK]
             best: tuple[float, int] | None = None
             for j in cands.tolist():
-                sim = jaccard(sh[i], sh[j])
+                sim = jaccard(shingle_set(i), shingle_set(j))
                 if sim >= cfg.threshold and (best is None or sim > best[0]):
                     best = (sim, j)
             if best is not None:
