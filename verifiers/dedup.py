@@ -150,10 +150,6 @@ class MinHasher:
         self.num_perm = num_perm
         self._template = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
 
-    def from_values(self, hashvalues: np.ndarray) -> MinHash:
-        return MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, hashvalues=hashvalues,
-                       scheme=self._template.scheme)  # fmt: skip
-
     def minhash(self, items: set[str]) -> MinHash:
         m = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=self._template.permutations,
                     scheme=self._template.scheme)  # fmt: skip
@@ -186,13 +182,13 @@ def _rank(r: DatasetRecord) -> tuple:
     return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
 
 
-def _prints(codes: list[str], k: int, num_perm: int) -> list[tuple[str, np.ndarray]]:
-    """(exact key, MinHash values) per program."""
+def _prints(codes: list[str], k: int, num_perm: int) -> list[tuple[str, MinHash]]:
+    """(exact key, MinHash) per program."""
     hasher = MinHasher(num_perm)
     out = []
     for code in codes:
         key, sh = fingerprint(code, k)
-        out.append((key, hasher.minhash(sh).hashvalues))
+        out.append((key, hasher.minhash(sh)))
     return out
 
 
@@ -233,7 +229,6 @@ def dedup(
 
     near_pairs = 0
     if cfg.near:
-        hasher = MinHasher(cfg.num_perm)
         params = (
             (cfg.bands, cfg.num_perm // cfg.bands) if cfg.bands else lsh_params(cfg.threshold, cfg.num_perm)
         )
@@ -255,7 +250,7 @@ def dedup(
         for i, r in enumerate(order):
             if r.id in gone:
                 continue
-            mh = hasher.from_values(prints[i][1])
+            mh = prints[i][1]
             sigs[i] = mh.hashvalues
             lsh = indexes.get(scope_key(r))
             if lsh is None:
