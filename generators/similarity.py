@@ -43,6 +43,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+def lcs_length(a: list[str], b: list[str]) -> int:
+    """Length of the longest common subsequence of two token lists (rapidfuzz, bit-parallel C++)."""
+    return int(LCSseq.similarity(a, b))
+
+
 def rouge_l(a: str | list[str], b: str | list[str]) -> float:
     """ROUGE-L F1 between two texts (0 when either is empty)."""
     ta = tokens(a) if isinstance(a, str) else a
@@ -50,7 +55,7 @@ def rouge_l(a: str | list[str], b: str | list[str]) -> float:
     if not ta or not tb:
         return 0.0
     # F1 of P = lcs/len(b), R = lcs/len(a) is 2*lcs/(len(a)+len(b)).
-    return 2 * LCSseq.similarity(ta, tb) / (len(ta) + len(tb))
+    return 2 * lcs_length(ta, tb) / (len(ta) + len(tb))
 
 
 def prose(text: str, entry_point: str | None = None) -> str:
