@@ -298,9 +298,12 @@ def _ensure_compiler(log: Log) -> None:
     raise EndpointError("building llama-cpp-python needs a C++ compiler: install g++ (e.g. `apt-get install g++`)")
 
 
-def build_wheel(args: str, log: Log = _stderr) -> Path:
-    """The portable wheel, built once per (version, architecture, flags, Python) and cached."""
+def build_wheel(args: str, log: Log = _stderr, fresh: bool = False) -> Path:
+    """The portable wheel, built once per (version, architecture, flags, Python) and cached
+    (`fresh`: build it again even if cached)."""
     out = wheel_cache_dir(args)
+    if fresh:
+        shutil.rmtree(out, ignore_errors=True)
     found = sorted(out.glob("llama_cpp_python-*.whl"))
     if found:
         log(f"llama-cpp-python {LLAMA_CPP_VERSION}: using the cached portable wheel {found[-1].name}")
@@ -317,7 +320,7 @@ def build_wheel(args: str, log: Log = _stderr) -> Path:
              env={"CMAKE_ARGS": args, "FORCE_CMAKE": "1"}, what="building llama-cpp-python", log=log)  # fmt: skip
         built = sorted(Path(tmp).glob("llama_cpp_python-*.whl"))
         if not built:
-            raise EndpointError("pip built no llama-cpp-python wheel (see the pip output above)")
+            raise EndpointError("pip reported success but built no llama-cpp-python wheel")
         dest = out / built[0].name
         shutil.move(str(built[0]), dest.with_suffix(".tmp"))
         dest.with_suffix(".tmp").rename(dest)  # atomic: a killed build leaves no half wheel
@@ -348,7 +351,7 @@ def install(log: Log = _stderr, rebuild: bool = False) -> LlamaStatus:
     if st.installed and not rebuild:
         log(f"llama-cpp-python: {st.problem}; replacing it with a portable build")
     args = cmake_args()
-    wheel = build_wheel(args, log)
+    wheel = build_wheel(args, log, fresh=rebuild)
     with tempfile.TemporaryFile() as lf:
         _pip(["install", "--no-deps", "--force-reinstall", "-q", str(wheel)], lf,
              what="installing the portable llama-cpp-python", log=log)  # fmt: skip
@@ -362,8 +365,10 @@ def install(log: Log = _stderr, rebuild: bool = False) -> LlamaStatus:
     result, info = probe(model)
     feats = _features(info.get("system_info", ""))
     if result != "ok":
+        if not rebuild:  # a cached wheel from another machine or a broken build: never reuse it
+            shutil.rmtree(wheel.parent, ignore_errors=True)
         raise EndpointError(f"the portable llama-cpp-python build {result} on a one-token completion: "
-                            f"report this with `codesynth model setup --check --json`")  # fmt: skip
+                            f"{SETUP_FIX} (if it persists, send `codesynth model setup --check --json`)")  # fmt: skip
     write_marker(lib, built_by="codesynth", version=LLAMA_CPP_VERSION, cmake_args=args, cpu_features=feats,
                  probe="ok", wheel=str(wheel))  # fmt: skip
     return check(do_probe=False)

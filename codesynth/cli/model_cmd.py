@@ -26,7 +26,7 @@ def model() -> None:
 
 
 @model.command("setup")
-@click.option("--rebuild", is_flag=True, help="Build and install the portable llama-cpp-python even if one works.")
+@click.option("--rebuild", is_flag=True, help="Build the portable llama-cpp-python afresh (no cached wheel) and install it, even if one works.")
 @click.option("--check", "check_only", is_flag=True, help="Only report (probe with a one-token completion); exit 1 if not ready.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON on stdout.")
 def setup_cmd(rebuild: bool, check_only: bool, as_json: bool) -> None:
