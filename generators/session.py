@@ -7,6 +7,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from codesynth.config import Config
+from codesynth.errors import EndpointError
 from codesynth.generators.cache import ResponseCache
 from codesynth.generators.client import ChatClient
 from codesynth.generators.local_model import LocalModelServer
@@ -38,4 +39,11 @@ def open_client(
         client.check()
         say(f"no endpoint configured: serving the bundled model {client.model} at {server.base_url} "
             f"(started in {server.startup_s:.1f}s)")  # fmt: skip
-        yield client
+        try:
+            yield client
+        except EndpointError:
+            # "connection refused after 5 attempts" hides the cause when our own server died.
+            died = server.died()
+            if died:
+                raise EndpointError(died) from None
+            raise

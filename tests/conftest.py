@@ -41,6 +41,16 @@ def runner_image() -> str:
 
 
 @pytest.fixture(scope="session")
+def local_model() -> None:
+    """The bundled model, usable on this CPU: `codesynth model setup` does what is needed (a
+    portable llama-cpp-python build when the installed one is missing, native or crashing)."""
+    from codesynth.generators import llama_setup
+
+    st = llama_setup.install(log=lambda m: print(f"local_model: {m}", flush=True))
+    assert st.ok, st.problem
+
+
+@pytest.fixture(scope="session")
 def docker_backend(runner_image):
     from codesynth.sandbox.docker_backend import DockerBackend
 

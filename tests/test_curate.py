@@ -290,7 +290,7 @@ def test_curate_removes_exactly_the_planted_records(planted_run, docker_backend,
 def test_curate_filters_switch_off(planted_run, tmp_path):
     """Every filter can be switched off; with all off nothing is dropped and nothing runs."""
     cfg = CurateConfig.model_validate(
-        {k: {"enabled": False} for k in ("dedup", "complexity", "decontam", "agreement", "mutation")}
+        {k: {"enabled": False} for k in ("dedup", "semantic", "privacy", "complexity", "decontam", "agreement", "mutation")}
     )
     report = curate(planted_run, tmp_path / "all.jsonl", cfg, backend=None)
     assert report.output_records == report.input_records == 11
@@ -354,7 +354,7 @@ def test_agreement_pass_rate_filter(planted_run, tmp_path):
         | {"agreement": {"min_passing": 2}}
     )
     report = curate(planted_run, tmp_path / "o.jsonl", cfg)
-    agr = report.filters[3]
+    agr = next(f for f in report.filters if f.name == "agreement")
     assert agr.name == "agreement"
     assert {d.problem_id for d in agr.drops} == {
         "t/running_max",
@@ -371,7 +371,7 @@ def test_agreement_pass_rate_filter(planted_run, tmp_path):
         | {"agreement": {"min_pass_rate": 0.9}}
     )
     rep2 = curate(planted_run, tmp_path / "o2.jsonl", cfg2)
-    assert rep2.filters[3].reasons == {"low_pass_rate": 4}  # count_vowels: 4/5 = 0.8 < 0.9
+    assert next(f for f in rep2.filters if f.name == "agreement").reasons == {"low_pass_rate": 4}  # count_vowels: 4/5 = 0.8 < 0.9
 
 
 def test_curate_cli_prints_table_and_writes_report(planted_run, runner_image, tmp_path):

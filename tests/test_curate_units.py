@@ -13,7 +13,7 @@ from codesynth.verifiers.agreement import generate_inputs, probe_tests
 from codesynth.verifiers.code import code_tokens, function_signatures, normalize_code
 from codesynth.verifiers.complexity import code_metrics
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate, load_benchmark
-from codesynth.verifiers.dedup import DedupConfig, MinHasher, dedup, estimate_jaccard, jaccard, shingles
+from codesynth.verifiers.dedup import DedupConfig, MinHasher, dedup, jaccard, shingles
 from codesynth.verifiers.mutation import mutants
 
 
@@ -49,8 +49,8 @@ def test_minhash_tracks_jaccard():
     a = shingles("def f(xs):\n    t = 0\n    for x in xs:\n        t += x * x\n    return t\n", 3)
     b = shingles("def f(xs):\n    t = 0\n    for x in xs:\n        t += x * x * x\n    return t\n", 3)
     h = MinHasher(256)
-    assert abs(estimate_jaccard(h.signature(a), h.signature(b)) - jaccard(a, b)) < 0.12
-    assert estimate_jaccard(h.signature(a), h.signature(a)) == 1.0
+    assert abs(h.minhash(a).jaccard(h.minhash(b)) - jaccard(a, b)) < 0.12
+    assert h.minhash(a).jaccard(h.minhash(a)) == 1.0
 
 
 def _rec(i, pid, code, instr="Do the thing."):

@@ -6,13 +6,16 @@ and is well formed, never a pass rate.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import platform
 import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,6 +23,8 @@ import pytest
 from conftest import PROBLEM_SETS
 
 from codesynth.config import SamplingParams
+from codesynth.errors import EndpointError
+from codesynth.generators import llama_setup
 from codesynth.generators.client import ChatClient
 from codesynth.generators.local_model import MODEL_ALIAS, LocalModelServer
 from codesynth.jsonl import read_models
@@ -55,9 +60,11 @@ def _port_closed(port: int, within: float = 15.0) -> bool:
     return False
 
 
-def test_local_server_serves_and_stops():
+def test_local_server_serves_and_stops(local_model):
     srv = LocalModelServer().start()
     try:
+        # ready means it completed a token: the first request answers at once
+        assert srv.proc.poll() is None and srv.startup_s > 0
         client = ChatClient(srv.endpoint(), SamplingParams(max_tokens=24))
         assert client.check() == MODEL_ALIAS
         comp = client.complete([{"role": "user", "content": "Say hello."}])
@@ -70,7 +77,7 @@ def test_local_server_serves_and_stops():
     assert _port_closed(port)
 
 
-def test_generate_solutions_verify_on_the_bundled_model(tmp_path, runner_image):
+def test_generate_solutions_verify_on_the_bundled_model(tmp_path, runner_image, local_model):
     # two function problems and one stdin/stdout problem from the shipped set
     basic = load_problems(PROBLEM_SETS / "basic.jsonl")
     picked = [p for p in basic if p.kind == "function"][:2] + [p for p in basic if p.kind == "io"][:1]
@@ -105,7 +112,7 @@ def test_generate_solutions_verify_on_the_bundled_model(tmp_path, runner_image):
     assert json.loads(r2.stdout)["usage"]["requests"] == 0
 
 
-def test_generate_problems_on_the_bundled_model(tmp_path, runner_image):
+def test_generate_problems_on_the_bundled_model(tmp_path, runner_image, local_model):
     out = tmp_path / "new"
     r = _cli(tmp_path, "generate", "problems", str(PROBLEM_SETS / "basic.jsonl"), "--n", "3", "--out", str(out),
              "--json")  # fmt: skip
@@ -124,7 +131,7 @@ def test_generate_problems_on_the_bundled_model(tmp_path, runner_image):
 @pytest.mark.parametrize(
     "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "term", "kill"]
 )
-def test_interrupted_run_leaves_no_model_server(tmp_path, sig):
+def test_interrupted_run_leaves_no_model_server(tmp_path, sig, local_model):
     probs = tmp_path / "p.jsonl"
     probs.write_text((PROBLEM_SETS / "basic.jsonl").read_text())
     proc = subprocess.Popen(
@@ -145,5 +152,141 @@ def test_interrupted_run_leaves_no_model_server(tmp_path, sig):
     time.sleep(1.0)  # let it get busy generating
     proc.send_signal(sig)
     proc.communicate(timeout=60)
-    assert proc.returncode == (-9 if sig == signal.SIGKILL else 130)
+    assert proc.returncode == {signal.SIGKILL: -9, signal.SIGTERM: 143, signal.SIGINT: 130}[sig]
     assert _port_closed(port), "the model server outlived the command"
+
+
+def _server_children(pid: int) -> list[int]:
+    """Pids of `llama_cpp.server` processes among the children of `pid`."""
+    out = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            with contextlib.suppress(OSError):
+                if b"llama_cpp.server" in Path(f"/proc/{child}/cmdline").read_bytes():
+                    out.append(int(child))
+    return out
+
+
+@pytest.mark.parametrize(
+    "sig, expected",
+    [
+        (signal.SIGSEGV, "local model server died with SIGSEGV (llama.cpp built for another CPU?): "
+                         "run `codesynth model setup --rebuild`"),
+        (signal.SIGKILL, "local model server died with SIGKILL (out of memory, or killed by another process)"),
+    ],
+    ids=["segv", "kill"],
+)
+def test_server_dying_mid_start_says_so_in_one_line(local_model, sig, expected):
+    # The real server, killed while it loads (before its one-token readiness completion).
+    srv = LocalModelServer()
+    errors: list[BaseException] = []
+    t = threading.Thread(target=lambda: _catch(srv.start, errors))
+    t.start()
+    deadline = time.monotonic() + 30
+    while srv.proc is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert srv.proc is not None, "the server process never started"
+    os.kill(srv.proc.pid, sig)
+    t.join(timeout=60)
+    assert not t.is_alive()
+    assert len(errors) == 1 and isinstance(errors[0], EndpointError), errors
+    msg = str(errors[0])
+    assert msg.startswith(expected) and "\n" not in msg, msg
+    assert srv.proc is None  # stopped and cleaned up
+
+
+def _catch(fn, into: list[BaseException]) -> None:
+    try:
+        fn()
+    except BaseException as e:  # noqa: B036 - handed to the test thread
+        into.append(e)
+
+
+def test_cli_reports_a_crashed_model_server_in_one_line(tmp_path, local_model):
+    # The whole command: the server segfaults while starting; codesynth exits 4 with one line.
+    probs = tmp_path / "p.jsonl"
+    probs.write_text((PROBLEM_SETS / "basic.jsonl").read_text())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codesynth.cli", "generate", "solutions", str(probs), "--n", "1",
+         "--out", str(tmp_path / "o")],
+        cwd=tmp_path, env=_env(tmp_path), stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    pids: list[int] = []
+    while not pids and time.monotonic() < deadline and proc.poll() is None:
+        pids = _server_children(proc.pid)
+        time.sleep(0.01)
+    assert pids, "no llama_cpp.server child appeared"
+    os.kill(pids[0], signal.SIGSEGV)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert lines[-1] == (
+        "codesynth: error: local model server died with SIGSEGV (llama.cpp built for another CPU?): "
+        "run `codesynth model setup --rebuild`"
+    ), err
+    assert "Traceback" not in err
+
+
+def test_model_setup_check_probes_a_real_completion(local_model, tmp_path):
+    r = subprocess.run([sys.executable, "-m", "codesynth.cli", "model", "setup", "--check", "--json"],
+                       capture_output=True, text=True, timeout=300, env=_env(tmp_path))  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    st = llama_setup.LlamaStatus.model_validate_json(r.stdout)
+    assert st.ok and st.installed and st.model_installed and st.probe == "ok"
+    # what it runs with is the portable set: no feature only a native build turns on
+    assert "AVX2" in st.cpu_features or platform.machine() != "x86_64"
+    assert llama_setup.native_features(st.cpu_features) == []
+    # and a direct probe of this interpreter's build completes one token
+    result, info = llama_setup.probe(llama_setup.find_model_path())
+    assert result == "ok" and info["completion_tokens"] == 1
+
+
+def test_portable_build_flags():
+    assert llama_setup.cmake_args("aarch64") == "-DGGML_NATIVE=OFF"
+    everything = {"sse4_2", "avx", "avx2", "bmi2", "fma", "f16c", "avx512f", "amx_int8"}
+    assert llama_setup.cmake_args("x86_64", everything) == "-DGGML_NATIVE=OFF"
+    # an old CPU (no AVX2/FMA/F16C/BMI2) gets those off, never a SIGILL
+    old = {"sse4_2", "avx"}
+    assert llama_setup.cmake_args("x86_64", old) == (
+        "-DGGML_NATIVE=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF"
+    )
+    feats = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | AVX_VNNI = 0 |"
+    assert llama_setup.native_features(llama_setup._features(feats)) == ["AVX512", "AVX512_VNNI", "AMX_INT8"]
+
+
+def test_cli_reports_a_model_server_dying_mid_run(tmp_path, local_model):
+    # Started and serving, then it segfaults: not "connection refused after 5 attempts".
+    probs = tmp_path / "p.jsonl"
+    probs.write_text((PROBLEM_SETS / "basic.jsonl").read_text())
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codesynth.cli", "generate", "solutions", str(probs), "--n", "2",
+         "--out", str(tmp_path / "o"), "--max-retries", "1"],
+        cwd=tmp_path, env=_env(tmp_path), stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    seen = []
+    while proc.poll() is None:
+        line = proc.stderr.readline()
+        seen.append(line)
+        if "bundled model" in line:
+            break
+    assert "bundled model" in seen[-1], "".join(seen)
+    time.sleep(0.5)  # generating now
+    (pid,) = _server_children(proc.pid)
+    os.kill(pid, signal.SIGSEGV)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 4, err
+    last = [x for x in err.splitlines() if x.strip()][-1]
+    assert last.startswith("codesynth: error: local model server died with SIGSEGV"), err
+    assert "Traceback" not in err
+
+
+def test_build_record_goes_stale_when_the_libraries_change(tmp_path):
+    # A later `pip install` that replaces llama.cpp's libraries must not inherit our record.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "libllama.so").write_bytes(b"\x7fELF one build")
+    llama_setup.write_marker(lib, built_by="codesynth", probe="ok")
+    assert llama_setup.read_marker(lib)["built_by"] == "codesynth"
+    (lib / "libllama.so").write_bytes(b"\x7fELF another build")
+    assert llama_setup.read_marker(lib) is None

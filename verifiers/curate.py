@@ -1,7 +1,8 @@
 """Curation: a run's passing programs through the filters, into a weighted dataset.
 
-Order: dedup -> complexity -> decontam -> agreement -> mutation (the costly one runs
-on what is left) -> weights. Every filter reports what it dropped and why.
+Order: dedup -> semantic (off by default) -> privacy -> complexity -> decontam -> agreement
+-> mutation (the costly one runs on what is left) -> weights. Every filter reports what it
+dropped (or, privacy in report mode, found) and why.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
 from codesynth.verifiers.filters import CurationContext, Filter, FilterReport
 from codesynth.verifiers.mutation import MutationConfig, mutation_filter
+from codesynth.verifiers.privacy import PrivacyConfig, privacy_filter
+from codesynth.verifiers.semantic import SemanticConfig, semantic_dedup
 
 
 class WeightConfig(BaseModel):
@@ -45,6 +48,8 @@ class CurateConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dedup: DedupConfig = Field(default_factory=DedupConfig)
+    semantic: SemanticConfig = Field(default_factory=SemanticConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     complexity: ComplexityConfig = Field(default_factory=ComplexityConfig)
     decontam: DecontamConfig = Field(default_factory=DecontamConfig)
     agreement: AgreementConfig = Field(default_factory=AgreementConfig)
@@ -110,9 +115,12 @@ class _Builtin:
 
 
 def builtin_filters(cfg: CurateConfig) -> list[Filter]:
-    """dedup -> complexity -> decontam -> agreement -> mutation (the costly one on what is left)."""
+    """dedup -> semantic (off by default) -> privacy -> complexity -> decontam -> agreement ->
+    mutation (the costly one on what is left)."""
     return [
         _Builtin("dedup", lambda rs, ctx: dedup(rs, cfg.dedup)),
+        _Builtin("semantic", lambda rs, ctx: semantic_dedup(rs, cfg.semantic)),
+        _Builtin("privacy", lambda rs, ctx: privacy_filter(rs, cfg.privacy)),
         _Builtin("complexity", lambda rs, ctx: complexity_filter(rs, cfg.complexity)),
         _Builtin("decontam", lambda rs, ctx: decontaminate(rs, cfg.decontam)),
         _Builtin("agreement", lambda rs, ctx: agreement_filter(rs, cfg.agreement, ctx.problem_counts,
@@ -178,6 +186,9 @@ def format_table(report: CurateReport) -> str:
         why = ", ".join(f"{k}={v}" for k, v in sorted(f.reasons.items())) or (
             "-" if f.enabled else f"off ({f.note})"
         )
+        if f.stats.get("flagged"):  # report-only findings (privacy): kept, but said
+            kinds = ", ".join(f"{k}={v}" for k, v in sorted(f.stats["findings"].items()))
+            why = f"report only: {len(f.stats['flagged'])} flagged ({kinds})"
         rows.append((f.name, str(f.input), str(f.dropped), str(f.kept), why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
@@ -195,13 +206,17 @@ def format_table(report: CurateReport) -> str:
             lines.append(f"  - {f.name}: {d.id}: {d.reason} {_brief(d.detail)}")
         if len(f.drops) > 50:
             lines.append(f"  - {f.name}: ... {len(f.drops) - 50} more in the JSON report")
+        for flag in f.stats.get("flagged", [])[:50]:
+            lines.append(f"  - {f.name}: {flag['id']}: flagged {_brief(flag)}")
     return "\n".join(lines)
 
 
 def _brief(detail: dict[str, Any]) -> str:
     if "duplicate_of" in detail:
-        extra = f" (jaccard {detail['jaccard']})" if "jaccard" in detail else ""
+        extra = "".join(f" ({k} {detail[k]})" for k in ("jaccard", "cosine") if k in detail)
         return f"of {detail['duplicate_of']}{extra}"
+    if "findings" in detail:
+        return "; ".join(f"{f['kind']} in {f['field']}:{f['line']} ({f['redacted']})" for f in detail["findings"][:5])
     if "matches" in detail:
         return "; ".join(
             f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%})"

@@ -102,6 +102,7 @@ def _register() -> None:
     # Explicit: a command module that fails to import is a broken install, and says so.
     from codesynth.cli import (
         generate_cmd,
+        model_cmd,
         problems_cmd,
         sandbox_cmd,
         serve_cmd,
@@ -110,7 +111,8 @@ def _register() -> None:
         verify_cmd,
     )
 
-    for m in (problems_cmd, verify_cmd, sandbox_cmd, generate_cmd, synth_cmd, verifiers_cmd, serve_cmd):
+    for m in (problems_cmd, verify_cmd, sandbox_cmd, model_cmd, generate_cmd, synth_cmd, verifiers_cmd,
+              serve_cmd):
         m.register(cli)
 
 

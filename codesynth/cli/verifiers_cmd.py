@@ -32,6 +32,16 @@ from codesynth.sandbox.registry import backend_kinds
     type=click.Choice(["problem", "global"]),
     help="Compare within a problem (default) or across all.",
 )
+@click.option(
+    "--semantic-dedup", is_flag=True, help='Drop paraphrased problems (embeddings; needs "codesynth[semantic]").'
+)
+@click.option("--semantic-threshold", type=float, help="Cosine similarity of a semantic duplicate (default 0.9).")
+@click.option(
+    "--privacy",
+    "privacy_mode",
+    type=click.Choice(["report", "drop", "off"]),
+    help="Secrets/e-mail/phone/IP findings: report them (default), drop the records, or skip the scan.",
+)
 @click.option("--no-complexity", is_flag=True, help="Skip radon metrics and the trivial/pathological filter.")
 @click.option("--keep-trivial", is_flag=True, help="Record radon metrics but drop nothing for complexity.")
 @click.option("--no-decontam", is_flag=True, help="Skip decontamination.")
@@ -78,6 +88,9 @@ def curate_cmd(
     no_near_dup,
     dup_threshold,
     dedup_scope,
+    semantic_dedup,
+    semantic_threshold,
+    privacy_mode,
     no_complexity,
     keep_trivial,
     no_decontam,
@@ -106,6 +119,10 @@ def curate_cmd(
         ("dedup", "near"): False if no_near_dup else None,
         ("dedup", "threshold"): dup_threshold,
         ("dedup", "scope"): dedup_scope,
+        ("semantic", "enabled"): True if semantic_dedup else None,
+        ("semantic", "threshold"): semantic_threshold,
+        ("privacy", "enabled"): False if privacy_mode == "off" else None,
+        ("privacy", "mode"): privacy_mode if privacy_mode in ("report", "drop") else None,
         ("complexity", "enabled"): False if no_complexity else None,
         ("complexity", "drop"): False if keep_trivial else None,
         ("decontam", "enabled"): False if no_decontam else None,

@@ -87,7 +87,9 @@ def register(cli: click.Group) -> None:
     def quickstart(out, as_json):
         """Set everything up (Docker engine, runner image, bundled model) and run the main job: the model
         writes solutions to the shipped problems, the sandbox judges them, repair, curation and export."""
+        from codesynth.cli.model_cmd import describe
         from codesynth.cli.synth_cmd import print_summary
+        from codesynth.generators import llama_setup
         from codesynth.outpath import writable_dir
         from codesynth.pipeline.synth import load_recipe, synth
         from codesynth.sandbox import engine, image
@@ -95,6 +97,8 @@ def register(cli: click.Group) -> None:
         writable_dir(out)
         engine.ensure_engine(install=True)
         image.ensure_image(build=True)
+        # The bundled model, built portably once (GGML_NATIVE=OFF) so that it runs on any CPU.
+        click.echo(f"codesynth: {describe(llama_setup.install(log=_quick_log))}", err=True)
         recipe = load_recipe(shipped_problem_set().parent / "quickstart.toml")
         click.echo(f"codesynth: running the recipe {recipe.name} -> {out} (resumable: run it again to continue)",
                    err=True)
@@ -104,6 +108,10 @@ def register(cli: click.Group) -> None:
 
         summary = synth(recipe, out, resume=True, progress=sys.stderr.isatty(), log=say)
         click.echo(summary.model_dump_json(indent=2)) if as_json else print_summary(summary)
+
+
+def _quick_log(msg: str) -> None:
+    click.echo(f"codesynth: {msg}", err=True)
 
 
 def _curate_after(out: str, backend: str, workers: int | None, as_json: bool) -> None:

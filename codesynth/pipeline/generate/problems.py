@@ -82,7 +82,7 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
 
     novelty = NoveltyFilter(settings.threshold, ())
     for p in existing:
-        novelty.add(p.prompt, label=p.id)
+        novelty.add(p.prompt, label=p.id, entry_point=p.entry_point)
     records: list[ProposalRecord] = []
     drafts: dict[str, Problem] = {}
     for i in sorted(replies):
@@ -101,7 +101,7 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
         records.append(rec)
         if rec.reason:
             continue
-        ok, score, who = novelty.accept(prop.description, label=pid)
+        ok, score, who = novelty.accept(prop.description, label=pid, entry_point=prop.entry_point)
         rec.similarity, rec.nearest = round(score, 4), who
         if not ok:
             rec.reason = "too_similar"

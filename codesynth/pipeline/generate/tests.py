@@ -3,7 +3,6 @@ sampled solutions, CodeT) passes them; the problem set comes back with the kept 
 
 from __future__ import annotations
 
-import ast
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ from codesynth.jsonl import write_models
 from codesynth.models import Candidate, Origin, Problem, Status
 from codesynth.problems import save_problems
 from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.assert_dedup import new_tests
 from codesynth.verifiers.rewards import feedback as result_feedback
 
 from ..verify import VerifyConfig, run_candidates, using_backend
@@ -75,7 +75,7 @@ def generate_tests(
     for req, comp in bar(client.map(reqs), len(fn) * n, "generate tests", config.progress):
         _collect_tests(req.tag, comp, req.sample_index, tests[req.tag.id])
     for p in fn:
-        tests[p.id] = _dedup_tests(tests[p.id], _existing_asserts(p))
+        tests[p.id] = _dedup_tests(p, tests[p.id])
 
     # 2. sample solutions for problems without a reference (CodeT)
     sols: dict[str, list[Candidate]] = defaultdict(list)
@@ -171,35 +171,14 @@ def _collect_tests(p: Problem, comp: Completion, idx: int, into: list[GeneratedT
         into.append(t)
 
 
-def _assert_key(code: str) -> str:
-    """The last statement (the assert) in canonical form: spacing, quotes and parentheses do not count."""
-    try:
-        tree = ast.parse(code)
-    except (SyntaxError, ValueError):
-        return " ".join(code.split())
-    return ast.unparse(tree.body[-1]) if tree.body else ""
-
-
-def _existing_asserts(p: Problem) -> set[str]:
-    # check(candidate) asserts come back with `candidate` renamed to the entry point,
-    # exactly as a model's check(candidate) is split, so the two compare equal.
-    return {_assert_key(a) for a in split_asserts(p.tests, p.entry_point)[1]} if isinstance(p.tests, str) else set()
-
-
-def _dedup_tests(tests: list[GeneratedTest], existing: set[str] = frozenset()) -> list[GeneratedTest]:
+def _dedup_tests(p: Problem, tests: list[GeneratedTest]) -> list[GeneratedTest]:
     """Sample order (not arrival order); an assert the problem already has, or one from an
-    earlier sample, is dropped: a copy adds no test, only weight."""
+    earlier sample, is dropped: a copy adds no test, only weight (verifiers.assert_dedup)."""
     tests.sort(key=lambda t: (t.sample_index, int(t.test_id.rsplit(".", 1)[1])))
-    seen: set[str] = set()
-    for t in tests:
-        if t.reason:
-            continue
-        key = _assert_key(t.code)
-        if key in existing:
-            _drop(t, "already_in_problem")
-        elif key in seen:
-            _drop(t, "duplicate")
-        seen.add(key)
+    live = [t for t in tests if not t.reason]
+    for t, o in zip(live, new_tests(p, [t.code for t in live]), strict=True):
+        if o.reason:
+            _drop(t, o.reason)
     return tests
 
 
