@@ -334,6 +334,7 @@ class DockerBackend(Backend):
                 # that turns out to have died too (engine restart) does not count as that retry.
                 last_err = str(e)
                 self.stats["retries"] += 1
+                self.stats["last_retry_error"] = last_err[:300]  # why, for whoever reads the stats
                 retried_on_new = attempt > 1 and not slot.spare
                 self._retire(slot)
                 if retried_on_new or attempt >= 3:
