@@ -6,7 +6,7 @@ import errno
 import gzip
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TypeVar
 
@@ -181,38 +181,33 @@ def repair_tail(path: Path) -> None:
         fh.truncate(0)
 
 
-def write_models(path: str | os.PathLike, records) -> None:
-    """Write a whole JSONL file atomically (temp file + rename)."""
-    p = Path(path)
+def _write_atomically(p: Path, lines: Iterable[str]) -> None:
+    """Write a whole file as a temp file + fsync + rename: readers see the old file or the new one."""
     tmp = p.with_name(p.name + ".tmp")
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, "w", encoding="utf-8") as fh:
-            for r in records:
-                fh.write((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n")
+            for line in lines:
+                fh.write(line)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, p)
     except OSError as e:
         _drop(tmp)
         raise OutputError(f"{p}: cannot write ({write_error_text(p, e)})") from None
+
+
+def write_models(path: str | os.PathLike, records) -> None:
+    """Write a whole JSONL file atomically (temp file + rename)."""
+    _write_atomically(Path(path), ((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n"
+                                   for r in records))
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write one JSON document atomically."""
-    p = Path(path)
-    tmp = p.with_name(p.name + ".tmp")
     text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)
-    try:
-        p.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, p)
-    except OSError as e:
-        _drop(tmp)
-        raise OutputError(f"{p}: cannot write ({write_error_text(p, e)})") from None
+    _write_atomically(Path(path), [text + "\n"])
+
 
 
 def write_error_text(path: Path, e: OSError) -> str:
