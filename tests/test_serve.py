@@ -388,6 +388,7 @@ def test_queue_full_is_504(docker_backend):
 # --------------------------------------------------------------------------- the command: SIGTERM drains
 
 
+@pytest.mark.docker  # the CLI starts its own pool: the engine, not a fixture
 def test_cli_serve_sigterm_drains_and_leaves_no_container():
     port = free_port()
     env = dict(os.environ)
