@@ -11,9 +11,9 @@ import keyword
 import math
 import re
 from enum import Enum
-from typing import Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 #: Version of the on-disk record schemas (results/rewards/dataset). Bump on any
 #: incompatible change so concatenated logs from different runs stay replayable.
@@ -61,15 +61,18 @@ def type_error(t: tuple, v: Any) -> str | None:
     return None if ok else f"expected {'a 64-bit int' if kind == 'int' else 'a finite number' if kind == 'float' else 'a ' + kind}, got {v!r}"[:200]
 
 
+def _type_spec(v: str) -> str:
+    parse_type(v)  # raises, naming what is wrong
+    return v.replace(" ", "")
+
+
+#: A language-neutral type (`int`, `list[str]`, ...), checked and written without spaces.
+TypeSpec = Annotated[str, AfterValidator(_type_spec)]
+
+
 class Param(_Model):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
-    type: str
-
-    @field_validator("type")
-    @classmethod
-    def _type_ok(cls, v: str) -> str:
-        parse_type(v)
-        return v.replace(" ", "")
+    type: TypeSpec
 
 
 class Signature(_Model):
@@ -77,13 +80,7 @@ class Signature(_Model):
 
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     params: list[Param]
-    returns: str
-
-    @field_validator("returns")
-    @classmethod
-    def _returns_ok(cls, v: str) -> str:
-        parse_type(v)
-        return v.replace(" ", "")
+    returns: TypeSpec
 
 
 class CallCase(_Model):
