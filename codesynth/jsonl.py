@@ -203,6 +203,29 @@ def write_models(path: str | os.PathLike, records) -> None:
                                    for r in records))
 
 
+def drop_records(path: str | os.PathLike, key: str, values: set[str]) -> int:
+    """Rewrite a JSONL file atomically without the records whose `key` is in `values`;
+    every other line is kept byte for byte. Returns how many records were dropped."""
+    p = Path(path)
+    if not p.exists() or not values:
+        return 0
+    repair_tail(p)
+    kept: list[str] = []
+    dropped = 0
+    with open(p, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                gone = json.loads(line).get(key) in values
+            except (ValueError, AttributeError):
+                gone = False  # not ours to judge: the readers name a bad line
+            dropped += gone
+            if not gone:
+                kept.append(line)
+    if dropped:
+        _write_atomically(p, kept)
+    return dropped
+
+
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write one JSON document atomically."""
     text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)

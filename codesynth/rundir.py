@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.errors import InputError
-from codesynth.jsonl import read_models, repair_tail, write_json
+from codesynth.jsonl import drop_records, read_models, repair_tail, write_json
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, RewardRecord, Status
 
 RESULTS = "results.jsonl"
@@ -85,6 +85,37 @@ def load_run(path: str | os.PathLike) -> RunState:
     if p.is_dir() and not (p / DATASET).exists() and not (p / REWARDS).exists():
         raise InputError(f"{p}: not a run directory (no {DATASET} or {REWARDS}; run `codesynth verify` first)")
     return read_run(p)
+
+
+def unusable_replies(state: RunState) -> set[str]:
+    """Candidates judged on a reply that held no program (`NoCode`: no code in the reply, or a
+    request the endpoint refused in a run of an older version): what `--retry-failed` asks again."""
+    return {cid for cid, r in state.results.items() if r.error_type == "NoCode"}
+
+
+def forget(out: Path, ids: set[str]) -> None:
+    """Remove these candidates from the run directory, so a resumed run makes them anew.
+
+    The commit point goes first: once results.jsonl no longer holds a candidate it is not done,
+    and a kill before the derived files are rewritten leaves orphans there that
+    `drop_orphans` removes when the run is next opened. Each file is replaced atomically.
+    """
+    if not ids:
+        return
+    drop_records(out / RESULTS, "candidate_id", ids)
+    for name in (REWARDS, DATASET, CANDIDATES):
+        drop_records(out / name, "candidate_id", ids)
+
+
+def drop_orphans(out: Path, state: RunState) -> None:
+    """Rewards and dataset rows are derived from results: a row without its result is what an
+    interrupted `forget` leaves, and must not outlive it (in the files or in `state`)."""
+    for name, rows in ((REWARDS, state.rewards), (DATASET, state.dataset)):
+        orphans = set(rows) - set(state.results)
+        if orphans:
+            drop_records(out / name, "candidate_id", orphans)
+            for cid in orphans:
+                del rows[cid]
 
 
 def require_fresh(out: Path, resume: bool, files: Iterable[str] = (RESULTS,)) -> None:

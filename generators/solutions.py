@@ -6,7 +6,7 @@ ids and a resumed verify skips what is already judged).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from codesynth.extract import program_from_reply
@@ -56,6 +56,11 @@ def make_candidate(
     )
 
 
+#: Draw `attempt` of sample i asks with sample index i + attempt * RETRY_STRIDE: another seed and
+#: another cache key, so a retried sample is a fresh draw rather than the cached reply again.
+RETRY_STRIDE = 1_000_003
+
+
 def solution_requests(
     problems: Iterable[Problem],
     n: int,
@@ -64,15 +69,19 @@ def solution_requests(
     k_shots: int = 0,
     seed: int | None = 0,
     skip: set[str] | frozenset[str] = frozenset(),
+    attempts: Mapping[str, int] | None = None,
 ) -> Iterator[ChatRequest]:
-    """n requests per problem; ids in `skip` (already done) are not requested."""
+    """n requests per problem; ids in `skip` (already done) are not requested; `attempts` names
+    the samples asked again (`--retry-failed`) and which draw each is on."""
     for p in problems:
         examples = fewshot_examples(fewshot_pool, k_shots, p, seed) if k_shots else []
         msgs = solution_messages(p, examples)
         for i in range(n):
             cid = sample_id(p.id, i)
             if cid not in skip:
-                yield ChatRequest(messages=msgs, sample_index=i, tag=(p, cid, [e.id for e in examples]))
+                a = (attempts or {}).get(cid, 0)
+                yield ChatRequest(messages=msgs, sample_index=i + a * RETRY_STRIDE,
+                                  tag=(p, cid, [e.id for e in examples], i, a))
 
 
 def sample_solutions(
@@ -84,16 +93,20 @@ def sample_solutions(
     k_shots: int = 0,
     skip: set[str] | frozenset[str] = frozenset(),
     mode: str = "solutions",
+    attempts: Mapping[str, int] | None = None,
 ) -> Iterator[Candidate]:
     """Candidates in completion order (streamed: verification can start on the first one)."""
     reqs = solution_requests(
-        problems, n, fewshot_pool=fewshot_pool, k_shots=k_shots, seed=client.sampling.seed, skip=skip
+        problems, n, fewshot_pool=fewshot_pool, k_shots=k_shots, seed=client.sampling.seed, skip=skip,
+        attempts=attempts,
     )
     for req, comp in client.map(reqs):
-        problem, cid, shots = req.tag
-        extra = {"fewshot": shots} if shots else {}
+        problem, cid, shots, index, attempt = req.tag
+        extra: dict[str, Any] = {"fewshot": shots} if shots else {}
+        if attempt:
+            extra["attempt"] = attempt
         yield make_candidate(
-            problem, comp, cid, model=client.model, sample_index=req.sample_index, mode=mode, extra=extra
+            problem, comp, cid, model=client.model, sample_index=index, mode=mode, extra=extra
         )
 
 

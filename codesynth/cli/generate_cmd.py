@@ -160,11 +160,18 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--verify", is_flag=True, help="Run every candidate in the sandbox into DIR (verify's layout)."
     )
+    @click.option("--retry-failed", is_flag=True,
+                  help="With --resume: ask again (a fresh draw) for the samples whose reply held no code.")
     @_endpoint_options
     @_run
-    def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify):
+    def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify, retry_failed):
         """Sample N solutions per problem (zero- or few-shot); with --verify, rewards, dataset and pass@k."""
+        from codesynth.errors import InputError
         from codesynth.pipeline.generate import generate_solutions
+
+        if retry_failed and not vcfg.resume:
+            raise InputError("--retry-failed continues a run: pass --resume too")
+        vcfg.retry_failed = retry_failed
 
         probs = _limit(_load(problems), limit)
         pool = _load(fewshot_pool) if fewshot_pool else ()

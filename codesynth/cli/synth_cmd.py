@@ -26,6 +26,11 @@ def print_summary(s) -> None:
                f"{sol.get('no_code', 0)} without code; status {sol.get('status', {})}")
     for k, v in sol.get("pass_at_k", {}).items():
         click.echo(f"  {k}: {v:.4f}")
+    for stage in ("solutions", "repair"):
+        if s.stages.get(stage, {}).get("refused_by_endpoint"):
+            c = s.stages[stage]
+            click.echo(f"  {stage}: {c['refused_by_endpoint']} request(s) refused by the endpoint ({c['refusal']}): "
+                       "not judged or rewarded; --resume asks them again")
     if s.failure_categories:
         why = ", ".join(f"{k} {v}" for k, v in sorted(s.failure_categories.items(), key=lambda kv: -kv[1]))
         click.echo(f"  why the rest failed (every attempt, repairs included): {why}")
@@ -49,13 +54,15 @@ def register(cli: click.Group) -> None:
     @click.argument("recipe", type=click.Path(dir_okay=False))
     @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
     @click.option("--resume", is_flag=True, help="Continue DIR: nothing received is requested again.")
+    @click.option("--retry-failed", is_flag=True,
+                  help="With --resume: ask again (a fresh draw) for the solution samples whose reply held no code.")
     @click.option("--dry-run", is_flag=True, help="Print the expected requests, tokens and cost; call nothing.")
     @click.option("--budget", type=Finite(min=0, min_open=True), default=None,
                   help="Stop cleanly (resumable) once this many USD are spent (prices from the recipe).")
     @click.option("--base-url", default=None, help="Point the recipe at this OpenAI-compatible endpoint.")
     @click.option("--model", default=None, help="Model name at the endpoint.")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the plan) as JSON.")
-    def synth(recipe, out, resume, dry_run, budget, base_url, model, as_json):
+    def synth(recipe, out, resume, retry_failed, dry_run, budget, base_url, model, as_json):
         """Seeds -> problems -> tests -> solutions -> verify -> repair -> evolve -> curate -> export."""
         from codesynth.pipeline.synth import load_recipe, plan, seed_problems
         from codesynth.pipeline.synth import synth as run_synth
@@ -72,5 +79,5 @@ def register(cli: click.Group) -> None:
         def say(m: str) -> None:
             click.echo(f"codesynth: {m}", err=True)
 
-        s = run_synth(r, out, resume=resume, budget_usd=budget, progress=sys.stderr.isatty(), log=say)
+        s = run_synth(r, out, resume=resume, retry_failed=retry_failed, budget_usd=budget, progress=sys.stderr.isatty(), log=say)
         click.echo(s.model_dump_json(indent=2)) if as_json else print_summary(s)

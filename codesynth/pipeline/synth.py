@@ -114,10 +114,10 @@ class Recipe(_Section):
     def config(self) -> Config:
         return Config(endpoint=self.endpoint, sampling=self.sampling, cache=self.cache, local=self.local)
 
-    def verify_config(self, resume: bool, progress: bool) -> VerifyConfig:
+    def verify_config(self, resume: bool, progress: bool, retry_failed: bool = False) -> VerifyConfig:
         ex = self.execution
         return VerifyConfig(workers=ex.workers, limits=Limits(timeout_s=ex.timeout_s, memory_mb=ex.memory_mb),
-                            backend=ex.backend, resume=resume, progress=progress)
+                            backend=ex.backend, resume=resume, progress=progress, retry_failed=retry_failed)
 
 
 def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -238,6 +238,7 @@ def synth(
     out: str | os.PathLike,
     *,
     resume: bool = False,
+    retry_failed: bool = False,
     budget_usd: float | None = None,
     progress: bool = True,
     log: Callable[[str], None] = lambda m: None,
@@ -256,7 +257,10 @@ def synth(
     seeds = seed_problems(recipe)
     if not seeds and not recipe.problems.n:
         raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
-    vcfg = recipe.verify_config(resume=True, progress=progress)  # each stage resumes its own part
+    if retry_failed and not resume:
+        raise InputError("--retry-failed continues a run: pass --resume too")
+    # Each stage resumes its own part; --retry-failed asks the solution samples that held no code again.
+    vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed)
     stages: dict[str, dict[str, Any]] = {}
     new: list[Problem] = []
     d.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from codesynth.rundir import (
     SUMMARY,
     RunState,
     check_fingerprint,
+    drop_orphans,
     problem_tallies,
     read_run,
     require_fresh,
@@ -50,6 +51,9 @@ class VerifyConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     backend: str = Field(default="docker", description="A registered backend kind (docker, local, ...).")
     resume: bool = False
+    retry_failed: bool = Field(
+        default=False, description="With resume: ask again (a fresh draw) for samples whose reply held no code."
+    )
     reward_scheme: str = "binary"
     progress: bool = True
     recycle_after: int = Field(default=1000, ge=1)
@@ -161,6 +165,7 @@ class RunRecorder:
         self.by_pid = {p.id: p for p in problems}
         out.mkdir(parents=True, exist_ok=True)
         self.state: RunState = read_run(out)
+        drop_orphans(out, self.state)
         self._writers = {name: JsonlWriter(out / name) for name in (RESULTS, CANDIDATES, REWARDS, DATASET)}
         cand_by_id = {c.candidate_id: c for c in known}
         for cid, res in list(self.state.results.items()):
@@ -176,7 +181,7 @@ class RunRecorder:
         if cid not in st.results:
             self._writers[RESULTS].write(res)  # the commit point
             st.results[cid] = res
-        if cid not in st.candidates:
+        if st.candidates.get(cid) != c:  # new, or made anew after `forget` (the last line wins)
             self._writers[CANDIDATES].write(c)
             st.candidates[cid] = c
         if cid not in st.rewards:

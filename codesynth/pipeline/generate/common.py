@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,8 @@ from pydantic import BaseModel, Field
 
 from codesynth.generators.client import ChatClient
 from codesynth.jsonl import write_json
-from codesynth.rundir import check_fingerprint, require_fresh
+from codesynth.models import Candidate
+from codesynth.rundir import RunState, check_fingerprint, forget, require_fresh, unusable_replies
 from codesynth.sandbox.backend import Backend
 
 from ..verify import VerifyConfig, problem_sources
@@ -69,6 +70,46 @@ class Stage:
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / f"generation_{self.mode}.json", rep)
         return rep
+
+
+@dataclass
+class Refusals:
+    """Samples whose request the endpoint refused (HTTP 400/422 for that request alone).
+
+    A refusal is not the model's answer: it is neither judged nor rewarded (a reward would
+    teach the model about our prompt's length), and nothing is committed for it, so the next
+    --resume asks again. The count and the first message go to the report and the CLI.
+    """
+
+    count: int = 0
+    first: str = ""
+
+    def drop(self, candidates: Iterable[Candidate]) -> Iterator[Candidate]:
+        for c in candidates:
+            err = c.origin.extra.get("request_error")
+            if err:
+                self.count += 1
+                self.first = self.first or str(err)
+                continue
+            yield c
+
+    def counts(self) -> dict[str, Any]:
+        if not self.count:
+            return {}
+        return {"refused_by_endpoint": self.count, "refusal": self.first,
+                "refused_note": "not judged or rewarded; --resume asks them again"}
+
+
+def retry_attempts(state: RunState, out: Path, retry: bool) -> dict[str, int]:
+    """With --retry-failed: forget the samples whose reply held no code and return the draw each
+    is asked with next (one more than the draw that failed)."""
+    if not retry:
+        return {}
+    ids = unusable_replies(state)
+    attempts = {cid: int(state.candidates[cid].origin.extra.get("attempt", 0)) + 1 if cid in state.candidates else 1
+                for cid in ids}  # fmt: skip
+    forget(out, ids)
+    return attempts
 
 
 def bar(it: Iterable, total: int, desc: str, enabled: bool) -> Iterable:

@@ -28,7 +28,7 @@ from ..verify import (
     verify_stream,
     write_summary,
 )
-from .common import GenerationReport, Stage, bar
+from .common import GenerationReport, Refusals, Stage, bar
 
 
 def needs_repair(r: RewardRecord) -> bool:
@@ -79,11 +79,12 @@ def generate_repair(
     by_id = {p.id: p for p in problems}
     rounds_log: list[dict[str, int]] = []
     executed = 0
+    refused = Refusals()
     with RunRecorder(out_, problems, cfg.reward_scheme) as rec, sigterm_as_interrupt(), \
             using_backend(cfg, stage.backend) as b:
         if src is None:
             done = set(rec.state.results)
-            executed += verify_stream(rec, sample_solutions(client, problems, n, skip=done), b, cfg)
+            executed += verify_stream(rec, refused.drop(sample_solutions(client, problems, n, skip=done)), b, cfg)
         start = _merged(src, out_)
         initial_failing = sum(
             1 for cid, c in start.candidates.items()
@@ -99,8 +100,8 @@ def generate_repair(
             if not items:
                 break
             items.sort(key=lambda t: t[1].candidate_id)
-            made = verify_stream(rec, bar(sample_repairs(client, items, turn), len(items), f"repair {turn}",
-                                          cfg.progress), b, cfg)
+            made = verify_stream(rec, bar(refused.drop(sample_repairs(client, items, turn)), len(items),
+                                          f"repair {turn}", cfg.progress), b, cfg)
             executed += made
             fixed = sum(1 for cid, r in rec.state.rewards.items()
                         if r.passed and rec.state.candidates[cid].origin.turn == turn)  # fmt: skip
@@ -114,5 +115,6 @@ def generate_repair(
             1 for c in frontier(final).values() if c.problem_id in by_id and needs_repair(final.rewards[c.candidate_id])
         ),
         "rounds": rounds_log,
+        **refused.counts(),
     }
     return stage.report(counts)

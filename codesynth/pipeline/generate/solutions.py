@@ -9,7 +9,7 @@ from pathlib import Path
 
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import sample_solutions
-from codesynth.jsonl import JsonlWriter, read_models
+from codesynth.jsonl import JsonlWriter, drop_records, read_models
 from codesynth.models import Candidate, Problem
 from codesynth.rundir import CANDIDATES, RESULTS, read_run
 from codesynth.sandbox.backend import Backend
@@ -23,7 +23,7 @@ from ..verify import (
     verify_stream,
     write_summary,
 )
-from .common import GenerationReport, Stage, bar
+from .common import GenerationReport, Refusals, Stage, bar, retry_attempts
 
 
 def generate_solutions(
@@ -51,25 +51,37 @@ def generate_solutions(
     if verify:
         return _with_verify(stage, problems, n, pool, k_shots)
     path = stage.out / CANDIDATES
-    done = {c.candidate_id for c in read_models(path, Candidate)} if path.exists() else set()
+    have = {c.candidate_id: c for c in read_models(path, Candidate)} if path.exists() else {}
+    attempts: dict[str, int] = {}
+    if stage.config.retry_failed:
+        attempts = {cid: int(c.origin.extra.get("attempt", 0)) + 1 for cid, c in have.items()
+                    if c.origin.extra.get("no_code")}  # fmt: skip
+        drop_records(path, "candidate_id", set(attempts))
+    done = set(have) - set(attempts)
     written = no_code = 0
     todo = len(problems) * n - len(done)
+    refused = Refusals()
     with JsonlWriter(path) as w:
-        for c in bar(sample_solutions(client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done),
-                     todo, "generate", stage.config.progress):
+        cands = sample_solutions(client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
+                                 attempts=attempts)
+        for c in bar(refused.drop(cands), todo, "generate", stage.config.progress):
             w.write(c)
             written += 1
             no_code += bool(c.origin.extra.get("no_code"))
-    counts = {"problems": len(problems), "candidates": len(done) + written, "new": written, "no_code": no_code}
+    counts = {"problems": len(problems), "candidates": len(done) + written, "new": written, "no_code": no_code,
+              "retried": len(attempts), **refused.counts()}
     return stage.report(counts)
 
 
 def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shots: int) -> GenerationReport:
     cfg = stage.config
+    attempts = retry_attempts(read_run(stage.out), stage.out, cfg.retry_failed)
+    refused = Refusals()
     with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
         done = set(rec.state.results)
         todo = len(problems) * n - len(done)
-        cands = sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done)
+        cands = refused.drop(sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots,
+                                              skip=done, attempts=attempts))
         with sigterm_as_interrupt(), using_backend(cfg, stage.backend) as b:
             executed = verify_stream(rec, bar(cands, todo, "generate+verify", cfg.progress), b, cfg)
     state = read_run(stage.out)
@@ -83,5 +95,7 @@ def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shot
         "passed": sum(r.passed for _, r in mine),
         "no_code": sum(1 for c, _ in mine if c.origin.extra.get("no_code")),
         "status": dict(Counter(r.status.value for _, r in mine)),
+        "retried": len(attempts),
+        **refused.counts(),
     }
     return stage.report(counts, pass_k)
