@@ -55,3 +55,45 @@ def test_html_report_renders_with_plots_and_failed_samples(tmp_path, chromium_bi
     pixels = mpimg.imread(shot)[:, :, :3].reshape(-1, 3)
     colours = {tuple((p * 255).astype(int) // 16) for p in pixels[::97]}
     assert len(colours) > 12, "the screenshot is (nearly) blank"  # plots and text, not an empty page
+
+
+def test_semantic_diversity_and_distribution_plots(tmp_path, chromium_bin):
+    """`report --semantic`: diversity by meaning from the real embedding model; a near-copy shows up as a
+    nearest-neighbour similarity near 1, and complexity/diversity get plots of their own."""
+    probs = [
+        ADD,
+        Problem(id="t/rev", prompt="def rev(s):\n    \"\"\"Reverse the string s.\"\"\"\n", entry_point="rev",
+                tests="assert rev('ab') == 'ba'\n", source="t"),
+        Problem(id="t/primes", prompt="def primes(n):\n    \"\"\"All primes below n.\"\"\"\n", entry_point="primes",
+                tests="assert primes(10) == [2, 3, 5, 7]\n", source="t"),
+    ]
+    sols = {
+        "a0": ("t/add", "def add(a, b):\n    return a + b\n"),
+        "a1": ("t/add", "def add(a, b):\n    total = a + b\n    return total\n"),  # a near-copy of a0
+        "r0": ("t/rev", "def rev(s):\n    return s[::-1]\n"),
+        "p0": ("t/primes", "def primes(n):\n    out = []\n    for k in range(2, n):\n"
+                           "        if all(k % d for d in range(2, int(k ** 0.5) + 1)):\n"
+                           "            out.append(k)\n    return out\n"),
+    }
+    cands = [Candidate(candidate_id=cid, problem_id=pid, solution=s) for cid, (pid, s) in sols.items()]
+    run = tmp_path / "run"
+    with LocalBackend(workers=2, quiet=True) as b:
+        verify_candidates(probs, cands, run, VerifyConfig(backend="local", progress=False,
+                                                          limits=Limits(timeout_s=5)), backend=b)
+    plain = run_cli("report", str(run), "--json")
+    assert plain.returncode == 0, plain.stderr
+    import json
+
+    assert json.loads(plain.stdout)["diversity"]["semantic"]["computed"] is False  # opt-in: no model loaded
+    res = run_cli("report", str(run), "--json", "--semantic", "--html")
+    assert res.returncode == 0, res.stderr
+    sem = json.loads(res.stdout)["diversity"]["semantic"]
+    assert sem["computed"] and sem["solutions"]["n"] == 4 and sem["instructions"]["n"] == 3
+    assert 0 < sem["instructions"]["mean_cosine_distance"] < 1
+    nn = sem["solution_nearest_neighbour"]
+    # a0 and a1 are each other's nearest neighbour, far closer than anything the others have
+    assert nn["max"] > 0.8 and nn["p75"] == nn["max"] and nn["min"] < 0.5
+    html = chromium(chromium_bin, tmp_path, "--dump-dom", (run / "report.html").as_uri()).stdout
+    for fig in ("complexity-sloc", "complexity-cc", "semantic-nearest"):
+        assert re.search(rf"<figure id=\"{fig}\"><svg", html), fig
+    assert "semantic diversity" in html

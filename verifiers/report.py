@@ -78,7 +78,9 @@ def diversity(solutions: list[str]) -> dict[str, Any]:
     return out
 
 
-def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> dict[str, Any]:
+def build_report(run_dir: str | Path, benchmarks: list[str] | None = None, semantic: bool = False) -> dict[str, Any]:
+    """Everything `codesynth report` shows. `semantic`: also the diversity of the verified records by
+    meaning (all-MiniLM-L6-v2 embeddings of instructions and solutions; needs codesynth[semantic])."""
     run = load_run(run_dir)
     all_rewards = list(run.rewards.values())
     dataset = list(run.dataset.values())
@@ -153,13 +155,38 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None) -> di
             "removed_by_curation": curation.get("duplicates"),
         },
         "contamination": contamination,
-        "complexity": distribution_stats(metrics),
+        "complexity": {**distribution_stats(metrics),
+                       **({"histograms": {k: _histogram([m[k] for m in metrics if m]) for k in ("sloc", "cc_max")}}
+                          if any(metrics) else {})},  # fmt: skip
         "test_strength": {
             **summarize(strengths),
+            "histogram": _histogram(strengths),
             "source": "curation" if strengths else "not measured (run codesynth curate)",
         },
-        "diversity": diversity([d.solution for d in dataset]),
+        "diversity": {**diversity([d.solution for d in dataset]), "semantic": _semantic(dataset, semantic)},
         "curation": curation.get("summary"),
+    }
+
+
+def _semantic(dataset: list, enabled: bool) -> dict[str, Any]:
+    """Mean pairwise cosine distance of the records' instructions (one per problem) and solutions,
+    and each solution's nearest neighbour: a peak near 1 is a dataset of near-copies."""
+    if not enabled:
+        return {"computed": False, "how": "codesynth report --semantic (needs codesynth[semantic])"}
+    from codesynth.embeddings import Embedder
+    from codesynth.verifiers.semantic import diversity as spread
+    from codesynth.verifiers.semantic import nearest_neighbour_similarity
+
+    emb = Embedder()
+    instructions = list({d.problem_id: d.instruction for d in dataset}.values())
+    sol = emb.encode([d.solution for d in dataset])
+    nearest = nearest_neighbour_similarity(sol)
+    return {
+        "computed": True,
+        "model": "all-MiniLM-L6-v2",
+        "instructions": spread(emb.encode(instructions)),
+        "solutions": spread(sol),
+        "solution_nearest_neighbour": {**summarize(nearest), "histogram": _histogram(nearest)},
     }
 
 
@@ -253,4 +280,13 @@ def format_report(rep: dict[str, Any]) -> str:
         f"distinct-3 {dv['distinct_3']:.3f}; {dv['distinct_function_signatures']} distinct function "
         f"signatures of {dv['function_signatures']}"
     )
+    sem = dv.get("semantic") or {}
+    if sem.get("computed"):
+        nn = sem["solution_nearest_neighbour"]
+        lines.append(
+            f"semantic diversity ({sem['model']}): mean cosine distance of instructions "
+            f"{sem['instructions']['mean_cosine_distance']:.3f}, of solutions "
+            f"{sem['solutions']['mean_cosine_distance']:.3f}; nearest-neighbour similarity of a solution: "
+            f"median {nn.get('median', 0):.3f}, max {nn.get('max', 0):.3f}"
+        )
     return "\n".join(lines)

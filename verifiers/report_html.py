@@ -52,7 +52,8 @@ def _histogram(title: str, bins: list[dict[str, float]], xlabel: str) -> str:
     fig, ax = plt.subplots(figsize=(6, 2.4))
     if bins:
         lefts = [b["from"] for b in bins]
-        widths = [max(1e-9, b["to"] - b["from"]) or 0.05 for b in bins]
+        # One distinct value makes a bin of width 0: draw it as a visible bar.
+        widths = [(b["to"] - b["from"]) or 0.05 * max(1.0, abs(b["from"])) for b in bins]
         ax.bar(lefts, [b["count"] for b in bins], width=widths, align="edge", color="#55a868", edgecolor="white")
     ax.set_title(title)
     ax.set_xlabel(xlabel)
@@ -79,6 +80,19 @@ def _figures(rep: dict[str, Any]) -> list[tuple[str, str]]:
         figs.append(("repair-gains", _bar("Repair rounds: fixed / attempted", [f"turn {r['turn']}" for r in repairs],
                                           [r["fixed"] / r["attempted"] if r["attempted"] else 0 for r in repairs],
                                           "share fixed", "#8172b2")))
+    cx = (rep.get("complexity") or {}).get("histograms") or {}
+    if cx.get("sloc"):
+        figs.append(("complexity-sloc", _histogram("Verified solutions: source lines", cx["sloc"], "SLOC")))
+    if cx.get("cc_max"):
+        figs.append(("complexity-cc", _histogram("Verified solutions: max cyclomatic complexity", cx["cc_max"],
+                                                 "cyclomatic complexity")))
+    ts = (rep.get("test_strength") or {}).get("histogram") or []
+    if ts:
+        figs.append(("test-strength", _histogram("Test strength (mutation score)", ts, "mutants killed")))
+    nn = ((rep.get("diversity") or {}).get("semantic") or {}).get("solution_nearest_neighbour") or {}
+    if nn.get("histogram"):
+        figs.append(("semantic-nearest", _histogram("Nearest-neighbour similarity of each solution (embeddings)",
+                                                    nn["histogram"], "cosine")))
     return figs
 
 
@@ -118,6 +132,11 @@ def render_html(run_dir: str | Path, rep: dict[str, Any]) -> str:
         ("test strength (median mutation score)", rep["test_strength"].get("median", rep["test_strength"].get("source"))),
         ("diversity (distinct-2)", rep["diversity"].get("distinct_2")),
     ]
+    sem = rep["diversity"].get("semantic") or {}
+    if sem.get("computed"):
+        summary.append(("semantic diversity (mean cosine distance: instructions / solutions)",
+                        f"{sem['instructions']['mean_cosine_distance']:.3f} / "
+                        f"{sem['solutions']['mean_cosine_distance']:.3f}"))
     if rep.get("complexity"):
         cx = rep["complexity"]
         summary.append(("complexity (median SLOC / cyclomatic)", f"{cx['sloc']['median']:g} / {cx['cc_max']['median']:g}"))

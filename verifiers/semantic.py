@@ -69,6 +69,17 @@ def diversity(vectors: np.ndarray, sample: int = 2000, seed: int = 0) -> dict[st
     return {"mean_cosine_distance": round(float(1 - mean_sim), 4), "n": int(len(vectors))}
 
 
+def nearest_neighbour_similarity(vectors: np.ndarray, sample: int = 2000, seed: int = 0) -> list[float]:
+    """Each row's highest cosine with another row (over a sample): near 1 means a near-copy exists."""
+    if len(vectors) < 2:
+        return []
+    rng = np.random.default_rng(seed)
+    v = vectors if len(vectors) <= sample else vectors[rng.choice(len(vectors), sample, replace=False)]
+    sims = v @ v.T
+    np.fill_diagonal(sims, -np.inf)
+    return [round(float(x), 4) for x in sims.max(axis=1)]
+
+
 def semantic_dedup(
     records: list[DatasetRecord], cfg: SemanticConfig | None = None, embedder=None
 ) -> tuple[list[DatasetRecord], FilterReport]:

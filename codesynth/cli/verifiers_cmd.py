@@ -211,7 +211,9 @@ def export_cmd(dataset, fmt, out, system):
 @click.option("--html", "html_out", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
               help="Also write the report as a page with plots and the failed samples "
                    "(default RUN_DIR/report.html).")
-def report_cmd(run_dir, as_json, out, benchmarks, html_out):
+@click.option("--semantic", is_flag=True,
+              help="Also the diversity by meaning (sentence embeddings; needs codesynth[semantic]).")
+def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
     """Pass rates, failures, rewards, duplicates, contamination, complexity, test strength, diversity."""
     from codesynth.jsonl import write_json
     from codesynth.verifiers.report import build_report, format_report
@@ -221,7 +223,7 @@ def report_cmd(run_dir, as_json, out, benchmarks, html_out):
     )
     if Path(run_dir).exists():  # a missing run is bad input (exit 2), said by build_report
         writable_file(target, "--out" if out else "report file")
-    rep = build_report(run_dir, list(benchmarks) if benchmarks else None)
+    rep = build_report(run_dir, list(benchmarks) if benchmarks else None, semantic=semantic)
     if html_out is not None:
         from codesynth.verifiers.report_html import write_html
 

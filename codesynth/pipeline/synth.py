@@ -85,6 +85,10 @@ class Export(_Section):
     format: str = Field(default="openai", description="openai | alpaca | sharegpt | parquet")
 
 
+class Report(_Section):
+    semantic: bool = Field(default=False, description="Diversity by meaning (embeddings; codesynth[semantic]).")
+
+
 class Execution(_Section):
     timeout_s: float = Field(default=10.0, gt=0)
     memory_mb: int = Field(default=512, ge=32)
@@ -107,6 +111,7 @@ class Recipe(_Section):
     evolve: Evolve = Field(default_factory=Evolve)
     curate: Curate = Field(default_factory=Curate)
     export: Export = Field(default_factory=Export)
+    report: Report = Field(default_factory=Report)
     execution: Execution = Field(default_factory=Execution)
     #: Where relative paths in the recipe point (the recipe's folder); not a recipe key.
     base_dir: str | None = Field(default=None, exclude=True)
@@ -311,7 +316,8 @@ def synth(
         stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
         summary.curated_records = crep.output_records
     final = load_dataset(d / "curated.jsonl") if (d / "curated.jsonl").exists() else dataset
-    rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [])
+    rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [],
+                            semantic=recipe.report.semantic)
     write_json(d / "report.json", rep_json)
     summary.failure_categories = rep_json.get("failure_categories", {})
     if final:
