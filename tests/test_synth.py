@@ -148,3 +148,22 @@ def test_killed_synth_resumes_without_paying_twice(server, tmp_path, runner_imag
     # (at most the concurrency, 2) was asked again.
     assert len(server.requests) - before <= total - answered + 2
     assert before < total
+
+
+def test_repairs_are_asked_while_first_tries_are_still_being_written(server, tmp_path, runner_image):
+    """Turns stream into each other: a failing first try's repair goes out as soon as its verdict
+    exists, not after the last first try (which the sequential design could never do)."""
+    server.responder = answer_for(delay=0.25)
+    out = tmp_path / "out"
+    res = run_cli("synth", str(recipe(tmp_path, server, solutions="n = 4", repair="rounds = 2")),
+                  "--out", str(out), "--json")
+    assert res.returncode == 0, res.stderr
+    kinds = ["repair" if last_user(b).startswith("Your solution was run") else "first" for b in server.requests]
+    assert kinds.count("first") == 4 * len(SEEDS) and kinds.count("repair") == 2 * len(SEEDS)
+    last_first = max(i for i, k in enumerate(kinds) if k == "first")
+    assert kinds.index("repair") < last_first, kinds
+    s = json.loads(res.stdout)
+    assert s["stages"]["repair"]["fixed"] == 2 * len(SEEDS)  # each wrong sample fixed at turn 1
+    assert s["stages"]["repair"]["rounds"] == [{"turn": 1, "attempted": 2 * len(SEEDS), "fixed": 2 * len(SEEDS)}]
+    ids = [r["candidate_id"] for r in read_jsonl(out / "run" / "results.jsonl")]
+    assert len(ids) == len(set(ids)) == 6 * len(SEEDS)

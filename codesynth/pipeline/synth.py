@@ -28,7 +28,7 @@ from codesynth.problems import load_problems
 from codesynth.rundir import read_rewards, require_fresh
 
 from .curation import curate_run
-from .generate import generate_evolve, generate_problems, generate_repair, generate_solutions, generate_tests
+from .generate import generate_evolve, generate_problems, generate_solutions, generate_tests
 from .verify import VerifyConfig
 
 try:  # Python >= 3.11
@@ -287,14 +287,16 @@ def synth(
             stages["tests"] = rep.counts
             problems = load_problems(d / "tests" / "problems.jsonl")
         run = d / "run"
-        log(f"solutions: {recipe.solutions.n} per problem for {len(problems)} problems, judged as they arrive")
+        rounds = recipe.repair.rounds
+        log(f"solutions: {recipe.solutions.n} per problem for {len(problems)} problems, judged as they arrive"
+            + (f"; each failure repaired with the sandbox's feedback as its verdict lands (up to {rounds} turn(s))"
+               if rounds else ""))
         rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
-                                 verify=True, config=vcfg)
-        stages["solutions"] = {**rep.counts, "pass_at_k": rep.pass_at_k}
-        if recipe.repair.rounds:
-            log(f"repair: up to {recipe.repair.rounds} round(s) on the failures, with the sandbox's feedback")
-            rep = generate_repair(problems, client, run, rounds=recipe.repair.rounds, from_run=run, config=vcfg)
-            stages["repair"] = rep.counts
+                                 verify=True, repair_rounds=rounds, config=vcfg)
+        counts = dict(rep.counts)
+        if rounds:
+            stages["repair"] = counts.pop("repair")
+        stages["solutions"] = {**counts, "pass_at_k": rep.pass_at_k}
         if recipe.evolve.parents:
             log(f"evolve: new problems from the {recipe.evolve.parents} most-failed")
             rep = generate_evolve(problems, read_rewards(run), client, d / "evolved", parents=recipe.evolve.parents,

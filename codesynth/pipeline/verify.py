@@ -167,6 +167,8 @@ class RunRecorder:
         self.state: RunState = read_run(out)
         drop_orphans(out, self.state)
         self._writers = {name: JsonlWriter(out / name) for name in (RESULTS, CANDIDATES, REWARDS, DATASET)}
+        self._lock = threading.Lock()
+        self._closed = False
         cand_by_id = {c.candidate_id: c for c in known}
         for cid, res in list(self.state.results.items()):
             c = self.state.candidates.get(cid) or cand_by_id.get(cid)
@@ -177,6 +179,13 @@ class RunRecorder:
         return candidate_id in self.state.results
 
     def record(self, c: Candidate, res: ExecutionResult) -> None:
+        # Turns that stream into each other record from several threads; a line is whole either way,
+        # the lock keeps the in-memory state and the files agreeing.
+        with self._lock:
+            if not self._closed:
+                self._record(c, res)
+
+    def _record(self, c: Candidate, res: ExecutionResult) -> None:
         st, cid = self.state, c.candidate_id
         if cid not in st.results:
             self._writers[RESULTS].write(res)  # the commit point
@@ -194,8 +203,10 @@ class RunRecorder:
             st.dataset[cid] = rec
 
     def close(self) -> None:
-        for w in self._writers.values():
-            w.close()
+        with self._lock:
+            self._closed = True  # a verdict landing after this is not committed: a resume runs it again
+            for w in self._writers.values():
+                w.close()
 
     def __enter__(self) -> RunRecorder:
         return self

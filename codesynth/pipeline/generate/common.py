@@ -112,9 +112,10 @@ def retry_attempts(state: RunState, out: Path, retry: bool) -> dict[str, int]:
     return attempts
 
 
-def bar(it: Iterable, total: int, desc: str, enabled: bool) -> Iterable:
-    """Requests with a live rate and ETA (tqdm on stderr), when enabled."""
-    if not enabled or total <= 0:
+def bar(it: Iterable, total: int | None, desc: str, enabled: bool) -> Iterable:
+    """Requests with a live rate and ETA (tqdm on stderr), when enabled; `total` None: not known
+    ahead (a repair turn fed while it runs): rate and count only."""
+    if not enabled or (total is not None and total <= 0):
         return it
     from tqdm import tqdm
 

@@ -1,14 +1,20 @@
-"""`generate repair`: failed candidates get their feedback back, round after round.
+"""`generate repair`: failed candidates get their feedback back, turn after turn.
 
-Every round's candidates and rewards go to DIR's reward log with origin.turn and
+Every turn's candidates and rewards go to DIR's reward log with origin.turn and
 origin.parent_id, so it holds whole repair trajectories. Repair turns are never counted
 as samples (`codesynth.rundir.counts_as_sample`): pass@k is the model's first try.
+
+The turns stream into each other (`repair_as_they_fail`): a candidate's repair is asked the
+moment its failing verdict exists, while the model is still writing other first tries, so no
+turn waits for the previous one to finish.
 """
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from codesynth.errors import InputError
@@ -55,6 +61,122 @@ def _merged(src: Path | None, out: Path) -> RunState:
     return st
 
 
+_CLOSED = object()
+
+
+class Handoff:
+    """What one turn hands the next while both run: iterating blocks until an item arrives or
+    the producing turn closes it; `abort` ends every reader at once."""
+
+    def __init__(self) -> None:
+        self._q: queue.Queue = queue.Queue()
+        self._aborted = False
+        self.taken = 0
+
+    def put(self, item: tuple[Problem, Candidate, str]) -> None:
+        self._q.put(item)
+
+    def close(self) -> None:
+        self._q.put(_CLOSED)
+
+    def abort(self) -> None:
+        self._aborted = True
+        self._q.put(_CLOSED)
+
+    def __iter__(self) -> Iterator[tuple[Problem, Candidate, str]]:
+        while True:
+            item = self._q.get()
+            if item is _CLOSED or self._aborted:
+                self._q.put(_CLOSED)  # stays closed for whoever looks next
+                return
+            self.taken += 1
+            yield item
+
+
+class _Stopped(Exception):
+    """Another turn failed or the run was interrupted: this turn stops starting programs."""
+
+
+def repair_as_they_fail(
+    rec: RunRecorder,
+    client: ChatClient,
+    backend: Backend,
+    cfg: VerifyConfig,
+    problems: Sequence[Problem],
+    rounds: int,
+    first: Iterable[Candidate] = (),
+    on_disk: RunState | None = None,
+    refused: Refusals | None = None,
+) -> tuple[int, list[dict[str, int]]]:
+    """Judge `first` (turn 0) and run repair turns 1..rounds at the same time, each failure of
+    turn t-1 handed to turn t as its verdict lands. Failures already `on_disk` (a resumed run,
+    or a run repaired in place) whose next turn is not judged yet join their turn at the start.
+    Returns (programs run, per-turn {turn, attempted, fixed})."""
+    by_id = {p.id: p for p in problems}
+    refused = refused or Refusals()
+    hand = [Handoff() for _ in range(rounds + 2)]  # hand[t]: what turn t repairs
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    executed = [0] * (rounds + 1)
+
+    def feed(c: Candidate, r: RewardRecord | None) -> None:
+        t = c.origin.turn + 1
+        if r is not None and t <= rounds and c.problem_id in by_id and needs_repair(r):
+            hand[t].put((by_id[c.problem_id], c, r.feedback))
+
+    for c in sorted(frontier(on_disk).values(), key=lambda c: c.candidate_id) if on_disk else ():
+        feed(c, on_disk.rewards.get(c.candidate_id))
+
+    def guarded(cands: Iterable[Candidate]) -> Iterator[Candidate]:
+        for c in cands:
+            if stop.is_set():
+                raise errors[0] if errors else _Stopped()
+            yield c
+
+    def judge(turn: int, cands: Iterable[Candidate]) -> None:
+        executed[turn] += verify_stream(rec, guarded(refused.drop(cands)), backend, cfg,
+                                        on_result=lambda c, _res: feed(c, rec.state.rewards.get(c.candidate_id)))
+
+    def run_turn(t: int) -> None:
+        try:
+            judge(t, bar(sample_repairs(client, hand[t], t), None, f"repair {t}", cfg.progress))
+        except _Stopped:
+            pass
+        except BaseException as e:  # noqa: BLE001 - raised again by the main thread
+            errors.append(e)
+            halt()
+        finally:
+            hand[t + 1].close()
+
+    def halt() -> None:
+        stop.set()
+        for h in hand:
+            h.abort()
+
+    threads = [threading.Thread(target=run_turn, args=(t,), daemon=True, name=f"codesynth-repair-{t}")
+               for t in range(1, rounds + 1)]  # fmt: skip
+    for th in threads:
+        th.start()
+    try:
+        judge(0, first)
+        hand[1].close()
+        for th in threads:
+            while th.is_alive():  # a timed join keeps Ctrl-C working
+                th.join(0.2)
+        if errors:
+            raise errors[0]
+    except BaseException:
+        halt()
+        for th in threads:
+            th.join(5)  # programs in flight finish (bounded by their limits) or are abandoned
+        raise
+    log = [{"turn": t, "attempted": hand[t].taken,
+            "fixed": sum(1 for cid, r in list(rec.state.rewards.items())
+                         if r.passed and rec.state.candidates[cid].origin.turn == t)}
+           for t in range(1, rounds + 1)]  # fmt: skip
+    return sum(executed), [row for row in log if row["attempted"]]
+
+
 def generate_repair(
     problems: Sequence[Problem],
     client: ChatClient,
@@ -66,7 +188,7 @@ def generate_repair(
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
 ) -> GenerationReport:
-    """Up to `rounds` repair rounds over the failures of `from_run` (or of n fresh samples)."""
+    """Up to `rounds` repair turns over the failures of `from_run` (or of n fresh samples)."""
     stage = Stage("repair", client, Path(out), config or VerifyConfig(), backend)
     cfg, out_ = stage.config, stage.out
     src = Path(from_run) if from_run else None
@@ -76,45 +198,30 @@ def generate_repair(
     # Repairing a run in place is the usual recipe: its verify results are its input, not a clash.
     stage.start({"problems": list(problems), "rounds": rounds, "n": n, "from_run": str(src) if src else None},
                 problems, () if same else ("results.jsonl",))
-    by_id = {p.id: p for p in problems}
-    rounds_log: list[dict[str, int]] = []
-    executed = 0
     refused = Refusals()
     with RunRecorder(out_, problems, cfg.reward_scheme) as rec, sigterm_as_interrupt(), \
             using_backend(cfg, stage.backend) as b:
-        if src is None:
-            done = set(rec.state.results)
-            executed += verify_stream(rec, refused.drop(sample_solutions(client, problems, n, skip=done)), b, cfg)
         start = _merged(src, out_)
-        initial_failing = sum(
-            1 for cid, c in start.candidates.items()
-            if c.origin.turn == 0 and c.problem_id in by_id and cid in start.rewards and needs_repair(start.rewards[cid])
-        )  # fmt: skip
-        for turn in range(1, rounds + 1):
-            state = _merged(src, out_)
-            items = [
-                (by_id[c.problem_id], c, state.rewards[c.candidate_id].feedback)
-                for c in frontier(state).values()
-                if c.origin.turn == turn - 1 and c.problem_id in by_id and needs_repair(state.rewards[c.candidate_id])
-            ]
-            if not items:
-                break
-            items.sort(key=lambda t: t[1].candidate_id)
-            made = verify_stream(rec, bar(refused.drop(sample_repairs(client, items, turn)), len(items),
-                                          f"repair {turn}", cfg.progress), b, cfg)
-            executed += made
-            fixed = sum(1 for cid, r in rec.state.rewards.items()
-                        if r.passed and rec.state.candidates[cid].origin.turn == turn)  # fmt: skip
-            rounds_log.append({"turn": turn, "attempted": len(items), "fixed": fixed})
+        first: Iterable[Candidate] = ()
+        if src is None:
+            first = sample_solutions(client, problems, n, skip=set(rec.state.results))
+        executed, rounds_log = repair_as_they_fail(rec, client, b, cfg, problems, rounds, first, start, refused)
     final = _merged(src, out_)
     write_summary(out_, problems, final, time.monotonic() - stage.t0, executed, cfg, pass_at_k(final.rewards.values()))
-    counts = {
-        "initially_failing": initial_failing,
+    return stage.report({**repair_counts(problems, final, rounds_log), **refused.counts()})
+
+
+def repair_counts(problems: Sequence[Problem], final: RunState, rounds_log: list[dict[str, int]]) -> dict:
+    """What the repair turns did: first tries failing, fixed per turn, still failing at the end."""
+    by_id = {p.id: p for p in problems}
+    return {
+        "initially_failing": sum(
+            1 for cid, c in final.candidates.items()
+            if c.origin.turn == 0 and c.problem_id in by_id and cid in final.rewards and needs_repair(final.rewards[cid])
+        ),
         "fixed": sum(r["fixed"] for r in rounds_log),
         "still_failing": sum(
             1 for c in frontier(final).values() if c.problem_id in by_id and needs_repair(final.rewards[c.candidate_id])
         ),
         "rounds": rounds_log,
-        **refused.counts(),
     }
-    return stage.report(counts)

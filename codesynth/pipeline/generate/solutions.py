@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from codesynth.errors import InputError
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import sample_solutions
 from codesynth.jsonl import JsonlWriter, drop_records, read_models
@@ -20,10 +21,10 @@ from ..verify import (
     pass_at_k,
     sigterm_as_interrupt,
     using_backend,
-    verify_stream,
     write_summary,
 )
 from .common import GenerationReport, Refusals, Stage, bar, retry_attempts
+from .repair import repair_as_they_fail, repair_counts
 
 
 def generate_solutions(
@@ -35,6 +36,7 @@ def generate_solutions(
     fewshot_pool: Sequence[Problem] = (),
     k_shots: int = 0,
     verify: bool = False,
+    repair_rounds: int = 0,
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
 ) -> GenerationReport:
@@ -42,14 +44,17 @@ def generate_solutions(
 
     Generation never waits for verification: each completion goes to a sandbox worker as it
     arrives and each verdict is appended as it exists, so a kill loses at most the programs
-    in flight (their completions are in the response cache).
+    in flight (their completions are in the response cache). With `repair_rounds` (verify only),
+    a failing sample's repair is asked as soon as its verdict exists (`repair_as_they_fail`).
     """
+    if repair_rounds and not verify:
+        raise InputError("repair needs the verdicts: repair rounds come with verify")
     stage = Stage("solutions", client, Path(out), config or VerifyConfig(), backend)
     pool = fewshot_pool or (problems if k_shots else ())
     stage.start({"problems": list(problems), "n": n, "k_shots": k_shots, "fewshot_pool": [p.id for p in pool],
-                 "verify": verify}, problems, (RESULTS,) if verify else (CANDIDATES,))
+                 "verify": verify, **({"repair_rounds": repair_rounds} if repair_rounds else {})}, problems, (RESULTS,) if verify else (CANDIDATES,))
     if verify:
-        return _with_verify(stage, problems, n, pool, k_shots)
+        return _with_verify(stage, problems, n, pool, k_shots, repair_rounds)
     path = stage.out / CANDIDATES
     have = {c.candidate_id: c for c in read_models(path, Candidate)} if path.exists() else {}
     attempts: dict[str, int] = {}
@@ -73,17 +78,20 @@ def generate_solutions(
     return stage.report(counts)
 
 
-def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shots: int) -> GenerationReport:
+def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shots: int,
+                 repair_rounds: int) -> GenerationReport:
     cfg = stage.config
     attempts = retry_attempts(read_run(stage.out), stage.out, cfg.retry_failed)
     refused = Refusals()
     with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
         done = set(rec.state.results)
         todo = len(problems) * n - len(done)
-        cands = refused.drop(sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots,
-                                              skip=done, attempts=attempts))
+        cands = sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
+                                 attempts=attempts)
         with sigterm_as_interrupt(), using_backend(cfg, stage.backend) as b:
-            executed = verify_stream(rec, bar(cands, todo, "generate+verify", cfg.progress), b, cfg)
+            executed, repairs = repair_as_they_fail(rec, stage.client, b, cfg, problems, repair_rounds,
+                                                    bar(cands, todo, "generate+verify", cfg.progress),
+                                                    rec.state if repair_rounds else None, refused)
     state = read_run(stage.out)
     pass_k = pass_at_k(state.rewards.values(), mode="solutions", extra_ks=[n])
     write_summary(stage.out, problems, state, time.monotonic() - stage.t0, executed, cfg, pass_k)
@@ -98,4 +106,6 @@ def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shot
         "retried": len(attempts),
         **refused.counts(),
     }
+    if repair_rounds:
+        counts["repair"] = repair_counts(problems, state, repairs)
     return stage.report(counts, pass_k)
