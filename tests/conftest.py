@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from codesynth.models import Limits
+# Ray on 127.0.0.1 only (nodes, driver, workers): by default it advertises the default route's
+# interface address. Ray reads this switch when it is imported, so it is set before any test
+# module can import it; every process Ray or a test starts inherits it.
+os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
+
+from codesynth.models import Limits  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBLEM_SETS = ROOT / "problem_sets"

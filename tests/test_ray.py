@@ -3,11 +3,14 @@ and a second raylet, two node ids, both using the local Docker engine)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 
 import pytest
 
+# conftest.py puts Ray on 127.0.0.1 (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, before ray is imported).
+assert os.environ.get("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER") == "0"
 ray = pytest.importorskip("ray")
 
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -52,13 +55,14 @@ def wait_gone(run_id: str, timeout: float = 60) -> list[str]:
 @pytest.fixture
 def cluster(runner_image):
     # A node that stops answering is declared dead within ~2 s instead of the default ~30 s.
-    # (Ray binds to this machine's own address; nothing leaves the machine.)
     c = Cluster(initialize_head=True, head_node_args={
         "num_cpus": 1, "resources": {"codesynth": 1},
         "_system_config": {"health_check_period_ms": 500, "health_check_failure_threshold": 3,
                            "health_check_initial_delay_ms": 0}})
     second = c.add_node(num_cpus=1, resources={"codesynth": 1})
     ray.init(address=c.address)
+    assert c.address.startswith("127.0.0.1:")
+    assert {n["NodeManagerAddress"] for n in ray.nodes()} == {"127.0.0.1"}
     try:
         yield c, second
     finally:
