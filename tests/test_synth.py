@@ -82,6 +82,10 @@ def test_synth_generates_judges_repairs_curates_and_exports(server, tmp_path, ru
     card = (out / "README.md").read_text()
     assert "scripted-model" in card and "pass@1" in card
     assert json.loads((out / "recipe.json").read_text())["solutions"]["n"] == 2
+    prompts = json.loads((out / "prompts.json").read_text())
+    assert set(prompts) == {"solutions", "repair"}
+    assert prompts["solutions"][0]["role"] == "system" and f"def {SEEDS[0].entry_point}(" in prompts["solutions"][-1]["content"]
+    assert any(b["messages"] == prompts["solutions"] for b in server.requests)  # exactly what was sent
     sent = len(server.requests)
     assert sent == 3 * len(SEEDS)
 

@@ -173,6 +173,8 @@ class StageEstimate(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     upper_bound: bool = Field(default=False, description="Repair rounds: at most, if every sample failed.")
+    example: list[dict[str, str]] = Field(default_factory=list, exclude=True,
+                                          description="The stage's first request, as sent (prompts.json).")
 
 
 class Plan(BaseModel):
@@ -194,7 +196,7 @@ def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
         prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in messages_list) * n_each
         reqs = len(messages_list) * n_each
         est.append(StageEstimate(stage=stage, requests=reqs, prompt_tokens=prompt, completion_tokens=reqs * max_out,
-                                 upper_bound=upper))
+                                 upper_bound=upper, example=messages_list[0] if messages_list else []))
 
     if recipe.problems.n:
         shown = seeds[: recipe.problems.k_seeds]
@@ -330,8 +332,10 @@ def synth(
         summary.export = str(target)
     summary.report = str(write_html(run, rep_json, d / "report.html"))
     summary.wall_time_s = round(time.monotonic() - t0, 3)
-    # Reproducibility: the recipe as run, next to what it made.
+    # Reproducibility: the recipe as run and the prompts it sent (each stage's first request, system
+    # prompt and template as this codesynth version renders them), next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))
+    write_json(d / "prompts.json", {e.stage: e.example for e in plan(recipe, seeds).stages})
     write_json(d / "synth.json", summary)
     return summary
 
