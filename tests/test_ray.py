@@ -171,7 +171,7 @@ def test_verify_backend_ray_with_a_node_killed_mid_run(cluster, tmp_path):
     env = dict(os.environ, RAY_ADDRESS=c.address)
     proc = subprocess.Popen([sys.executable, "-m", "codesynth.cli", "verify", str(PROBLEM_SETS / "basic.jsonl"),
                              "--solutions", str(sols), "--out", str(out), "--backend", "ray", "--workers", "1",
-                             ], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             "--json"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for_results(out, 10, proc, timeout=180)
         c.remove_node(second, allow_graceful=False)  # the run goes on with the head's pool alone
@@ -181,8 +181,9 @@ def test_verify_backend_ray_with_a_node_killed_mid_run(cluster, tmp_path):
             proc.kill()
             proc.wait()
     assert proc.returncode == 0, stderr
-    # (read from the run directory: Ray itself prints node-death notices on the driver's stdout)
-    summary = json.loads((out / "summary.json").read_text())
+    # stdout is the JSON summary alone (Ray's own node-death notices go to stderr)
+    summary = json.loads(stdout)
+    assert summary == json.loads((out / "summary.json").read_text())
     assert summary["candidates"] == total and summary["passed"] == total
     check_complete(out, total)  # every candidate recorded exactly once
     end = time.monotonic() + 60

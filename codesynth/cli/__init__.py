@@ -8,6 +8,7 @@ line and an exit code from `codesynth.errors` (the table is in the README).
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 import threading
@@ -48,6 +49,63 @@ def _sigterm_raises():
         signal.signal(signal.SIGTERM, old)
 
 
+class _MainThreadStdout:
+    """sys.stdout while a --json command runs: the command's own writes (from the main thread)
+    reach stdout; any other thread's (a library's listener printing notices: Ray's node-death
+    messages) goes to stderr."""
+
+    def __init__(self, real, other):
+        self._real, self._other = real, other
+
+    def write(self, s: str) -> int:
+        out = self._real if threading.current_thread() is threading.main_thread() else self._other
+        return out.write(s)
+
+    def flush(self) -> None:
+        self._real.flush()
+        self._other.flush()
+
+    def __getattr__(self, name: str):
+        return getattr(self._real, name)
+
+
+@contextmanager
+def _stdout_is_the_document(on: bool):
+    """With --json, stdout carries the JSON document and nothing else. Native code and the
+    processes a library starts write to file descriptor 1 directly, so fd 1 points at stderr
+    meanwhile; Python's sys.stdout keeps the real stdout for the main thread alone."""
+    if not on:
+        yield
+        return
+    old = sys.stdout
+    old.flush()
+    real_fd = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        on_fd1 = old.fileno() == 1
+    except (AttributeError, OSError, ValueError):  # a captured stream (click's test runner)
+        on_fd1 = False
+    real = os.fdopen(real_fd, "w", encoding=old.encoding or "utf-8", closefd=False) if on_fd1 else old
+    sys.stdout = _MainThreadStdout(real, sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        real.flush()
+        if _WHOLE_PROCESS:
+            # The document is out; what a library prints while the process exits (Ray's shutdown
+            # notices) goes to stderr too. Closing our copy lets a reader see the end of stdout.
+            sys.stdout = sys.stderr
+            os.close(real_fd)
+        else:  # called in-process (click's test runner): give the caller its stdout back
+            sys.stdout = old
+            os.dup2(real_fd, 1)
+            os.close(real_fd)
+
+
+#: Set by `main()`: the command owns the process, so its stdout need not be handed back.
+_WHOLE_PROCESS = False
+
+
 class _Group(click.Group):
     """Turns CodesynthError, usage errors, interrupts and unwritable outputs into one line."""
 
@@ -55,7 +113,7 @@ class _Group(click.Group):
         # The group clears these before running the subcommand; keep them to name it later.
         argv = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
-            with _sigterm_raises():
+            with _sigterm_raises(), _stdout_is_the_document("--json" in argv):
                 return super().invoke(ctx)
         except CodesynthError as e:
             click.echo(f"codesynth: error: {e}", err=True)
@@ -120,6 +178,8 @@ _register()
 
 
 def main() -> None:
+    global _WHOLE_PROCESS
+    _WHOLE_PROCESS = True
     cli(prog_name="codesynth", standalone_mode=True)
 
 
