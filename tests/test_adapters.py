@@ -99,6 +99,68 @@ def test_score_many_batched_in_order(shared_pool):
 # --------------------------------------------------------------------------- TRL
 
 
+def _position_scripted_gpt2(tokenizer, prompt: str, body: str):
+    """A real GPT-2 whose next token depends on its position alone: after `prompt` it writes
+    `body`, then ends. Every block is zeroed, so the residual stream carries only the position
+    embedding (one-hot), and lm_head maps each position to the token wanted there."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    ids, seq = tokenizer(prompt)["input_ids"], tokenizer(body)["input_ids"] + [tokenizer.eos_token_id]
+    n = 128
+    m = GPT2LMHeadModel(GPT2Config(vocab_size=len(tokenizer), n_positions=n, n_embd=n, n_layer=1, n_head=1,
+                                   eos_token_id=tokenizer.eos_token_id, bos_token_id=tokenizer.eos_token_id,
+                                   pad_token_id=tokenizer.eos_token_id, tie_word_embeddings=False,
+                                   resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0))
+    with torch.no_grad():
+        for prm in m.parameters():
+            prm.zero_()
+        for ln in (m.transformer.ln_f, m.transformer.h[0].ln_1, m.transformer.h[0].ln_2):
+            ln.weight.fill_(1.0)
+        m.transformer.wpe.weight.copy_(torch.eye(n) * 10)
+        want = {len(ids) - 1 + k: t for k, t in enumerate(seq)}
+        for pos in range(n):
+            m.lm_head.weight[want.get(pos, tokenizer.eos_token_id), pos] = 5.0
+    return m
+
+
+def test_real_grpo_trainer_step_rewards_what_the_sandbox_judges(shared_pool, tmp_path):
+    """trl's own GRPOTrainer (no reimplementation of its calling convention): one training step of a
+    real (tiny, scripted) GPT-2, our reward function judging its generations in the sandbox. The
+    step's completions and rewards, as the trainer logged them, are what `score` gives."""
+    pytest.importorskip("trl")
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+    from trl import GRPOConfig, GRPOTrainer
+
+    byte_level = Tokenizer(models.BPE(vocab={**{b: i for i, b in enumerate(sorted(pre_tokenizers.ByteLevel.alphabet()))},
+                                             "<eos>": 256}, merges=[]))  # fmt: skip
+    byte_level.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    byte_level.decoder = decoders.ByteLevel()
+    tok = PreTrainedTokenizerFast(tokenizer_object=byte_level, eos_token="<eos>", pad_token="<eos>")
+    body = "    return x * x\n"
+    # The same problem asked with its body already written: the model's continuation is empty there.
+    done = SQUARE.model_copy(update={"id": "a/square-done", "prompt": SQUARE.prompt + body})
+    ds = Dataset.from_list([{"prompt": p.prompt, "problem_id": p.id} for p in (SQUARE, done)])
+    reward = trl_reward_func([SQUARE, done], scheme="shaped")
+    cfg = GRPOConfig(output_dir=str(tmp_path / "grpo"), per_device_train_batch_size=4, num_generations=2,
+                     max_completion_length=24, max_steps=1, report_to=[], use_cpu=True, logging_steps=1,
+                     save_strategy="no", seed=0)
+    trainer = GRPOTrainer(model=_position_scripted_gpt2(tok, SQUARE.prompt, body), reward_funcs=[reward],
+                          args=cfg, train_dataset=ds, processing_class=tok)
+    trainer.train()
+    prompts, completions = list(trainer._logs["prompt"]), list(trainer._logs["completion"])
+    rewards = list(trainer._logs["rewards"][reward.__name__])
+    assert sorted(zip(prompts, completions, rewards, strict=True)) == sorted(
+        [(SQUARE.prompt, body, 1.0)] * 2 + [(done.prompt, "", -1.0)] * 2)
+    by_prompt = {p.prompt: p for p in (SQUARE, done)}
+    assert rewards == [score(by_prompt[p], c, scheme="shaped").reward for p, c in zip(prompts, completions, strict=True)]
+    logged = [h for h in trainer.state.log_history if f"rewards/{reward.__name__}/mean" in h]
+    assert logged and logged[0][f"rewards/{reward.__name__}/mean"] == pytest.approx(0.0)
+
+
+
+
 def _grpo_reward_call(reward_func, dataset: Dataset, completions_text: list[list[str]], conversational: bool):
     """Reproduces GRPOTrainer._calculate_rewards (trl/trainer/grpo_trainer.py): each dataset
     row is repeated num_generations times; every column but prompt/completion is passed as a
