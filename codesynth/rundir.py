@@ -177,6 +177,21 @@ class StageFingerprint(BaseModel):
 
     digests: dict[str, str] = Field(description="Input name -> hash of its content.")
     shown: dict[str, str] = Field(default_factory=dict, description="Input name -> a short readable value.")
+    items: dict[str, str] = Field(default_factory=dict,
+                                  description="Problem id -> hash of that problem (what its records depend on).")
+
+
+class Stale(NamedTuple):
+    """What an `--update` resume must make anew: everything, or the records of these problems.
+    The caller forgets those records, then `commit_fingerprint` records the new inputs (in that
+    order: a kill in between leaves the old fingerprint, so the next run sees the change again)."""
+
+    everything: bool
+    problems: frozenset[str]
+    changed: str  # in words, for the log line
+    stage: str
+    fingerprint: StageFingerprint
+    sources: dict[str, str]
 
 
 class Manifest(BaseModel):
@@ -204,32 +219,63 @@ def _shown(v: Any) -> str:
 
 
 def check_fingerprint(
-    out: Path, stage: str, inputs: Mapping[str, Any], sources: Mapping[str, str] | None = None
-) -> None:
+    out: Path,
+    stage: str,
+    inputs: Mapping[str, Any],
+    sources: Mapping[str, str] | None = None,
+    *,
+    items: Mapping[str, Any] | None = None,
+    additive: Iterable[str] = (),
+    update: bool = False,
+) -> Stale | None:
     """Record the stage's inputs, or refuse when they differ from the ones it was started with.
 
     Call after `require_fresh` and before any work: a resumed run must continue the run it
-    resumes, never mix in results of other code, tests, limits or reward schemes.
+    resumes, never mix in results of other code, tests, limits or reward schemes. `items` are
+    per-problem inputs (a changed problem touches only its own records). With `update`, a change
+    is not refused: the returned `Stale` says what the stage must make anew (the caller forgets
+    those records, then `commit_fingerprint`); a change of an `additive` input
+    (a sample count, a number of turns) stales nothing by itself: the stage trims or extends.
     """
     fp = StageFingerprint(
         digests={k: digest(v) for k, v in inputs.items()},
         shown={k: s for k, v in inputs.items() if (s := _shown(v))},
+        items={k: digest(v) for k, v in (items or {}).items()},
     )
     man = read_manifest(out)
     old = man.stages.get(stage)
     if old is not None:
         changed = [k for k in sorted(set(old.digests) | set(fp.digests)) if old.digests.get(k) != fp.digests.get(k)]
-        if changed:
+        touched = {k for k in set(old.items) | set(fp.items) if old.items.get(k) != fp.items.get(k)}
+        if changed or touched:
             parts = []
             for k in changed:
                 a, b = old.shown.get(k), fp.shown.get(k)
                 parts.append(f"{k} ({a} -> {b})" if a is not None and b is not None else k)
-            raise InputError(
-                f"{out}: cannot resume: this {stage} run was started with different inputs: changed "
-                + ", ".join(parts) + "; choose a new --out (or start over without --resume in an empty one)"
-            )
+            if touched:
+                added = len(set(fp.items) - set(old.items))
+                removed = len(set(old.items) - set(fp.items))
+                parts.append(f"problems ({len(touched) - added - removed} changed, {added} added, {removed} removed)")
+            if not update:
+                raise InputError(
+                    f"{out}: cannot resume: this {stage} run was started with different inputs: changed "
+                    + ", ".join(parts) + "; pass --update to make anew only what the change touches, or choose a "
+                    "new --out (or start over without --resume in an empty one)"
+                )
+            return Stale(everything=bool(set(changed) - set(additive)), problems=frozenset(touched),
+                         changed=", ".join(parts), stage=stage, fingerprint=fp, sources=dict(sources or {}))
         if not sources or set(sources.items()) <= set(man.problem_sources.items()):
-            return
+            return None
+    _record(out, man, stage, fp, sources)
+    return None
+
+
+def commit_fingerprint(out: Path, stale: Stale) -> None:
+    """After the stale records are gone: the stage's new inputs become the run's."""
+    _record(out, read_manifest(out), stale.stage, stale.fingerprint, stale.sources)
+
+
+def _record(out: Path, man: Manifest, stage: str, fp: StageFingerprint, sources: Mapping[str, str] | None) -> None:
     man.stages[stage] = fp
     if sources:
         man.problem_sources.update(sources)

@@ -102,6 +102,14 @@ def test_synth_generates_judges_repairs_curates_and_exports(server, tmp_path, ru
     assert changed.returncode == 2 and "cannot resume" in changed.stderr and "n (2 -> 3)" in changed.stderr
     assert len(server.requests) == sent
 
+    # --update: the same change is made, and only what it touches: one more sample per problem.
+    grown = run_cli("synth", str(recipe(tmp_path, server, solutions="n = 3")), "--out", str(out), "--resume",
+                    "--update", "--json")
+    assert grown.returncode == 0, grown.stderr
+    assert len(server.requests) == sent + len(SEEDS)  # sample 2 of each (its seed is even: right, no repair)
+    assert "n (2 -> 3)" in grown.stderr and "0 record(s) forgotten" in grown.stderr
+    assert json.loads(grown.stdout)["stages"]["solutions"]["candidates"] == 3 * len(SEEDS)
+
 
 def test_dry_run_prices_the_plan_and_sends_nothing(server, tmp_path):
     res = run_cli("synth", str(recipe(tmp_path, server)), "--out", str(tmp_path / "o"), "--dry-run", "--json")

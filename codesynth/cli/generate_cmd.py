@@ -41,6 +41,8 @@ def _endpoint_options(f):
         click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
         click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory."),
         click.option("--resume", is_flag=True, help="Continue DIR; nothing already received or run is repeated."),
+        click.option("--update", is_flag=True, help="With --resume: inputs changed since DIR was started are not "
+                     "refused; only what the change touches is made anew (unchanged replies come from the cache)."),
         click.option("--workers", type=AT_LEAST_1, default=None, help="Programs executed in parallel (default: cores)."),
         click.option("--timeout", type=seconds(), default=10.0, show_default=True,
                      help=f"Seconds per program (0 < s <= {MAX_TIMEOUT_S:g})."),
@@ -89,7 +91,11 @@ def _setup(kw: dict):
         cfg.cache.dir = cache_dir
     if no_cache:
         cfg.cache.enabled = False
+    update = kw.pop("update")
+    if update and not kw["resume"]:
+        raise InputError("--update continues a run: pass --resume too")
     vcfg = VerifyConfig(
+        update=update,
         workers=kw.pop("workers"),
         limits=Limits(timeout_s=kw.pop("timeout"), memory_mb=kw.pop("memory")),
         backend=kw.pop("backend"),

@@ -54,6 +54,9 @@ def register(cli: click.Group) -> None:
     @click.argument("recipe", type=click.Path(dir_okay=False))
     @click.option("--out", type=click.Path(file_okay=False), required=True, help="Output directory.")
     @click.option("--resume", is_flag=True, help="Continue DIR: nothing received is requested again.")
+    @click.option("--update", is_flag=True,
+                  help="With --resume: a changed recipe is not refused; each stage makes anew only what the change "
+                       "touches (unchanged replies come from the cache).")
     @click.option("--retry-failed", is_flag=True,
                   help="With --resume: ask again (a fresh draw) for the solution samples whose reply held no code.")
     @click.option("--dry-run", is_flag=True, help="Print the expected requests, tokens and cost; call nothing.")
@@ -62,7 +65,7 @@ def register(cli: click.Group) -> None:
     @click.option("--base-url", default=None, help="Point the recipe at this OpenAI-compatible endpoint.")
     @click.option("--model", default=None, help="Model name at the endpoint.")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary (or the plan) as JSON.")
-    def synth(recipe, out, resume, retry_failed, dry_run, budget, base_url, model, as_json):
+    def synth(recipe, out, resume, update, retry_failed, dry_run, budget, base_url, model, as_json):
         """Seeds -> problems -> tests -> solutions -> verify -> repair -> evolve -> curate -> export."""
         from codesynth.pipeline.synth import load_recipe, plan, seed_problems
         from codesynth.pipeline.synth import synth as run_synth
@@ -79,5 +82,5 @@ def register(cli: click.Group) -> None:
         def say(m: str) -> None:
             click.echo(f"codesynth: {m}", err=True)
 
-        s = run_synth(r, out, resume=resume, retry_failed=retry_failed, budget_usd=budget, progress=sys.stderr.isatty(), log=say)
+        s = run_synth(r, out, resume=resume, update=update, retry_failed=retry_failed, budget_usd=budget, progress=sys.stderr.isatty(), log=say)
         click.echo(s.model_dump_json(indent=2)) if as_json else print_summary(s)

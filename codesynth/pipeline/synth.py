@@ -119,10 +119,12 @@ class Recipe(_Section):
     def config(self) -> Config:
         return Config(endpoint=self.endpoint, sampling=self.sampling, cache=self.cache, local=self.local)
 
-    def verify_config(self, resume: bool, progress: bool, retry_failed: bool = False) -> VerifyConfig:
+    def verify_config(self, resume: bool, progress: bool, retry_failed: bool = False,
+                      update: bool = False) -> VerifyConfig:
         ex = self.execution
         return VerifyConfig(workers=ex.workers, limits=Limits(timeout_s=ex.timeout_s, memory_mb=ex.memory_mb),
-                            backend=ex.backend, resume=resume, progress=progress, retry_failed=retry_failed)
+                            backend=ex.backend, resume=resume, progress=progress, retry_failed=retry_failed,
+                            update=update)
 
 
 def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -245,6 +247,7 @@ def synth(
     out: str | os.PathLike,
     *,
     resume: bool = False,
+    update: bool = False,
     retry_failed: bool = False,
     budget_usd: float | None = None,
     progress: bool = True,
@@ -264,10 +267,11 @@ def synth(
     seeds = seed_problems(recipe)
     if not seeds and not recipe.problems.n:
         raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
-    if retry_failed and not resume:
-        raise InputError("--retry-failed continues a run: pass --resume too")
+    for flag, on in (("--retry-failed", retry_failed), ("--update", update)):
+        if on and not resume:
+            raise InputError(f"{flag} continues a run: pass --resume too")
     # Each stage resumes its own part; --retry-failed asks the solution samples that held no code again.
-    vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed)
+    vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed, update=update)
     stages: dict[str, dict[str, Any]] = {}
     new: list[Problem] = []
     d.mkdir(parents=True, exist_ok=True)
@@ -280,6 +284,7 @@ def synth(
                                     threshold=recipe.problems.threshold, min_tests=recipe.problems.min_tests,
                                     config=vcfg)
             stages["problems"] = rep.counts
+            _say_updated(log, "problems", rep.counts)
             new = load_problems(d / "problems" / "problems.jsonl") if rep.counts.get("accepted") else []
         problems = [*seeds, *new]
         if recipe.tests.enabled:
@@ -287,6 +292,7 @@ def synth(
             rep = generate_tests(problems, client, d / "tests", n=recipe.tests.n,
                                  tests_per_sample=recipe.tests.per_sample, config=vcfg)
             stages["tests"] = rep.counts
+            _say_updated(log, "tests", rep.counts)
             problems = load_problems(d / "tests" / "problems.jsonl")
         run = d / "run"
         rounds = recipe.repair.rounds
@@ -296,6 +302,7 @@ def synth(
         rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
                                  verify=True, repair_rounds=rounds, config=vcfg)
         counts = dict(rep.counts)
+        _say_updated(log, "solutions", counts)
         if rounds:
             stages["repair"] = counts.pop("repair")
         stages["solutions"] = {**counts, "pass_at_k": rep.pass_at_k}
@@ -304,6 +311,7 @@ def synth(
             rep = generate_evolve(problems, read_rewards(run), client, d / "evolved", parents=recipe.evolve.parents,
                                   per_parent=recipe.evolve.per_parent, config=vcfg)
             stages["evolve"] = rep.counts
+            _say_updated(log, "evolve", rep.counts)
         model = client.model
         usage = client.usage.as_dict()
         cost = recipe.prices.cost(client.usage.prompt_tokens, client.usage.completion_tokens)
@@ -338,6 +346,13 @@ def synth(
     write_json(d / "prompts.json", {e.stage: e.example for e in plan(recipe, seeds).stages})
     write_json(d / "synth.json", summary)
     return summary
+
+
+def _say_updated(log: Callable[[str], None], stage: str, counts: dict[str, Any]) -> None:
+    u = counts.get("updated")
+    if u:
+        log(f"{stage}: changed since the run was started: {u['changed']}; {u['records_made_anew']} record(s) "
+            "forgotten and made anew (unchanged replies from the cache)")
 
 
 def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:

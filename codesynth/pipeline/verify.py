@@ -51,6 +51,9 @@ class VerifyConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     backend: str = Field(default="docker", description="A registered backend kind (docker, local, ...).")
     resume: bool = False
+    update: bool = Field(
+        default=False, description="With resume: a changed input is not refused; what it touches is made anew."
+    )
     retry_failed: bool = Field(
         default=False, description="With resume: ask again (a fresh draw) for samples whose reply held no code."
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,15 @@ from pydantic import BaseModel, Field
 from codesynth.generators.client import ChatClient
 from codesynth.jsonl import write_json
 from codesynth.models import Candidate
-from codesynth.rundir import RunState, check_fingerprint, forget, require_fresh, unusable_replies
+from codesynth.rundir import (
+    RunState,
+    check_fingerprint,
+    commit_fingerprint,
+    forget,
+    read_run,
+    require_fresh,
+    unusable_replies,
+)
 from codesynth.sandbox.backend import Backend
 
 from ..verify import VerifyConfig, problem_sources
@@ -41,10 +49,26 @@ class Stage:
     config: VerifyConfig
     backend: Backend | None = None
     t0: float = field(default_factory=time.monotonic)
+    #: Set by `start` on an --update resume that changed something: what, and how many records went.
+    updated: dict[str, Any] = field(default_factory=dict)
 
-    def start(self, inputs: dict[str, Any], problems=(), fresh_files: Iterable[str] = ()) -> None:
+    def start(
+        self,
+        inputs: dict[str, Any],
+        problems=(),
+        fresh_files: Iterable[str] = (),
+        *,
+        per_problem: bool = False,
+        additive: Iterable[str] = (),
+        owns: Callable[[Candidate], bool] = lambda c: True,
+        beyond: Callable[[Candidate], bool] = lambda c: False,
+    ) -> None:
         """Refuse to mix runs (existing output without --resume, or a resume with other inputs),
-        before any model call."""
+        before any model call. With --update a changed input is not refused: the records it
+        touches are forgotten (`per_problem`: a changed problem touches its own records only; a
+        change of other inputs, all of this stage's records, `owns`) and made anew, replies that
+        did not change coming from the response cache; an `additive` change (n, turns) only
+        trims what lies `beyond` the new bounds."""
         require_fresh(self.out, self.config.resume, tuple(fresh_files))
         self.out.mkdir(parents=True, exist_ok=True)
         model_inputs = {
@@ -52,8 +76,20 @@ class Stage:
             "endpoint": self.client.endpoint.identity(),
             "sampling": self.client.sampling.model_dump(),
         }
-        check_fingerprint(self.out, self.mode, {**model_inputs, **inputs, **self.config.execution_inputs()},
-                          problem_sources(problems))
+        stale = check_fingerprint(self.out, self.mode, {**model_inputs, **inputs, **self.config.execution_inputs()},
+                                  problem_sources(problems), items={p.id: p for p in problems} if per_problem else None,
+                                  additive=additive, update=self.config.update)  # fmt: skip
+        if stale is None:
+            return
+        state = read_run(self.out)
+        gone = {cid for cid, c in state.candidates.items()
+                if owns(c) and (stale.everything or c.problem_id in stale.problems or beyond(c))}  # fmt: skip
+        # A result whose candidate line a kill lost is judged by its problem id alone.
+        gone |= {cid for cid, r in state.results.items() if cid not in state.candidates
+                 and (stale.everything or r.problem_id in stale.problems)}  # fmt: skip
+        forget(self.out, gone)
+        commit_fingerprint(self.out, stale)
+        self.updated = {"changed": stale.changed, "records_made_anew": len(gone)}
 
     def report(self, counts: dict[str, Any], pass_k: dict[str, float] | None = None) -> GenerationReport:
         rep = GenerationReport(
@@ -67,6 +103,8 @@ class Stage:
             pass_at_k=pass_k or {},
             wall_time_s=round(time.monotonic() - self.t0, 3),
         )
+        if self.updated:
+            rep.counts = {**rep.counts, "updated": self.updated}
         self.out.mkdir(parents=True, exist_ok=True)
         write_json(self.out / f"generation_{self.mode}.json", rep)
         return rep

@@ -197,7 +197,9 @@ def generate_repair(
     same = src is not None and out_.exists() and src.resolve() == out_.resolve()
     # Repairing a run in place is the usual recipe: its verify results are its input, not a clash.
     stage.start({"problems": list(problems), "rounds": rounds, "n": n, "from_run": str(src) if src else None},
-                problems, () if same else ("results.jsonl",))
+                problems, () if same else ("results.jsonl",),
+                # --update makes this stage's own records anew, never the run it repairs in place
+                owns=lambda c: src is None or c.origin.turn > 0)
     refused = Refusals()
     with RunRecorder(out_, problems, cfg.reward_scheme) as rec, sigterm_as_interrupt(), \
             using_backend(cfg, stage.backend) as b:

@@ -51,8 +51,12 @@ def generate_solutions(
         raise InputError("repair needs the verdicts: repair rounds come with verify")
     stage = Stage("solutions", client, Path(out), config or VerifyConfig(), backend)
     pool = fewshot_pool or (problems if k_shots else ())
-    stage.start({"problems": list(problems), "n": n, "k_shots": k_shots, "fewshot_pool": [p.id for p in pool],
-                 "verify": verify, **({"repair_rounds": repair_rounds} if repair_rounds else {})}, problems, (RESULTS,) if verify else (CANDIDATES,))
+    # Each problem's records depend on that problem alone; n and the repair turns only bound them.
+    stage.start({"n": n, "k_shots": k_shots, "fewshot_pool": [p.id for p in pool], "verify": verify,
+                 **({"repair_rounds": repair_rounds} if repair_rounds else {})}, problems,
+                (RESULTS,) if verify else (CANDIDATES,), per_problem=True, additive=("n", "repair_rounds"),
+                owns=lambda c: c.origin.mode in ("solutions", "repair"),
+                beyond=lambda c: (c.origin.sample_index or 0) >= n or c.origin.turn > repair_rounds)
     if verify:
         return _with_verify(stage, problems, n, pool, k_shots, repair_rounds)
     path = stage.out / CANDIDATES
