@@ -28,12 +28,10 @@ from codesynth.sandbox.engine import Log, apt_install, client, stderr_log
 IMAGE_REPO = "codesynth-runner"
 HASH_LABEL = "codesynth.harness_hash"
 
-DEFAULT_BASE = "python:3.13-slim"
 # trixie: its Python 3.13 has immortal objects, so forked candidates copy far fewer pages
 # (refcount writes) than with 3.11: about 15 % more programs/s in bench/.
 BOOTSTRAP_SUITE = "trixie"
 BOOTSTRAP_BASE = f"codesynth-base:{BOOTSTRAP_SUITE}"
-PULL_TIMEOUT_S = 60  # per read; with no registry the engine answers in well under a second
 LONG_TIMEOUT_S = 900  # builds and imports stream for a while
 
 _SANDBOX_DIR = Path(__file__).resolve().parent
@@ -171,34 +169,12 @@ def _follow_build(stream, log: Log) -> None:
 
 
 def _pick_base(log: Log) -> str:
-    if _image_id(DEFAULT_BASE):
-        return DEFAULT_BASE
-    if _try_pull(DEFAULT_BASE, log):
-        return DEFAULT_BASE
+    # Always a base made here from Debian packages: the engine is never asked to pull from a
+    # registry (no traffic leaves this machine, and the image is the same wherever it is built).
     if _image_id(BOOTSTRAP_BASE):
         log(f"using the local base {BOOTSTRAP_BASE}")
         return BOOTSTRAP_BASE
     return bootstrap_base(log)
-
-
-def _try_pull(ref: str, log: Log) -> bool:
-    import docker
-
-    repo, _, tag = ref.partition(":")
-    started = time.monotonic()
-    c = docker.from_env(timeout=PULL_TIMEOUT_S)
-    try:
-        for chunk in c.api.pull(repo, tag=tag or "latest", stream=True, decode=True):
-            if "error" in chunk:
-                raise RuntimeError(chunk["error"])
-    except Exception as e:
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0][:160]
-        log(f"cannot pull {ref} ({time.monotonic() - started:.1f} s: {first}); using a local Debian base")
-        return False
-    finally:
-        c.close()
-    log(f"pulled {ref}")
-    return _image_id(ref) is not None
 
 
 def bootstrap_base(log: Log = stderr_log, image: str = BOOTSTRAP_BASE,
@@ -383,8 +359,8 @@ def debian_mirror(sources: list[AptSource] | None = None, codename: str | None =
             if suite in s.suites:
                 return s.uri
     raise SandboxUnavailable(
-        f"no Debian `{BOOTSTRAP_SUITE}` apt source found in /etc/apt; "
-        f"pass a base image instead: `codesynth sandbox build --base {DEFAULT_BASE}`"
+        f"no Debian `{BOOTSTRAP_SUITE}` apt source found in /etc/apt; pass a Python 3 base image "
+        "already on this engine instead: `codesynth sandbox build --base IMAGE`"
     )
 
 

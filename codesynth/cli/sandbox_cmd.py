@@ -37,7 +37,7 @@ def setup_cmd(no_install: bool) -> None:
     "--base",
     default=None,
     metavar="IMAGE",
-    help="Base image (default: python:3.13-slim, else an offline Debian trixie base).",
+    help="Base image, already on this engine (default: codesynth-base:trixie, made offline from Debian packages).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even if the image is up to date (no build cache).")
 @click.option("--languages", default=None, metavar="LANGS",
