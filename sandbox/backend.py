@@ -148,6 +148,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def close(self) -> None: ...
 
+    def served_languages(self) -> set[str]:
+        """The languages this (started) backend can run; a pool on a toolchain image says more."""
+        return {"python"}
+
+    def describe(self) -> str:
+        """What runs the programs, for messages (a pool names its image)."""
+        return self.name
+
     def __enter__(self) -> Backend:
         self.start()
         return self

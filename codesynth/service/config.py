@@ -26,6 +26,8 @@ class ServeConfig(BaseModel):
     max_files_bytes: int = Field(default=16 << 20, ge=0, description="Files into (and out of) one /run_code.")
     problems: str | None = Field(default=None, description="A problem set to preload: requests may name its ids.")
     ray: str | None = Field(default=None, description="A Ray cluster address: serve with every node's pool behind.")
+    languages: tuple[str, ...] = Field(default=("python",), description="What /run_code runs: languages beyond "
+                                       "Python need a toolchain image (`codesynth sandbox build --languages`).")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
 
     def needs_token(self) -> bool:
