@@ -142,8 +142,10 @@ def _compile_failed(res: ExecutionResult, out: RunOutput, detail: dict[str, Any]
         message = f"compilation exceeded the compile_timeout of {res.limits.compile_timeout_s:g}s"
     elif comp.signal:
         message = res.error_message or f"the compiler was killed by signal {comp.signal}"
-    else:
+    elif res.language in COMPILED:
         message = f"compile error (exit code {comp.exit_code})"
+    else:
+        message = f"rejected before running: {res.error_type or 'syntax error'} (the check exited {comp.exit_code})"
     if res.language in COMPILED:
         return RunCodeResponse(status="Failed", message=message, compile_result=step, files=out.files,
                                codesynth=detail)
