@@ -17,12 +17,15 @@ import secrets
 import pytest
 import requests
 from conftest import run_cli
-from sandbox_fusion import RunCodeRequest, RunStatus, run_code
+from sandbox_fusion import RunCodeRequest, RunStatus, SummaryMapping, run_code, summary_run_code_result
 from test_serve import b64, serving
 
 from codesynth.models import LANGUAGES, Limits
 
 COMPILED = {"c", "cpp", "go", "java", "rust"}
+#: How the client itself reads an answer (it raises on shapes it calls invalid).
+SUMMARY = SummaryMapping(CompileFailed="CompileFailed", CompileTimeout="CompileTimeout", RunFailed="RunFailed",
+                         RunTimeout="RunTimeout")
 LIM = Limits(timeout_s=5, memory_mb=512, output_bytes=1 << 20)
 
 #: Per language: `echo` prints "echo:" + its first stdin line; `exit3` writes to stdout and
@@ -126,6 +129,7 @@ def test_every_language_as_sandbox_fusion(lang_url, lang):
     assert ok.status == RunStatus.Success, ok
     assert ok.run_result.status == "Finished" and ok.run_result.return_code == 0
     assert ok.run_result.stdout == f"echo:hello {lang}\n"
+    assert summary_run_code_result(ok, SUMMARY) == "Success"
     if compiled:
         assert ok.compile_result.status == "Finished" and ok.compile_result.return_code == 0
     else:
@@ -139,6 +143,7 @@ def test_every_language_as_sandbox_fusion(lang_url, lang):
 
     bad = call(lang_url, request(lang, p["broken"]))
     assert bad.status == RunStatus.Failed
+    assert summary_run_code_result(bad, SUMMARY) == ("CompileFailed" if compiled else "RunFailed")
     if compiled:
         assert bad.run_result is None and bad.compile_result.status == "Finished"
         assert bad.compile_result.return_code not in (0, None) and "main." in bad.compile_result.stderr.lower()  # names the file
@@ -151,10 +156,12 @@ def test_every_language_as_sandbox_fusion(lang_url, lang):
     assert e3.run_result.return_code == 3
     assert e3.run_result.stdout == "out\n" and e3.run_result.stderr.endswith("err\n")
     assert (e3.compile_result is not None) == compiled
+    assert summary_run_code_result(e3, SUMMARY) == "RunFailed"
 
     t = call(lang_url, request(lang, p["loop"], run_timeout=1))
     assert t.status == RunStatus.Failed and t.run_result.status == "TimeLimitExceeded"
     assert t.run_result.return_code is None
+    assert summary_run_code_result(t, SUMMARY) == "RunTimeout"
 
 
 @pytest.mark.docker
@@ -180,12 +187,14 @@ def test_files_in_and_fetch_files_out(lang_url, lang):
 
 @pytest.mark.docker
 def test_compile_timeout_is_the_requests(lang_url):
-    # constant evaluation that takes the compiler seconds; a fresh source, so no cache entry
-    slow = (f"// {secrets.token_hex(8)}\nconstexpr long f() {{ long s = 0; for (long i = 0; i < 400000000; i++) "
-            "s += i % 7; return s; }\nconstexpr long x = f();\nint main() { return x == 0; }\n")
+    # constant evaluation that takes the compiler minutes (each loop stays under gcc's per-loop
+    # limit, which would end it at once with an error); a fresh source, so no cache entry
+    slow = (f"// {secrets.token_hex(8)}\nconstexpr long f() {{ long s = 0; for (long i = 0; i < 200000; i++) "
+            "for (long j = 0; j < 200000; j++) s += (i ^ j) & 1; return s; }\nconstexpr long x = f();\nint main() { return x == 0; }\n")
     r = call(lang_url, request("cpp", slow, compile_timeout=1))
     assert r.status == RunStatus.Failed and r.run_result is None
     assert r.compile_result.status == "TimeLimitExceeded" and r.compile_result.return_code is None
+    assert summary_run_code_result(r, SUMMARY) == "CompileTimeout"
     # and the next program compiles and runs on the same worker
     ok = call(lang_url, request("cpp", PROGRAMS["cpp"]["echo"], stdin="after\n"))
     assert ok.status == RunStatus.Success and ok.run_result.stdout == "echo:after\n"
