@@ -100,7 +100,7 @@ def request(lang: str, code: str, **kw) -> RunCodeRequest:
 
 
 @pytest.fixture(scope="module")
-def lang_url():
+def lang_pool():
     from codesynth.sandbox import engine, lang_image
     from codesynth.sandbox.docker_backend import DockerBackend
 
@@ -108,11 +108,14 @@ def lang_url():
     image = lang_image.ensure_image(set(LANGUAGES), build="toolchains")
     b = DockerBackend(workers=1, limits=LIM, image=image, run_id=f"pyserl{os.getpid()}", languages=set(LANGUAGES))
     b.start()
-    try:
-        with serving(b) as u:
-            yield u
-    finally:
-        b.close()
+    yield b
+    b.close()
+
+
+@pytest.fixture(scope="module")
+def lang_url(lang_pool):
+    with serving(lang_pool, languages=tuple(LANGUAGES)) as u:
+        yield u
 
 
 def call(url: str, req: RunCodeRequest):
@@ -223,9 +226,22 @@ def test_names_and_stats(lang_url):
     assert r.status_code == 422 and r.json()["message"].startswith("field 'language'")
 
 
+@pytest.mark.docker
+def test_served_is_what_was_asked(lang_pool):
+    # a toolchain image with every language, a server asked for cpp only: java is refused (the
+    # answers do not depend on which covering image this machine holds)
+    with serving(lang_pool, languages=("cpp",)) as u:
+        assert requests.get(u + "/v1/stats", timeout=10).json()["languages"] == ["cpp", "python"]
+        r = requests.post(u + "/run_code", json={"code": PROGRAMS["java"]["echo"], "language": "java"}, timeout=60)
+        assert r.status_code == 422 and "codesynth serve --languages java" in r.json()["message"]
+        ok = call(u, request("cpp", PROGRAMS["cpp"]["echo"], stdin="x\n"))
+        assert ok.status == RunStatus.Success and ok.run_result.stdout == "echo:x\n"
+
+
 def test_language_the_image_lacks(docker_backend):
-    # the session pool runs the plain Python runner image
-    with serving(docker_backend) as u:
+    # the session pool runs the plain Python runner image; a server asked for rust cannot serve it
+    # from there either
+    with serving(docker_backend, languages=("python", "rust")) as u:
         assert requests.get(u + "/v1/stats", timeout=10).json()["languages"] == ["python"]
         with pytest.raises(Exception) as e:
             call(u, request("rust", PROGRAMS["rust"]["echo"]))

@@ -67,7 +67,9 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     pool = config.limits
     preloaded = {p.id: p for p in problems}
     ids = itertools.count()
-    served = backend.served_languages()
+    # What was asked for (--languages), of what the image has: the same answers whichever
+    # covering image this machine happens to hold.
+    served = backend.served_languages() & set(config.languages)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -121,7 +123,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         if language not in served:
             # Ours, and not the program's: a SandboxError would read as an infrastructure hiccup to retry.
             raise FieldError("language", f"{req.language!r} is not served here: this server runs "
-                             f"{backend.describe()} ({', '.join(sorted(served))}); start it with "
+                             f"{', '.join(sorted(served))} ({backend.describe()}); start it with "
                              f"`codesynth serve --languages {language}` (or `--languages all`)")
         size = sum(len(c or "") * 3 // 4 for c in req.files.values())
         if size > config.max_files_bytes:

@@ -53,7 +53,7 @@ def serve(config: ServeConfig, log=None) -> None:
             timeout_graceful_shutdown=int(config.graceful_s), lifespan="on",
         ))
         log(f"codesynth serve: http://{config.host}:{config.port} ({backend.capacity} workers, "
-            f"{','.join(sorted(backend.served_languages()))} on {backend.describe()}"
+            f"{','.join(sorted(backend.served_languages() & set(config.languages)))} on {backend.describe()}"
             f"{', ' + str(len(problems)) + ' problems preloaded' if problems else ''}; POST /run_code, /v1/verify, "
             "/v1/score, /openrlhf/reward)")
         server.run()
