@@ -412,3 +412,25 @@ def test_cli_translate_writes_candidates_with_their_origin(server, tmp_path):
     (c,) = read_models(tmp_path / "o" / "candidates.jsonl", Candidate)
     assert (c.candidate_id, c.language, c.origin.parent_id) == ("multilang/011-gcd#ref-java~rust0", "rust",
                                                                 "multilang/011-gcd#ref-java")
+
+
+@pytest.mark.parametrize("lang", ["c", "cpp", "java", "javascript", "typescript", "go", "rust", "python"])
+def test_every_language_end_to_end_from_a_chatty_reply(server, tmp_path, lang_pool, lang):
+    # prompt -> reply with prose around a fenced block tagged the way models tag it -> extraction ->
+    # the driver built from the same signature table -> the verdict
+    tags = {"c": "c", "cpp": "c++", "java": "java", "javascript": "js", "typescript": "ts", "go": "golang",
+            "rust": "rs", "python": "python"}
+    probs = [ML[i] for i in ("multilang/002-sum-list", "multilang/013-join-words", "multilang/103-count-words")]
+
+    def answer(body):
+        p, asked_lang = asked(body)
+        assert asked_lang == lang
+        return f"Sure! Here is the solution:\n\n```{tags[lang]}\n{p.references()[lang]}```\n\nIt runs in O(n)."
+
+    server.responder = answer
+    out = tmp_path / lang
+    rep = generate_solutions(probs, client(server, tmp_path), out, verify=True, config=CFG, backend=lang_pool,
+                             language=lang)
+    st = read_run(out)
+    assert rep.counts["passed"] == 3, {cid: (r.status.value, r.feedback[:300]) for cid, r in st.rewards.items()}
+    assert {c.language for c in st.candidates.values()} == {lang}
