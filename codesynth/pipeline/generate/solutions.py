@@ -20,6 +20,7 @@ from ..verify import (
     VerifyConfig,
     pass_at_k,
     sigterm_as_interrupt,
+    started,
     using_backend,
     write_summary,
 )
@@ -90,8 +91,9 @@ def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shot
     with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
         done = set(rec.state.results)
         todo = len(problems) * n - len(done)
-        cands = sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
-                                 attempts=attempts)
+        # Generation starts now and runs ahead while the sandbox pool starts.
+        cands = started(sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots,
+                                         skip=done, attempts=attempts))
         with sigterm_as_interrupt(), using_backend(cfg, stage.backend) as b:
             executed, repairs = repair_as_they_fail(rec, stage.client, b, cfg, problems, repair_rounds,
                                                     bar(cands, todo, "generate+verify", cfg.progress),
