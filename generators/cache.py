@@ -7,8 +7,8 @@ a kill leaves each transaction whole or absent (never half an entry), several pr
 share one directory under SQLite's own locking, and a reader sees what another process
 committed a moment ago.
 
-What a SIGKILL can lose is the batch not yet committed (replies from the last few
-milliseconds; they are bought again on resume, like the requests that were in flight).
+What a SIGKILL can lose is the batch not yet committed (replies of the last ~10-20 ms;
+they are bought again on resume, like the requests that were in flight).
 Ctrl-C, SIGTERM and a normal exit flush first (`flush`, also run at interpreter exit).
 """
 
@@ -27,6 +27,8 @@ from typing import Any
 from pydantic import BaseModel
 
 DB_NAME = "responses.sqlite3"
+#: How long the writer waits for more replies to join a transaction.
+LINGER_S = 0.01
 
 
 class CachedReply(BaseModel):
@@ -63,6 +65,7 @@ class ResponseCache:
         self._writer: threading.Thread | None = None
         self._pid = os.getpid()
         self._error: BaseException | None = None
+        self._hurry = False  # someone waits in flush(): commit without lingering
         # Caches written before the database existed: one JSON file per key, read on a miss.
         self._legacy = self.dir.is_dir() and any(self.dir.glob("??/*.json"))
         _open_caches.add(self)
@@ -98,17 +101,22 @@ class ResponseCache:
             self._after_fork()
             if self._error is not None:
                 raise OSError(f"response cache {self.dir} cannot be written: {self._error}")
+            wake = not self._pending  # the writer waits only while nothing is pending
             self._pending[key] = raw
             if self._writer is None:
                 self._writer = threading.Thread(target=self._write_loop, daemon=True, name="codesynth-cache")
                 self._writer.start()
-            self._changed.notify_all()
+            if wake:
+                self._changed.notify_all()
 
     def flush(self) -> None:
         """Return once every reply put so far is committed (or the writer has failed)."""
         with self._lock:
+            self._hurry = True
+            self._changed.notify_all()  # cut the writer's linger short
             while (self._pending or self._writing) and self._error is None and self._writer_alive():
                 self._changed.wait(0.5)
+            self._hurry = False
 
     def _write_loop(self) -> None:
         # Whatever arrived while the last transaction ran goes into the next one: batches grow
@@ -119,6 +127,10 @@ class ResponseCache:
                 with self._lock:
                     while not self._pending:
                         self._changed.wait()
+                    if not self._hurry:
+                        # Let a few more replies join this transaction: one commit for many,
+                        # and one wake-up of this thread, instead of one per reply.
+                        self._changed.wait(LINGER_S)
                     self._writing, self._pending = self._pending, {}
                     batch = list(self._writing.items())
                 with conn:  # one transaction: the batch lands whole or not at all

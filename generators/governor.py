@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import statistics
 import threading
+import time
 
 #: Replies judged together (or `limit` of them, when more are in flight).
 MIN_WINDOW = 8
 #: A window whose median latency exceeds best * QUEUEING + SLACK_S is taken as queueing.
-QUEUEING = 2.0
+QUEUEING = 1.5
 SLACK_S = 0.01
 
 
@@ -33,16 +34,18 @@ class Governor:
         self._window: list[float] = []
         self._best: float | None = None  # lowest window median seen
         self._slow_start = True
+        self._since = 0.0  # when the limit last changed: a limit is judged by requests sent under it
 
     def record(self, latency_s: float, congested: bool) -> None:
         if self.fixed:
             return
         with self._lock:
             if congested:
-                self.limit = max(1, self.limit // 2)
-                self._window = []
+                self._set(max(1, self.limit // 2))
                 self._slow_start = False
                 return
+            if time.monotonic() - latency_s < self._since:
+                return  # sent under the previous limit: says nothing about this one
             self._window.append(latency_s)
             if len(self._window) < max(MIN_WINDOW, self.limit):
                 return
@@ -51,8 +54,12 @@ class Governor:
             self._best = typical if self._best is None else min(self._best, typical)
             if typical > QUEUEING * self._best + SLACK_S:
                 if self._slow_start:  # the doubling overshot: back to the last limit that was fine
-                    self.limit = max(1, self.limit // 2)
+                    self._set(max(1, self.limit // 2))
                     self._slow_start = False
                 return
-            grown = 2 * self.limit if self._slow_start else self.limit + 1
-            self.limit = min(self.ceiling, grown)
+            self._set(min(self.ceiling, 2 * self.limit if self._slow_start else self.limit + 1))
+
+    def _set(self, limit: int) -> None:
+        self.limit = limit
+        self._window = []
+        self._since = time.monotonic()
