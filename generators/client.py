@@ -311,8 +311,8 @@ class ChatClient:
     def map(self, requests: Iterable[ChatRequest]) -> Iterator[tuple[ChatRequest, Completion]]:
         """Complete every request, `concurrency` at a time, yielding in completion order.
 
-        Requests are pulled lazily (on the client's event loop, as room frees up), so a
-        caller can stream millions. Generation runs ahead of a slow consumer (a sandbox
+        Requests are pulled lazily (by a feeder thread of this map's, as room frees up; the
+        iterator may block waiting for work), so a caller can stream millions. Generation runs ahead of a slow consumer (a sandbox
         still starting, verification behind) by up to `READ_AHEAD` finished completions.
         The first EndpointError stops the rest and is raised; finished completions are
         already in the cache, so a rerun resumes from there. When the caller goes away
@@ -326,7 +326,7 @@ class ChatClient:
         model = self.model  # resolved here: the event loop must not wait on itself
         io = self._loop()
         pump = _Pump(self, io, model, iter(requests), gov)
-        io.loop.call_soon_threadsafe(pump.fill)
+        pump.feeder.start()
         try:
             while True:
                 try:
@@ -341,11 +341,10 @@ class ChatClient:
                     return
                 if isinstance(item, BaseException):
                     raise item
-                io.loop.call_soon_threadsafe(pump.taken)
+                pump.taken()
                 yield item
         finally:
-            if io.thread.is_alive():
-                io.loop.call_soon_threadsafe(pump.close)
+            pump.close()
 
 
 #: Finished completions a map() may hold that its caller has not taken yet.
@@ -354,8 +353,12 @@ _END = object()
 
 
 class _Pump:
-    """One map()'s requests on the event loop: keeps `governor.limit` at the endpoint, hands
-    completions to the caller's thread through `out`. Every method runs in the loop thread."""
+    """One map()'s requests: a feeder thread pulls them (a request iterator may block, waiting
+    for work another stage hands over, and the event loop must never block), the event loop
+    keeps `governor.limit` at the endpoint, completions reach the caller's thread through `out`.
+
+    Each counter has one writer: `sent` the feeder, `launched`/`finished`/`produced` the loop,
+    `consumed` the caller; `room` wakes the feeder when one of them changes."""
 
     def __init__(self, client: ChatClient, io: _EventLoop, model: str, requests: Iterator[ChatRequest],
                  gov: Governor):  # fmt: skip
@@ -363,24 +366,64 @@ class _Pump:
         self.out: queue.SimpleQueue = queue.SimpleQueue()  # (request, completion), an error, or _END
         self.stop = asyncio.Event()  # the caller has gone: no new attempt, no retry
         self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
-        self.in_flight = self.unread = self.answered = self.rejected = 0
+        self.room = threading.Condition()
+        self.sent = self.launched = self.finished = self.produced = self.consumed = 0
+        self.answered = self.rejected = 0
         self.first_error = ""
         self.exhausted = self.over = False
+        self.feeder = threading.Thread(target=self._feed, daemon=True, name="codesynth-llm-feed")
 
-    def fill(self) -> None:
-        while not (self.exhausted or self.over) and self.in_flight < self.gov.limit and self.unread < READ_AHEAD:
+    # ------------------------------------------------------------------ the feeder thread
+    def _feed(self) -> None:
+        call = self.io.loop.call_soon_threadsafe
+        while True:
+            with self.room:
+                while not self.over and (self.sent - self.finished >= self.gov.limit
+                                         or self.produced - self.consumed >= READ_AHEAD):  # fmt: skip
+                    self.room.wait(0.5)
+            if self.over:
+                return
             try:
                 req = next(self.requests)
             except StopIteration:
-                self.exhausted = True
+                call(self._exhausted)
+                return
             except BaseException as e:  # noqa: BLE001 - the caller's iterator failed: the caller's error
-                self._end(e)
-            else:
-                self.in_flight += 1
-                task = self.io.loop.create_task(self._one(req))
-                self.tasks.add(task)
-                task.add_done_callback(self.tasks.discard)
-        if self.exhausted and not self.in_flight and not self.over:
+                call(self._end, e)
+                return
+            if self.over:
+                return
+            self.sent += 1
+            call(self._launch, req)
+
+    def _wake_feeder(self) -> None:
+        with self.room:
+            self.room.notify()
+
+    # ------------------------------------------------------------------ the caller's thread
+    def taken(self) -> None:
+        self.consumed += 1
+        self._wake_feeder()
+
+    def close(self) -> None:
+        self.over = True
+        self._wake_feeder()
+        if self.io.thread.is_alive():
+            self.io.loop.call_soon_threadsafe(self.stop.set)
+
+    # ------------------------------------------------------------------ the event loop
+    def _launch(self, req: ChatRequest) -> None:
+        self.launched += 1
+        task = self.io.loop.create_task(self._one(req))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _exhausted(self) -> None:
+        self.exhausted = True
+        self._check_end()
+
+    def _check_end(self) -> None:
+        if self.exhausted and self.finished == self.launched and not self.over:
             self._end(self._rejected_all() if self.answered and self.rejected == self.answered else _END)
 
     async def _one(self, req: ChatRequest) -> None:
@@ -389,16 +432,19 @@ class _Pump:
                 self.io, self.model, req.messages, req.sample_index, req.sampling, self.stop
             )
         except _Cancelled:
+            self._done()
             return
         except BaseException as e:  # noqa: BLE001 - handed to the caller
-            self.in_flight -= 1
+            self._done()
             self._end(e)
             return
-        self.in_flight -= 1
         if not comp.cached:
             self.gov.record(comp.latency_s, congested=retried)
-        if self.over:
-            return  # in the cache; nobody is waiting for it
+        if not self.over:  # else it is in the cache and nobody is waiting for it
+            self._deliver(req, comp)
+        self._done()
+
+    def _deliver(self, req: ChatRequest, comp: Completion) -> None:
         self.answered += 1
         if comp.request_error is not None:
             self.rejected += 1
@@ -408,9 +454,13 @@ class _Pump:
                 # model, parameters the endpoint does not take), not a weak model.
                 self._end(self._rejected_all())
                 return
-        self.unread += 1
+        self.produced += 1
         self.out.put((req, comp))
-        self.fill()
+
+    def _done(self) -> None:
+        self.finished += 1
+        self._wake_feeder()
+        self._check_end()
 
     def _rejected_all(self) -> EndpointError:
         return EndpointError(f"endpoint {self.client.url} rejected every request "
@@ -420,14 +470,7 @@ class _Pump:
         if not self.over:
             self.over = True
             self.out.put(item)
-
-    def taken(self) -> None:
-        self.unread -= 1
-        self.fill()
-
-    def close(self) -> None:
-        self.over = True
-        self.stop.set()
+            self._wake_feeder()
 
 
 class _EventLoop:
