@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import queue
 import random
 import signal
 import socket
@@ -335,3 +336,29 @@ def test_ctrl_c_stops_a_generate_run_at_once_and_keeps_its_replies(server, tmp_p
     _, err = proc.communicate(timeout=15)  # well before any slow reply
     assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
     assert server.replied == 3 and len(ResponseCache(cache)) == 3  # the three replies received are kept
+
+
+def test_map_takes_requests_from_an_iterator_that_waits_on_the_results(server):
+    """Repair turns stream into each other: the next request exists only once a reply is judged.
+    A request iterator that blocks must not stall the requests already in flight."""
+    server.responder = lambda body: f"answer {last_user(body)}"
+    c = make_client(server, concurrency=4)
+    todo: queue.Queue = queue.Queue()
+    todo.put("q0")
+
+    def requests():
+        while (m := todo.get()) is not None:
+            yield ChatRequest(messages=[{"role": "user", "content": m}])
+
+    got: list[str] = []
+
+    def consume() -> None:
+        for _, comp in c.map(requests()):
+            got.append(comp.text)
+            todo.put(f"q{len(got)}" if len(got) < 10 else None)
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), f"map stalled after {len(got)} replies"
+    assert got == [f"answer q{i}" for i in range(10)]
