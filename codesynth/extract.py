@@ -20,6 +20,7 @@ Nothing is compiled here: the sandbox's compile step judges what was extracted.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+.#-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
@@ -63,19 +64,27 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     return [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(text)]
 
 
-def parses(code: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def _module(code: str) -> ast.Module | None:
+    # Judging one reply asks "does it parse / define the entry point?" of the same text up
+    # to five times; a parse costs more than the rest of handling a candidate. Callers only
+    # read the tree.
     try:
-        ast.parse(code)
+        return ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+        return None
+
+
+def parses(code: str) -> bool:
+    return _module(code) is not None
 
 
 def defines(code: str, name: str) -> bool:
     """Does the code define `name` at top level (def / async def / class / assignment)?"""
-    if not parses(code):
+    tree = _module(code)
+    if tree is None:
         return re.search(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
-    for node in ast.parse(code).body:
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
         if isinstance(node, ast.Assign) and any(
@@ -177,6 +186,8 @@ def extract_code(reply: str, entry_point: str | None = None, language: str = "py
             raise ValueError(f"unknown language {language!r} (known: {', '.join(LANG_TAGS)})")
         return _extract_other(reply, entry_point, language)
     blocks = [body.strip("\n") for lang, body in fenced_blocks(reply) if lang in _PY_LANGS and body.strip()]
+    if len(blocks) == 1:
+        return blocks[0] + "\n"
     if blocks:
         ranked = sorted(
             range(len(blocks)),

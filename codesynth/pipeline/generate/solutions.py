@@ -19,6 +19,7 @@ from ..verify import (
     VerifyConfig,
     pass_at_k,
     sigterm_as_interrupt,
+    started,
     using_backend,
     write_summary,
 )
@@ -103,14 +104,15 @@ def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shot
     with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
         done = set(rec.state.results)
         todo = len(problems) * n - len(done)
-        cands = sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
-                                 attempts=attempts, language=language)
+        # Generation starts now and runs ahead while the sandbox pool starts.
+        cands = started(sample_solutions(stage.client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
+                                         attempts=attempts, language=language))
         langs = languages_of(problems, language) | {c.language for c in rec.state.candidates.values() if c.language}
         with sigterm_as_interrupt(), using_backend(cfg, stage.backend, langs) as b:
             executed, repairs = repair_as_they_fail(rec, stage.client, b, cfg, problems, repair_rounds,
                                                     bar(cands, todo, "generate+verify", cfg.progress),
                                                     rec.state if repair_rounds else None, refused)
-    state = read_run(stage.out)
+    state = rec.state  # what is on disk, already in memory (reading the run back cost 0.1 ms a record)
     pass_k = pass_at_k(state.rewards.values(), mode="solutions", extra_ks=[n])
     write_summary(stage.out, problems, state, time.monotonic() - stage.t0, executed, cfg, pass_k)
     counts = {
