@@ -1,4 +1,4 @@
-"""Pull runnable Python out of a model's reply, and the code-text helpers built on it.
+"""Pull a runnable program out of a model's reply, and the (Python) code-text helpers built on it.
 
 One rule for every caller (the generation modes, the trainer adapters, the service), so
 the same reply gets the same program everywhere.
@@ -8,15 +8,52 @@ off mid-block by max_tokens. We take fenced blocks first (an unterminated last f
 counts), prefer the one that defines the entry point and parses, and fall back to the
 longest parseable run of lines in an unfenced reply. No usable code -> None: the caller
 records that as a real failure, never a crash.
+
+Other languages (`language=`) follow the same order: blocks tagged with the language
+(```cpp, ```c++, ```rs, ```golang, ```ts ...) first, then untagged blocks, then blocks of a
+language the requested one accepts (C in a C++ request, JavaScript in a TypeScript one),
+the one defining the entry point preferred; without fences, the run of lines from the first
+line that starts like code in that language to the last line that balances its braces.
+Nothing is compiled here: the sandbox's compile step judges what was extracted.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+.#-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
 _PY_LANGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython", "sage"}
+#: Fence tags that mean each language (lower case; the fence regex keeps `+`, `#`, `.` and `-`).
+LANG_TAGS: dict[str, frozenset[str]] = {
+    "python": frozenset(_PY_LANGS - {""}),
+    "c": frozenset({"c", "h", "c17", "c99"}),
+    "cpp": frozenset({"cpp", "c++", "cxx", "cc", "hpp", "h++", "cplusplus", "c++17", "c++20"}),
+    "java": frozenset({"java"}),
+    "javascript": frozenset({"javascript", "js", "node", "nodejs", "mjs", "cjs", "jsx"}),
+    "typescript": frozenset({"typescript", "ts", "tsx"}),
+    "go": frozenset({"go", "golang"}),
+    "rust": frozenset({"rust", "rs"}),
+}
+#: A block in one of these is still worth trying when nothing is tagged with the language itself.
+_ACCEPTS = {"cpp": ("c",), "typescript": ("javascript",)}
+_C_LIKE_START = (r"#include|#define|#pragma|typedef |struct |enum |union |static |inline |const |unsigned |"
+                 r"signed |long |int |double |float |char |bool |void |size_t |")
+_LANG_START = {
+    # or a header line `type name(params) {` (prose does not end in a brace)
+    "c": re.compile(rf"^({_C_LIKE_START}[A-Za-z_][\w ]*[\s*]+[A-Za-z_]\w*\s*\([^)]*\)\s*\{{\s*$)"),
+    "cpp": re.compile(rf"^({_C_LIKE_START}using |template|class |namespace |auto |std::|"
+                      r"[A-Za-z_][\w:<>, ]*[\s*&]+[A-Za-z_]\w*\s*\([^)]*\)\s*(const\s*)?\{\s*$)"),
+    "java": re.compile(r"^(import |package |(public |private |protected |abstract |final |static )*"
+                       r"(class|interface|enum|record) )"),
+    "javascript": re.compile(r"^(function[ *]|async function |const |let |var |class |['\"]use strict|"
+                             r"module\.exports|export )"),
+    "typescript": re.compile(r"^(function[ *]|async function |const |let |var |class |type |interface |"
+                             r"export |enum |declare )"),
+    "go": re.compile(r"^(package |import |func |type |var |const )"),
+    "rust": re.compile(r"^(use |fn |pub |struct |enum |impl |mod |const |static |#\[|trait |type )"),
+}
 _CODE_START = re.compile(
     r"^(def |async def |class |import |from \w|@\w|[A-Za-z_][\w.]*\s*=[^=]|print\(|for |while |if |with |try:)"
 )
@@ -27,19 +64,27 @@ def fenced_blocks(text: str) -> list[tuple[str, str]]:
     return [(m.group(2).lower(), m.group(3)) for m in _FENCE.finditer(text)]
 
 
-def parses(code: str) -> bool:
+@functools.lru_cache(maxsize=256)
+def _module(code: str) -> ast.Module | None:
+    # Judging one reply asks "does it parse / define the entry point?" of the same text up
+    # to five times; a parse costs more than the rest of handling a candidate. Callers only
+    # read the tree.
     try:
-        ast.parse(code)
+        return ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
-        return False
-    return True
+        return None
+
+
+def parses(code: str) -> bool:
+    return _module(code) is not None
 
 
 def defines(code: str, name: str) -> bool:
     """Does the code define `name` at top level (def / async def / class / assignment)?"""
-    if not parses(code):
+    tree = _module(code)
+    if tree is None:
         return re.search(rf"^\s*(async\s+)?def\s+{re.escape(name)}\s*\(", code, re.M) is not None
-    for node in ast.parse(code).body:
+    for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == name:
             return True
         if isinstance(node, ast.Assign) and any(
@@ -47,6 +92,20 @@ def defines(code: str, name: str) -> bool:
         ):
             return True
     return False
+
+
+def defines_in(code: str, name: str, language: str) -> bool:
+    """Does code in `language` define function `name`? (A pattern, not a parse: it only ranks blocks.)"""
+    if language == "python":
+        return defines(code, name)
+    n = re.escape(name)
+    pattern = {
+        "go": rf"\bfunc\s+{n}\s*\(",
+        "rust": rf"\bfn\s+{n}\b",
+        "javascript": rf"\bfunction\s*\*?\s+{n}\b|\b(const|let|var)\s+{n}\s*=",
+        "typescript": rf"\bfunction\s*\*?\s+{n}\b|\b(const|let|var)\s+{n}\s*[=:]",
+    }.get(language, rf"\b{n}\s*\([^;{{}}]*\)\s*(const\s*)?(throws\s[^{{]*)?\{{")  # C, C++, Java
+    return re.search(pattern, code) is not None
 
 
 def _is_substantial(code: str) -> bool:
@@ -78,11 +137,57 @@ def _bare_code(text: str) -> str | None:
     return best
 
 
-def extract_code(reply: str, entry_point: str | None = None) -> str | None:
+def _balanced(code: str) -> bool:
+    depth = 0
+    for ch in code:
+        depth += {"{": 1, "}": -1}.get(ch, 0)
+        if depth < 0:
+            return False
+    return depth == 0
+
+
+def _bare_code_in(text: str, language: str) -> str | None:
+    """In a reply without fences: from the first line that starts like `language` code to the
+    last line that leaves its braces balanced (trailing prose after the code is dropped)."""
+    start = _LANG_START[language]
+    lines = text.splitlines()
+    first = next((i for i, ln in enumerate(lines) if start.match(ln)), None)
+    if first is None:
+        return None
+    for j in range(len(lines), first, -1):
+        chunk = "\n".join(lines[first:j]).strip("\n")
+        last = lines[j - 1].strip()
+        if last and last[-1] in "};" and "{" in chunk and _balanced(chunk):
+            return chunk
+    return None
+
+
+def _extract_other(reply: str, entry_point: str | None, language: str) -> str | None:
+    blocks = [(lang, body.strip("\n")) for lang, body in fenced_blocks(reply) if body.strip()]
+    tiers = [LANG_TAGS[language], frozenset({""}), *(LANG_TAGS[o] for o in _ACCEPTS.get(language, ()))]
+    for tags in tiers:
+        mine = [b for lang, b in blocks if lang in tags]
+        if mine:
+            ranked = sorted(range(len(mine)),
+                            key=lambda i: (not (entry_point and defines_in(mine[i], entry_point, language)), i))
+            return mine[ranked[0]] + "\n"
+    if blocks:
+        return None  # fenced code in some other language: not a program in this one
+    code = _bare_code_in(reply, language)
+    return code + "\n" if code else None
+
+
+def extract_code(reply: str, entry_point: str | None = None, language: str = "python") -> str | None:
     """The program a reply offers, or None when there is none."""
     if not reply or not reply.strip():
         return None
+    if language != "python":
+        if language not in LANG_TAGS:
+            raise ValueError(f"unknown language {language!r} (known: {', '.join(LANG_TAGS)})")
+        return _extract_other(reply, entry_point, language)
     blocks = [body.strip("\n") for lang, body in fenced_blocks(reply) if lang in _PY_LANGS and body.strip()]
+    if len(blocks) == 1:
+        return blocks[0] + "\n"
     if blocks:
         ranked = sorted(
             range(len(blocks)),
@@ -99,17 +204,21 @@ def extract_code(reply: str, entry_point: str | None = None) -> str | None:
     return code + "\n" if code else None
 
 
-def program_from_reply(reply: str, entry_point: str | None = None, prompt: str | None = None) -> str | None:
-    """The program a reply offers for a problem, or None (judged `no_code`).
+def program_from_reply(reply: str, entry_point: str | None = None, prompt: str | None = None,
+                       language: str = "python") -> str | None:
+    """The program a reply offers for a problem in `language`, or None (judged `no_code`).
 
     The one continuation rule: when the code found does not define the entry point but
     the prompt does (a HumanEval-style prompt the model continued with just the body),
     the prompt is put back in front. The body is the fenced code when the reply has
     fences, else the reply as written (an indented body does not parse alone, so the
     extracted code would lose it). A glued program is used only when it parses and
-    defines the entry point; otherwise the code found stands as it is.
+    defines the entry point; otherwise the code found stands as it is. (Python only: other
+    languages' prompts show a declaration to implement, not a body to continue.)
     """
-    code = extract_code(reply, entry_point)
+    code = extract_code(reply, entry_point, language)
+    if language != "python":
+        return code
     if not entry_point or (code is not None and defines(code, entry_point)):
         return code
     if not prompt or not defines(prompt, entry_point):

@@ -13,6 +13,7 @@ already judged:
 - `<problem>#<hash>#<i>`   completion i of a trainer batch (the hash of its code)
 - `<candidate>~mutant<i>`  mutant i of a verified program (test strength)
 - `<candidate>~probe`      a verified program run on probe inputs (input agreement)
+- `<candidate>~<lang><i>`  translation i of a verified program into language `lang`
 """
 
 from __future__ import annotations
@@ -62,3 +63,7 @@ def mutant_id(candidate_id: str, index: int) -> str:
 
 def probe_id(candidate_id: str) -> str:
     return f"{candidate_id}~probe"
+
+
+def translation_id(candidate_id: str, language: str, index: int = 0) -> str:
+    return f"{candidate_id}~{language}{index}"

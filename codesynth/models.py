@@ -257,6 +257,21 @@ class TestOutcome(_Model):
     message: str | None = None
 
 
+class CompileOutput(_Model):
+    """A plain run's compile step (languages that have one): how the compiler ended, what it said."""
+
+    exit_code: int | None = Field(default=None, description="The compiler's exit code (None: stopped, see below).")
+    timed_out: bool = Field(default=False, description="Stopped at the compile time limit.")
+    signal: int | None = Field(default=None, description="Killed by this signal (e.g. at the compile memory limit).")
+    output: str = Field(default="", description="The compiler's stdout and stderr as it wrote them.")
+    duration_s: float = 0.0
+    cached: bool = Field(default=False, description="A cache hit: the same source was compiled before.")
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0 and not self.timed_out and self.signal is None
+
+
 class RunOutput(_Model):
     """What a plain run (the service's /run_code) produced: its whole output up to the cap."""
 
@@ -268,6 +283,8 @@ class RunOutput(_Model):
     files: dict[str, str] = Field(default_factory=dict, description="Fetched files: path -> base64 content.")
     missing_files: list[str] = Field(default_factory=list, description="Requested files that were not there "
                                      "(or not regular files, or over the size cap).")
+    compile: CompileOutput | None = Field(default=None, description="The compile step, for languages with one; "
+                                          "when it failed, the program did not run (stdout/stderr are empty).")
 
 
 class ExecutionResult(_Model):

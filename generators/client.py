@@ -1,19 +1,24 @@
 """One chat client for every OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp, Ollama).
 
-The `openai` package does the HTTP; we own the policy around it: retries with backoff
-on 429/5xx/timeouts/malformed replies, bounded concurrency, the response cache, token
-accounting, and one clear `EndpointError` when the endpoint is dead or the model unknown.
+The `openai` package (its async client, on one event-loop thread) does the HTTP; we own
+the policy around it: retries with backoff on 429/5xx/timeouts/malformed replies, bounded
+(adaptive) concurrency, the response cache, token accounting, and one clear `EndpointError`
+when the endpoint is dead or the model unknown.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
 import queue
 import random
 import threading
 import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import openai
 from pydantic import BaseModel
@@ -25,6 +30,7 @@ from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
 from codesynth.generators.governor import Governor
 
 Messages = list[dict[str, str]]
+T = TypeVar("T")
 
 
 class Completion(BaseModel):
@@ -110,7 +116,9 @@ class _Cancelled(Exception):
 
 
 class ChatClient:
-    """Thread-safe; `map` runs up to `endpoint.concurrency` requests at once (adaptive when unset)."""
+    """Thread-safe. Every request runs on one event-loop thread of the client's (the async
+    `openai` client): `map` keeps up to `endpoint.concurrency` in flight (adaptive when unset)
+    without a thread each, so a fast endpoint is not held back by the client's own overhead."""
 
     def __init__(
         self,
@@ -128,17 +136,39 @@ class ChatClient:
         self.url = endpoint.base_url.rstrip("/")
         self._model = endpoint.model
         self._model_lock = threading.Lock()
-        # Retries are ours (the client's own would hide them from accounting and backoff policy).
-        self._oa = openai.OpenAI(
-            base_url=self.url, api_key=endpoint.api_key(), max_retries=0, timeout=endpoint.timeout_s
-        )
+        self._io: _EventLoop | None = None
+        self._io_lock = threading.Lock()
+
+    def _loop(self) -> _EventLoop:
+        with self._io_lock:
+            if self._io is None or self._io.pid != os.getpid():  # a forked child starts its own
+                # Retries are ours (the client's own would hide them from accounting and backoff).
+                oa = openai.AsyncOpenAI(base_url=self.url, api_key=self.endpoint.api_key(), max_retries=0,
+                                        timeout=self.endpoint.timeout_s)  # fmt: skip
+                self._io = _EventLoop(oa)
+                weakref.finalize(self, self._io.close).atexit = False
+            return self._io
+
+    def close(self) -> None:
+        """Stop the client's event-loop thread and its connections (also done when it is collected)."""
+        with self._io_lock:
+            if self._io is not None:
+                self._io.close()
+                self._io = None
+        if self.cache is not None:
+            self.cache.flush()
 
     # ------------------------------------------------------------------ model
     def list_models(self) -> list[str] | None:
         """Model ids the endpoint serves; None when it has no /models route."""
-        try:
-            page = self._oa.with_options(timeout=min(self.endpoint.timeout_s, 30.0)).models.list()
+        io = self._loop()
+
+        async def ids() -> list[str]:
+            page = await io.oa.with_options(timeout=min(self.endpoint.timeout_s, 30.0)).models.list()
             return [m.id for m in page.data]
+
+        try:
+            return io.run(ids())
         except openai.NotFoundError:
             return None
         except openai.APITimeoutError:
@@ -181,38 +211,46 @@ class ChatClient:
         return self._model
 
     # ------------------------------------------------------------------ one completion
-    def complete(
-        self,
-        messages: Messages,
-        sample_index: int = 0,
-        sampling: SamplingParams | None = None,
-        *,
-        cancel: threading.Event | None = None,
-    ) -> Completion:
-        sampling = sampling or self.sampling
-        params = sampling.for_sample(sample_index)
-        key = cache_key(self.endpoint.identity(), self.model, messages, params, sample_index)
+    def complete(self, messages: Messages, sample_index: int = 0, sampling: SamplingParams | None = None) -> Completion:
+        """One completion (through the cache), from any thread; the reply is in the cache on return."""
+        model = self.model  # resolved here: the event loop must not wait on itself
+        io = self._loop()
+        comp, _ = io.run(self._complete(io, model, messages, sample_index, sampling))
+        if self.cache is not None and not comp.cached:
+            self.cache.flush()
+        return comp
+
+    async def _complete(
+        self, io: _EventLoop, model: str, messages: Messages, sample_index: int,
+        sampling: SamplingParams | None, stop: asyncio.Event | None = None,
+    ) -> tuple[Completion, bool]:
+        """The completion and whether it took a retry (a sign of congestion for the governor)."""
+        params = (sampling or self.sampling).for_sample(sample_index)
+        key = None
         if self.cache is not None:
+            key = cache_key(self.endpoint.identity(), model, messages, params, sample_index)
             hit = self.cache.get(key)
             if hit is not None:
                 self.usage._add(cache_hits=1)
-                return Completion(cached=True, **hit.model_dump(exclude={"model"}))
+                return Completion(cached=True, **hit.model_dump(exclude={"model"})), False
         if self.budget is not None:
             self.budget.check(self.usage)
-        comp = self._request(messages, params, cancel)
-        if self.cache is not None and comp.request_error is None:
-            self.cache.put(
-                key, CachedReply(model=self.model, **comp.model_dump(include=set(CachedReply.model_fields)))
-            )
-        return comp
+        comp, retried = await self._request(io, model, messages, params, stop)
+        if key is not None and comp.request_error is None:
+            # Handed to the cache's writer thread: no file work on the request path.
+            self.cache.put(key, CachedReply(model=model, **comp.model_dump(include=set(CachedReply.model_fields))))  # type: ignore[union-attr]
+        return comp, retried
 
-    def _request(
-        self, messages: Messages, params: dict[str, Any], cancel: threading.Event | None = None
-    ) -> Completion:
+    async def _request(
+        self, io: _EventLoop, model: str, messages: Messages, params: dict[str, Any],
+        stop: asyncio.Event | None = None,
+    ) -> tuple[Completion, bool]:
+        """The retry policy (the one place it lives): backoff on 429/5xx/timeouts/malformed replies,
+        one EndpointError when the endpoint is dead, the key refused or the model unknown."""
         ep = self.endpoint
         last = ""
         for attempt in range(ep.max_retries + 1):
-            if cancel is not None and cancel.is_set():
+            if stop is not None and stop.is_set():
                 raise _Cancelled()
             if attempt:
                 self.usage._add(retries=1)
@@ -220,8 +258,12 @@ class ChatClient:
             t0 = time.monotonic()
             self.usage._begin()
             try:
-                resp = self._oa.chat.completions.create(model=self.model, messages=messages, **params)
-                text, finish = _parse(resp)
+                # The client's generic POST, not `chat.completions.create`: the same HTTP, auth and
+                # status errors, without its per-request walk of the typed parameters and typed
+                # reply (more CPU than the HTTP itself on a fast endpoint). The JSON is ours to check.
+                raw = await io.oa.post("/chat/completions", cast_to=bytes,
+                                       body={"model": model, "messages": messages, **params})  # fmt: skip
+                text, finish, pt, ct = _parse(raw)
             except openai.RateLimitError as e:
                 last, delay = f"rate limited (429): {_status_msg(e)}", _retry_after(e)
             except openai.APITimeoutError:
@@ -233,13 +275,11 @@ class ChatClient:
                     f"endpoint {self.url} refused our key ({_status_msg(e)}); set ${ep.api_key_env}"
                 ) from None
             except openai.NotFoundError as e:
-                raise EndpointError(
-                    f"model '{self.model}' not found at {self.url}: {_status_msg(e)}"
-                ) from None
+                raise EndpointError(f"model '{model}' not found at {self.url}: {_status_msg(e)}") from None
             except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
                 # This request only (prompt too long, bad parameter for this model): record, go on.
                 self.usage._add(rejected=1)
-                return Completion(text="", request_error=f"HTTP {e.status_code}: {_status_msg(e)}")
+                return Completion(text="", request_error=f"HTTP {e.status_code}: {_status_msg(e)}"), attempt > 0
             except openai.APIStatusError as e:
                 if e.status_code < 500 and e.status_code not in (408, 409):
                     raise EndpointError(
@@ -249,26 +289,14 @@ class ChatClient:
             except (_Malformed, ValueError, AttributeError, TypeError) as e:
                 last = f"malformed reply ({e if isinstance(e, _Malformed) else type(e).__name__})"
             else:
-                usage = getattr(resp, "usage", None)
-                pt = int(getattr(usage, "prompt_tokens", 0) or 0)
-                ct = int(getattr(usage, "completion_tokens", 0) or 0)
                 self.usage._add(requests=1, prompt_tokens=pt, completion_tokens=ct)
-                return Completion(
-                    text=text,
-                    finish_reason=finish,
-                    prompt_tokens=pt,
-                    completion_tokens=ct,
-                    latency_s=time.monotonic() - t0,
-                )
+                comp = Completion(text=text, finish_reason=finish, prompt_tokens=pt, completion_tokens=ct,
+                                  latency_s=time.monotonic() - t0)  # fmt: skip
+                return comp, attempt > 0
             finally:
                 self.usage._end()
             if attempt < ep.max_retries:
-                pause = self._backoff(attempt, delay)
-                if cancel is not None:
-                    if cancel.wait(pause):
-                        raise _Cancelled()
-                else:
-                    time.sleep(pause)
+                await _pause(self._backoff(attempt, delay), stop)
         raise EndpointError(f"endpoint {self.url} failed after {ep.max_retries + 1} attempts: {last}")
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
@@ -276,104 +304,247 @@ class ChatClient:
         base = ep.backoff_s * (2**attempt)
         if retry_after is not None:
             base = max(base, retry_after)
-        # Jitter spreads out threads that were throttled together.
+        # Jitter spreads out requests that were throttled together.
         return min(ep.max_backoff_s, base) * (0.75 + 0.5 * random.random())
 
     # ------------------------------------------------------------------ many completions
     def map(self, requests: Iterable[ChatRequest]) -> Iterator[tuple[ChatRequest, Completion]]:
         """Complete every request, `concurrency` at a time, yielding in completion order.
 
-        Requests are pulled lazily, so a caller can stream millions. The first
-        EndpointError stops the rest and is raised; finished completions are already
-        in the cache, so a rerun resumes from there. Workers are daemon threads and
-        are told to stop when the caller goes away (error, Ctrl-C, early break), so an
-        interrupted run exits at once instead of waiting out in-flight requests.
+        Requests are pulled lazily (by a feeder thread of this map's, as room frees up; the
+        iterator may block waiting for work), so a caller can stream millions. Generation runs ahead of a slow consumer (a sandbox
+        still starting, verification behind) by up to `READ_AHEAD` finished completions.
+        The first EndpointError stops the rest and is raised; finished completions are
+        already in the cache, so a rerun resumes from there. When the caller goes away
+        (error, Ctrl-C, early break) no new request or retry starts; requests already
+        sent still land in the cache (the endpoint is paying for them), nobody waits for them.
         """
-        it = iter(requests)
         ep = self.endpoint
         gov = Governor(ep.concurrency or ADAPTIVE_START, ep.concurrency or ep.max_concurrency,
                        fixed=ep.concurrency is not None)
         self.governor = gov
-        width = gov.ceiling
-        _ = self.model  # resolve once, before threads race for it
-        todo: queue.Queue = queue.Queue()
-        done: queue.Queue = queue.Queue()
-        cancel = threading.Event()
-
-        def worker() -> None:
-            while True:
-                req = todo.get()
-                if req is None or cancel.is_set():
-                    return
-                retries = self.usage.retries
-                try:
-                    comp = self.complete(req.messages, req.sample_index, req.sampling, cancel=cancel)
-                    if not comp.cached:
-                        gov.record(comp.latency_s, congested=self.usage.retries > retries)
-                    done.put((req, comp, None))
-                except BaseException as e:  # noqa: BLE001 - handed to the consumer
-                    done.put((req, None, e))
-
-        threads = [
-            threading.Thread(target=worker, daemon=True, name=f"codesynth-llm-{i}") for i in range(width)
-        ]
-        for t in threads:
-            t.start()
-        in_flight = 0
-        answered = rejected = 0
-        first_error = ""
+        model = self.model  # resolved here: the event loop must not wait on itself
+        io = self._loop()
+        pump = _Pump(self, io, model, iter(requests), gov)
+        pump.feeder.start()
         try:
-            exhausted = False
             while True:
-                while not exhausted and in_flight < gov.limit:
-                    try:
-                        todo.put(next(it))
-                        in_flight += 1
-                    except StopIteration:
-                        exhausted = True
-                if in_flight == 0:
-                    if answered and rejected == answered:
-                        raise EndpointError(
-                            f"endpoint {self.url} rejected every request ({rejected} of {answered}): {first_error}"
-                        )
-                    return
                 try:
-                    req, comp, err = done.get(timeout=0.5)
+                    item = pump.out.get(timeout=0.5)
                 except queue.Empty:
+                    if not io.thread.is_alive():
+                        raise EndpointError(f"the client's event loop for {self.url} stopped") from None
                     continue
-                in_flight -= 1
-                if err is not None:
-                    if isinstance(err, _Cancelled):
-                        continue
-                    raise err
-                answered += 1
-                if comp.request_error is not None:
-                    rejected += 1
-                    first_error = first_error or comp.request_error
-                if rejected == answered == REJECT_ALL_AFTER:
-                    # Every request so far was refused: that is a configuration error (wrong
-                    # model, parameters the endpoint does not take), not a weak model.
-                    raise EndpointError(
-                        f"endpoint {self.url} rejected every request ({rejected} of {answered}): {first_error}"
-                    )
-                yield req, comp
+                if item is _END:
+                    if self.cache is not None:
+                        self.cache.flush()
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                pump.taken()
+                yield item
         finally:
-            cancel.set()
-            for _ in threads:
-                todo.put(None)
+            pump.close()
 
 
-def _parse(resp: Any) -> tuple[str, str | None]:
-    choices = getattr(resp, "choices", None)
-    if not isinstance(choices, list) or not choices:
+#: Finished completions a map() may hold that its caller has not taken yet.
+READ_AHEAD = 256
+_END = object()
+
+
+class _Pump:
+    """One map()'s requests: a feeder thread pulls them (a request iterator may block, waiting
+    for work another stage hands over, and the event loop must never block), the event loop
+    keeps `governor.limit` at the endpoint, completions reach the caller's thread through `out`.
+
+    Each counter has one writer: `sent` the feeder, `launched`/`finished`/`produced` the loop,
+    `consumed` the caller; `room` wakes the feeder when one of them changes."""
+
+    def __init__(self, client: ChatClient, io: _EventLoop, model: str, requests: Iterator[ChatRequest],
+                 gov: Governor):  # fmt: skip
+        self.client, self.io, self.model, self.requests, self.gov = client, io, model, requests, gov
+        self.out: queue.SimpleQueue = queue.SimpleQueue()  # (request, completion), an error, or _END
+        self.stop = asyncio.Event()  # the caller has gone: no new attempt, no retry
+        self.tasks: set[asyncio.Task] = set()  # the loop keeps only weak references to tasks
+        self.room = threading.Condition()
+        self.sent = self.launched = self.finished = self.produced = self.consumed = 0
+        self.answered = self.rejected = 0
+        self.first_error = ""
+        self.exhausted = self.over = False
+        self.feeder = threading.Thread(target=self._feed, daemon=True, name="codesynth-llm-feed")
+
+    # ------------------------------------------------------------------ the feeder thread
+    def _feed(self) -> None:
+        call = self.io.loop.call_soon_threadsafe
+        while True:
+            with self.room:
+                while not self.over and (self.sent - self.finished >= self.gov.limit
+                                         or self.produced - self.consumed >= READ_AHEAD):  # fmt: skip
+                    self.room.wait(0.5)
+            if self.over:
+                return
+            try:
+                req = next(self.requests)
+            except StopIteration:
+                call(self._exhausted)
+                return
+            except BaseException as e:  # noqa: BLE001 - the caller's iterator failed: the caller's error
+                call(self._end, e)
+                return
+            if self.over:
+                return
+            self.sent += 1
+            call(self._launch, req)
+
+    def _wake_feeder(self) -> None:
+        with self.room:
+            self.room.notify()
+
+    # ------------------------------------------------------------------ the caller's thread
+    def taken(self) -> None:
+        self.consumed += 1
+        self._wake_feeder()
+
+    def close(self) -> None:
+        self.over = True
+        self._wake_feeder()
+        if self.io.thread.is_alive():
+            self.io.loop.call_soon_threadsafe(self.stop.set)
+
+    # ------------------------------------------------------------------ the event loop
+    def _launch(self, req: ChatRequest) -> None:
+        self.launched += 1
+        task = self.io.loop.create_task(self._one(req))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def _exhausted(self) -> None:
+        self.exhausted = True
+        self._check_end()
+
+    def _check_end(self) -> None:
+        if self.exhausted and self.finished == self.launched and not self.over:
+            self._end(self._rejected_all() if self.answered and self.rejected == self.answered else _END)
+
+    async def _one(self, req: ChatRequest) -> None:
+        try:
+            comp, retried = await self.client._complete(
+                self.io, self.model, req.messages, req.sample_index, req.sampling, self.stop
+            )
+        except _Cancelled:
+            self._done()
+            return
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            self._done()
+            self._end(e)
+            return
+        if not comp.cached:
+            self.gov.record(comp.latency_s, congested=retried)
+        if not self.over:  # else it is in the cache and nobody is waiting for it
+            self._deliver(req, comp)
+        self._done()
+
+    def _deliver(self, req: ChatRequest, comp: Completion) -> None:
+        self.answered += 1
+        if comp.request_error is not None:
+            self.rejected += 1
+            self.first_error = self.first_error or comp.request_error
+            if self.rejected == self.answered == REJECT_ALL_AFTER:
+                # Every request so far was refused: that is a configuration error (wrong
+                # model, parameters the endpoint does not take), not a weak model.
+                self._end(self._rejected_all())
+                return
+        self.produced += 1
+        self.out.put((req, comp))
+
+    def _done(self) -> None:
+        self.finished += 1
+        self._wake_feeder()
+        self._check_end()
+
+    def _rejected_all(self) -> EndpointError:
+        return EndpointError(f"endpoint {self.client.url} rejected every request "
+                             f"({self.rejected} of {self.answered}): {self.first_error}")  # fmt: skip
+
+    def _end(self, item: object) -> None:
+        if not self.over:
+            self.over = True
+            self.out.put(item)
+            self._wake_feeder()
+
+
+class _EventLoop:
+    """An asyncio loop on a daemon thread, with the async `openai` client bound to it."""
+
+    def __init__(self, oa: openai.AsyncOpenAI):
+        self.pid = os.getpid()
+        self.oa = oa
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="codesynth-llm")
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run `coro` on the loop from another thread and wait; an interrupt (Ctrl-C) cancels it."""
+        fut = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return fut.result()
+        except BaseException:
+            fut.cancel()
+            raise
+
+    def close(self) -> None:
+        if self.pid != os.getpid() or not self.thread.is_alive():
+            return
+        if threading.current_thread() is self.thread:
+            self.loop.call_soon(self.loop.stop)
+            return
+        try:
+            asyncio.run_coroutine_threadsafe(self.oa.close(), self.loop).result(5)
+        except Exception:  # noqa: BLE001 - closing connections is best effort
+            pass
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        if not self.thread.is_alive():
+            self.loop.close()
+
+
+async def _pause(seconds: float, stop: asyncio.Event | None) -> None:
+    """Sleep for a backoff; raise _Cancelled at once if the map that wants the reply stops."""
+    if stop is None:
+        await asyncio.sleep(seconds)
+        return
+    try:
+        await asyncio.wait_for(stop.wait(), seconds)
+    except TimeoutError:
+        return
+    raise _Cancelled()
+
+
+def _parse(raw: bytes) -> tuple[str, str | None, int, int]:
+    """(text, finish_reason, prompt tokens, completion tokens) of a chat completion's JSON body."""
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise _Malformed("not JSON") from None
+    choices = body.get("choices") if isinstance(body, dict) else None
+    if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
         raise _Malformed("no choices")
-    msg = getattr(choices[0], "message", None)
-    if msg is None:
+    msg = choices[0].get("message")
+    if not isinstance(msg, dict):
         raise _Malformed("no message")
-    content = getattr(msg, "content", None)
+    content = msg.get("content")
     if content is not None and not isinstance(content, str):
         raise _Malformed("content is not text")
-    return content or "", getattr(choices[0], "finish_reason", None)
+    finish = choices[0].get("finish_reason")
+    usage = body.get("usage")
+    usage = usage if isinstance(usage, dict) else {}
+    return content or "", finish if isinstance(finish, str) else None, _count(usage, "prompt_tokens"), \
+        _count(usage, "completion_tokens")
+
+
+def _count(usage: dict, name: str) -> int:
+    v = usage.get(name)
+    return v if isinstance(v, int) and v > 0 else 0
 
 
 def _status_msg(e: openai.APIStatusError) -> str:
@@ -386,9 +557,13 @@ def _status_msg(e: openai.APIStatusError) -> str:
 
 
 def _cause(e: BaseException) -> str:
-    # httpx wraps the socket error; the innermost message is the useful one.
-    while e.__cause__ is not None:
-        e = e.__cause__
+    # httpx wraps the socket error (the async transport by way of a suppressed __context__:
+    # "All connection attempts failed"); the innermost one is the useful one, and for a socket
+    # error its errno says it best ("Connection refused").
+    while (inner := e.__cause__ or e.__context__) is not None:
+        e = inner
+    if isinstance(e, OSError) and e.errno:
+        return os.strerror(e.errno)
     text = str(e) or type(e).__name__
     return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
 

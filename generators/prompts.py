@@ -7,6 +7,7 @@ inputs give byte-identical messages and therefore the same cache key on a rerun.
 from __future__ import annotations
 
 from codesynth.models import Problem
+from codesynth.signatures import FENCE_TAGS, LABELS, declaration
 
 Messages = list[dict[str, str]]
 
@@ -33,12 +34,77 @@ Problem: <one paragraph describing the task and the function to write>
 ```"""
 
 
-def _fence(code: str) -> str:
-    return f"```python\n{code.rstrip()}\n```"
+def proposer_system(language: str = "python") -> str:
+    return PROPOSER_SYSTEM if language == "python" else PROPOSER_SYSTEM.replace("Python teacher", f"{LABELS[language]} teacher")
 
 
-def task_text(problem: Problem) -> str:
-    """What the model is asked to write for a problem."""
+def proposal_format(language: str = "python") -> str:
+    """What a proposal must hold; in a language other than Python the tests are data (a signature
+    in neutral types and Python-literal asserts), so they run in every language."""
+    if language == "python":
+        return PROPOSAL_FORMAT
+    lab, tag = LABELS[language], FENCE_TAGS[language]
+    return f"""Answer in exactly this format:
+
+Problem: <one paragraph describing the task and the function to write>
+
+Signature: def <function>(<parameter>: <type>, ...) -> <type>
+(types: int, float, bool, str, or list[...] of them)
+
+```{tag}
+<the reference solution: the function in {lab}. {_FUNCTION_RULES[language]}>
+```
+
+```python
+<3 to 6 lines, each `assert <function>(<arguments>) == <expected result>` with literal values only>
+```"""
+
+
+def _fence(code: str, language: str = "python") -> str:
+    return f"```{FENCE_TAGS[language]}\n{code.rstrip()}\n```"
+
+
+def solver_system(language: str = "python") -> str:
+    if language == "python":
+        return SOLVER_SYSTEM
+    lab = LABELS[language]
+    return (f"You are an expert {lab} programmer. Reply with one complete, self-contained {lab} solution "
+            f"in a single ```{FENCE_TAGS[language]} code block. Do not include tests or example usage.")
+
+
+# What a data-form solution must look like, language by language: the driver that calls it is
+# added after it (or beside it, Java and Go), so it must not bring a `main` of its own.
+_FUNCTION_RULES = {
+    "c": "Include the headers you use. Do not write a main function.",
+    "cpp": "Include the headers you use. Do not write a main function.",
+    "java": "Write it as a static method of a (non-public) `class Solution`. Do not write a main method.",
+    "javascript": "Define it as a top-level function. Do not read input or print anything.",
+    "typescript": "Define it as a top-level function. Do not read input or print anything.",
+    "go": "Start the file with `package main`; use only the standard library. Do not write a main function.",
+    "rust": "Use only the standard library. Do not write a main function.",
+}
+_PROGRAM_RULES = {
+    "java": " Put `main` in a `public class Main`.",
+    "go": " Start the file with `package main`.",
+}
+
+
+def _other_task(problem: Problem, language: str) -> str:
+    lab = LABELS[language]
+    if problem.kind == "io":
+        return (f"{problem.prompt.rstrip()}\n\nWrite a complete {lab} program that reads the input from standard "
+                f"input and prints the answer to standard output.{_PROGRAM_RULES.get(language, '')}")
+    if problem.signature is None:
+        raise ValueError(f"problem {problem.id!r} has Python test code only: it cannot be posed in {lab}")
+    decl = declaration(language, problem.signature)
+    return (f"{problem.prompt.rstrip()}\n\nWrite the {lab} function `{problem.signature.name}` with this "
+            f"signature:\n\n{_fence(decl, language)}\n\n{_FUNCTION_RULES[language]}")
+
+
+def task_text(problem: Problem, language: str = "python") -> str:
+    """What the model is asked to write for a problem, in `language`."""
+    if language != "python":
+        return _other_task(problem, language)
     if problem.kind == "io":
         return (
             f"{problem.prompt.rstrip()}\n\nWrite a complete Python program that reads the input from "
@@ -52,19 +118,50 @@ def task_text(problem: Problem) -> str:
     return problem.prompt.rstrip() + tail
 
 
-def solution_messages(problem: Problem, examples: list[Problem] = ()) -> Messages:
-    """Zero-shot, or few-shot with worked examples (each needs a reference solution)."""
-    msgs: Messages = [{"role": "system", "content": SOLVER_SYSTEM}]
+def solution_messages(problem: Problem, examples: list[Problem] = (), language: str = "python") -> Messages:
+    """Zero-shot, or few-shot with worked examples (each needs a reference solution in `language`)."""
+    msgs: Messages = [{"role": "system", "content": solver_system(language)}]
     for ex in examples:
-        if ex.reference_solution:
-            msgs.append({"role": "user", "content": task_text(ex)})
-            msgs.append({"role": "assistant", "content": _fence(ex.reference_solution)})
-    msgs.append({"role": "user", "content": task_text(problem)})
+        ref = ex.reference_solution if language == "python" else ex.references().get(language)
+        if ref:
+            msgs.append({"role": "user", "content": task_text(ex, language)})
+            msgs.append({"role": "assistant", "content": _fence(ref, language)})
+    msgs.append({"role": "user", "content": task_text(problem, language)})
     return msgs
 
 
-def tests_messages(problem: Problem, n_tests: int = 5) -> Messages:
+def translate_messages(problem: Problem, source: str, source_language: str, language: str) -> Messages:
+    """A verified solution in one language, to be written again in another."""
+    src_lab, lab = LABELS[source_language], LABELS[language]
+    return [
+        {"role": "system", "content": solver_system(language)},
+        {
+            "role": "user",
+            "content": (
+                f"{task_text(problem, language)}\n\nHere is a correct {src_lab} solution that passes every test:"
+                f"\n\n{_fence(source, source_language)}\n\nTranslate it into {lab}: the same behaviour on every "
+                f"input. Reply with the whole {lab} solution in one ```{FENCE_TAGS[language]} code block."
+            ),
+        },
+    ]
+
+
+def tests_messages(problem: Problem, n_tests: int = 5, language: str = "python") -> Messages:
     ep = problem.entry_point
+    if problem.kind == "calls":
+        # Data-form tests are language-neutral values: asked for as Python-literal asserts, read as data.
+        return [
+            {"role": "system", "content": "You are an expert tester. You write precise unit tests as data."},
+            {
+                "role": "user",
+                "content": (
+                    f"{task_text(problem, language)}\n\nDo not write the function. Instead write {n_tests} tests for "
+                    f"`{ep}`, one per line, each of the form `assert {ep}(<arguments>) == <expected result>` with "
+                    "literal values only (numbers, strings in double quotes, True/False, lists in [...]), covering "
+                    "normal cases and edge cases. Reply with the asserts only, in one ```python code block."
+                ),
+            },
+        ]
     return [
         {
             "role": "system",
@@ -81,19 +178,25 @@ def tests_messages(problem: Problem, n_tests: int = 5) -> Messages:
     ]
 
 
-def repair_messages(problem: Problem, previous: str, feedback: str) -> Messages:
-    """Show the last attempt and what went wrong (only the last turn, to fit small contexts)."""
-    attempt = _fence(previous) if previous.strip() else "(your reply contained no Python code block)"
+def repair_messages(problem: Problem, previous: str, feedback: str, language: str = "python",
+                    compile_error: bool = False) -> Messages:
+    """Show the last attempt and what went wrong (only the last turn, to fit small contexts).
+
+    A compile error is said as such: the feedback is then the compiler's own (trimmed) message."""
+    lab = LABELS[language]
+    attempt = _fence(previous, language) if previous.strip() else f"(your reply contained no {lab} code block)"
     fb = feedback.strip() or "The program did not pass the tests."
+    what = ("did not compile; the compiler said" if compile_error
+            else "was run against the tests and failed")
     return [
-        {"role": "system", "content": SOLVER_SYSTEM},
-        {"role": "user", "content": task_text(problem)},
+        {"role": "system", "content": solver_system(language)},
+        {"role": "user", "content": task_text(problem, language)},
         {"role": "assistant", "content": attempt},
         {
             "role": "user",
             "content": (
-                f"Your solution was run against the tests and failed:\n\n{fb}\n\n"
-                "Fix the code. Reply with the whole corrected solution in one ```python code block."
+                f"Your solution {what}:\n\n{fb}\n\n"
+                f"Fix the code. Reply with the whole corrected solution in one ```{FENCE_TAGS[language]} code block."
             ),
         },
     ]
@@ -103,17 +206,17 @@ def _example(p: Problem) -> str:
     return p.prompt.strip()[:1200]
 
 
-def propose_messages(seeds: list[Problem]) -> Messages:
+def propose_messages(seeds: list[Problem], language: str = "python") -> Messages:
     """Self-Instruct: show a few existing problems, ask for a new, different one."""
     shown = "\n\n".join(f"Example {i + 1}:\n{_example(p)}" for i, p in enumerate(seeds))
     return [
-        {"role": "system", "content": PROPOSER_SYSTEM},
+        {"role": "system", "content": proposer_system(language)},
         {
             "role": "user",
             "content": (
                 f"Here are some programming exercises:\n\n{shown}\n\n"
-                "Write one NEW exercise on a different topic, solvable by a single Python function. "
-                + PROPOSAL_FORMAT
+                f"Write one NEW exercise on a different topic, solvable by a single {LABELS[language]} function. "
+                + proposal_format(language)
             ),
         },
     ]
@@ -128,30 +231,32 @@ EVOLVE_OPERATIONS = (
 )
 
 
-def evolve_messages(parent: Problem, operation: str) -> Messages:
+def evolve_messages(parent: Problem, operation: str, language: str = "python") -> Messages:
     return [
-        {"role": "system", "content": PROPOSER_SYSTEM},
+        {"role": "system", "content": proposer_system(language)},
         {
             "role": "user",
             "content": (
                 f"Here is a programming exercise that students often get wrong:\n\n{_example(parent)}\n\n"
-                f"{operation} It must be solvable by a single Python function. " + PROPOSAL_FORMAT
+                f"{operation} It must be solvable by a single {LABELS[language]} function. "
+                + proposal_format(language)
             ),
         },
     ]
 
 
-def grounded_messages(snippet_text: str, where: str) -> Messages:
+def grounded_messages(snippet_text: str, where: str, language: str = "python") -> Messages:
     """OSS-Instruct: a problem inspired by a real snippet of code or documentation."""
+    lab = LABELS[language]
     return [
-        {"role": "system", "content": PROPOSER_SYSTEM},
+        {"role": "system", "content": proposer_system(language)},
         {
             "role": "user",
             "content": (
                 f"Here is a snippet from {where}:\n\n```\n{snippet_text.rstrip()}\n```\n\n"
                 "Write one self-contained programming exercise inspired by this snippet, solvable by a "
-                "single Python function that does not need the snippet's file or any library that is not "
-                "in the Python standard library. " + PROPOSAL_FORMAT
+                f"single {lab} function that does not need the snippet's file or any library that is not "
+                f"in the {lab} standard library. " + proposal_format(language)
             ),
         },
     ]

@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from codesynth.extract import (
     calls,
+    extract_code,
     fenced_blocks,
     function_signature,
     is_main_guard,
@@ -23,7 +24,8 @@ from codesynth.extract import (
     split_asserts,
     top_level_functions,
 )
-from codesynth.models import Problem
+from codesynth.importers import Unconvertible, assert_case, python_signature
+from codesynth.models import CallCase, Problem, Signature, parse_type, type_error
 
 _PY = {"", "python", "python3", "py"}
 _HEADER = re.compile(
@@ -46,6 +48,10 @@ class Proposal(BaseModel):
     #: Why this reply cannot become a problem (None = usable so far).
     reason: str | None = None
     dropped_tests: dict[str, int] = Field(default_factory=dict)
+    #: A proposal in a language other than Python: its tests are data.
+    language: str = "python"
+    signature: Signature | None = None
+    cases: list[CallCase] = Field(default_factory=list)
 
     def test_code(self) -> str:
         return (self.preamble + "\n\n" if self.preamble else "") + "\n".join(self.tests) + "\n"
@@ -61,8 +67,74 @@ def _description(reply: str) -> str:
     return "\n".join(lines).strip()
 
 
-def parse_proposal(reply: str, index: int, min_tests: int = 2) -> Proposal:
+_SIGNATURE = re.compile(r"^\W*signature\W*:?\s*(.*)$", re.I)
+
+
+def fits(sig: Signature, case: CallCase) -> bool:
+    """Does a {call, expect} case have the signature's arity and types?"""
+    if len(case.call) != len(sig.params):
+        return False
+    pairs = [*zip([p.type for p in sig.params], case.call, strict=True), (sig.returns, case.expect)]
+    return all(type_error(parse_type(t), v) is None for t, v in pairs)
+
+
+def _parse_data_proposal(reply: str, index: int, min_tests: int, language: str) -> Proposal:
+    """Description, `Signature: def f(...) -> T` in data-form types, the solution in `language`,
+    and Python-literal asserts read as {call, expect} cases."""
+    prop = Proposal(index=index, language=language)
+    head = reply.split("```", 1)[0].splitlines()
+    at = next((i for i, ln in enumerate(head) if _SIGNATURE.match(ln)), None)
+    prop.description = _description("\n".join(head[:at]) if at is not None else reply)
+    sig_text = _SIGNATURE.match(head[at]).group(1) if at is not None else ""
+    if at is not None and not sig_text.strip() and at + 1 < len(head):
+        sig_text = head[at + 1]
+    try:
+        prop.signature = python_signature(sig_text) if sig_text.strip() else None
+    except Unconvertible:
+        prop.signature = None
+    if prop.signature is None:
+        prop.reason = "no_signature"
+        return prop
+    prop.entry_point = prop.signature.name
+    prop.solution = extract_code(reply, prop.entry_point, language) or ""
+    if not prop.solution.strip():
+        prop.reason = "no_solution"
+        return prop
+    if not prop.description:
+        prop.reason = "no_description"
+        return prop
+    seen: set[str] = set()
+    for lang, block in fenced_blocks(reply):
+        if lang not in _PY - {""} or not parses(block):
+            continue
+        for t in split_asserts(block)[1]:
+            why = is_trivial_assert(t, prop.entry_point)
+            case = None
+            if why is None:
+                try:
+                    case = assert_case(t, prop.entry_point)
+                except Unconvertible:
+                    why = "not_data"
+                else:
+                    why = None if fits(prop.signature, case) else "wrong_types"
+            key = repr(case.call) if case else ""
+            if why is None and key in seen:
+                why = "duplicate"
+            if why:
+                prop.dropped_tests[why] = prop.dropped_tests.get(why, 0) + 1
+                continue
+            seen.add(key)
+            prop.tests.append(t)
+            prop.cases.append(case)
+    if len(prop.cases) < min_tests:
+        prop.reason = "too_few_tests"
+    return prop
+
+
+def parse_proposal(reply: str, index: int, min_tests: int = 2, language: str = "python") -> Proposal:
     """Description (text before the first fence), solution block, test block."""
+    if language != "python":
+        return _parse_data_proposal(reply, index, min_tests, language)
     prop = Proposal(index=index)
     prop.description = _description(reply)
     blocks = [b for lang, b in fenced_blocks(reply) if lang in _PY and b.strip()]
@@ -140,6 +212,13 @@ def to_problem(
     """The proposal as a valid Problem (None if it would not validate)."""
     if prop.reason or not prop.entry_point:
         return None
+    if prop.signature is not None:
+        try:  # the values must have the signature's types (checked by the model's validator)
+            return Problem(id=problem_id, prompt=prop.description.strip() + "\n", signature=prop.signature,
+                           tests=prop.cases, language=prop.language, reference_solution=prop.solution,
+                           source=source, tags=list(tags), metadata=metadata)
+        except ValidationError:
+            return None
     try:
         return Problem(
             id=problem_id,
@@ -158,3 +237,14 @@ def to_problem(
 def null_solution(entry_point: str) -> str:
     """A program that defines the entry point and computes nothing: tests it passes are trivial."""
     return f"def {entry_point}(*args, **kwargs):\n    return None\n"
+
+
+def _zero(t: tuple):
+    return {"list": [], "int": 0, "float": 0.0, "bool": False, "str": ""}[t[0]]
+
+
+def trivial_data_tests(problem: Problem) -> bool:
+    """Data-form tests a do-nothing function passes: every expected value is its type's zero value
+    (0, 0.0, False, "", []), which is what a stub returns in every language."""
+    zero = _zero(parse_type(problem.signature.returns))
+    return all(c.expect == zero and type(c.expect) is type(zero) for c in problem.tests)

@@ -19,7 +19,8 @@ class ExecRequest(BaseModel):
     problem_id: str
     kind: Literal["function", "io", "run", "calls"] = Field(
         description="function: assert tests; io: stdin/stdout cases judged here; run: one plain run whose "
-        "output comes back whole (no tests, no judging: the HTTP service's /run_code); calls: data-form "
+        "output comes back whole (no tests, no judging: the HTTP service's /run_code; any language, "
+        "through the compile step for all but Python); calls: data-form "
         "function tests ({call, expect}), any language."
     )
     program: str
@@ -147,6 +148,14 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    def served_languages(self) -> set[str]:
+        """The languages this (started) backend can run; a pool on a toolchain image says more."""
+        return {"python"}
+
+    def describe(self) -> str:
+        """What runs the programs, for messages (a pool names its image)."""
+        return self.name
 
     def __enter__(self) -> Backend:
         self.start()

@@ -306,6 +306,12 @@ class DockerBackend(Backend):
 
     # ------------------------------------------------------------------ execution
 
+    def served_languages(self) -> set[str]:
+        return set(getattr(self, "image_languages", {"python"}))
+
+    def describe(self) -> str:
+        return f"image {self._image}" if self._image else self.name
+
     def _compiled(self) -> bool:
         return bool(self.languages - {"python"})
 

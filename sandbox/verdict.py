@@ -47,7 +47,7 @@ def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
     if req.kind == "io" and "cases" in resp:
         return _io_result(req, resp, backend)
     if req.kind == "run" and "cases" in resp:
-        return _run_result(req, resp, backend)
+        return plain_run_result(req, resp, backend)
     status = resp.get("status")
     if status not in _STATUSES:
         return sandbox_error(req, f"supervisor answered with unknown status {status!r}", backend)
@@ -144,7 +144,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
 _LOAD_ERRORS = ("SyntaxError", "IndentationError", "TabError")
 
 
-def _run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+def plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     """A plain run: no tests, so the status says only how the program ended."""
     if resp.get("setup_error"):
         return _result(req, Status.error, error_type="FileSetup",

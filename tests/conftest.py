@@ -28,7 +28,7 @@ PROBLEM_SETS = ROOT / "problem_sets"
 #: A test that uses one of these needs the engine and the runner image: it is marked
 #: `docker`, so `pytest -m "not docker"` is the fast tier (pure logic, the local backend).
 #: Modules that reach Docker another way (the CLI) say `pytestmark = pytest.mark.docker`.
-DOCKER_FIXTURES = {"runner_image", "docker_backend", "tag"}
+DOCKER_FIXTURES = {"runner_image", "docker_backend", "lang_pool", "tag"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -60,6 +60,27 @@ def docker_backend(runner_image):
     from codesynth.sandbox.docker_backend import DockerBackend
 
     b = DockerBackend(workers=2, limits=Limits(timeout_s=5), image=runner_image, run_id=f"pytest{os.getpid()}")
+    b.start()
+    yield b
+    b.close()
+
+
+#: Limits of the toolchain pool: compilers get the time a cold cache needs.
+LANG_LIMITS = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
+
+
+@pytest.fixture(scope="session")
+def lang_pool():
+    """One warm worker of the toolchain image with every language (built by `codesynth sandbox
+    build --languages all` if missing, several minutes the first time)."""
+    from codesynth.models import LANGUAGES
+    from codesynth.sandbox import engine, lang_image
+    from codesynth.sandbox.docker_backend import DockerBackend
+
+    engine.ensure_engine(install=True)
+    image = lang_image.ensure_image(set(LANGUAGES), build="toolchains")
+    b = DockerBackend(workers=1, limits=LANG_LIMITS, image=image, run_id=f"pylang{os.getpid()}",
+                      languages=set(LANGUAGES))
     b.start()
     yield b
     b.close()

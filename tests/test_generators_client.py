@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import queue
+import random
+import signal
 import socket
+import subprocess
+import sys
 import threading
+import time
 
 import pytest
 from scripted_server import Reply, ScriptedServer, last_user
@@ -249,3 +256,109 @@ def test_an_endpoint_that_rejects_every_request_is_an_error_not_a_weak_model(ser
     few = (ChatRequest(messages=[{"role": "user", "content": f"f{i}"}]) for i in range(3))
     with pytest.raises(EndpointError, match=r"rejected every request \(3 of 3\)"):
         list(c.map(few))
+
+
+def test_map_runs_ahead_of_a_slow_consumer(server):
+    """A consumer busy elsewhere (a sandbox still starting) does not stop generation."""
+    server.responder = lambda body: Reply(content=f"answer {last_user(body)}", delay=0.02)
+    c = make_client(server, concurrency=2)
+    it = c.map(ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], tag=i) for i in range(30))
+    first = next(it)
+    deadline = time.monotonic() + 60
+    while server.replied < 30 and time.monotonic() < deadline:
+        time.sleep(0.01)  # not pulling from `it`
+    assert server.replied == 30 and server.max_in_flight <= 2
+    rest = [first, *it]
+    assert sorted(r.tag for r, _ in rest) == list(range(30)) and len(server.requests) == 30
+
+
+def test_early_break_sends_nothing_more_and_keeps_what_was_in_flight(server, tmp_path):
+    server.responder = lambda body: Reply(content="ok", delay=0.3)
+    c = make_client(server, cache_dir=tmp_path, concurrency=3)
+    for _ in c.map(ChatRequest(messages=[{"role": "user", "content": f"q{i}"}]) for i in range(50)):
+        break  # the generator is closed here, requests still in flight
+    deadline = time.monotonic() + 30
+    while (server.in_flight or len(ResponseCache(tmp_path)) < server.replied) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    sent = len(server.requests)
+    assert 3 <= sent <= 6  # the first three, and those started as they came back
+    time.sleep(1.0)  # room for requests that should not come (three more every 0.3 s if it went on)
+    assert len(server.requests) == sent
+    c.cache.flush()
+    assert len(ResponseCache(tmp_path)) == server.replied == sent  # every reply paid for is kept
+
+
+def test_adaptive_concurrency_fills_a_batch_limit_despite_jittery_latency(server):
+    """An endpoint serving `batch` at once, each in 40-160 ms: a single slow reply is not a
+    sign of queueing, so the governor still grows to where the endpoint is full."""
+    batch = 8
+    slots = threading.BoundedSemaphore(batch)
+
+    def batched(body):
+        with slots:  # the rest wait their turn, as in a server's batch queue
+            time.sleep(random.Random(body["seed"]).uniform(0.04, 0.16))
+        return "ok"
+
+    server.responder = batched
+    c = make_client(server, max_concurrency=64)
+    reqs = [ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], sample_index=i) for i in range(240)]
+    assert len(list(c.map(reqs))) == 240
+    assert c.governor.limit >= batch and server.max_in_flight >= batch
+
+
+def test_ctrl_c_stops_a_generate_run_at_once_and_keeps_its_replies(server, tmp_path):
+    from conftest import PROBLEM_SETS, ROOT
+
+    replies = 0
+    lock = threading.Lock()
+
+    def answer(body):
+        nonlocal replies
+        with lock:
+            replies += 1
+            slow = replies > 3
+        return Reply(content="```python\ndef f():\n    return 1\n```", delay=20.0 if slow else 0.0)
+
+    server.responder = answer
+    cache = tmp_path / "cache"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "codesynth.cli", "generate", "solutions", str(PROBLEM_SETS / "basic.jsonl"),
+         "--n", "4", "--out", str(tmp_path / "o"), "--base-url", server.base_url, "--model", "scripted-model",
+         "--cache-dir", str(cache), "--concurrency", "4"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("CODESYNTH_")},
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while server.in_flight < 4 and time.monotonic() < deadline:
+        time.sleep(0.02)  # three answered, four more waiting on the 20 s replies
+    assert server.in_flight == 4
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=15)  # well before any slow reply
+    assert proc.returncode == 130 and "interrupted" in err and "Traceback" not in err, err
+    assert server.replied == 3 and len(ResponseCache(cache)) == 3  # the three replies received are kept
+
+
+def test_map_takes_requests_from_an_iterator_that_waits_on_the_results(server):
+    """Repair turns stream into each other: the next request exists only once a reply is judged.
+    A request iterator that blocks must not stall the requests already in flight."""
+    server.responder = lambda body: f"answer {last_user(body)}"
+    c = make_client(server, concurrency=4)
+    todo: queue.Queue = queue.Queue()
+    todo.put("q0")
+
+    def requests():
+        while (m := todo.get()) is not None:
+            yield ChatRequest(messages=[{"role": "user", "content": m}])
+
+    got: list[str] = []
+
+    def consume() -> None:
+        for _, comp in c.map(requests()):
+            got.append(comp.text)
+            todo.put(f"q{len(got)}" if len(got) < 10 else None)
+
+    t = threading.Thread(target=consume, daemon=True)
+    t.start()
+    t.join(60)
+    assert not t.is_alive(), f"map stalled after {len(got)} replies"
+    assert got == [f"answer q{i}" for i in range(10)]

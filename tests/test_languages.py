@@ -9,19 +9,19 @@ program printed with expected values that never entered the sandbox.
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
+from conftest import LANG_LIMITS
 from lang_programs import PROGRAMS
 
-from codesynth.models import Candidate, FailureCategory, Limits, Problem, Status
+from codesynth.models import Candidate, FailureCategory, Problem, Status
 from codesynth.sandbox.backend import build_request
 from codesynth.verifiers.rewards import failure_category
 
 pytestmark = pytest.mark.docker
 
 LANGS = sorted(PROGRAMS)
-LIM = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
+LIM = LANG_LIMITS  # the limits of the `lang_pool` fixture (conftest.py)
 
 ADD = Problem.model_validate({
     "id": "t/add", "prompt": "add", "language": "python",
@@ -33,19 +33,6 @@ ADD = Problem.model_validate({
 IO_LO = Problem.model_validate({"id": "t/net", "prompt": "net", "tests": [{"input": "", "output": "lo\n"}]})
 IO_ZERO = Problem.model_validate({"id": "t/zero", "prompt": "zero", "tests": [{"input": "", "output": "0\n"}]})
 IO_ANY = Problem.model_validate({"id": "t/any", "prompt": "any", "tests": [{"input": "", "output": "x\n"}]})
-
-
-@pytest.fixture(scope="module")
-def lang_pool():
-    from codesynth.sandbox import engine, lang_image
-    from codesynth.sandbox.docker_backend import DockerBackend
-
-    engine.ensure_engine(install=True)
-    image = lang_image.ensure_image(set(LANGS), build="toolchains")
-    b = DockerBackend(workers=1, limits=LIM, image=image, run_id=f"pylang{os.getpid()}", languages=set(LANGS))
-    b.start()
-    yield b
-    b.close()
 
 
 def run(pool, problem: Problem, lang: str, program: str, cid: str = "c"):

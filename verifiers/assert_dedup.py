@@ -53,10 +53,15 @@ def assert_key(code: str, entry_point: str | None = None, alias: str | None = No
 
 
 def existing_keys(problem: Problem) -> set[str]:
-    """The canonical asserts a function problem's tests already hold (check() asserts lifted)."""
-    if not isinstance(problem.tests, str):
+    """The canonical asserts a function problem's tests already hold (check() asserts lifted);
+    a data-form problem's {call, expect} cases read as `assert f(<call>) == <expect>`."""
+    if problem.kind == "calls":
+        asserts = [f"assert {problem.entry_point}({', '.join(map(repr, c.call))}) == {c.expect!r}"
+                   for c in problem.tests]  # type: ignore[union-attr]
+    elif not isinstance(problem.tests, str):
         return set()
-    _, asserts = split_asserts(problem.tests, problem.entry_point)
+    else:
+        _, asserts = split_asserts(problem.tests, problem.entry_point)
     keys = {assert_key(a, problem.entry_point) for a in asserts}
     return {k for k in keys if k}
 

@@ -176,12 +176,15 @@ def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
         msg = f"{result.error_type or 'Error'}: {result.error_message or ''}".strip()
         if not first_fail or (first_fail.message or "") not in msg:
             parts.append(msg)
+    # A compiler's first error is the one to fix (later ones often follow from it): its message
+    # keeps its head; a traceback keeps its tail (where the exception was raised).
+    cut = _head if (result.error_type or "").startswith("Compile") else _tail
     if result.traceback and result.status in (Status.error, Status.failed):
-        parts.append(_tail(result.traceback, limit // 2))
+        parts.append(cut(result.traceback, limit // 2))
     if result.tests_total:
         parts.append(f"{result.tests_passed or 0}/{result.tests_total} tests passed.")
     text = "\n".join(p for p in parts if p)
-    return _tail(text, limit) if len(text) > limit else text
+    return cut(text, limit) if len(text) > limit else text
 
 
 def _failed_test(name: str, message: str | None) -> str:
@@ -195,6 +198,10 @@ def _failed_test(name: str, message: str | None) -> str:
     if sep and src and message.startswith(src.removesuffix("...")):
         return f"Failed test: {where}\n{message}"
     return f"Failed test: {name}\n{message}"
+
+
+def _head(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 3] + "..."
 
 
 def _tail(s: str, n: int) -> str:

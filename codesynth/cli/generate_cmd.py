@@ -1,4 +1,4 @@
-"""`codesynth generate MODE ...`: solutions, tests, problems, grounded, repair, evolve."""
+"""`codesynth generate MODE ...`: solutions, translate, tests, problems, grounded, repair, evolve."""
 
 from __future__ import annotations
 
@@ -18,8 +18,12 @@ from codesynth.cli.options import (
     memory_mb,
     seconds,
 )
-from codesynth.models import Limits
+from codesynth.models import LANGUAGES, Limits
 from codesynth.sandbox.registry import backend_kinds
+
+
+def _language_option(help_text: str = "Write every program in this language (default: each problem's own)."):
+    return click.option("--language", type=click.Choice(LANGUAGES), default=None, help=help_text)
 
 
 def _endpoint_options(f):
@@ -168,9 +172,10 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--retry-failed", is_flag=True,
                   help="With --resume: ask again (a fresh draw) for the samples whose reply held no code.")
+    @_language_option()
     @_endpoint_options
     @_run
-    def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify, retry_failed):
+    def solutions(client, out, vcfg, problems, n, k_shots, fewshot_pool, limit, verify, retry_failed, language):
         """Sample N solutions per problem (zero- or few-shot); with --verify, rewards, dataset and pass@k."""
         from codesynth.errors import InputError
         from codesynth.pipeline.generate import generate_solutions
@@ -182,7 +187,29 @@ def register(cli: click.Group) -> None:
         probs = _limit(_load(problems), limit)
         pool = _load(fewshot_pool) if fewshot_pool else ()
         return generate_solutions(probs, client, out, n=n, fewshot_pool=pool, k_shots=k_shots, verify=verify,
-                                  config=vcfg)  # fmt: skip
+                                  config=vcfg, language=language)  # fmt: skip
+
+    @generate.command()
+    @click.argument("problems", type=click.Path(dir_okay=False))
+    @click.option("--from-run", type=click.Path(file_okay=False), default=None,
+                  help="Translate the passed candidates of this run directory (default: the reference solutions).")
+    @click.option("--source-language", type=click.Choice(LANGUAGES), default="python", show_default=True,
+                  help="Language of the verified programs shown to the model.")
+    @click.option("--language", type=click.Choice(LANGUAGES), required=True, help="Language to translate into.")
+    @click.option("--n", type=AT_LEAST_1, default=1, show_default=True, help="Translations per source program.")
+    @click.option("--per-problem", type=AT_LEAST_1, default=1, show_default=True,
+                  help="Distinct verified programs per problem to translate.")
+    @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
+    @click.option("--verify", is_flag=True, help="Run every translation in the sandbox into DIR (verify's layout).")
+    @_endpoint_options
+    @_run
+    def translate(client, out, vcfg, problems, from_run, source_language, language, n, per_problem, limit, verify):
+        """Verified programs in one language, written by the model in another (and verified there)."""
+        from codesynth.pipeline.generate import generate_translate
+
+        return generate_translate(_limit(_load(problems), limit), client, out, language=language,
+                                  source_language=source_language, from_run=from_run, n=n, per_problem=per_problem,
+                                  verify=verify, config=vcfg)  # fmt: skip
 
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
@@ -191,14 +218,15 @@ def register(cli: click.Group) -> None:
     @click.option("--solutions", "n_solutions", type=AT_LEAST_1, default=5, show_default=True,
                   help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
     @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
+    @_language_option("Judge data-form tests with the reference (or sampled solutions) in this language.")
     @_endpoint_options
     @_run
-    def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit):
+    def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit, language):
         """The model writes assert tests; only tests the reference (or agreeing solutions) pass are kept."""
         from codesynth.pipeline.generate import generate_tests
 
         return generate_tests(_limit(_load(problems), limit), client, out, n=n, tests_per_sample=tests_per_sample,
-                              n_solutions=n_solutions, config=vcfg)  # fmt: skip
+                              n_solutions=n_solutions, config=vcfg, language=language)  # fmt: skip
 
     @generate.command()
     @click.argument("seeds", type=click.Path(dir_okay=False))
@@ -210,14 +238,16 @@ def register(cli: click.Group) -> None:
                   help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
     @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="synth", show_default=True)
+    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run
-    def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix):
+    def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix, language):
         """Self-Instruct: new problems (with solution and tests) from SEEDS; survivors -> DIR/problems.jsonl."""
         from codesynth.pipeline.generate import generate_problems
 
         return generate_problems(_load(seeds), client, out, n=n, k_seeds=k_seeds, threshold=similarity,
-                                 min_tests=min_tests, id_prefix=id_prefix, config=vcfg)  # fmt: skip
+                                 min_tests=min_tests, id_prefix=id_prefix, config=vcfg,
+                                 language=language)  # fmt: skip
 
     @generate.command()
     @click.argument("source", type=click.Path(exists=False))
@@ -229,16 +259,17 @@ def register(cli: click.Group) -> None:
     @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
     @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="grounded", show_default=True)
+    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run
-    def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix):
+    def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix, language):
         """OSS-Instruct: problems grounded in snippets of SOURCE (a folder or file), with provenance."""
         from codesynth.pipeline.generate import generate_grounded
 
         existing = _load(seeds) if seeds else ()
         return generate_grounded(source, client, out, n=n, query=query, window=window, existing=existing,
                                  threshold=similarity, min_tests=min_tests, id_prefix=id_prefix,
-                                 config=vcfg)  # fmt: skip
+                                 config=vcfg, language=language)  # fmt: skip
 
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
@@ -249,14 +280,15 @@ def register(cli: click.Group) -> None:
         "--n", type=AT_LEAST_1, default=1, show_default=True, help="Turn-0 samples per problem (no --from-run)."
     )
     @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
+    @_language_option("Language of the turn-0 samples (repairs keep each candidate's own language).")
     @_endpoint_options
     @_run
-    def repair(client, out, vcfg, problems, from_run, rounds, n, limit):
+    def repair(client, out, vcfg, problems, from_run, rounds, n, limit, language):
         """Show failed candidates their feedback for up to R rounds; the reward log keeps every turn."""
         from codesynth.pipeline.generate import generate_repair
 
         return generate_repair(_limit(_load(problems), limit), client, out, rounds=rounds, from_run=from_run, n=n,
-                               config=vcfg)  # fmt: skip
+                               config=vcfg, language=language)  # fmt: skip
 
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
@@ -270,14 +302,16 @@ def register(cli: click.Group) -> None:
     @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
     @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
     @click.option("--id-prefix", default="evolved", show_default=True)
+    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run
     def evolve(client, out, vcfg, problems, from_run, parents, per_parent, min_fail_rate, similarity, min_tests,
-               id_prefix):  # fmt: skip
+               id_prefix, language):  # fmt: skip
         """New problems seeded by the ones the model failed most in a reward log."""
         from codesynth.pipeline.generate import generate_evolve
         from codesynth.rundir import read_rewards
 
         return generate_evolve(_load(problems), read_rewards(from_run), client, out, parents=parents,
                                per_parent=per_parent, min_fail_rate=min_fail_rate, threshold=similarity,
-                               min_tests=min_tests, id_prefix=id_prefix, config=vcfg)  # fmt: skip
+                               min_tests=min_tests, id_prefix=id_prefix, config=vcfg,
+                               language=language)  # fmt: skip

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from codesynth.errors import InputError
-from codesynth.importers import import_humaneval, import_mbpp
+from codesynth.importers import import_humaneval, import_mbpp, load_solutions_map, multipl_e_import
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import Problem
 from codesynth.problems import load_problems, python_syntax_error, save_problems
@@ -159,6 +159,23 @@ def import_humaneval_cmd(source: Path | None, out: Path) -> None:
 def import_mbpp_cmd(source: Path, out: Path) -> None:
     """Import MBPP: mbpp.jsonl or the sanitized JSON array (detected from the content)."""
     _write(out, import_mbpp(source))
+
+
+@import_group.command("multipl-e")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--out", required=True, type=click.Path(path_type=Path), help="Problem set to write (JSONL).")
+@click.option("--solutions", type=click.Path(path_type=Path), default=None,
+              help="JSON object: problem id (multipl-e/<ext>/<name>) or row name -> reference program.")
+@click.option("--skip-unconvertible", is_flag=True,
+              help="Import the rows that convert and list the others (default: the first one is an error).")
+def import_multipl_e_cmd(source: Path, out: Path, solutions: Path | None, skip_unconvertible: bool) -> None:
+    """Import MultiPL-E rows whose tests are plain equality asserts, as data-form problems."""
+    res = multipl_e_import(source, load_solutions_map(solutions) if solutions else None, skip_unconvertible)
+    _write(out, res.problems)
+    if res.skipped:
+        click.echo(f"skipped {len(res.skipped)} rows that do not convert:", err=True)
+        for s in res.skipped:
+            click.echo(f"  {s.line()}", err=True)
 
 
 def register(cli: click.Group) -> None:

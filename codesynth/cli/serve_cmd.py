@@ -27,11 +27,21 @@ def register(cli: click.Group) -> None:
     @click.option("--ray", "ray_address", default=None, metavar="ADDRESS",
                   help="Serve with every pool of this Ray cluster behind (`auto`: the local cluster; needs the "
                        "ray extra; --workers is then per node).")
-    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address) -> None:
+    @click.option("--languages", default="python", show_default=True, metavar="LANGS",
+                  help="Languages /run_code runs: cpp,java,... or all (c, cpp, java, javascript, typescript, go, "
+                       "rust; python is always in). Needs the image `codesynth sandbox build --languages LANGS` makes.")
+    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
+              languages) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
         from codesynth.models import Limits
+        from codesynth.sandbox.languages import image_languages
         from codesynth.service import ServeConfig
         from codesynth.service.server import serve as run
+
+        try:
+            langs = image_languages(languages)
+        except ValueError as e:
+            raise InputError(f"option --languages: {e}") from None
 
         token = None
         if token_env:
@@ -41,7 +51,7 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout, ray=ray_address)
+                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs)
         except ValidationError as e:
             err = e.errors()[0]
             option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory"}.get(str(err["loc"][0]),

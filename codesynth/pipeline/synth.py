@@ -23,12 +23,13 @@ from codesynth.errors import InputError
 from codesynth.generators.budget import Budget, Prices, estimate_tokens
 from codesynth.generators.prompts import propose_messages, repair_messages, solution_messages, tests_messages
 from codesynth.jsonl import describe_validation_error, write_json
-from codesynth.models import Limits, Problem
+from codesynth.models import Language, Limits, Problem
 from codesynth.problems import load_problems
 from codesynth.rundir import read_rewards, require_fresh
 
 from .curation import curate_run
 from .generate import generate_evolve, generate_problems, generate_solutions, generate_tests
+from .generate.common import require_posable
 from .verify import VerifyConfig
 
 try:  # Python >= 3.11
@@ -64,6 +65,8 @@ class Tests(_Section):
 class Solutions(_Section):
     n: int = Field(default=1, ge=1)
     k_shots: int = Field(default=0, ge=0)
+    language: Language | None = Field(default=None, description="Write every solution (and its repairs) in "
+                                      "this language (default: each problem's own).")
 
 
 class Repair(_Section):
@@ -204,12 +207,14 @@ def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
         shown = seeds[: recipe.problems.k_seeds]
         add("problems", [propose_messages(shown)] * recipe.problems.n, 1)
     solvable = seeds  # new problems add to this; the estimate counts what is known now
+    lang = recipe.solutions.language
     if recipe.tests.enabled:
-        fn = [p for p in solvable if p.kind == "function" and p.entry_point]
-        add("tests", [tests_messages(p, recipe.tests.per_sample) for p in fn], recipe.tests.n)
-    add("solutions", [solution_messages(p) for p in solvable], recipe.solutions.n)
+        fn = [p for p in solvable if p.kind in ("function", "calls") and p.entry_point]
+        add("tests", [tests_messages(p, recipe.tests.per_sample, lang or p.language) for p in fn], recipe.tests.n)
+    add("solutions", [solution_messages(p, [], lang or p.language) for p in solvable], recipe.solutions.n)
     if recipe.repair.rounds:
-        msgs = [repair_messages(p, p.reference_solution or "", "a failing assert") for p in solvable]
+        msgs = [repair_messages(p, p.references().get(lang or p.language, ""), "a failing assert", lang or p.language)
+                for p in solvable]
         add("repair", msgs, recipe.solutions.n * recipe.repair.rounds, upper=True)
     if recipe.evolve.parents:
         shown = seeds[:1]
@@ -270,6 +275,13 @@ def synth(
     for flag, on in (("--retry-failed", retry_failed), ("--update", update)):
         if on and not resume:
             raise InputError(f"{flag} continues a run: pass --resume too")
+    lang = recipe.solutions.language
+    if lang:
+        # refused before any model call: every stage's problems must be askable in that language
+        require_posable(seeds, lang)
+        if lang != "python" and recipe.problems.n:
+            raise InputError(f"solutions.language = {lang!r}: the problems stage writes problems with Python "
+                             "test code, which only Python solves; set problems.n = 0 (or solve in Python)")
     # Each stage resumes its own part; --retry-failed asks the solution samples that held no code again.
     vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed, update=update)
     stages: dict[str, dict[str, Any]] = {}
@@ -290,7 +302,7 @@ def synth(
         if recipe.tests.enabled:
             log(f"tests: {recipe.tests.n} sample(s) of tests for each of {len(problems)} problems")
             rep = generate_tests(problems, client, d / "tests", n=recipe.tests.n,
-                                 tests_per_sample=recipe.tests.per_sample, config=vcfg)
+                                 tests_per_sample=recipe.tests.per_sample, config=vcfg, language=lang)
             stages["tests"] = rep.counts
             _say_updated(log, "tests", rep.counts)
             problems = load_problems(d / "tests" / "problems.jsonl")
@@ -300,7 +312,7 @@ def synth(
             + (f"; each failure repaired with the sandbox's feedback as its verdict lands (up to {rounds} turn(s))"
                if rounds else ""))
         rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
-                                 verify=True, repair_rounds=rounds, config=vcfg)
+                                 verify=True, repair_rounds=rounds, config=vcfg, language=lang)
         counts = dict(rep.counts)
         _say_updated(log, "solutions", counts)
         if rounds:

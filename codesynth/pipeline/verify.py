@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -42,6 +42,8 @@ from codesynth.sandbox.registry import backend_kinds, open_backend
 from codesynth.verifiers.dataset import make_dataset_record
 from codesynth.verifiers.metrics import mean_pass_at_k
 from codesynth.verifiers.rewards import get_scheme, make_reward
+
+T = TypeVar("T")
 
 
 class VerifyConfig(BaseModel):
@@ -250,6 +252,35 @@ def verify_stream(
             "answers again (`codesynth sandbox setup`), continue with the same command plus --resume"
         ) from None
     return n
+
+
+def started(items: Iterable[T]) -> Iterator[T]:
+    """`items`, already being produced: its first element is fetched on a thread of its own from
+    the moment of the call, so a model's generation (which then runs ahead, see ChatClient.map)
+    overlaps whatever slow thing the caller does next, like starting the sandbox pool."""
+    it = iter(items)
+    first: list[Any] = []
+
+    def fetch() -> None:
+        try:
+            first.append(next(it))
+        except BaseException as e:  # noqa: BLE001 - StopIteration included: re-raised in the consumer
+            first.append(e)
+
+    thread = threading.Thread(target=fetch, daemon=True, name="codesynth-first")
+    thread.start()
+
+    def rest() -> Iterator[T]:
+        while thread.is_alive():
+            thread.join(0.2)  # in slices, so Ctrl-C gets through
+        if isinstance(first[0], StopIteration):
+            return
+        if isinstance(first[0], BaseException):
+            raise first[0]
+        yield first[0]
+        yield from it
+
+    return rest()
 
 
 def run_candidates(

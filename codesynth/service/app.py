@@ -67,6 +67,9 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     pool = config.limits
     preloaded = {p.id: p for p in problems}
     ids = itertools.count()
+    # What was asked for (--languages), of what the image has: the same answers whichever
+    # covering image this machine happens to hold.
+    served = backend.served_languages() & set(config.languages)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -113,8 +116,15 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.post("/run_code", response_model=fusion.RunCodeResponse, response_model_exclude_none=False)
     async def run_code(req: fusion.RunCodeRequest) -> fusion.RunCodeResponse:
-        if req.run_timeout > config.max_timeout_s:
-            raise FieldError("run_timeout", f"at most {config.max_timeout_s:g} s on this server")
+        for name in ("run_timeout", "compile_timeout"):
+            if getattr(req, name) > config.max_timeout_s:
+                raise FieldError(name, f"at most {config.max_timeout_s:g} s on this server")
+        language = fusion.LANGUAGES[req.language]
+        if language not in served:
+            # Ours, and not the program's: a SandboxError would read as an infrastructure hiccup to retry.
+            raise FieldError("language", f"{req.language!r} is not served here: this server runs "
+                             f"{', '.join(sorted(served))} ({backend.describe()}); start it with "
+                             f"`codesynth serve --languages {language}` (or `--languages all`)")
         size = sum(len(c or "") * 3 // 4 for c in req.files.values())
         if size > config.max_files_bytes:
             raise FieldError("files", f"{size} bytes in total; at most {config.max_files_bytes} on this server")
@@ -261,7 +271,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.get("/v1/stats")
     async def stats() -> dict:
-        return adm.stats()
+        return {**adm.stats(), "languages": sorted(served)}
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codesynth.models import Limits
+from codesynth.models import LANGUAGES, Limits
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -26,7 +26,17 @@ class ServeConfig(BaseModel):
     max_files_bytes: int = Field(default=16 << 20, ge=0, description="Files into (and out of) one /run_code.")
     problems: str | None = Field(default=None, description="A problem set to preload: requests may name its ids.")
     ray: str | None = Field(default=None, description="A Ray cluster address: serve with every node's pool behind.")
+    languages: tuple[str, ...] = Field(default=("python",), description="What /run_code runs: languages beyond "
+                                       "Python need a toolchain image (`codesynth sandbox build --languages`).")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
+
+    @field_validator("languages")
+    @classmethod
+    def _with_python(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = sorted(set(v) - set(LANGUAGES))
+        if unknown:
+            raise ValueError(f"unknown language {unknown[0]!r} (known: {', '.join(LANGUAGES)})")
+        return tuple(sorted(set(v) | {"python"}))  # every runner image has it
 
     def needs_token(self) -> bool:
         return self.host not in LOOPBACK

@@ -1,10 +1,17 @@
 """SandboxFusion's `/run_code`, field for field: its request and response, and the mapping
 from a codesynth plain run (ExecRequest kind "run") to SandboxFusion's statuses.
 
-SandboxFusion's rules: an `Error` run (our infrastructure) -> `SandboxError`; else a time
-limit -> `Failed` (return_code null, output so far); else a non-zero exit -> `Failed`; else
+SandboxFusion's rules (sandbox/server/sandbox_api.py `parse_run_status`): an `Error` step
+(our infrastructure) -> `SandboxError`; else a time limit in either step -> `Failed`
+(return_code null, output so far); else a non-zero exit of either step -> `Failed`; else
 `Success`. The user's own code never yields `SandboxError` (verl scores that as an
 infrastructure failure). Our own verdict and timings ride along under `"codesynth"`.
+
+Compiled languages (SandboxFusion's runners/major.py: cpp, go, java, rust; ours adds c) fill
+`compile_result`; when the compile fails or times out, `run_result` is null. The languages
+SandboxFusion runs straight from source (python, nodejs, typescript via tsx) have no
+`compile_result`: our syntax/type check's failure there is the run's (exit code 1, the
+message on stderr), as the interpreter would report it.
 """
 
 from __future__ import annotations
@@ -16,12 +23,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codesynth.models import ExecutionResult, Limits, Status
+from codesynth.models import CompileOutput, ExecutionResult, Limits, RunOutput, Status
 from codesynth.sandbox.backend import ExecRequest
 
-#: What /run_code executes. Everything else is refused with 422, as SandboxFusion does for
-#: languages it lacks (adding a language: one entry here plus its runner in the harness).
-LANGUAGES = {"python": "python", "python3": "python"}
+#: What /run_code executes: SandboxFusion's names (and ours) -> codesynth's language. Everything
+#: else is refused with 422, as SandboxFusion does for languages it lacks (adding a language:
+#: one entry here plus its spec in sandbox/languages/specs.py).
+LANGUAGES = {"python": "python", "python3": "python", "c": "c", "cpp": "cpp", "java": "java",
+             "javascript": "javascript", "nodejs": "javascript", "js": "javascript",
+             "typescript": "typescript", "ts": "typescript", "go": "go", "rust": "rust"}
+#: The languages whose answer carries a `compile_result` (SandboxFusion's compile step).
+COMPILED = {"c", "cpp", "java", "go", "rust"}
 
 
 class RunCodeRequest(BaseModel):
@@ -102,21 +114,57 @@ def effective_limits(req: RunCodeRequest, pool: Limits) -> tuple[Limits, bool]:
     was started with); True when the memory asked for was lowered to the pool's."""
     want = pool.memory_mb if req.memory_limit_MB is None or req.memory_limit_MB <= 0 else req.memory_limit_MB
     memory = max(32, min(want, pool.memory_mb))
-    return pool.model_copy(update={"timeout_s": float(req.run_timeout), "memory_mb": memory}), memory < want
+    limits = pool.model_copy(update={"timeout_s": float(req.run_timeout), "memory_mb": memory,
+                                     "compile_timeout_s": float(req.compile_timeout)})
+    return limits, memory < want
 
 
 def to_exec_request(req: RunCodeRequest, limits: Limits, request_id: str, fetch_max: int) -> ExecRequest:
     return ExecRequest(
         candidate_id=request_id, problem_id="run_code", kind="run", program=req.code, stdin=req.stdin,
-        files={p: c or "" for p, c in req.files.items()}, fetch_files=list(req.fetch_files), limits=limits,
-        fetch_max_bytes=fetch_max,
+        language=LANGUAGES[req.language], files={p: c or "" for p, c in req.files.items()},
+        fetch_files=list(req.fetch_files), limits=limits, fetch_max_bytes=fetch_max,
     )
+
+
+def _compile_result(comp: CompileOutput) -> CommandRunResult:
+    code = -comp.signal if comp.signal else comp.exit_code  # a signal death as subprocess reports it
+    return CommandRunResult(status="TimeLimitExceeded" if comp.timed_out else "Finished",
+                            execution_time=comp.duration_s, return_code=None if comp.timed_out else code,
+                            stdout="", stderr=comp.output)
+
+
+def _compile_failed(res: ExecutionResult, out: RunOutput, detail: dict[str, Any]) -> RunCodeResponse:
+    comp = out.compile
+    assert comp is not None
+    step = _compile_result(comp)
+    if comp.timed_out:
+        message = f"compilation exceeded the compile_timeout of {res.limits.compile_timeout_s:g}s"
+    elif comp.signal:
+        message = res.error_message or f"the compiler was killed by signal {comp.signal}"
+    elif res.language in COMPILED:
+        message = f"compile error (exit code {comp.exit_code})"
+    else:
+        message = f"rejected before running: {res.error_type or 'syntax error'} (the check exited {comp.exit_code})"
+    if res.language in COMPILED:
+        return RunCodeResponse(status="Failed", message=message, compile_result=step, files=out.files,
+                               codesynth=detail)
+    # A language SandboxFusion runs from source: the interpreter would have said this and exited 1.
+    if step.status == "Finished":
+        step.return_code = 1
+    return RunCodeResponse(status="Failed", message=message, run_result=step, files=out.files, codesynth=detail)
 
 
 def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
     out = res.run_output
     detail = {"status": res.status.value, "error_type": res.error_type, "error_message": res.error_message,
-              "limits": res.limits.model_dump(), "duration_s": res.duration_s, "attempts": res.attempts, **extra}
+              "limits": res.limits.model_dump(), "duration_s": res.duration_s, "attempts": res.attempts,
+              "language": res.language or "python", **extra}
+    if out is not None and out.compile is not None:
+        detail.update(compile_cached=out.compile.cached, compile_s=out.compile.duration_s)
+    if res.status is not Status.sandbox_error and out is not None and out.compile is not None \
+            and not out.compile.ok:
+        return _compile_failed(res, out, detail)
     if res.status is Status.sandbox_error or out is None:
         return RunCodeResponse(
             status="SandboxError", message=res.error_message or "sandbox error",
@@ -139,5 +187,7 @@ def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
     elif run.return_code not in (0, None):
         message = res.error_message or f"exit code {run.return_code}"
     ok = run.status == "Finished" and run.return_code == 0
+    compiled = out.compile is not None and res.language in COMPILED
     return RunCodeResponse(status="Success" if ok else "Failed", message=message, run_result=run, files=out.files,
+                           compile_result=_compile_result(out.compile) if compiled else None,  # type: ignore[arg-type]
                            codesynth=detail)

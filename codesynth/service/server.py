@@ -15,6 +15,8 @@ from codesynth.service.config import ServeConfig
 
 
 def check(config: ServeConfig) -> None:
+    if config.ray and set(config.languages) != {"python"}:
+        raise InputError("option --languages: not with --ray (the cluster's pools run the Python image)")
     if config.needs_token() and not config.token:
         raise InputError(f"--host {config.host}: binding beyond loopback requires a token; put one in an "
                          "environment variable and name it with --token-env VAR")
@@ -40,7 +42,7 @@ def serve(config: ServeConfig, log=None) -> None:
     check(config)
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     problems = load_problems(config.problems) if config.problems else []
-    kind, options = ("ray", {"address": config.ray}) if config.ray else ("docker", {})
+    kind, options = ("ray", {"address": config.ray}) if config.ray else ("docker", {"languages": set(config.languages)})
     backend = create_backend(kind, workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}",
                              **options)
     backend.start()  # before listening: an engine or image problem is one line and exit 3
@@ -50,7 +52,8 @@ def serve(config: ServeConfig, log=None) -> None:
             app, host=config.host, port=config.port, log_level="warning", access_log=False,
             timeout_graceful_shutdown=int(config.graceful_s), lifespan="on",
         ))
-        log(f"codesynth serve: http://{config.host}:{config.port} ({backend.capacity} workers"
+        log(f"codesynth serve: http://{config.host}:{config.port} ({backend.capacity} workers, "
+            f"{','.join(sorted(backend.served_languages() & set(config.languages)))} on {backend.describe()}"
             f"{', ' + str(len(problems)) + ' problems preloaded' if problems else ''}; POST /run_code, /v1/verify, "
             "/v1/score, /openrlhf/reward)")
         server.run()

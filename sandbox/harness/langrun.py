@@ -150,7 +150,8 @@ def _compile_child(lang: dict, files: dict[str, str], key: str, out_fd: int) -> 
     shutil.rmtree(os.path.join(tmp, ".tmp"), ignore_errors=True)
     with open(os.path.join(tmp, "message"), "wb") as fh:
         fh.write(bytes(msg))
-    open(os.path.join(tmp, "ok" if ok else "failed"), "w").close()
+    with open(os.path.join(tmp, "ok" if ok else "failed"), "w") as fh:
+        fh.write(str(os.WEXITSTATUS(status)))  # the compiler's exit code: a plain run reports it
     entry = os.path.join(CACHE, f"k{key}")
     shutil.rmtree(entry, ignore_errors=True)
     os.rename(tmp, entry)
@@ -263,11 +264,13 @@ def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
         failed = os.path.exists(os.path.join(entry, "failed"))
         with open(os.path.join(entry, "message"), "rb") as fh:
             message = fh.read(MSG_CHARS).decode("utf-8", "replace")
+        with open(os.path.join(entry, "failed" if failed else "ok")) as fh:
+            code = fh.read().strip()
     except OSError as e:
         return {"status": "sandbox_error", "error_type": "CacheEntry", "error_message": f"cache entry: {e}"}
     if failed:
         return {"status": "compile_failed", "how": "error", "compile": compile_info, "message": message,
-                "duration_s": round(time.monotonic() - t0, 6)}
+                "exit_code": int(code) if code.isdigit() else 1, "duration_s": round(time.monotonic() - t0, 6)}
     argv = _fill(lang["run"], {"dir": entry, "mem": str(int(limits["memory_mb"]))}, sorted(files))
     resp = _run_cases(sup, ctx, lang, argv, req, limits)
     resp["compile"] = compile_info
@@ -305,6 +308,7 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
     deadline = t0 + float(limits["timeout_s"])
     cap = int(limits["output_bytes"])
     results_fd = bool(lang.get("results_fd"))
+    plain = req.get("kind") == "run"  # a plain run (/run_code) returns stderr whole, not just its tail
     cases = []
     status = "ok"
     for i, stdin_text in enumerate(req["inputs"]):
@@ -319,7 +323,8 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
         for fd in (in_r, out_w, err_w, res_w):
             os.close(fd)
         sup._feed(in_w, data)
-        caps = [sup.Capture(out_r, keep_all=cap), sup.Capture(err_r), sup.Capture(res_r, keep_all=cap)]
+        caps = [sup.Capture(out_r, keep_all=cap), sup.Capture(err_r, keep_all=cap if plain else 0),
+                sup.Capture(res_r, keep_all=cap)]
         how, c_status, rss_kb = _wait(sup, deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
         sup._kill_group(c_pid)
         if how != "exited":
@@ -340,6 +345,8 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
                 "duration_s": round(time.monotonic() - c0, 6), "oom": oom, "max_rss_kb": rss_kb}
         if results_fd:
             case["results"] = bytes(caps[2].head).decode("utf-8", "replace")
+        if plain:
+            case["stderr"], case["stderr_bytes"] = bytes(caps[1].head).decode("utf-8", "replace"), caps[1].total
         cases.append(case)
         if how == "timeout":
             status = "timeout"

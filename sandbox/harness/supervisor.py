@@ -19,6 +19,7 @@ stdin/stdout requests fork one C per case from here; the host compares outputs.
 from __future__ import annotations
 
 import errno
+import functools
 import gc
 import json
 import os
@@ -831,19 +832,20 @@ _FEEDERS: list[int] = []
 # --------------------------------------------------------------------------- plain runs
 
 
-def run_plain(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
+def run_plain(ctx: Ctx, req: dict, program: str, tests_len: int, run=None) -> dict:
     """One run of a program on one stdin, with files put into its working directory first
     and the requested ones read back after (the service's SandboxFusion-style /run_code).
 
     The file jobs run as the candidate's uid, outside the program's time: its limits count
-    from its own start, as for every other kind.
+    from its own start, as for every other kind. `run`: what runs the program (run_io for
+    Python; langrun's compile-then-run for other languages).
     """
     spec = json.loads(bytes(_read_tests(ctx, tests_len)).decode("utf-8")) if tests_len else {}
     if spec.get("files"):
         put = _as_candidate_uid(ctx, {"op": "put", "files": spec["files"]})
         if put.get("error"):
             return {"status": "ok", "cases": [], "setup_error": put["error"], "duration_s": 0.0}
-    resp = run_io(ctx, req, program, 0)
+    resp = (run or run_io)(ctx, req, program, 0)
     if spec.get("fetch"):
         got = _as_candidate_uid(ctx, {"op": "get", "paths": spec["fetch"], "max": int(spec.get("fetch_max", 0))})
         resp["files"] = got.get("files") or {}
@@ -916,7 +918,11 @@ def serve(ctx: Ctx) -> None:
             if req.get("lang"):  # another language: compile (cached) and run, see langrun.py
                 import langrun
 
-                resp = langrun.run(sys.modules[__name__], ctx, req, program, tests_len)
+                sup = sys.modules[__name__]
+                if req["kind"] == "run":  # files in, compile + one run, files out: as for Python
+                    resp = run_plain(ctx, req, program, tests_len, run=functools.partial(langrun.run, sup))
+                else:
+                    resp = langrun.run(sup, ctx, req, program, tests_len)
             elif req["kind"] == "function":
                 resp = run_function(ctx, req, program, tests_len)
             elif req["kind"] == "run":

@@ -16,8 +16,17 @@ import re
 
 from codesynth.models import CallCase, Signature, parse_type
 
+# The per-language type names are shared with the generators' prompts (one table).
+from codesynth.signatures import C_SCALAR as _C_SCALAR
+from codesynth.signatures import NoMapping
+from codesynth.signatures import check_c as _check_c
+from codesynth.signatures import cpp_type as _cpp_type
+from codesynth.signatures import go_type as _go_type
+from codesynth.signatures import java_type as _java_type
+from codesynth.signatures import rs_type as _rs_type
 
-class UnsupportedSignature(ValueError):
+
+class UnsupportedSignature(NoMapping):
     pass
 
 
@@ -274,7 +283,6 @@ def javascript_driver(sig: Signature) -> str:
 
 # --------------------------------------------------------------------------- C
 
-_C_SCALAR = {"int": "long long", "float": "double", "bool": "bool", "str": "char *"}
 _C_PRE = r'''
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,9 +317,10 @@ static void cs__w_str(const char *s) {
 
 def c_driver(sig: Signature) -> str:
     params, ret = signature_types(sig)
-    for t in [*params, ret]:
-        if t[0] == "list" and t[1][0] == "list":
-            raise UnsupportedSignature("nested lists have no C mapping; use another language for this problem")
+    try:
+        _check_c([*params, ret])
+    except NoMapping as e:
+        raise UnsupportedSignature(str(e)) from None
     lines = [_C_PRE, "int main(void) {",
              "  size_t cap = 1 << 16; cs__b = malloc(cap);",
              "  for (;;) { if (cs__n == cap) { cap *= 2; cs__b = realloc(cs__b, cap); }"
@@ -345,7 +354,6 @@ def c_driver(sig: Signature) -> str:
 
 # --------------------------------------------------------------------------- C++
 
-_CPP_SCALAR = {"int": "long long", "float": "double", "bool": "bool", "str": "std::string"}
 # Only the headers the driver needs: <bits/stdc++.h> tripled the compile time.
 _CPP_PRE = r'''
 #include <cstdio>
@@ -377,10 +385,6 @@ static void w_str(std::string &o, const std::string &s) {
   o += '"';
 }
 '''
-
-
-def _cpp_type(t: tuple) -> str:
-    return f"std::vector<{_cpp_type(t[1])}>" if t[0] == "list" else _CPP_SCALAR[t[0]]
 
 
 def cpp_driver(sig: Signature) -> str:
@@ -418,7 +422,6 @@ def cpp_driver(sig: Signature) -> str:
 
 # --------------------------------------------------------------------------- Java
 
-_JAVA_SCALAR = {"int": "long", "float": "double", "bool": "boolean", "str": "String"}
 _JAVA_PRE = r'''import java.io.*;
 import java.nio.charset.StandardCharsets;
 
@@ -445,10 +448,6 @@ public class Main {
     o.append('"');
   }
 '''
-
-
-def _java_type(t: tuple) -> str:
-    return _java_type(t[1]) + "[]" if t[0] == "list" else _JAVA_SCALAR[t[0]]
 
 
 def java_driver(sig: Signature) -> str:
@@ -484,7 +483,6 @@ def java_driver(sig: Signature) -> str:
 
 # --------------------------------------------------------------------------- Go
 
-_GO_SCALAR = {"int": "int", "float": "float64", "bool": "bool", "str": "string"}
 _GO_PRE = r'''package main
 
 import (
@@ -538,10 +536,6 @@ func csCall(f func(o *[]byte)) (line []byte) {
 '''
 
 
-def _go_type(t: tuple) -> str:
-    return "[]" + _go_type(t[1]) if t[0] == "list" else _GO_SCALAR[t[0]]
-
-
 def go_driver(sig: Signature) -> str:
     params, ret = signature_types(sig)
     out = [_GO_PRE]
@@ -565,7 +559,6 @@ def go_driver(sig: Signature) -> str:
 
 # --------------------------------------------------------------------------- Rust
 
-_RS_SCALAR = {"int": "i64", "float": "f64", "bool": "bool", "str": "String"}
 _RS_PRE = r'''
 #[allow(dead_code, non_snake_case)]
 mod cs_driver {
@@ -622,10 +615,6 @@ __CALL__
 
 fn main() { cs_driver::main() }
 '''
-
-
-def _rs_type(t: tuple) -> str:
-    return f"Vec<{_rs_type(t[1])}>" if t[0] == "list" else _RS_SCALAR[t[0]]
 
 
 def rust_driver(sig: Signature) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import signal
 
-from codesynth.models import ExecutionResult, Status, TestOutcome, parse_type
+from codesynth.models import CompileOutput, ExecutionResult, RunOutput, Status, TestOutcome, parse_type
 from codesynth.sandbox.backend import ExecRequest
 from codesynth.sandbox.languages.drivers import parse_results, values_equal
 from codesynth.sandbox.languages.specs import spec
@@ -83,14 +83,44 @@ def from_lang_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionR
             msg = f"compilation exceeded {req.limits.compile_timeout_s:g}s"
         elif how == "memory":
             msg = f"compilation exceeded the memory limit of {req.limits.compile_memory_mb} MB\n{msg}".strip()
-        return _result(req, Status.error, backend, resp, error_type=_COMPILE_TYPES[how],
-                       error_message=msg.splitlines()[0] if msg else _COMPILE_TYPES[how], traceback=msg)
+        res = _result(req, Status.error, backend, resp, error_type=_COMPILE_TYPES[how],
+                      error_message=msg.splitlines()[0] if msg else _COMPILE_TYPES[how], traceback=msg)
+        if req.kind == "run":  # nothing ran; what the compiler said (untrimmed) is the answer
+            comp = resp.get("compile") or {}
+            res.run_output = RunOutput(
+                files=resp.get("files") or {}, missing_files=resp.get("missing_files") or [],
+                compile=CompileOutput(exit_code=resp.get("exit_code") if how == "error" else None,
+                                      timed_out=how == "timeout",
+                                      signal=resp.get("signal") or (9 if how in ("memory", "killed") else None),
+                                      output=resp.get("message") or "", duration_s=comp.get("duration_s") or 0.0,
+                                      cached=bool(comp.get("cached"))))
+        return res
+    if req.kind == "run":
+        return _plain_run_result(req, resp, backend)
     if raw not in ("ok", "timeout", "output_exceeded") or "cases" not in resp:
         return sandbox_error(req, f"supervisor answered with status {raw!r}: {resp.get('error_message', '')}",
                              backend)
     if req.kind == "calls":
         return _calls_result(req, resp, backend)
     return _io_result(req, resp, backend)
+
+
+def _plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    """A plain run that compiled: judged as a Python plain run is, plus this runtime's own
+    out-of-memory messages, plus the compile step's facts."""
+    from codesynth.sandbox.verdict import plain_run_result
+
+    cases = resp.get("cases") or []
+    if cases and _out_of_memory(req, cases[0]):
+        cases[0]["oom"] = True
+    res = plain_run_result(req, resp, backend)
+    comp = resp.get("compile") or {}
+    res.language, res.compile_cached, res.compile_s = req.language, comp.get("cached"), comp.get("duration_s")
+    if res.run_output is not None:
+        res.run_output.compile = CompileOutput(exit_code=0, output=resp.get("compile_message") or "",
+                                               duration_s=comp.get("duration_s") or 0.0,
+                                               cached=bool(comp.get("cached")))
+    return res
 
 
 def _clip(s: str, n: int = 200) -> str:

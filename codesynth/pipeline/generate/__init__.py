@@ -5,6 +5,7 @@ from codesynth.pipeline.generate.problems import generate_evolve, generate_groun
 from codesynth.pipeline.generate.repair import generate_repair
 from codesynth.pipeline.generate.solutions import generate_solutions
 from codesynth.pipeline.generate.tests import GeneratedTest, generate_tests
+from codesynth.pipeline.generate.translate import generate_translate
 
 __all__ = [
     "GeneratedTest",
@@ -15,4 +16,5 @@ __all__ = [
     "generate_repair",
     "generate_solutions",
     "generate_tests",
+    "generate_translate",
 ]

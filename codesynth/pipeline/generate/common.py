@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from codesynth.errors import InputError
 from codesynth.generators.client import ChatClient
 from codesynth.jsonl import write_json
-from codesynth.models import Candidate
+from codesynth.models import LANGUAGES, Candidate, Problem
 from codesynth.rundir import (
     RunState,
     check_fingerprint,
@@ -23,6 +25,7 @@ from codesynth.rundir import (
     unusable_replies,
 )
 from codesynth.sandbox.backend import Backend
+from codesynth.signatures import LABELS, unposable
 
 from ..verify import VerifyConfig, problem_sources
 
@@ -148,6 +151,41 @@ def retry_attempts(state: RunState, out: Path, retry: bool) -> dict[str, int]:
                 for cid in ids}  # fmt: skip
     forget(out, ids)
     return attempts
+
+
+def judged_counts(state: RunState, mode: str) -> dict[str, Any]:
+    """Candidates of one generation mode in a run directory: how many, passed, without code, by status."""
+    mine = [(state.candidates[cid], r) for cid, r in state.rewards.items()
+            if cid in state.candidates and state.candidates[cid].origin.mode == mode]  # fmt: skip
+    return {
+        "candidates": len(mine),
+        "passed": sum(r.passed for _, r in mine),
+        "no_code": sum(1 for c, _ in mine if c.origin.extra.get("no_code")),
+        "status": dict(Counter(r.status.value for _, r in mine)),
+    }
+
+
+def require_posable(problems: Iterable[Problem], language: str | None) -> None:
+    """Every problem can be asked for in `language` (None: each in its own), or one line naming the
+    first that cannot, before any model call."""
+    if language is None:
+        return
+    if language not in LANGUAGES:
+        raise InputError(f"--language: unknown language {language!r} (one of {', '.join(LANGUAGES)})")
+    for p in problems:
+        why = unposable(p, language)
+        if why:
+            raise InputError(f"problem {p.id!r} cannot be posed in {LABELS[language]}: {why}")
+
+
+def languages_of(problems: Iterable[Problem], language: str | None) -> set[str]:
+    """What a pool must run for these problems asked in `language` (their references' languages too)."""
+    return {language} if language else {p.language for p in problems}
+
+
+def language_input(language: str | None) -> dict[str, str]:
+    """The fingerprint key of --language: absent when not given, so runs from before it still resume."""
+    return {"language": language} if language else {}
 
 
 def bar(it: Iterable, total: int | None, desc: str, enabled: bool) -> Iterable:

@@ -21,7 +21,7 @@ from codesynth.generators.prompts import (
     grounded_messages,
     propose_messages,
 )
-from codesynth.generators.proposals import null_solution, parse_proposal, to_problem
+from codesynth.generators.proposals import null_solution, parse_proposal, to_problem, trivial_data_tests
 from codesynth.generators.retrieval import collect_snippets, pick_snippets
 from codesynth.generators.selection import draw, failure_rates, hardest
 from codesynth.generators.similarity import NoveltyFilter
@@ -33,7 +33,7 @@ from codesynth.rundir import RESULTS, read_run
 from codesynth.sandbox.backend import Backend
 
 from ..verify import RunRecorder, VerifyConfig, run_candidates, using_backend, verify_stream
-from .common import GenerationReport, Stage, bar
+from .common import GenerationReport, Stage, bar, language_input, require_posable
 
 
 class ProposalSettings(BaseModel):
@@ -70,11 +70,15 @@ class _Ask:
 
 
 def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], settings: ProposalSettings,
-                  extra_counts: dict[str, Any] | None = None) -> GenerationReport:
-    """Propose -> parse -> dedup -> trivial-tests check -> reference must pass -> problems.jsonl."""
+                  extra_counts: dict[str, Any] | None = None, language: str | None = None) -> GenerationReport:
+    """Propose -> parse -> dedup -> trivial-tests check -> reference must pass -> problems.jsonl.
+
+    In a `language` other than Python a proposal is a data-form problem in that language: a
+    signature, the reference in that language, and {call, expect} tests every language runs."""
     client, out, config, mode = stage.client, stage.out, stage.config, stage.mode
-    stage.start({"asks": [a.messages for a in asks], "existing": list(existing), **settings.model_dump()},
-                existing, (RESULTS, "proposals.jsonl"))
+    lang = language or "python"
+    stage.start({"asks": [a.messages for a in asks], "existing": list(existing), **settings.model_dump(),
+                 **language_input(language)}, existing, (RESULTS, "proposals.jsonl"))
     replies: dict[int, tuple[_Ask, Completion]] = {}
     reqs = (ChatRequest(messages=a.messages, sample_index=a.sample_index, tag=a) for a in asks)
     for req, comp in bar(client.map(reqs), len(asks), f"generate {mode}", config.progress):
@@ -88,7 +92,7 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
     for i in sorted(replies):
         ask, comp = replies[i]
         pid = f"{settings.id_prefix}/{i:04d}"
-        prop = parse_proposal(comp.text, i, min_tests=settings.min_tests)
+        prop = parse_proposal(comp.text, i, min_tests=settings.min_tests, language=lang)
         rec = ProposalRecord(
             index=i,
             problem_id=pid,
@@ -120,13 +124,16 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
     survivors: list[Problem] = []
     if drafts:
         probs = list(drafts.values())
-        with using_backend(config, stage.backend) as b:
-            # Tests that a do-nothing function passes check nothing.
+        with using_backend(config, stage.backend, {lang}) as b:
+            # Tests that a do-nothing function passes check nothing (data-form: read off the values).
+            for p in probs:
+                if p.kind == "calls" and trivial_data_tests(p):
+                    by_id[p.id].reason = "trivial_tests"
             nulls = [
                 Candidate(
                     candidate_id=null_id(p.id), problem_id=p.id, solution=null_solution(p.entry_point or "f")
                 )
-                for p in probs
+                for p in probs if p.kind == "function"
             ]
             for c, res in run_candidates(probs, nulls, b, config, trust_tests=False):
                 if res.status is Status.passed:
@@ -138,6 +145,7 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
                     problem_id=p.id,
                     solution=p.reference_solution or "",
                     origin=Origin(kind="reference", model=client.model, mode=mode),
+                    language=None if lang == "python" else lang,
                 )
                 for p in live
             ]
@@ -164,6 +172,10 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
     return stage.report(counts)
 
 
+def _check_language(language: str | None) -> None:
+    require_posable((), language)  # an unknown language is one line before any request
+
+
 def _reason_key(reason: str | None) -> str:
     return (reason or "unknown").split(":")[0]
 
@@ -180,15 +192,17 @@ def generate_problems(
     id_prefix: str = "synth",
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
+    language: str | None = None,
 ) -> GenerationReport:
     """Self-Instruct: n proposals, each shown k seed problems; the survivors form DIR/problems.jsonl."""
+    _check_language(language)
     asks = []
     for i in range(n):
         shown = draw(seeds, k_seeds, "self-instruct", client.sampling.seed, i)
-        asks.append(_Ask(i, propose_messages(shown), i, {"seeds": [s.id for s in shown]}))
+        asks.append(_Ask(i, propose_messages(shown, language or "python"), i, {"seeds": [s.id for s in shown]}))
     stage = Stage("problems", client, Path(out), config or VerifyConfig(), backend)
     return _new_problems(stage, asks, seeds, ProposalSettings(threshold=threshold, min_tests=min_tests,
-                                                              id_prefix=id_prefix))
+                                                              id_prefix=id_prefix), language=language)
 
 
 def generate_grounded(
@@ -205,18 +219,21 @@ def generate_grounded(
     id_prefix: str = "grounded",
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
+    language: str | None = None,
 ) -> GenerationReport:
     """OSS-Instruct: problems inspired by snippets of a folder, with (file, span) provenance."""
+    _check_language(language)
     snippets = collect_snippets(source, window=window)
     picks = pick_snippets(snippets, n, seed=client.sampling.seed or 0, query=query)
     asks = [
-        _Ask(i, grounded_messages(s.text, s.where), i, {"grounding": {**s.provenance(), "root": str(source)}})
+        _Ask(i, grounded_messages(s.text, s.where, language or "python"), i,
+             {"grounding": {**s.provenance(), "root": str(source)}})
         for i, s in enumerate(picks)
     ]
     extra = {"snippets_available": len(snippets), "query": query}
     stage = Stage("grounded", client, Path(out), config or VerifyConfig(), backend)
     return _new_problems(stage, asks, existing, ProposalSettings(threshold=threshold, min_tests=min_tests,
-                                                                 id_prefix=id_prefix), extra)
+                                                                 id_prefix=id_prefix), extra, language)
 
 
 def generate_evolve(
@@ -233,8 +250,10 @@ def generate_evolve(
     id_prefix: str = "evolved",
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
+    language: str | None = None,
 ) -> GenerationReport:
     """The problems failed most often in a reward log seed similar or harder new problems."""
+    _check_language(language)
     by_id = {p.id: p for p in problems}
     rates = {pid: r for pid, r in failure_rates(rewards).items() if pid in by_id}
     chosen = hardest(rates, parents, min_fail_rate)
@@ -244,8 +263,8 @@ def generate_evolve(
             op = EVOLVE_OPERATIONS[j % len(EVOLVE_OPERATIONS)]
             meta = {"evolved_from": pid, "parent_fail_rate": round(rate, 4), "parent_attempts": attempts,
                     "operation": ("similar", "harder", "edge_cases")[j % len(EVOLVE_OPERATIONS)]}  # fmt: skip
-            asks.append(_Ask(len(asks), evolve_messages(by_id[pid], op), j, meta))
+            asks.append(_Ask(len(asks), evolve_messages(by_id[pid], op, language or "python"), j, meta))
     extra = {"problems_in_log": len(rates), "parents": [pid for pid, _, _ in chosen]}
     stage = Stage("evolve", client, Path(out), config or VerifyConfig(), backend)
     return _new_problems(stage, asks, problems, ProposalSettings(threshold=threshold, min_tests=min_tests,
-                                                                 id_prefix=id_prefix), extra)
+                                                                 id_prefix=id_prefix), extra, language)

@@ -19,9 +19,9 @@ from pathlib import Path
 
 from codesynth.errors import InputError
 from codesynth.generators.client import ChatClient
-from codesynth.generators.solutions import sample_repairs, sample_solutions
+from codesynth.generators.solutions import RepairItem, sample_repairs, sample_solutions
 from codesynth.ids import root_of
-from codesynth.models import Candidate, Problem, RewardRecord, Status
+from codesynth.models import Candidate, FailureCategory, Problem, RewardRecord, Status
 from codesynth.rundir import REWARDS, RunState, read_run
 from codesynth.sandbox.backend import Backend
 
@@ -34,7 +34,7 @@ from ..verify import (
     verify_stream,
     write_summary,
 )
-from .common import GenerationReport, Refusals, Stage, bar
+from .common import GenerationReport, Refusals, Stage, bar, language_input, languages_of, require_posable
 
 
 def needs_repair(r: RewardRecord) -> bool:
@@ -73,7 +73,7 @@ class Handoff:
         self._aborted = False
         self.taken = 0
 
-    def put(self, item: tuple[Problem, Candidate, str]) -> None:
+    def put(self, item: RepairItem) -> None:
         self._q.put(item)
 
     def close(self) -> None:
@@ -83,7 +83,7 @@ class Handoff:
         self._aborted = True
         self._q.put(_CLOSED)
 
-    def __iter__(self) -> Iterator[tuple[Problem, Candidate, str]]:
+    def __iter__(self) -> Iterator[RepairItem]:
         while True:
             item = self._q.get()
             if item is _CLOSED or self._aborted:
@@ -122,7 +122,8 @@ def repair_as_they_fail(
     def feed(c: Candidate, r: RewardRecord | None) -> None:
         t = c.origin.turn + 1
         if r is not None and t <= rounds and c.problem_id in by_id and needs_repair(r):
-            hand[t].put((by_id[c.problem_id], c, r.feedback))
+            # a compile error is said as such: its feedback is the compiler's message
+            hand[t].put((by_id[c.problem_id], c, r.feedback, r.failure_category is FailureCategory.compile_error))
 
     for c in sorted(frontier(on_disk).values(), key=lambda c: c.candidate_id) if on_disk else ():
         feed(c, on_disk.rewards.get(c.candidate_id))
@@ -187,8 +188,12 @@ def generate_repair(
     n: int = 1,
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
+    language: str | None = None,
 ) -> GenerationReport:
-    """Up to `rounds` repair turns over the failures of `from_run` (or of n fresh samples)."""
+    """Up to `rounds` repair turns over the failures of `from_run` (or of n fresh samples in
+    `language`). Every repair is asked for in the failed candidate's own language, with its
+    feedback (a compiler's message for a compile error)."""
+    require_posable(problems, language)
     stage = Stage("repair", client, Path(out), config or VerifyConfig(), backend)
     cfg, out_ = stage.config, stage.out
     src = Path(from_run) if from_run else None
@@ -196,17 +201,21 @@ def generate_repair(
         raise InputError(f"{src}: no {REWARDS} here (expected a run directory from verify or generate --verify)")
     same = src is not None and out_.exists() and src.resolve() == out_.resolve()
     # Repairing a run in place is the usual recipe: its verify results are its input, not a clash.
-    stage.start({"problems": list(problems), "rounds": rounds, "n": n, "from_run": str(src) if src else None},
-                problems, () if same else ("results.jsonl",),
+    stage.start({"problems": list(problems), "rounds": rounds, "n": n, "from_run": str(src) if src else None,
+                 **language_input(language)}, problems, () if same else ("results.jsonl",),
                 # --update makes this stage's own records anew, never the run it repairs in place
                 owns=lambda c: src is None or c.origin.turn > 0)
     refused = Refusals()
+    by_id = {p.id: p for p in problems}
+    known = _merged(src, out_).candidates.values()
+    langs = languages_of(problems, language) | {c.language or by_id[c.problem_id].language for c in known
+                                                if c.problem_id in by_id}
     with RunRecorder(out_, problems, cfg.reward_scheme) as rec, sigterm_as_interrupt(), \
-            using_backend(cfg, stage.backend) as b:
+            using_backend(cfg, stage.backend, langs) as b:
         start = _merged(src, out_)
         first: Iterable[Candidate] = ()
         if src is None:
-            first = sample_solutions(client, problems, n, skip=set(rec.state.results))
+            first = sample_solutions(client, problems, n, skip=set(rec.state.results), language=language)
         executed, rounds_log = repair_as_they_fail(rec, client, b, cfg, problems, rounds, first, start, refused)
     final = _merged(src, out_)
     write_summary(out_, problems, final, time.monotonic() - stage.t0, executed, cfg, pass_at_k(final.rewards.values()))

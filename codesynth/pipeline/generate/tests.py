@@ -1,5 +1,10 @@
 """`generate tests`: model-written asserts, kept only when a reference (or agreeing
-sampled solutions, CodeT) passes them; the problem set comes back with the kept tests."""
+sampled solutions, CodeT) passes them; the problem set comes back with the kept tests.
+
+Function problems get Python asserts. Data-form problems get {call, expect} cases: the model
+writes `assert f(<literals>) == <literal>` lines, read as data (`importers.assert_case`) and
+judged by the reference in the requested language (or by solutions sampled in it), so one
+language's verified program grows tests every language runs."""
 
 from __future__ import annotations
 
@@ -12,18 +17,20 @@ from pydantic import BaseModel, Field
 from codesynth.extract import extract_code, is_trivial_assert, split_asserts
 from codesynth.generators.client import ChatClient, ChatRequest, Completion
 from codesynth.generators.prompts import tests_messages
+from codesynth.generators.proposals import fits
 from codesynth.generators.selection import dual_agreement
 from codesynth.generators.solutions import sample_solutions
 from codesynth.ids import ref_id, test_run_id
+from codesynth.importers import Unconvertible, assert_case
 from codesynth.jsonl import write_models
-from codesynth.models import Candidate, Origin, Problem, Status
+from codesynth.models import CallCase, Candidate, Origin, Problem, Status
 from codesynth.problems import save_problems
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.assert_dedup import new_tests
 from codesynth.verifiers.rewards import feedback as result_feedback
 
 from ..verify import VerifyConfig, run_candidates, using_backend
-from .common import GenerationReport, Stage, bar
+from .common import GenerationReport, Stage, bar, language_input, languages_of, require_posable
 
 
 class GeneratedTest(BaseModel):
@@ -31,6 +38,7 @@ class GeneratedTest(BaseModel):
     test_id: str
     code: str
     sample_index: int
+    case: CallCase | None = Field(default=None, description="The test as data (data-form problems).")
     kept: bool = False
     reason: str | None = Field(default=None, description="Why it was dropped.")
     detail: str | None = None
@@ -50,6 +58,7 @@ def generate_tests(
     n_solutions: int = 5,
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
+    language: str | None = None,
 ) -> GenerationReport:
     """Model-written assert tests, kept only when the reference solution passes them.
 
@@ -57,17 +66,22 @@ def generate_tests(
     (CodeT dual agreement: the largest group of solutions agreeing on a set of tests
     decides which tests are kept). Writes DIR/tests.jsonl (every test with its fate),
     DIR/problems.jsonl (the set with kept tests appended) and generation_tests.json.
+    `language`: the language of the reference (or sampled solutions) that judges the tests of
+    data-form problems (None: each problem's own).
     """
+    require_posable(problems, language)
     stage = Stage("tests", client, Path(out), config or VerifyConfig(), backend)
     config = stage.config
     stage.start({"problems": list(problems), "n": n, "tests_per_sample": tests_per_sample,
-                 "n_solutions": n_solutions}, problems, ("tests.jsonl",))
-    fn = [p for p in problems if p.kind == "function" and p.entry_point]
+                 "n_solutions": n_solutions, **language_input(language)}, problems, ("tests.jsonl",))
+    fn = [p for p in problems if p.kind in ("function", "calls") and p.entry_point]
     skipped = [p.id for p in problems if p not in fn]
+    lang = {p.id: language or p.language for p in fn}
+    refs = {p.id: p.references().get(lang[p.id]) for p in fn}
 
     # 1. ask for tests; split replies into single asserts; drop the ones that test nothing
     reqs = (
-        ChatRequest(messages=tests_messages(p, tests_per_sample), sample_index=i, tag=p)
+        ChatRequest(messages=tests_messages(p, tests_per_sample, lang[p.id]), sample_index=i, tag=p)
         for p in fn
         for i in range(n)
     )
@@ -79,9 +93,9 @@ def generate_tests(
 
     # 2. sample solutions for problems without a reference (CodeT)
     sols: dict[str, list[Candidate]] = defaultdict(list)
-    no_ref = [p for p in fn if not p.reference_solution]
+    no_ref = [p for p in fn if not refs[p.id]]
     if no_ref:
-        for c in sample_solutions(client, no_ref, n_solutions, mode="tests-solutions"):
+        for c in sample_solutions(client, no_ref, n_solutions, mode="tests-solutions", language=language):
             if c.solution.strip():
                 sols[c.problem_id].append(c)
 
@@ -92,11 +106,13 @@ def generate_tests(
         for t in tests[p.id]:
             if t.reason:
                 continue
-            sp = Problem(id=t.test_id, prompt=p.prompt, entry_point=p.entry_point, tests=t.code)
+            sp = (Problem(id=t.test_id, prompt=p.prompt, signature=p.signature, tests=[t.case], language=p.language)
+                  if t.case is not None else
+                  Problem(id=t.test_id, prompt=p.prompt, entry_point=p.entry_point, tests=t.code))
             synth.append(sp)
             runners = (
-                [Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution)]
-                if p.reference_solution
+                [Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=refs[p.id], language=lang[p.id])]
+                if refs[p.id]
                 else sols[p.id]
             )
             for r in runners:
@@ -106,13 +122,14 @@ def generate_tests(
                         problem_id=sp.id,
                         solution=r.solution,
                         origin=Origin(kind="test-check", extra={"runner": r.candidate_id}),
+                        language=r.language,
                     )
                 )
     outcome: dict[str, dict[str, tuple[Status, str, str | None]]] = defaultdict(
         dict
     )  # test -> runner -> verdict
     if pairs:
-        with using_backend(config, backend) as b:
+        with using_backend(config, backend, languages_of(fn, language)) as b:
             for c, res in run_candidates(synth, pairs, b, config, trust_tests=False):
                 outcome[c.problem_id][c.origin.extra["runner"]] = (
                     res.status,
@@ -121,10 +138,10 @@ def generate_tests(
                 )
 
             # 4. decide, and append kept tests to each problem
-            augmented = _decide_tests(fn, tests, outcome, sols, client.model)
-            checked = _check_augmented(augmented, fn, b, config)
+            augmented = _decide_tests(fn, tests, outcome, sols, client.model, refs)
+            checked = _check_augmented(augmented, refs, lang, b, config)
     else:
-        _decide_tests(fn, tests, outcome, sols, client.model)  # nothing ran: say why for every test
+        _decide_tests(fn, tests, outcome, sols, client.model, refs)  # nothing ran: say why for every test
         checked = {}
     new_set = [checked.get(p.id, p) for p in problems]
 
@@ -135,6 +152,7 @@ def generate_tests(
     counts = {
         "problems": len(problems),
         "problems_skipped_io": len(skipped),
+        **language_input(language),
         "tests_generated": len(all_tests),
         "tests_kept": sum(t.kept for t in all_tests),
         "dropped": dict(reasons),
@@ -162,13 +180,27 @@ def _collect_tests(p: Problem, comp: Completion, idx: int, into: list[GeneratedT
         t = GeneratedTest(
             problem_id=p.id,
             test_id=f"{p.id}#t{idx}.{j}",
-            code=(preamble + "\n" if preamble else "") + a,
+            code=(preamble + "\n" if preamble and p.kind == "function" else "") + a,
             sample_index=idx,
         )
         why = is_trivial_assert(a, p.entry_point or "")
         if why:
             _drop(t, why)
+        elif p.kind == "calls":
+            _as_case(p, t)
         into.append(t)
+
+
+def _as_case(p: Problem, t: GeneratedTest) -> None:
+    """A data-form problem's test must be data: literal arguments and result of the declared types."""
+    try:
+        t.case = assert_case(t.code, p.entry_point or "")
+    except Unconvertible as e:
+        _drop(t, "not_data", str(e)[:300])
+        return
+    if not fits(p.signature, t.case):
+        t.case = None
+        _drop(t, "wrong_types", f"the signature is {p.signature.model_dump_json()}")
 
 
 def _dedup_tests(p: Problem, tests: list[GeneratedTest]) -> list[GeneratedTest]:
@@ -182,13 +214,13 @@ def _dedup_tests(p: Problem, tests: list[GeneratedTest]) -> list[GeneratedTest]:
     return tests
 
 
-def _decide_tests(fn, tests, outcome, sols, model) -> dict[str, Problem]:
+def _decide_tests(fn, tests, outcome, sols, model, refs: dict[str, str | None]) -> dict[str, Problem]:
     augmented: dict[str, Problem] = {}
     for p in fn:
         live = [t for t in tests[p.id] if not t.reason]
         if not live:
             continue
-        if p.reference_solution:
+        if refs[p.id]:
             for t in live:
                 status, fb, etype = outcome[t.test_id].get(
                     ref_id(p.id), (Status.sandbox_error, "not run", None)
@@ -217,12 +249,13 @@ def _decide_tests(fn, tests, outcome, sols, model) -> dict[str, Problem]:
                     _drop(t, "disagreement" if passes else "no_solutions")
         kept_tests = [t for t in live if t.kept]
         if kept_tests:
-            extra = "\n".join(t.code for t in kept_tests)
+            if p.kind == "calls":
+                tests_now = [*p.tests, *(t.case for t in kept_tests)]
+            else:
+                extra = "\n".join(t.code for t in kept_tests)
+                tests_now = f"{p.tests.rstrip()}\n\n# Tests written by {model}, kept after execution.\n{extra}\n"
             augmented[p.id] = p.model_copy(
-                update={
-                    "tests": f"{p.tests.rstrip()}\n\n# Tests written by {model}, kept after execution.\n{extra}\n",
-                    "metadata": {**p.metadata, "generated_tests": len(kept_tests)},
-                }
+                update={"tests": tests_now, "metadata": {**p.metadata, "generated_tests": len(kept_tests)}}
             )
     return augmented
 
@@ -240,17 +273,18 @@ def _fail_reason(status: Status, error_type: str | None) -> str:
 
 
 def _check_augmented(
-    augmented: dict[str, Problem], fn, b: Backend, config: VerifyConfig
+    augmented: dict[str, Problem], refs: dict[str, str | None], lang: dict[str, str], b: Backend,
+    config: VerifyConfig
 ) -> dict[str, Problem]:
     """The reference (or an agreeing solution) must pass the augmented tests as a whole."""
     if not augmented:
         return {}
     cands = [
-        Candidate(candidate_id=ref_id(pid), problem_id=pid, solution=p.reference_solution)
-        for pid, p in augmented.items()
-        if p.reference_solution
+        Candidate(candidate_id=ref_id(pid), problem_id=pid, solution=refs[pid], language=lang[pid])
+        for pid in augmented
+        if refs[pid]
     ]
-    ok = {pid for pid, p in augmented.items() if not p.reference_solution}
+    ok = {pid for pid in augmented if not refs[pid]}
     for c, res in run_candidates(list(augmented.values()), cands, b, config, trust_tests=False):
         if res.status is Status.passed:
             ok.add(c.problem_id)
