@@ -1,17 +1,28 @@
 """Per language: verifying the shipped multilingual references through the pool vs a bare loop.
 
-    python bench/languages.py [--languages all|cpp,rust,...] [--workers N] [--samples 10] [--json FILE]
+    python bench/languages.py [--languages all|cpp,rust,...] [--workers N] [--samples 10]
+                              [--rounds 3] [--min-seconds 4] [--no-pin] [--no-warm] [--json FILE]
 
 For every language, on the reference solutions of problem_sets/multilang.jsonl (23 programs):
 
   bare     a loop with no sandbox and no cache: per program, write the files, run the compiler in
            a subprocess, run each test case in a subprocess, compare on the host. It runs in one
            plain container of the same toolchain image (the host lacks some toolchains, and the
-           same compiler versions and flags make the comparison fair), `--workers` threads.
-  cold     the pool (DockerBackend, warm hardened containers), each program once on containers
-           started for this language: every program compiles (cache misses).
+           same compiler versions make the comparison fair), `--workers` threads, no CPU limit
+           (the pool: `--workers` containers of one CPU each; the same 2 cores either way). It
+           runs each language's plain compile command: the same compiler and code-generation
+           flags as the pool, without the pool's speed-only options (C++'s precompiled headers,
+           `compile_speedups` in specs.py); `bare+` is the same loop given those options too.
+  cold     the pool (DockerBackend, warm hardened containers) on containers started for this
+           round (their warm spare up before timing starts): every program compiles (cache misses).
   samples  the pool, `--samples` copies of every program (n samples of the same code, as in
            pass@k or RL): compiled once per container, then cache hits.
+
+The machine is shared, so bare and cold run `--rounds` times in alternating order, and each pass
+repeats the programs (as distinct sources, so still every one a compile) until a bare pass takes
+about `--min-seconds`; the ratios are medians of the per-round ratios, the worst round shown too.
+`--warm` also measures, for node and the JVM, a fresh process per case against a warm runtime
+(bench/warm_runtimes.py): the pool does not keep runtimes warm, and this says what that costs.
 
 Reported: programs/s, p50 per-program wall, p50 overhead (per-program wall minus the time the
 compile and run themselves took: for the pool the container's own measurements, so overhead is

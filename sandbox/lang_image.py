@@ -25,6 +25,8 @@ from codesynth.sandbox.languages.specs import (
     CPP_FLAGS,
     CPP_PCH_DIR,
     CPP_PCH_HEADERS,
+    JAVAC_JSA,
+    JAVAC_JVM_FLAGS,
     PYTHON_ONLY,
     image_languages,
     packages_for,
@@ -35,7 +37,7 @@ TOOLCHAIN_LABEL = "codesynth.toolchain"  # the toolchain base it was built on: a
 TOOLCHAIN_REPO = "codesynth-toolchains"
 GO_SEED = "/opt/codesynth/gocache"  # Go's standard library, compiled once at image build
 # Bump when the toolchain tree is made differently (a new prewarm step, other flags).
-TOOLCHAIN_RECIPE = "2"  # 2: C++ precompiled headers
+TOOLCHAIN_RECIPE = "3"  # 2: C++ precompiled headers; 3: javac's class archive
 
 # A Go program importing what solutions commonly use: compiling it at build time fills the
 # build cache with the standard library, which each container copies instead of compiling.
@@ -174,6 +176,8 @@ def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> No
             shutil.rmtree(root / "tmp/gopath", ignore_errors=True)
         if "g++" in packages:
             _cpp_pch(root, env)
+        if "default-jdk-headless" in packages:
+            _javac_archive(root, env)
         _chroot(root, ["apt-get", "clean"], env, "apt-get clean")
     finally:
         subprocess.run(["umount", "-l", str(proc_dir)], stdin=subprocess.DEVNULL, capture_output=True)
@@ -195,6 +199,37 @@ def _cpp_pch(root: Path, env: dict[str, str]) -> None:
         _chroot(root, ["g++", *CPP_FLAGS, "-isystem", CPP_PCH_DIR, "-x", "c++-header", f"{CPP_PCH_DIR}/{h}",
                        "-o", f"{CPP_PCH_DIR}/{h}.gch"], env, f"g++ (precompiling <{h}>)")
     subprocess.run(["chmod", "-R", "a+rX,go-w", str(d)], check=True)
+
+
+# What a javac run touches for a typical program (and the data-form driver): collections,
+# Scanner, I/O, reflection. The archive holds the compiler's classes that such a compile loads.
+_JAVA_WARM = """import java.io.*;
+import java.util.*;
+import java.util.stream.*;
+public class Main {
+    public static void main(String[] args) throws Exception {
+        Scanner in = new Scanner(System.in);
+        List<Long> xs = new ArrayList<>();
+        Map<String, Integer> m = new HashMap<>();
+        while (in.hasNextLong()) xs.add(in.nextLong());
+        StringBuilder o = new StringBuilder();
+        o.append(xs.stream().mapToLong(Long::longValue).sum()).append(String.format("%d", m.size()));
+        java.lang.reflect.Field f = FileDescriptor.class.getDeclaredField("fd");
+        System.out.println(o + " " + f.getName() + Arrays.toString(new int[] {1}));
+    }
+}
+"""
+
+
+def _javac_archive(root: Path, env: dict[str, str]) -> None:
+    """Dump javac's class archive (specs.JAVAC_JSA) from a javac run with the pool's flags."""
+    d = root / "tmp/javawarm"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "Main.java").write_text(_JAVA_WARM)
+    _chroot(root, ["javac", *JAVAC_JVM_FLAGS, f"-J-XX:ArchiveClassesAtExit={JAVAC_JSA}", "-encoding", "UTF-8",
+                   "-nowarn", "-d", "/tmp/javawarm", "/tmp/javawarm/Main.java"], env, "javac (class archive)")
+    shutil.rmtree(d, ignore_errors=True)
+    subprocess.run(["chmod", "a+r,go-w", str(root / JAVAC_JSA.lstrip("/"))], check=True)
 
 
 def _chroot(root: Path, argv: list[str], env: dict[str, str], what: str) -> None:
