@@ -155,6 +155,16 @@ class DockerBackend(Backend):
             for _ in range(self._want_spares):
                 self._warm_needed.release()
 
+    def wait_spares(self, timeout: float = START_TIMEOUT_S) -> bool:
+        """Block until the warm spares are up (True), so that their start-up is not timed with
+        the first requests (benchmarks); False after `timeout`."""
+        end = time.monotonic() + timeout
+        while self._spares.qsize() < self._want_spares:
+            if time.monotonic() > end or self._closing.is_set():
+                return False
+            time.sleep(0.05)
+        return True
+
     def close(self) -> None:
         self._closing.set()
         self._warm_needed.release()

@@ -21,13 +21,23 @@ import codesynth
 from codesynth.errors import SandboxUnavailable
 from codesynth.sandbox import image
 from codesynth.sandbox.engine import Log, client, stderr_log
-from codesynth.sandbox.languages.specs import PYTHON_ONLY, image_languages, packages_for
+from codesynth.sandbox.languages.specs import (
+    CPP_FLAGS,
+    CPP_PCH_DIR,
+    CPP_PCH_HEADERS,
+    JAVAC_JSA,
+    JAVAC_JVM_FLAGS,
+    PYTHON_ONLY,
+    image_languages,
+    packages_for,
+)
 
 LANG_LABEL = "codesynth.languages"
+TOOLCHAIN_LABEL = "codesynth.toolchain"  # the toolchain base it was built on: a new recipe is a new image
 TOOLCHAIN_REPO = "codesynth-toolchains"
 GO_SEED = "/opt/codesynth/gocache"  # Go's standard library, compiled once at image build
 # Bump when the toolchain tree is made differently (a new prewarm step, other flags).
-TOOLCHAIN_RECIPE = "1"
+TOOLCHAIN_RECIPE = "3"  # 2: C++ precompiled headers; 3: javac's class archive
 
 # A Go program importing what solutions commonly use: compiling it at build time fills the
 # build cache with the standard library, which each container copies instead of compiling.
@@ -50,7 +60,7 @@ def toolchain_tag(languages: tuple[str, ...]) -> str:
 
 def lang_image_tag(languages: tuple[str, ...]) -> str:
     langs = ",".join(sorted(languages))
-    return f"{image.IMAGE_REPO}:{codesynth.__version__}-{image.harness_hash()}-l{_key(langs)}"
+    return f"{image.IMAGE_REPO}:{codesynth.__version__}-{image.harness_hash()}-l{_key(langs + toolchain_tag(languages))}"
 
 
 def find_image(needed: set[str]) -> str | None:
@@ -63,6 +73,8 @@ def find_image(needed: set[str]) -> str | None:
         labels = img.labels or {}
         have = set(labels.get(LANG_LABEL, "").split(","))
         if labels.get(image.HASH_LABEL) != h or not needed <= have or not img.tags:
+            continue
+        if labels.get(TOOLCHAIN_LABEL) != toolchain_tag(tuple(sorted(have))):
             continue
         if best is None or len(have) < best[0]:
             best = (len(have), img.tags[0])
@@ -132,7 +144,8 @@ def build_lang_image(languages: tuple[str, ...] | str, force: bool = False, log:
         pk = packages_for(langs)
         log(f"making {base}: debootstrap + {' '.join(pk)} (several minutes on 2 cores, about 2 GB with all)")
         image.bootstrap_base(log=log, image=base, extra=lambda root, mirror: _install(root, mirror, pk, log))
-    return image.build_image(base=base, force=force, log=log, tag=tag, labels={LANG_LABEL: ",".join(langs)})
+    return image.build_image(base=base, force=force, log=log, tag=tag,
+                             labels={LANG_LABEL: ",".join(langs), TOOLCHAIN_LABEL: base})
 
 
 def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> None:
@@ -161,11 +174,62 @@ def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> No
             for p in ("tmp/warm", "tmp/warm.go"):
                 (root / p).unlink(missing_ok=True)
             shutil.rmtree(root / "tmp/gopath", ignore_errors=True)
+        if "g++" in packages:
+            _cpp_pch(root, env)
+        if "default-jdk-headless" in packages:
+            _javac_archive(root, env)
         _chroot(root, ["apt-get", "clean"], env, "apt-get clean")
     finally:
         subprocess.run(["umount", "-l", str(proc_dir)], stdin=subprocess.DEVNULL, capture_output=True)
         resolv.unlink(missing_ok=True)
         (root / "etc/apt/sources.list").unlink(missing_ok=True)
+
+
+def _cpp_pch(root: Path, env: dict[str, str]) -> None:
+    """Precompile the standard headers C++ programs most often include first (see specs.py).
+
+    Each `<h>` gets a stub `#include_next <h>` (what GCC reads wherever the PCH does not apply)
+    and `<h>.gch` built from that stub with the pool's own flags.
+    """
+    d = root / CPP_PCH_DIR.lstrip("/")
+    for h in CPP_PCH_HEADERS:
+        stub = d / h
+        stub.parent.mkdir(parents=True, exist_ok=True)
+        stub.write_text(f"#include_next <{h}>\n")
+        _chroot(root, ["g++", *CPP_FLAGS, "-isystem", CPP_PCH_DIR, "-x", "c++-header", f"{CPP_PCH_DIR}/{h}",
+                       "-o", f"{CPP_PCH_DIR}/{h}.gch"], env, f"g++ (precompiling <{h}>)")
+    subprocess.run(["chmod", "-R", "a+rX,go-w", str(d)], check=True)
+
+
+# What a javac run touches for a typical program (and the data-form driver): collections,
+# Scanner, I/O, reflection. The archive holds the compiler's classes that such a compile loads.
+_JAVA_WARM = """import java.io.*;
+import java.util.*;
+import java.util.stream.*;
+public class Main {
+    public static void main(String[] args) throws Exception {
+        Scanner in = new Scanner(System.in);
+        List<Long> xs = new ArrayList<>();
+        Map<String, Integer> m = new HashMap<>();
+        while (in.hasNextLong()) xs.add(in.nextLong());
+        StringBuilder o = new StringBuilder();
+        o.append(xs.stream().mapToLong(Long::longValue).sum()).append(String.format("%d", m.size()));
+        java.lang.reflect.Field f = FileDescriptor.class.getDeclaredField("fd");
+        System.out.println(o + " " + f.getName() + Arrays.toString(new int[] {1}));
+    }
+}
+"""
+
+
+def _javac_archive(root: Path, env: dict[str, str]) -> None:
+    """Dump javac's class archive (specs.JAVAC_JSA) from a javac run with the pool's flags."""
+    d = root / "tmp/javawarm"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "Main.java").write_text(_JAVA_WARM)
+    _chroot(root, ["javac", *JAVAC_JVM_FLAGS, f"-J-XX:ArchiveClassesAtExit={JAVAC_JSA}", "-encoding", "UTF-8",
+                   "-nowarn", "-d", "/tmp/javawarm", "/tmp/javawarm/Main.java"], env, "javac (class archive)")
+    shutil.rmtree(d, ignore_errors=True)
+    subprocess.run(["chmod", "a+r,go-w", str(root / JAVAC_JSA.lstrip("/"))], check=True)
 
 
 def _chroot(root: Path, argv: list[str], env: dict[str, str], what: str) -> None:

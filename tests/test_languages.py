@@ -138,3 +138,31 @@ def test_verify_passes_every_reference_in_every_language(tmp_path, lang_pool):
     s = verify_candidates(problems, None, tmp_path / "run", VerifyConfig(progress=False), backend=lang_pool)
     assert s.candidates == 8 * len(problems) >= 160
     assert s.passed == s.candidates, s.counts
+
+
+def test_cpp_precompiled_headers_change_speed_never_the_verdict(lang_pool):
+    """The image's PCH (<bits/stdc++.h>, <vector>...) is used where valid; a program that forgets
+    an include still fails as with plain g++, and one whose macros make the PCH invalid still
+    compiles from the real header."""
+    ok = run(lang_pool, IO_ZERO, "cpp", "#include <bits/stdc++.h>\nint main() { std::vector<int> v{0};"
+             " std::sort(v.begin(), v.end()); std::cout << v[0] << std::endl; }\n", "pch-ok")
+    assert ok.status is Status.passed, (ok.status, ok.error_message)
+    missing = run(lang_pool, IO_ZERO, "cpp", "#include <string>\nint main() { std::vector<int> v{0};"
+                  " return v[0]; }\n", "pch-missing")
+    assert missing.status is Status.error and failure_category(missing) is FailureCategory.compile_error
+    assert "vector" in (missing.traceback or "")
+    redefined = run(lang_pool, IO_ZERO, "cpp", "#define _GLIBCXX_ASSERTIONS 1\n#include <vector>\n#include <cstdio>\n"
+                    "int main() { std::vector<int> v{0}; std::printf(\"%d\\n\", v[0]); }\n", "pch-macro")
+    assert redefined.status is Status.passed, (redefined.status, redefined.error_message)
+
+
+def test_python_syntax_check_in_the_compile_child(lang_pool):
+    """Python's compile step runs in the forked compile child: a syntax error is a compile error
+    with python's own message; the checker's `from __future__ import annotations` does not leak
+    into the check (under it, a walrus in an annotation is a SyntaxError; in python3 it is not)."""
+    r = run(lang_pool, ADD, "python", "def add(a, b)\n    return a + b\n", "py-syntax")
+    assert r.status is Status.error and failure_category(r) is FailureCategory.compile_error
+    assert "SyntaxError" in (r.traceback or "") and "main.py" in (r.traceback or "")
+    future = "x: (y := 1) = 2\n\ndef add(a, b):\n    return a + b * y\n"
+    r = run(lang_pool, ADD, "python", future, "py-future")
+    assert r.status is Status.passed, (r.status, r.error_message, r.stderr_tail)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codesynth.models import Limits, Signature
 from codesynth.sandbox.languages.drivers import driver, encode_calls
-from codesynth.sandbox.languages.specs import java_main_class, spec
+from codesynth.sandbox.languages.specs import compile_argv, java_main_class, spec
 
 GO_SEED = "/opt/codesynth/gocache"
 CACHE_MB = 512  # the compile cache tmpfs of a toolchain container
@@ -27,12 +27,14 @@ def files_for(language: str, solution: str, sig: Signature | None) -> tuple[dict
     return {s.source: solution + sep + drv}, ""
 
 
-def lang_header(language: str, main_class: str, limits: Limits, results_fd: bool) -> dict:
+def lang_header(language: str, main_class: str, limits: Limits, results_fd: bool, speedups: bool = True) -> dict:
+    """`speedups=False`: the plain compile command (the benchmark's bare loop)."""
     s = spec(language)
     run = [a.replace("{main_class}", main_class) for a in s.run]
     return {
         "language": language,
-        "compile": s.compile,
+        "compile": compile_argv(s, speedups),
+        "syntax_check": language if speedups and s.syntax_check_in_fork else None,
         "compile_env": s.compile_env,
         "seed": [[GO_SEED, "{cache}/gocache"]] if language == "go" else [],
         "compile_limits": {"timeout_s": limits.compile_timeout_s, "memory_mb": limits.compile_memory_mb,
