@@ -15,6 +15,11 @@ Each class carries the exit code the CLI ends with (documented in the README):
 
 from __future__ import annotations
 
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 EXIT_OK = 0
 EXIT_INPUT = 2
 EXIT_SANDBOX = 3
@@ -65,6 +70,24 @@ class OutputError(CodesynthError):
 
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised where Ctrl-C would be so the same clean-up runs; the CLI exits 143."""
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops what runs inside the way Ctrl-C does (records kept, containers and servers
+    removed), raising `Terminated`. Only the main thread can hold signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 class BudgetReached(EndpointError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import os
-import signal
 import sys
 import threading
 from contextlib import contextmanager
@@ -24,29 +23,13 @@ from codesynth.errors import (
     EXIT_TERMINATED,
     CodesynthError,
     Terminated,
+    sigterm_as_interrupt,
 )
 
 #: OSErrors that mean "cannot write there" when they escape a command (reads are turned
 #: into InputErrors naming file:line where they happen).
 _WRITE_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR,
                  errno.EISDIR, errno.EEXIST, errno.EFBIG}
-
-
-@contextmanager
-def _sigterm_raises():
-    """SIGTERM unwinds like Ctrl-C (records kept, containers and servers removed), but exits 143."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Terminated()
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 class _MainThreadStdout:
@@ -113,7 +96,7 @@ class _Group(click.Group):
         # The group clears these before running the subcommand; keep them to name it later.
         argv = [*getattr(ctx, "_protected_args", []), *ctx.args]
         try:
-            with _sigterm_raises(), _stdout_is_the_document("--json" in argv):
+            with sigterm_as_interrupt(), _stdout_is_the_document("--json" in argv):
                 return super().invoke(ctx)
         except CodesynthError as e:
             click.echo(f"codesynth: error: {e}", err=True)

@@ -8,7 +8,6 @@ as the model writes them: each record lands on disk as soon as its verdict exist
 from __future__ import annotations
 
 import os
-import signal
 import threading
 import time
 from collections import Counter
@@ -20,7 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 import codesynth
-from codesynth.errors import InputError, SandboxUnavailable, Terminated
+from codesynth.errors import InputError, SandboxUnavailable, sigterm_as_interrupt
 from codesynth.jsonl import JsonlWriter, write_json
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem, RunSummary, Status
 from codesynth.rundir import (
@@ -134,23 +133,6 @@ def using_backend(config: VerifyConfig, backend: Backend | None,
         yield b
     finally:
         b.close()
-
-
-@contextmanager
-def sigterm_as_interrupt():
-    """SIGTERM stops a run the way Ctrl-C does: finished records kept, containers removed."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def handler(signum, frame):
-        raise Terminated()  # a KeyboardInterrupt, so the same clean-up runs; the CLI exits 143
-
-    old = signal.signal(signal.SIGTERM, handler)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 # --------------------------------------------------------------------------- recording

@@ -141,11 +141,10 @@ class Refusals:
                 "refused_note": "not judged or rewarded; --resume asks them again"}
 
 
-def retry_attempts(state: RunState, out: Path, retry: bool) -> dict[str, int]:
-    """With --retry-failed: forget the samples whose reply held no code and return the draw each
-    is asked with next (one more than the draw that failed)."""
-    if not retry:
-        return {}
+def retry_attempts(out: Path) -> dict[str, int]:
+    """--retry-failed: forget the samples whose reply held no code and return the draw each is
+    asked with next (one more than the draw that failed)."""
+    state = read_run(out)
     ids = unusable_replies(state)
     attempts = {cid: int(state.candidates[cid].origin.extra.get("attempt", 0)) + 1 if cid in state.candidates else 1
                 for cid in ids}  # fmt: skip

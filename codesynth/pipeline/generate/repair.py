@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, sigterm_as_interrupt
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import RepairItem, sample_repairs, sample_solutions
 from codesynth.ids import root_of
@@ -29,7 +29,6 @@ from ..verify import (
     RunRecorder,
     VerifyConfig,
     pass_at_k,
-    sigterm_as_interrupt,
     using_backend,
     verify_stream,
     write_summary,

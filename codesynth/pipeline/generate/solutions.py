@@ -6,19 +6,18 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, sigterm_as_interrupt
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import sample_solutions
 from codesynth.jsonl import JsonlWriter, drop_records, read_models
 from codesynth.models import Candidate, Problem
-from codesynth.rundir import CANDIDATES, RESULTS, read_run
+from codesynth.rundir import CANDIDATES, RESULTS
 from codesynth.sandbox.backend import Backend
 
 from ..verify import (
     RunRecorder,
     VerifyConfig,
     pass_at_k,
-    sigterm_as_interrupt,
     started,
     using_backend,
     write_summary,
@@ -99,7 +98,8 @@ def generate_solutions(
 def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shots: int,
                  repair_rounds: int, language: str | None) -> GenerationReport:
     cfg = stage.config
-    attempts = retry_attempts(read_run(stage.out), stage.out, cfg.retry_failed)
+    # Read the run again only when retrying: the recorder below reads it anyway.
+    attempts = retry_attempts(stage.out) if cfg.retry_failed else {}
     refused = Refusals()
     with RunRecorder(stage.out, problems, cfg.reward_scheme) as rec:
         done = set(rec.state.results)

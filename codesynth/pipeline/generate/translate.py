@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from codesynth.errors import InputError
+from codesynth.errors import InputError, sigterm_as_interrupt
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import TranslateItem, sample_translations
 from codesynth.ids import ref_id, translation_id
@@ -23,7 +23,7 @@ from codesynth.models import LANGUAGES, Candidate, Origin, Problem
 from codesynth.rundir import CANDIDATES, RESULTS, REWARDS, read_run
 from codesynth.sandbox.backend import Backend
 
-from ..verify import RunRecorder, VerifyConfig, pass_at_k, sigterm_as_interrupt, using_backend, write_summary
+from ..verify import RunRecorder, VerifyConfig, pass_at_k, using_backend, write_summary
 from .common import GenerationReport, Refusals, Stage, bar, judged_counts, require_posable
 from .repair import repair_as_they_fail
 
