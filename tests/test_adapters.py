@@ -14,8 +14,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from conftest import our_containers
 from datasets import Dataset, load_dataset
+from helpers import our_containers
 
 from codesynth.models import IOCase, Problem, RewardRecord, Status
 from codesynth.sandbox import containers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import PROBLEM_SETS
+from helpers import PROBLEM_SETS
 
 from codesynth.extract import split_asserts
 from codesynth.models import Problem

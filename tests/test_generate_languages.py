@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import LANG_LIMITS, PROBLEM_SETS, run_cli
+from helpers import LANG_LIMITS, PROBLEM_SETS, run_cli
 from scripted_server import ScriptedServer, last_user
 
 from codesynth.config import EndpointConfig, SamplingParams

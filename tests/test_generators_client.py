@@ -307,7 +307,7 @@ def test_adaptive_concurrency_fills_a_batch_limit_despite_jittery_latency(server
 
 
 def test_ctrl_c_stops_a_generate_run_at_once_and_keeps_its_replies(server, tmp_path):
-    from conftest import PROBLEM_SETS, ROOT
+    from helpers import PROBLEM_SETS, ROOT
 
     replies = 0
     lock = threading.Lock()

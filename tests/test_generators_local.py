@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS
+from helpers import PROBLEM_SETS
 
 from codesynth.config import SamplingParams
 from codesynth.errors import EndpointError

@@ -11,7 +11,7 @@ import sys
 import time
 
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from scripted_server import Reply, ScriptedServer, last_user
 
 from codesynth.config import EndpointConfig, SamplingParams

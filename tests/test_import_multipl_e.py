@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ROOT, run_cli
+from helpers import ROOT, run_cli
 
 from codesynth.errors import InputError
 from codesynth.importers import convert_multipl_e, import_multipl_e, import_problems, load_solutions_map

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, check_complete, our_containers, read_jsonl, run_cli, slow_candidates
+from helpers import PROBLEM_SETS, ROOT, check_complete, our_containers, read_jsonl, run_cli, slow_candidates
 
 from codesynth import errors
 from codesynth.errors import DataError, InputError, SandboxUnavailable

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import LANG_LIMITS
+from helpers import LANG_LIMITS
 from lang_programs import PROGRAMS
 
 from codesynth.models import Candidate, FailureCategory, Problem, Status
@@ -96,7 +96,7 @@ def test_cached_compile_errors_stay_errors(lang_pool):
 
 
 def test_no_process_left_in_the_container(lang_pool):
-    from conftest import container_processes, leftover_processes
+    from helpers import container_processes, leftover_processes
 
     for lang in LANGS:  # a fork bomb and daemons per language ran before; one more round
         assert run(lang_pool, IO_ANY, lang, PROGRAMS[lang]["fork_bomb"]).status is not Status.passed
@@ -129,7 +129,7 @@ def test_python_data_form_runs_in_the_plain_python_pool(docker_backend):
 
 @pytest.mark.slow
 def test_verify_passes_every_reference_in_every_language(tmp_path, lang_pool):
-    from conftest import PROBLEM_SETS
+    from helpers import PROBLEM_SETS
 
     from codesynth.pipeline import VerifyConfig, verify_candidates
     from codesynth.problems import load_problems

@@ -157,7 +157,7 @@ def test_the_shipped_multilingual_set_has_every_language_everywhere():
 
 
 def test_unknown_language_is_a_load_error_naming_file_and_line(tmp_path):
-    from conftest import run_cli
+    from helpers import run_cli
 
     f = tmp_path / "p.jsonl"
     ok = {"id": "a", "prompt": "x", "tests": [{"input": "", "output": "1\n"}]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import PROBLEM_SETS
+from helpers import PROBLEM_SETS
 from rouge_score import rouge_scorer
 
 from codesynth.generators.similarity import NoveltyFilter, prose, rouge_l, tokens

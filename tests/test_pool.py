@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import container_processes, leftover_processes, run_containers, settle
+from helpers import container_processes, leftover_processes, run_containers, settle
 
 from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest

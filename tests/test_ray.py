@@ -115,7 +115,7 @@ def test_serve_with_the_cluster_behind(cluster):
     import sys
 
     import requests
-    from conftest import ROOT
+    from helpers import ROOT
     from test_serve import free_port
 
     c, second = cluster
@@ -163,7 +163,7 @@ def test_verify_backend_ray_with_a_node_killed_mid_run(cluster, tmp_path):
     import os
     import sys
 
-    from conftest import PROBLEM_SETS, ROOT, check_complete, slow_candidates, wait_for_results
+    from helpers import PROBLEM_SETS, ROOT, check_complete, slow_candidates, wait_for_results
 
     c, second = cluster
     sols, total = slow_candidates(tmp_path)

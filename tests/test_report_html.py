@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from conftest import run_cli
+from helpers import run_cli
 
 from codesynth.models import Candidate, Limits, Problem
 from codesynth.pipeline import VerifyConfig, verify_candidates

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import pytest
 import requests
 import uvicorn
-from conftest import PROBLEM_SETS, ROOT, run_cli
+from helpers import PROBLEM_SETS, ROOT, run_cli
 from sandbox_fusion import RunCodeRequest, RunStatus, run_code
 
 from codesynth.models import Candidate

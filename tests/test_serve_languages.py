@@ -16,7 +16,7 @@ import secrets
 
 import pytest
 import requests
-from conftest import run_cli
+from helpers import run_cli
 from sandbox_fusion import RunCodeRequest, RunStatus, SummaryMapping, run_code, summary_run_code_result
 from test_serve import b64, serving
 

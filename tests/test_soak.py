@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import pytest
-from conftest import container_processes, leftover_processes, run_containers, settle
+from helpers import container_processes, leftover_processes, run_containers, settle
 
 from codesynth.models import ExecutionResult, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, ROOT, read_jsonl, run_cli
+from helpers import PROBLEM_SETS, ROOT, read_jsonl, run_cli
 from scripted_server import Reply, ScriptedServer, last_user
 
 from codesynth.problems import load_problems

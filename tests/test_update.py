@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import PROBLEM_SETS, read_jsonl, run_cli
+from helpers import PROBLEM_SETS, read_jsonl, run_cli
 from scripted_server import Reply, ScriptedServer
 
 from codesynth.problems import load_problems

@@ -13,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import (
+from helpers import (
     PROBLEM_SETS,
     ROOT,
     check_complete,
