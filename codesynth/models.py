@@ -98,6 +98,25 @@ class IOCase(_Model):
     output: str
 
 
+class SuiteStrength(_Model):
+    """How far a problem's test suite can be trusted: measured, never assumed.
+
+    Rates are over programs whose correctness is known independently of the suite (references,
+    agreeing candidates for TPR; mutants of the reference, trivial answers, a lookup table of the
+    public tests, failing samples for TNR). None where nothing of that kind was available.
+    """
+
+    tpr: float | None = Field(default=None, ge=0, le=1, description="Known-correct programs the suite accepts.")
+    tnr: float | None = Field(default=None, ge=0, le=1, description="Known-wrong programs the suite rejects.")
+    mutation_score: float | None = Field(default=None, ge=0, le=1, description="Mutants of the reference killed.")
+    correct_programs: int = Field(default=0, ge=0, description="Known-correct programs TPR was measured on.")
+    wrong_programs: int = Field(default=0, ge=0, description="Known-wrong programs TNR was measured on.")
+    mutants: int = Field(default=0, ge=0, description="Mutants the mutation score was measured on.")
+    tests_public: int = Field(default=0, ge=0, description="Tests that may be shown to a model.")
+    tests_private: int = Field(default=0, ge=0, description="Tests that only decide the verdict.")
+    hardened: bool = Field(default=False, description="The suite was extended by `codesynth tests harden`.")
+
+
 class Problem(_Model):
     """A programming problem.
 
@@ -115,6 +134,11 @@ class Problem(_Model):
         "exception type for a design problem); a program that lacks one is an error, not a failed test.",
     )
     tests: str | list[IOCase] | list[CallCase]
+    private_tests: str | list[IOCase] | list[CallCase] | None = Field(
+        default=None,
+        description="Tests that decide the verdict but are never shown to a model (no prompt, feedback, "
+        "observation or log holds their content); the same form as `tests`. The verdict uses both.",
+    )
     reference_solution: str | None = None
     language: Language = "python"
     signature: Signature | None = Field(default=None, description="Function signature of data-form tests.")
@@ -127,6 +151,7 @@ class Problem(_Model):
     source: str | None = None
     tags: list[str] = Field(default_factory=list)
     difficulty: str | None = None
+    strength: SuiteStrength | None = Field(default=None, description="The suite's measured strength.")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("tests")
@@ -255,6 +280,7 @@ class TestOutcome(_Model):
     name: str
     passed: bool
     message: str | None = None
+    private: bool = Field(default=False, description="A private test: its content never reaches a model.")
 
 
 class CompileOutput(_Model):
@@ -363,6 +389,7 @@ class DatasetRecord(_Model):
     entry_point: str | None = None
     language: str = "python"
     weight: float = 1.0
+    strength: SuiteStrength | None = Field(default=None, description="The problem's suite strength.")
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
