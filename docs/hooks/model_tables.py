@@ -203,26 +203,28 @@ def _range(f) -> str:
     return ", ".join(dict.fromkeys(out))
 
 
-def _models(t, seen: list) -> None:
-    """Every model reachable from annotation `t`, in first-seen order (sections after their parent)."""
+def _models(t, seen: dict, path: str) -> None:
+    """Every model reachable from annotation `t` -> the key path it is first reached by."""
     if isinstance(t, type) and issubclass(t, BaseModel):
         if t not in seen:
-            seen.append(t)
-            for f in t.model_fields.values():
-                _models(f.annotation, seen)
+            seen[t] = path
+            for key, f in t.model_fields.items():
+                _models(f.annotation, seen, f"{path}.{key}" if path else key)
         return
     for a in typing.get_args(t):
-        _models(a, seen)
+        _models(a, seen, path)
 
 
 def tables(path: str, used: set[str]) -> str:
     module, _, name = path.rpartition(".")
     root = getattr(importlib.import_module(module), name)
-    models: list = []
-    _models(root, models)
+    models: dict = {}
+    _models(root, models, "")
     out = []
-    for m in models:
-        out.append(f"### {m.__name__}\n")
+    for m, where in models.items():
+        # Headed by where the table sits in the file (a recipe's `[section]`), anchored by class.
+        title = f"`{where}` ({m.__name__})" if where else f"{m.__name__} (top level)"
+        out.append(f"### {title} {{#{m.__name__.lower()}}}\n")
         doc = (m.__doc__ or "").strip().split("\n\n")[0].replace("\n", " ")
         if doc and not doc.startswith(("!!", "Usage docs")):
             out.append(doc + "\n")
