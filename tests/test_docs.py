@@ -131,10 +131,10 @@ class _Undocumented(BaseModel):
 def test_reference_hook_flags_a_field_without_meaning(caplog):
     sys.path.insert(0, str(ROOT / "docs" / "hooks"))
     try:
-        import model_tables
+        import generated_reference
     finally:
         sys.path.remove(str(ROOT / "docs" / "hooks"))
-    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.model_tables"):
-        table = model_tables.tables(f"{__name__}._Undocumented", set())
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.generated_reference"):
+        table = generated_reference.tables(f"{__name__}._Undocumented", set())
     assert "| `documented` | integer | `1` |  | Has a meaning. |" in table
     assert any("_Undocumented.bare has no description" in r.getMessage() for r in caplog.records)

@@ -1,4 +1,8 @@
-"""MkDocs hook: reference tables generated from the pydantic models at build time.
+"""MkDocs hook: reference tables generated from the code at build time.
+
+`<!-- modules: FOLDER -->` becomes a table of FOLDER's modules, each with the first sentence of
+its docstring (the architecture page), so the folder map follows the tree.
+
 
 A page holds a marker line `<!-- fields: module.path.Model -->`; the hook replaces it with one
 table per model (nested models, such as a recipe's sections, get a table each), listing every
@@ -26,9 +30,10 @@ from mkdocs.plugins import event_priority
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-log = logging.getLogger("mkdocs.hooks.model_tables")
+log = logging.getLogger("mkdocs.hooks.generated_reference")
 
 MARKER = re.compile(r"^<!-- fields: ([\w.]+) -->$", re.M)
+MODULES = re.compile(r"^<!-- modules: ([\w./]+) -->$", re.M)
 
 # Meanings of fields whose code carries no `description` (keyed "Model.field").
 MEANINGS: dict[str, str] = {
@@ -235,9 +240,9 @@ def tables(path: str, used: set[str]) -> str:
             k = f"{m.__name__}.{key}"
             meaning = f.description or MEANINGS.get(k)
             if f.description and k in MEANINGS:
-                log.warning("model_tables: %s has a description in the code; drop it from MEANINGS", k)
+                log.warning("generated_reference: %s has a description in the code; drop it from MEANINGS", k)
             if not meaning:
-                log.warning("model_tables: %s has no description (add one in the code, or in MEANINGS)", k)
+                log.warning("generated_reference: %s has no description (add one in the code, or in MEANINGS)", k)
                 meaning = ""
             used.add(k)
             cell = meaning.replace("|", "\\|")
@@ -280,14 +285,30 @@ def on_config(config):
     return config
 
 
+def modules_table(root: Path, folder: str) -> str:
+    """One row per module of `folder`: its path and the first sentence of its docstring."""
+    rows = ["| module | what it holds |", "| --- | --- |"]
+    for f in sorted((root / folder).rglob("*.py")):
+        if "__pycache__" in f.parts:
+            continue
+        doc = ast.get_docstring(ast.parse(f.read_text(encoding="utf-8"))) or ""
+        para = " ".join(doc.split("\n\n")[0].split())  # the first paragraph, its first sentence
+        first = re.split(r"(?<=\.)\s", para, maxsplit=1)[0].rstrip(":")
+        first = first or "(no module docstring)"
+        rows.append(f"| `{f.relative_to(root)}` | {first.replace('|', '/')} |")
+    return "\n".join(rows) + "\n"
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
+    root = Path(config.config_file_path).resolve().parent
+    markdown = MODULES.sub(lambda m: modules_table(root, m.group(1)), markdown)
     return MARKER.sub(lambda m: tables(m.group(1), _used), markdown)
 
 
 def on_post_build(config) -> None:
     stale = sorted(k for k in MEANINGS if k not in _used)
     if stale:
-        log.warning("model_tables: MEANINGS names fields no reference page shows: %s", ", ".join(stale))
+        log.warning("generated_reference: MEANINGS names fields no reference page shows: %s", ", ".join(stale))
 
 
 def on_shutdown() -> None:
