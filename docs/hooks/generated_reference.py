@@ -240,7 +240,8 @@ def tables(path: str, used: set[str]) -> str:
             k = f"{m.__name__}.{key}"
             meaning = f.description or MEANINGS.get(k)
             if f.description and k in MEANINGS:
-                log.warning("generated_reference: %s has a description in the code; drop it from MEANINGS", k)
+                # The code's own description wins; the stale entry is only noise, not an error.
+                log.info("generated_reference: %s has a description in the code; drop it from MEANINGS", k)
             if not meaning:
                 log.warning("generated_reference: %s has no description (add one in the code, or in MEANINGS)", k)
                 meaning = ""
