@@ -34,6 +34,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import candidate  # noqa: E402
 import child  # noqa: E402
+import exits  # noqa: E402
 import wire  # noqa: E402
 import zygote  # noqa: E402
 
@@ -81,6 +82,7 @@ def _child_env(ctx: Ctx) -> None:
 
 
 def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> int:
+    leave = exits.leave  # a local taken before the program runs: see exits.py
     pid = os.fork()
     if pid:
         return pid
@@ -98,7 +100,7 @@ def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> i
             if pid2 == 0:  # feeder: writes the program then exits
                 os.close(4)
                 wire.send_frame(w, program.encode())
-                os._exit(0)
+                leave(0)
             os.close(w)
             os.execv(sys.executable, [sys.executable, "-I", os.path.join(HARNESS_DIR, "candidate.py"),
                                       req["kind"]])
@@ -110,7 +112,7 @@ def _fork_candidate(ctx: Ctx, req: dict, program: str, fds: dict[int, int]) -> i
     except BaseException:  # noqa: BLE001
         rc = 70
     finally:
-        os._exit(rc)
+        leave(rc)
 
 
 class Spare:
@@ -546,6 +548,7 @@ class TesterServer:
 
 
 def _start_tester(ctx: Ctx, limits: dict) -> TesterServer:
+    leave = exits.leave  # the tests run in this child: its way out is bound first (exits.py)
     ours, theirs = socket.socketpair()
     pid = os.fork()
     if pid == 0:
@@ -560,7 +563,8 @@ def _start_tester(ctx: Ctx, limits: dict) -> TesterServer:
             tester.serve(3)
         except BaseException:  # noqa: BLE001
             code = 70
-        os._exit(code)
+        finally:
+            leave(code)
     theirs.close()
     ctx.protected.add(pid)
     return TesterServer(pid, ours)
