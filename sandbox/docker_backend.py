@@ -27,6 +27,7 @@ from codesynth.errors import SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 from codesynth.sandbox.capacity import check_workers
+from codesynth.sandbox.confirm import confirmed
 from codesynth.sandbox.containers import cleanup_containers, labels
 from codesynth.sandbox.hardening import SUPERVISOR_UID, Hardening
 from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
@@ -326,14 +327,18 @@ class DockerBackend(Backend):
         return bool(self.languages - {"python"})
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
+        return confirmed(request, self._execute_once)
+
+    def _execute_once(self, request: ExecRequest) -> tuple[ExecutionResult, dict | None]:
+        """One verdict (infrastructure failures retried) and the supervisor's raw answer."""
         pre = precheck(request)
         if pre is not None:
-            return pre
+            return pre, None
         if request.language not in getattr(self, "image_languages", {"python"}):
             from codesynth.sandbox.lang_image import missing_message
 
             return sandbox_error(request, f"{missing_message({request.language})} (this pool runs {self.image})",
-                                 self.name)
+                                 self.name), None
         if self._closing.is_set():
             raise BackendClosed()
         slot = self._slots.get()
@@ -355,7 +360,7 @@ class DockerBackend(Backend):
                 self._retire(slot)
                 if retried_on_new or attempt >= 3:
                     self._slots.put(self._fresh_or_fail())
-                    return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
+                    return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt), None
                 slot = self._fresh_or_fail(spare_ok=attempt == 1)
                 continue
             slot.served += 1
@@ -369,10 +374,10 @@ class DockerBackend(Backend):
                 continue
             self._slots.put(slot)
             if infra_error:
-                return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
+                return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt), None
             res = from_response(request, resp, self.name)
             res.attempts = attempt
-            return res
+            return res, resp
 
     def _fresh_or_fail(self, spare_ok: bool = True) -> Slot:
         """A new container for this worker (a warm spare if allowed); if none can start, the

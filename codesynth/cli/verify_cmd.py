@@ -71,7 +71,9 @@ def register(cli: click.Group) -> None:
 
         check_workers(workers, memory)
         writable_dir(out)
-        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
+        auto = timeout == "auto"
+        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
+                           timeout_auto=auto,
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
                            local_imports=local_imports,
                            trust_tests=not untrusted_tests,

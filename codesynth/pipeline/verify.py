@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 import codesynth
 from codesynth.errors import InputError, SandboxUnavailable, sigterm_as_interrupt
@@ -72,6 +72,22 @@ class VerifyConfig(BaseModel):
     local_imports: Literal["warn", "refuse", "allow"] = Field(
         default="warn", description="local backend: programs importing what the runner image lacks (numpy...)."
     )
+    timeout_auto: bool = Field(
+        default=False, description="Each problem's time limit from its reference's own run (at most "
+        "limits.timeout_s): see verifiers/time_limits.py.")
+    _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
+
+    def limits_for(self, problem: Problem) -> Limits:
+        """The problem's own limits (timeout_auto, once measured), else `limits`."""
+        return self._problem_limits.get(problem.id, self.limits)
+
+    def measure_limits(self, problems: Sequence[Problem], backend: Backend) -> None:
+        """With timeout_auto: run each reference once and keep each problem's own time limit."""
+        if self.timeout_auto and not self._problem_limits:
+            from codesynth.verifiers.time_limits import reference_limits
+
+            got = reference_limits(problems, backend, self.limits, self.workers)
+            self._problem_limits = {p.id: lim for p, lim in zip(problems, got, strict=True)}
 
     @field_validator("backend")
     @classmethod
@@ -107,6 +123,7 @@ class VerifyConfig(BaseModel):
             "harness": harness_hash(),
             # refuse changes local verdicts (Docker's ModuleNotFoundError instead of a run)
             **({"local_imports": self.local_imports} if self.backend == "local" else {}),
+            **({"timeout": "auto"} if self.timeout_auto else {}),
         }
 
 
@@ -218,7 +235,7 @@ def verify_stream(
             p = recorder.by_pid.get(c.problem_id)
             if p is None:
                 raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
-            yield c, build_request(p, c, config.limits, config.interpreter, config.trust_tests)  # type: ignore[arg-type]
+            yield c, build_request(p, c, config.limits_for(p), config.interpreter, config.trust_tests)  # type: ignore[arg-type]
 
     n = 0
     try:
@@ -272,7 +289,8 @@ def run_candidates(
     """Verdicts without a run directory (checks inside a generation mode), in completion order."""
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
-    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits, config.interpreter, trust))  # type: ignore[arg-type]
+    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter,
+                              trust))  # type: ignore[arg-type]
             for c in candidates)
     return execute_many(backend, jobs, workers=config.workers)
 
@@ -319,6 +337,7 @@ def verify_candidates(
         if todo:
             langs = {c.language or by_pid[c.problem_id].language for c in todo}
             with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
+                config.measure_limits([p for p in problems if p.id in {c.problem_id for c in todo}], b)
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
                 try:
                     executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))

@@ -11,7 +11,8 @@ Per function request:
   2. read the tests into a reusable buffer, hand them and C's channel to the tester T
      (tester uid; long-lived for trusted tests, else forked per program), zero the buffer;
   3. T drives the tests, calling into C over a socketpair; T reports to us on a socket;
-  4. we enforce the wall-clock deadline and the output cap, kill C's process group, ask the
+  4. we enforce the time limit (C's CPU time, the wall clock as a net: cputime.py) and the
+     output cap, kill C's process group, ask the
      zygote for the next C, answer the host, then sweep stragglers and clean scratch.
 stdin/stdout requests fork one C per case from here; the host compares outputs.
 """
@@ -34,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import candidate  # noqa: E402
 import child  # noqa: E402
+import cputime  # noqa: E402
 import exits  # noqa: E402
 import wire  # noqa: E402
 import zygote  # noqa: E402
@@ -268,11 +270,15 @@ class Capture:
 
 
 def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: int | None,
-               done_pid: int | None = None, framed: bool = False) -> tuple[str, bytes, int | None]:
-    """Pump outputs until `done_fd` hits EOF (or `done_pid` exits), the deadline, or the cap.
+               done_pid: int | None = None, framed: bool = False,
+               cpu: cputime.CpuClock | None = None) -> tuple[str, bytes, int | None]:
+    """Pump outputs until `done_fd` hits EOF (or `done_pid` exits), the deadline, the cap, or
+    (with `cpu`) the program's CPU budget.
 
-    Returns (how, report_bytes, exit_status) with how in {"done", "exited", "timeout", "output"};
-    exit_status is set when we reaped `done_pid` here.
+    Returns (how, report_bytes, exit_status) with how in {"done", "exited", "timeout", "cpu",
+    "idle", "output"} ("timeout": the wall-clock deadline; "cpu", "idle": see cputime.py);
+    exit_status is set when we reaped
+    `done_pid` here (its CPU time, children included, is then in LAST_EXIT_CPU_S).
     """
     report = bytearray()
     open_caps = {c.fd: c for c in caps}
@@ -290,14 +296,22 @@ def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: in
                 return "output", bytes(report), None
             if done_pid is not None:
                 try:
-                    pid, st = os.waitpid(done_pid, os.WNOHANG)
+                    pid, st, ru = os.wait4(done_pid, os.WNOHANG)
                 except ChildProcessError:
-                    pid, st = done_pid, None
+                    pid, st, ru = done_pid, None, None
                 if pid:
+                    global LAST_EXIT_CPU_S
+                    LAST_EXIT_CPU_S = (ru.ru_utime + ru.ru_stime) if ru is not None else 0.0
                     return "exited", bytes(report), st
-            remaining = deadline - time.monotonic()
+            now = time.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 return "timeout", bytes(report), None
+            if cpu is not None:
+                stop = cpu.expired(now)
+                if stop is not None:
+                    return stop, bytes(report), None
+                remaining = min(remaining, max(0.0, cpu.next_check - now))
             fds = list(open_caps)
             if done_fd is not None:
                 fds.append(done_fd)
@@ -330,6 +344,9 @@ def _wait_loop(deadline: float, caps: list[Capture], cap_bytes: int, done_fd: in
             os.close(pidfd)
         if framed and done_fd is not None:
             os.set_blocking(done_fd, True)
+
+
+LAST_EXIT_CPU_S = 0.0
 
 
 def _drain(caps: list[Capture], cap_bytes: int, budget: float = 0.05) -> None:
@@ -603,7 +620,8 @@ def _send_tests(ctx: Ctx, req: dict, tests: memoryview, chan_t: socket.socket, l
 def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     limits = req["limits"]
     t0 = time.monotonic()
-    deadline = t0 + float(limits["timeout_s"])
+    limit = float(limits["timeout_s"])
+    deadline = t0 + cputime.hard_wall_limit(limit)  # the bound on any run: the verdict is on CPU time
     oom_before = ctx.oom_count
     sp = None if req.get("fresh") else _take_spare(ctx, req, program)
     if sp is not None:
@@ -624,10 +642,14 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     chan_t.close()
 
     caps = [Capture(out_r), Capture(err_r)]
+    clock = cputime.CpuClock(c_pid, limit, t0, cputime.wall_limit(limit))
     if tsrv is None:
         how, report_bytes = "tester", b""
     else:
-        how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), tsrv.ctrl, framed=True)
+        how, report_bytes, _ = _wait_loop(deadline, caps, int(limits["output_bytes"]), tsrv.ctrl, framed=True,
+                                          cpu=clock)
+        if how == "timeout":
+            clock.used_s = cputime.group_times(c_pid)[0]  # before the kill: what it did till the bound
     duration = time.monotonic() - t0
     # Did the candidate die on its own (OOM kill, signal) before we stop it? (Only our own
     # children can be asked without waiting; the zygote's are asked on the death path.)
@@ -663,9 +685,8 @@ def run_function(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     exit_code, sig = _decode_status(c_status)
     resp = {"stdout_tail": caps[0].tail_text(), "stderr_tail": caps[1].tail_text(),
             "exit_code": exit_code, "signal": sig, "duration_s": round(duration, 6)}
-    if how == "timeout":
-        resp.update(status="timeout", error_type="Timeout",
-                    error_message=f"exceeded the wall-clock limit of {limits['timeout_s']}s")
+    if how in ("timeout", "cpu", "idle"):
+        resp.update(_time_verdict(how, clock.used_s, limits, oom_before, ctx.oom_count))
         return resp
     if how == "output":
         resp.update(status="output_exceeded", error_type="OutputLimit",
@@ -713,6 +734,27 @@ def oom_kills() -> int | None:
     return None
 
 
+def _time_verdict(how: str, cpu_s: float, limits: dict, oom_before: int | None, oom_after: int | None) -> dict:
+    """A program stopped on time (`how`: "cpu", its CPU budget; "idle", the wall-clock net for
+    sleepers; "timeout", the hard wall-clock bound).
+    An out-of-memory kill during the run decides first: a memory bomb slowed down by a busy
+    machine is still a memory bomb."""
+    if oom_before is not None and oom_after is not None and oom_after > oom_before:
+        return {"status": "memory_exceeded", "error_type": "Killed", "cpu_s": round(cpu_s, 3),
+                "error_message": f"killed by the out-of-memory killer (limit {limits['memory_mb']} MB)"}
+    limit = float(limits["timeout_s"])
+    if how == "cpu":
+        msg = f"used {cpu_s:.2f} s of CPU time; the limit is {limit:g} s"
+    elif how == "idle":
+        msg = (f"idle (sleeping or blocked) for {cputime.wall_limit(limit):g} s of wall-clock time, the safety net "
+               f"of a {limit:g} s CPU time limit (it had used {cpu_s:.2f} s of CPU)")
+    else:
+        msg = (f"still running after {cputime.hard_wall_limit(limit):g} s of wall-clock time, the bound of a "
+               f"{limit:g} s CPU time limit however busy the machine (it had used {cpu_s:.2f} s of CPU)")
+    return {"status": "timeout", "error_type": "Timeout", "error_message": msg,
+            "timeout_kind": "cpu" if how == "cpu" else "wall", "cpu_s": round(cpu_s, 3)}
+
+
 def _explain_death(status: int | None, limits: dict, oom_before: int | None = None,
                    cpu_s: float | None = None) -> dict:
     code, sig = _decode_status(status)
@@ -729,7 +771,7 @@ def _explain_death(status: int | None, limits: dict, oom_before: int | None = No
         return {"status": "crashed", "error_type": "SIGKILL",
                 "error_message": "killed by signal SIGKILL, sent by the program itself or a process it started: "
                                  f"no limit of the sandbox was reached ({used}no out-of-memory kill, "
-                                 "the sandbox kills a program only at its wall-clock deadline)"}
+                                 "the sandbox kills a program only at its CPU time limit or its wall-clock safety net)"}
     if sig in (signal.SIGSEGV, signal.SIGBUS, signal.SIGABRT):
         name = signal.Signals(sig).name
         return {"status": "crashed", "error_type": name,
@@ -753,10 +795,13 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
     if tests_len:
         _read_tests(ctx, tests_len)[:] = bytes(tests_len)
     t0 = time.monotonic()
-    deadline = t0 + float(limits["timeout_s"])
+    limit = float(limits["timeout_s"])
+    deadline = t0 + cputime.hard_wall_limit(limit)  # the bound on all cases together: the verdict is on CPU time
+    spent = 0.0
     cap = int(limits["output_bytes"])
     cases = []
     status = "ok"
+    extra: dict = {}
     for i, stdin_text in enumerate(req["inputs"]):
         data = stdin_text.encode("utf-8")
         in_r, in_w = os.pipe()
@@ -772,7 +817,12 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         caps = [Capture(out_r, keep_all=cap), Capture(err_r, keep_all=cap if req["kind"] == "run" else 0),
                 Capture(st_r)]
         # Completion is "the direct child exited"; a grandchild holding the pipe must not stall us.
-        how, _, c_status = _wait_loop(deadline, caps, cap, None, done_pid=c_pid)
+        clock = cputime.CpuClock(c_pid, limit - spent, c0, cputime.wall_limit(limit))
+        how, _, c_status = _wait_loop(deadline, caps, cap, None, done_pid=c_pid, cpu=clock)
+        if how == "exited":
+            spent += LAST_EXIT_CPU_S
+        elif how == "timeout":
+            clock.used_s = cputime.group_times(c_pid)[0]  # before the kill
         _kill_group(c_pid)
         if how != "exited":
             _reap(c_pid)
@@ -781,7 +831,7 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
             os.close(fd)
         exit_code, sig = _decode_status(c_status)
         oom = False
-        if sig is not None:
+        if sig is not None or how in ("timeout", "cpu", "idle"):
             now = oom_kills()
             oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
             ctx.oom_count = now
@@ -799,15 +849,17 @@ def run_io(ctx: Ctx, req: dict, program: str, tests_len: int) -> dict:
         if isinstance(err_info, tuple) and len(err_info) == 2:
             case["error_type"], case["error_message"] = str(err_info[0]), str(err_info[1])
         cases.append(case)
-        if how == "timeout":
+        if how in ("timeout", "cpu", "idle"):
             status = "timeout"
+            tv = _time_verdict(how, spent + clock.used_s, limits, None, None)
+            extra = {"timeout_kind": tv["timeout_kind"], "cpu_s": tv["cpu_s"], "timeout_message": tv["error_message"]}
         elif how == "output":
             status = "output_exceeded"
         if status != "ok":
             break
         if i + 1 < len(req["inputs"]):
             _cleanup(ctx)
-    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6)}
+    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6), **extra}
 
 
 def _feed(fd: int, data: bytes) -> None:
