@@ -43,7 +43,10 @@ def test_auto_gives_the_problem_its_references_limit(tmp_path):
     assert all(lim == 1.0 for lim in limits), limits
     # A run made with auto resumes only with auto: the limits decide verdicts.
     again = run_cli("verify", str(probs), "--solutions", str(sols), "--out", str(tmp_path / "auto"), "--resume")
-    assert again.returncode != 0 and "--timeout" not in again.stdout
+    assert again.returncode != 0 and "Traceback" not in again.stderr, again.stderr
+    same = run_cli("verify", str(probs), "--solutions", str(sols), "--out", str(tmp_path / "auto"), "--resume",
+                   "--timeout", "auto")
+    assert same.returncode == 0, same.stderr
 
 
 def test_a_bad_timeout_is_one_clear_line(tmp_path):
