@@ -94,7 +94,7 @@ def register(cli: click.Group) -> None:
         from codesynth.generators import llama_setup
         from codesynth.outpath import writable_dir
         from codesynth.pipeline.synth import load_recipe, synth
-        from codesynth.sandbox import engine, image
+        from codesynth.sandbox.docker import engine, image
 
         writable_dir(out)
         engine.ensure_engine(install=True)

@@ -111,7 +111,7 @@ class VerifyConfig(BaseModel):
 
     def execution_inputs(self) -> dict[str, Any]:
         """What decides a verdict (the fingerprint's part of a run's inputs)."""
-        from codesynth.sandbox.image import harness_hash
+        from codesynth.sandbox.docker.image import harness_hash
 
         return {
             "limits": self.limits,

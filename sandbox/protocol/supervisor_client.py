@@ -15,7 +15,7 @@ import time
 
 from codesynth.sandbox.backend import ExecRequest, uses_compile_step
 from codesynth.sandbox.harness.cputime import hard_wall_limit
-from codesynth.sandbox.wire_host import encode_request
+from codesynth.sandbox.protocol.wire_host import encode_request
 
 # Our own answer comes at most this long after the program's deadline.
 GRACE_S = 10.0

@@ -20,11 +20,11 @@ from typing import Literal
 from codesynth.models import ExecutionResult, Limits, Status
 from codesynth.sandbox.backend import Backend, ExecRequest, uses_compile_step
 from codesynth.sandbox.confirm import confirmed
-from codesynth.sandbox.image_modules import missing_imports
-from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
-from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
+from codesynth.sandbox.docker.image_modules import missing_imports
+from codesynth.sandbox.protocol.results import from_response, precheck, sandbox_error
+from codesynth.sandbox.protocol.supervisor_client import SupervisorClient, SupervisorGone
 
-HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
+HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness", "supervisor.py")
 WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"
 
 #: What to do with a program importing a module this host has but the runner image lacks
