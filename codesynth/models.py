@@ -329,6 +329,8 @@ class ExecutionResult(_Model):
     exit_code: int | None = None
     signal: int | None = None
     duration_s: float = 0.0
+    cpu_s: float | None = Field(default=None, description="The program's own CPU time, when it was measured "
+                                "(a reference run timed for per-problem limits).")
     limits: Limits = Field(default_factory=Limits)
     backend: str | None = None
     attempts: int = 1

@@ -6,9 +6,10 @@ runs each problem's reference once in the sandbox and gives the problem
 max(AUTO_FLOOR_S, AUTO_FACTOR x its run time), capped by the configured limit;
 AUTO_NO_REFERENCE_S when it has no reference, or its reference fails.
 
-The reference's time is its wall-clock duration, which is at least its CPU time: measured
-on a busy machine the limit comes out larger, never smaller, than on an idle one, and the
-verdict itself is judged on CPU time (docs/topics/verdicts-under-load.md).
+The reference's time is its own CPU time, as the verdict is judged on CPU time
+(docs/topics/verdicts-under-load.md): a busy machine changes neither. Where CPU time is
+not measured (languages other than Python) its wall-clock duration stands in, which on a
+busy machine gives a larger limit, never a smaller one.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from collections.abc import Sequence
 
 from codesynth.ids import ref_id
 from codesynth.models import Candidate, Limits, Problem
-from codesynth.sandbox.backend import Backend
-from codesynth.verifiers.execution import run_pairs
+from codesynth.sandbox.backend import Backend, build_request
+from codesynth.sandbox.executor import execute_many
 
 AUTO_FLOOR_S, AUTO_FACTOR, AUTO_NO_REFERENCE_S = 1.0, 4.0, 4.0
 
@@ -31,10 +32,16 @@ def auto_time_limit(reference_s: float | None, cap_s: float) -> float:
 
 def reference_limits(problems: Sequence[Problem], backend: Backend, base: Limits,
                      workers: int | None = None) -> list[Limits]:
-    """`base` with each problem's own time limit (aligned with `problems`), its reference run once."""
+    """`base` with each problem's own time limit (aligned with `problems`), its reference run
+    once. The reference's own CPU time is what counts (the verdict is judged on CPU time, and
+    it does not grow on a busy machine); its wall time where CPU time is not measured."""
     refs = [(i, p) for i, p in enumerate(problems) if p.reference_solution]
-    runs = run_pairs([(p, Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution or ""))
-                      for _, p in refs], backend, base, workers=workers)
-    own: dict[int, float] = {i: res.duration_s for (i, _), res in zip(refs, runs, strict=True) if res.passed}
+    jobs = ((i, build_request(p, Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution
+                                           or ""), base).model_copy(update={"measure_cpu": True}))
+            for i, p in refs)
+    own: dict[int, float] = {}
+    for i, res in execute_many(backend, jobs, workers=workers):
+        if res.passed:  # a failing reference says nothing of time
+            own[i] = res.cpu_s if res.cpu_s is not None else res.duration_s
     return [base.model_copy(update={"timeout_s": auto_time_limit(own.get(i), base.timeout_s)})
             for i in range(len(problems))]

@@ -81,13 +81,15 @@ class VerifyConfig(BaseModel):
         """The problem's own limits (timeout_auto, once measured), else `limits`."""
         return self._problem_limits.get(problem.id, self.limits)
 
-    def measure_limits(self, problems: Sequence[Problem], backend: Backend) -> None:
-        """With timeout_auto: run each reference once and keep each problem's own time limit."""
-        if self.timeout_auto and not self._problem_limits:
+    def measure_limits(self, problems: Iterable[Problem], backend: Backend) -> None:
+        """With timeout_auto: run the reference of each problem not measured yet, once, and keep
+        the problem's own time limit (the stages of `synth` bring new problems as they go)."""
+        new = [p for p in problems if p.id not in self._problem_limits]
+        if self.timeout_auto and new:
             from codesynth.verifiers.time_limits import reference_limits
 
-            got = reference_limits(problems, backend, self.limits, self.workers)
-            self._problem_limits = {p.id: lim for p, lim in zip(problems, got, strict=True)}
+            got = reference_limits(new, backend, self.limits, self.workers)
+            self._problem_limits.update({p.id: lim for p, lim in zip(new, got, strict=True)})
 
     @field_validator("backend")
     @classmethod
@@ -228,6 +230,8 @@ def verify_stream(
 ) -> int:
     """Judge candidates as they arrive (a generator the model is still filling is fine),
     recording each verdict the moment it exists. Returns how many programs ran."""
+    config.measure_limits(recorder.by_pid.values(), backend)
+
     def jobs():
         for c in candidates:
             if recorder.done(c.candidate_id):
@@ -289,6 +293,7 @@ def run_candidates(
     """Verdicts without a run directory (checks inside a generation mode), in completion order."""
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
+    config.measure_limits(problems, backend)
     jobs = ((c, build_request(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter,
                               trust))  # type: ignore[arg-type]
             for c in candidates)
@@ -337,7 +342,6 @@ def verify_candidates(
         if todo:
             langs = {c.language or by_pid[c.problem_id].language for c in todo}
             with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
-                config.measure_limits([p for p in problems if p.id in {c.problem_id for c in todo}], b)
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
                 try:
                     executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))

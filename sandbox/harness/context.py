@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-import candidates
 import explain
+import spawn
 import testers
 import zygote
 
@@ -30,7 +30,7 @@ class Ctx:
         self.tests_buf = bytearray()
         self.served = 0
         self.tester: testers.TesterServer | None = None
-        self.spare: candidates.Spare | None = None
+        self.spare: spawn.Spare | None = None
         self.deferred_reap: list[int] = []
         self.zygote: zygote.Zygote | None = None
         # A killed zygote-forked candidate: protected from straggler scans until the zygote,

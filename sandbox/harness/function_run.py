@@ -8,11 +8,11 @@ import os
 import socket
 import time
 
-import candidates
 import context
 import cputime
 import explain
 import host_channel
+import spawn
 import testers
 import waiting
 
@@ -23,14 +23,14 @@ def run_function(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> d
     limit = float(limits["timeout_s"])
     deadline = t0 + cputime.hard_wall_limit(limit)  # the bound on any run: the verdict is on CPU time
     oom_before = ctx.oom_count
-    sp = None if req.get("fresh") else candidates.take_spare(ctx, req, program)
+    sp = None if req.get("fresh") else spawn.take_spare(ctx, req, program)
     if sp is not None:
         c_pid, out_r, err_r, chan_t = sp.pid, sp.out_r, sp.err_r, sp.chan_t
     else:
         chan_c, chan_t = socket.socketpair()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        c_pid = candidates.fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
+        c_pid = spawn.fork_candidate(ctx, req, program, {0: ctx.devnull, 1: out_w, 2: err_w, 3: chan_c.fileno()})
         os.close(out_w)
         os.close(err_w)
         chan_c.close()
@@ -48,7 +48,7 @@ def run_function(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> d
     else:
         how, report_bytes, _ = waiting.wait_loop(deadline, caps, int(limits["output_bytes"]), tsrv.ctrl, framed=True,
                                           cpu=clock)
-        if how == "timeout":
+        if how == "timeout" or (how == "done" and req.get("measure_cpu")):
             clock.used_s = cputime.group_times(c_pid)[0]  # before the kill: what it did till the bound
     duration = time.monotonic() - t0
     # Did the candidate die on its own (OOM kill, signal) before we stop it? (Only our own
@@ -67,13 +67,13 @@ def run_function(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> d
         testers.stop_tester(ctx)  # stuck in (or between) tests: never reuse it
         ctx.oom_count = explain.oom_kills()
     if c_status is None and how == "done" and b'"ProcessDied"' in report_bytes:
-        c_status = candidates.reap_candidate(ctx, c_pid, via_zygote)  # it died on its own; its status says how
+        c_status = spawn.reap_candidate(ctx, c_pid, via_zygote)  # it died on its own; its status says how
     elif c_status is None and via_zygote:
         ctx.zombie = c_pid  # the zygote reaps it
         ctx.protected.add(c_pid)
     if via_zygote:
         # The next candidate: the zygote forks it while we answer and clean up.
-        candidates.prefork(ctx)
+        spawn.prefork(ctx)
     elif c_status is None:
         ctx.deferred_reap.append(c_pid)  # after the answer is sent: off the critical path
     # The candidate flushes its output before every reply, so what matters is already
@@ -85,6 +85,8 @@ def run_function(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> d
     exit_code, sig = waiting.decode_status(c_status)
     resp = {"stdout_tail": caps[0].tail_text(), "stderr_tail": caps[1].tail_text(),
             "exit_code": exit_code, "signal": sig, "duration_s": round(duration, 6)}
+    if req.get("measure_cpu"):
+        resp["cpu_s"] = round(clock.used_s, 4)
     if how in ("timeout", "cpu", "idle"):
         resp.update(explain.time_verdict(how, clock.used_s, limits, oom_before, ctx.oom_count))
         return resp

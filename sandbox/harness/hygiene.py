@@ -6,8 +6,8 @@ from __future__ import annotations
 import os
 import signal
 
-import candidates
 import context
+import spawn
 import waiting
 
 
@@ -114,7 +114,7 @@ def reap_all() -> None:
 
 def cleanup(ctx: context.Ctx) -> bool:
     """Leave the container as we found it. Returns True if anything had to be fixed."""
-    candidates.spare_ready(ctx)
+    spawn.spare_ready(ctx)
     reap_all()
     anomaly = False
     stray = scan_stragglers(ctx)

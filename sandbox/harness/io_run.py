@@ -9,12 +9,12 @@ import select
 import signal
 import time
 
-import candidates
 import context
 import cputime
 import explain
 import host_channel
 import hygiene
+import spawn
 import waiting
 import wire
 
@@ -32,19 +32,9 @@ def run_io(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> dict:
     status = "ok"
     extra: dict = {}
     for i, stdin_text in enumerate(req["inputs"]):
-        data = stdin_text.encode("utf-8")
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        st_r, st_w = os.pipe()
-        c0 = time.monotonic()
-        c_pid = candidates.fork_candidate(ctx, req, program, {0: in_r, 1: out_w, 2: err_w, 3: st_w})
-        for fd in (in_r, out_w, err_w, st_w):
-            os.close(fd)
-        waiting.feed(in_w, data)
         # A plain run (the service's /run_code) returns stderr too, not just its tail.
-        caps = [waiting.Capture(out_r, keep_all=cap), waiting.Capture(err_r, keep_all=cap if req["kind"] == "run" else 0),
-                waiting.Capture(st_r)]
+        c_pid, caps, c0 = waiting.start_case(lambda fds: spawn.fork_candidate(ctx, req, program, fds),
+                                             stdin_text.encode("utf-8"), cap, whole_stderr=req["kind"] == "run")
         # Completion is "the direct child exited"; a grandchild holding the pipe must not stall us.
         clock = cputime.CpuClock(c_pid, limit - spent, c0, cputime.wall_limit(limit))
         how, _, c_status = waiting.wait_loop(deadline, caps, cap, None, done_pid=c_pid, cpu=clock)
@@ -52,27 +42,14 @@ def run_io(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> dict:
             spent += waiting.LAST_EXIT_CPU_S
         elif how == "timeout":
             clock.used_s = cputime.group_times(c_pid)[0]  # before the kill
-        waiting.kill_group(c_pid)
-        if how != "exited":
-            waiting.reap(c_pid)
-        waiting.drain(caps, cap)
-        for fd in (out_r, err_r, st_r):
-            os.close(fd)
-        exit_code, sig = waiting.decode_status(c_status)
-        oom = False
-        if sig is not None or how in ("timeout", "cpu", "idle"):
-            now = explain.oom_kills()
-            oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
-            ctx.oom_count = now
+        exit_code, sig, oom = waiting.end_case(ctx, c_pid, how, c_status, caps, cap)
         err_info = None
         if caps[2].head or caps[2].tail:
             try:
                 err_info = wire.loads_plain(bytes(caps[2].tail)[4:])
             except Exception:  # noqa: BLE001 - whatever the program wrote there is not ours to trust
                 err_info = None
-        case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
-                "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
-                "duration_s": round(time.monotonic() - c0, 6), "oom": oom}
+        case = waiting.case_record(caps, exit_code, sig, c0, oom)
         if req["kind"] == "run":
             case["stderr"], case["stderr_bytes"] = bytes(caps[1].head).decode("utf-8", "replace"), caps[1].total
         if isinstance(err_info, tuple) and len(err_info) == 2:
@@ -88,6 +65,8 @@ def run_io(ctx: context.Ctx, req: dict, program: str, tests_len: int) -> dict:
             break
         if i + 1 < len(req["inputs"]):
             hygiene.cleanup(ctx)
+    if req.get("measure_cpu"):
+        extra.setdefault("cpu_s", round(spent, 4))
     return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6), **extra}
 
 

@@ -346,38 +346,17 @@ def _run_cases(ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dic
     plain = req.get("kind") == "run"  # a plain run (/run_code) returns stderr whole, not just its tail
     cases = []
     status = "ok"
+
+    def fork(fds: dict[int, int]) -> int:
+        return _fork_run(ctx, lang, argv, {**fds, 3: fds[3] if results_fd else ctx.devnull}, limits)
+
     for i, stdin_text in enumerate(req["inputs"]):
-        data = stdin_text.encode("utf-8")
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        res_r, res_w = os.pipe()
-        c0 = time.monotonic()
-        fds = {0: in_r, 1: out_w, 2: err_w, 3: res_w if results_fd else ctx.devnull}
-        c_pid = _fork_run(ctx, lang, argv, fds, limits)
-        for fd in (in_r, out_w, err_w, res_w):
-            os.close(fd)
-        waiting.feed(in_w, data)
-        caps = [waiting.Capture(out_r, keep_all=cap), waiting.Capture(err_r, keep_all=cap if plain else 0),
-                waiting.Capture(res_r, keep_all=cap)]
+        c_pid, caps, c0 = waiting.start_case(fork, stdin_text.encode("utf-8"), cap, whole_stderr=plain, side_keep=cap)
         how, c_status, rss_kb = _wait(deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
-        waiting.kill_group(c_pid)
-        if how != "exited":
-            waiting.reap(c_pid)
-        waiting.drain(caps, cap)
-        for fd in (out_r, err_r, res_r):
-            os.close(fd)
-        exit_code, sig = waiting.decode_status(c_status)
-        oom = False
-        if sig is not None:
-            now = explain.oom_kills()
-            oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
-            ctx.oom_count = now
+        exit_code, sig, oom = waiting.end_case(ctx, c_pid, how, c_status, caps, cap)
         if how == "memory":
             oom, how = True, "exited"
-        case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
-                "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
-                "duration_s": round(time.monotonic() - c0, 6), "oom": oom, "max_rss_kb": rss_kb}
+        case = {**waiting.case_record(caps, exit_code, sig, c0, oom), "max_rss_kb": rss_kb}
         if results_fd:
             case["results"] = bytes(caps[2].head).decode("utf-8", "replace")
         if plain:

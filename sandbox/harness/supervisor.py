@@ -30,12 +30,12 @@ import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import candidates  # noqa: E402
 import context  # noqa: E402
 import function_run  # noqa: E402
 import host_channel  # noqa: E402
 import hygiene  # noqa: E402
 import io_run  # noqa: E402
+import spawn  # noqa: E402
 import testers  # noqa: E402
 import waiting  # noqa: E402
 import wire  # noqa: E402
@@ -49,7 +49,7 @@ def serve(ctx: context.Ctx) -> None:
     out = 1
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "privileged": ctx.privileged,
              "python": sys.version.split()[0]}
-    candidates.prefork(ctx)
+    spawn.prefork(ctx)
     wire.write_all(out, (json.dumps(hello) + "\n").encode())
     while True:
         got = host_channel.read_request(ctx)
@@ -93,7 +93,7 @@ def serve(ctx: context.Ctx) -> None:
         ctx.pending_anomaly = hygiene.cleanup(ctx)
         if ctx.tester is not None and ctx.tester.runs >= testers.TESTER_MAX_RUNS:
             testers.stop_tester(ctx)
-        candidates.prefork(ctx)
+        spawn.prefork(ctx)
 
 
 def _args(argv: list[str]) -> types.SimpleNamespace:

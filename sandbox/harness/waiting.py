@@ -9,10 +9,8 @@ import signal
 import time
 
 import cputime
+import explain
 import wire
-
-# Kept small on purpose until the zygote is forked (see main); the modules candidates
-# commonly import are loaded after that, in both processes.
 
 TAIL = 4096
 
@@ -189,3 +187,51 @@ def feed(fd: int, data: bytes) -> None:
 
 
 FEEDERS: list[int] = []
+
+
+def end_case(ctx, pid: int, how: str, status: int | None, caps: list[Capture], cap: int) -> tuple[int | None, int | None, bool]:
+    """After a one-case process (stdin/stdout case, plain run, another language's run): kill
+    its group, reap it unless it exited, collect what it wrote, close its pipes. Returns its
+    (exit code, signal, whether the OOM killer struck while it ran: it died by SIGKILL, or it
+    was stopped on time while the cgroup's OOM counter went up)."""
+    kill_group(pid)
+    if how != "exited":
+        reap(pid)
+    drain(caps, cap)
+    for c in caps:
+        os.close(c.fd)
+    exit_code, sig = decode_status(status)
+    oom = False
+    stopped = how in ("timeout", "cpu", "idle")
+    if sig is not None or stopped:
+        now = explain.oom_kills()
+        rose = now is not None and ctx.oom_count is not None and now > ctx.oom_count
+        oom = (sig == signal.SIGKILL and (now is None or ctx.oom_count is None or rose)) or (stopped and rose)
+        ctx.oom_count = now
+    return exit_code, sig, oom
+
+
+def case_record(caps: list[Capture], exit_code: int | None, sig: int | None, started: float, oom: bool) -> dict:
+    """What the host gets for one case: stdout (whole, up to the cap), the stderr tail, how it ended."""
+    return {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
+            "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
+            "duration_s": round(time.monotonic() - started, 6), "oom": oom}
+
+
+def start_case(fork, stdin: bytes, cap: int, whole_stderr: bool, side_keep: int = 0) -> tuple[int, list[Capture], float]:
+    """Start a one-case process: `fork(fds)` starts it on fds {0: stdin, 1: stdout, 2: stderr,
+    3: a side pipe (an error report, data-form results)} and returns its pid; its stdin is fed
+    without blocking on a program that never reads it. Returns (pid, captures of stdout,
+    stderr and the side pipe, start time)."""
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    side_r, side_w = os.pipe()
+    started = time.monotonic()
+    pid = fork({0: in_r, 1: out_w, 2: err_w, 3: side_w})
+    for fd in (in_r, out_w, err_w, side_w):
+        os.close(fd)
+    feed(in_w, stdin)
+    caps = [Capture(out_r, keep_all=cap), Capture(err_r, keep_all=cap if whole_stderr else 0),
+            Capture(side_r, keep_all=side_keep)]
+    return pid, caps, started

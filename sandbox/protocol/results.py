@@ -59,7 +59,13 @@ def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
         traceback=resp.get("traceback"), stdout_tail=resp.get("stdout_tail") or "",
         stderr_tail=resp.get("stderr_tail") or "", exit_code=resp.get("exit_code"),
         signal=resp.get("signal"), duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
+        cpu_s=_cpu_s(resp),
     )
+
+
+def _cpu_s(resp: dict) -> float | None:
+    v = resp.get("cpu_s")
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
 def _clip(s: str, n: int = 200) -> str:
@@ -139,7 +145,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         error_message=None if status is Status.passed else err_msg,
         stdout_tail=(last.get("stdout") or "")[-4096:], stderr_tail=last.get("stderr_tail") or "",
         exit_code=last.get("exit_code"), signal=last.get("signal"),
-        duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
+        duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=_cpu_s(resp),
     )
 
 

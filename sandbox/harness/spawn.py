@@ -1,4 +1,4 @@
-"""The candidate process: forked per request or, normally, by the zygote ahead of time (a
+"""Starting candidate processes: forked per request or, normally, by the zygote ahead of time (a
 spare, waiting for its program while the host reads the previous answer)."""
 
 from __future__ import annotations
