@@ -81,7 +81,7 @@ class TimeoutOrAuto(click.ParamType):
 def limits_options(f):
     f = click.option("--timeout", type=TimeoutOrAuto(), default=10.0, show_default=True,
                      help=f"CPU seconds per program (0 < s <= {MAX_TIMEOUT_S:g}; the wall clock stops it at 3x + 1 s), "
-                          "or auto: 4 x the problem's reference run time, 1 s at least, 10 s at most.")(f)
+                          "or auto: 4 x the CPU time of the problem's reference, 1 s at least, 10 s at most.")(f)
     f = click.option("--memory", type=memory_mb(), default=512, show_default=True,
                      help=f"MB per program (at least {MIN_MEMORY_MB}).")(f)
     return f
