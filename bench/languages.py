@@ -230,7 +230,7 @@ def run_pool(pool, items, lang, copies, workers, tag):
 
 
 def start_pool(image, langs, lang, workers, pin, tag):
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     pool = DockerBackend(workers=workers, limits=LIM, image=image, languages=set(langs), run_id=f"bench-{lang}-{tag}",
                          pin_cpus=pin)
@@ -326,7 +326,7 @@ def main() -> None:
                     help="also measure warm node / JVM runtimes against a fresh process per case")
     ap.add_argument("--json", dest="json_out", default=None)
     a = ap.parse_args()
-    from codesynth.sandbox import lang_image
+    from codesynth.sandbox.docker import lang_image
 
     langs = list(LANGUAGES) if a.languages == "all" else [x.strip() for x in a.languages.split(",")]
     for lang in langs:

@@ -118,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", metavar="FILE", help="also write the numbers as JSON")
     a = ap.parse_args(argv)
 
-    from codesynth.sandbox import engine, image
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker import engine, image
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     engine.ensure_engine(install=False)
     tag = image.ensure_image(build=True)

@@ -246,13 +246,13 @@ def prepare_backend(
     from codesynth.sandbox.backend import build_request
 
     if kind == "pool":
-        from codesynth.sandbox.docker_backend import DockerBackend
+        from codesynth.sandbox.docker.backend import DockerBackend
 
         backend = DockerBackend(
             workers=workers, limits=limits, image=image, run_id=f"bench-{secrets.token_hex(3)}"
         )
     else:
-        from codesynth.sandbox.local_backend import LocalBackend
+        from codesynth.sandbox.local.backend import LocalBackend
 
         backend = LocalBackend(workers=workers, quiet=True)
     # As `codesynth verify` runs a problem set: its tests are the user's own (trusted), so they
@@ -521,7 +521,7 @@ def bench_docker_run(
     image: str,
     run_id: str,
 ) -> MethodResult:
-    from codesynth.sandbox.containers import labels
+    from codesynth.sandbox.docker.containers import labels
 
     step = max(1, len(programs) // sample) if sample else 1
     chosen = list(programs[::step])[: sample or None]
@@ -716,7 +716,7 @@ def main(argv: list[str] | None = None) -> int:
     limits = Limits(timeout_s=args.timeout)
     image = None
     if {"pool", "docker-run"} & set(methods):
-        from codesynth.sandbox import image as image_mod
+        from codesynth.sandbox.docker import image as image_mod
 
         image = image_mod.ensure_image(build=True)
         info["runner_image"] = image

@@ -37,7 +37,7 @@ import requests
 from codesynth.importers import import_humaneval
 from codesynth.models import Candidate, Limits
 from codesynth.sandbox.backend import ExecRequest, build_request
-from codesynth.sandbox.docker_backend import DockerBackend
+from codesynth.sandbox.docker.backend import DockerBackend
 
 ROOT = Path(__file__).resolve().parents[1]
 

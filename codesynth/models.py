@@ -265,7 +265,9 @@ class Limits(_Model):
     """Resource limits for one program. Enforced from outside the program."""
 
     timeout_s: float = Field(default=10.0, gt=0, le=86400, allow_inf_nan=False,
-                             description="Wall-clock limit per program (all its tests), at most a day.")
+                             description="Time limit per program (all its tests), at most a day: CPU seconds "
+                             "for Python (the wall clock is a safety net, docs/topics/verdicts-under-load.md), "
+                             "wall-clock seconds for other languages.")
     memory_mb: int = Field(default=512, ge=32, description="Address-space / memory limit per program.")
     cpus: float = Field(default=1.0, gt=0, allow_inf_nan=False, description="CPU share per container.")
     pids: int = Field(default=64, ge=8, description="Processes a program may have at once.")
@@ -329,6 +331,8 @@ class ExecutionResult(_Model):
     exit_code: int | None = None
     signal: int | None = None
     duration_s: float = 0.0
+    cpu_s: float | None = Field(default=None, description="The program's own CPU time, when it was measured "
+                                "(a reference run timed for per-problem limits).")
     limits: Limits = Field(default_factory=Limits)
     backend: str | None = None
     attempts: int = 1

@@ -34,6 +34,8 @@ class ExecRequest(BaseModel):
     compare: Literal["exact", "tokens", "float"] = "exact"
     host_error: str | None = Field(default=None, description="Why this pairing cannot run at all (no sandbox).")
     limits: Limits = Field(default_factory=Limits)
+    measure_cpu: bool = Field(default=False, description="Report the program's own CPU time (cpu_s), e.g. to derive "
+                              "a problem's time limit from its reference (Python programs).")
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
     )

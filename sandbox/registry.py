@@ -20,8 +20,8 @@ from codesynth.sandbox.backend import Backend
 Factory = Callable[..., Backend]
 
 _factories: dict[str, Factory | str] = {
-    "docker": "codesynth.sandbox.docker_backend:DockerBackend",
-    "local": "codesynth.sandbox.local_backend:LocalBackend",
+    "docker": "codesynth.sandbox.docker.backend:DockerBackend",
+    "local": "codesynth.sandbox.local.backend:LocalBackend",
 }
 _plugins_loaded = False
 

@@ -33,7 +33,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def runner_image() -> str:
-    from codesynth.sandbox import engine, image
+    from codesynth.sandbox.docker import engine, image
 
     engine.ensure_engine(install=True)
     return image.ensure_image(build=True)
@@ -51,7 +51,7 @@ def local_model() -> None:
 
 @pytest.fixture(scope="session")
 def docker_backend(runner_image):
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     b = DockerBackend(workers=2, limits=Limits(timeout_s=5), image=runner_image, run_id=f"pytest{os.getpid()}")
     b.start()
@@ -64,8 +64,8 @@ def lang_pool():
     """One warm worker of the toolchain image with every language (built by `codesynth sandbox
     build --languages all` if missing, several minutes the first time)."""
     from codesynth.models import LANGUAGES
-    from codesynth.sandbox import engine, lang_image
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker import engine, lang_image
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     engine.ensure_engine(install=True)
     image = lang_image.ensure_image(set(LANGUAGES), build="toolchains")
@@ -83,7 +83,7 @@ def chromium_bin() -> str:
 
     found = shutil.which("chromium")
     if found is None and os.geteuid() == 0:
-        from codesynth.sandbox.engine import apt_install
+        from codesynth.sandbox.docker.engine import apt_install
 
         apt_install(["chromium"])
         found = shutil.which("chromium")

@@ -18,7 +18,7 @@ from datasets import Dataset, load_dataset
 from helpers import our_containers
 
 from codesynth.models import IOCase, Problem, RewardRecord, Status
-from codesynth.sandbox import containers
+from codesynth.sandbox.docker import containers
 from codesynth.verifiers import adapters, pool
 from codesynth.verifiers.adapters import (
     compute_score,

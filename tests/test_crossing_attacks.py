@@ -28,7 +28,7 @@ LIM = Limits(timeout_s=10, memory_mb=256)
 @pytest.fixture(scope="module")
 def worker(runner_image):
     """One container: every control runs where the attack just ran."""
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     b = DockerBackend(workers=1, limits=LIM, image=runner_image, run_id="pytest-crossing")
     b.start()

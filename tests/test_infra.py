@@ -22,9 +22,9 @@ from click.testing import CliRunner
 from codesynth.cli import cli
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import Limits
-from codesynth.sandbox import containers, engine, image
-from codesynth.sandbox import doctor as doctor_mod
-from codesynth.sandbox.hardening import Hardening
+from codesynth.sandbox.docker import containers, engine, image
+from codesynth.sandbox.docker import doctor as doctor_mod
+from codesynth.sandbox.docker.hardening import Hardening
 
 pytestmark = pytest.mark.docker
 

@@ -27,8 +27,8 @@ from codesynth.jsonl import write_models
 from codesynth.models import DatasetRecord, IOCase, Problem, Status
 from codesynth.problems import load_problems
 from codesynth.sandbox.capacity import max_workers
-from codesynth.sandbox.image_modules import MODULES, missing_imports
-from codesynth.sandbox.local_backend import LocalBackend
+from codesynth.sandbox.docker.image_modules import MODULES, missing_imports
+from codesynth.sandbox.local.backend import LocalBackend
 from codesynth.verifiers.adapters import (
     compute_score,
     compute_score_batch,
@@ -106,7 +106,7 @@ def test_worker_count_the_machine_cannot_start_is_refused_up_front(tmp_path):
     line = _one_line(p)
     assert f"--workers {limit + 1}" in line and f"at most {limit}" in line, line
     # The library refuses it too (the trainer adapters' pool builds a DockerBackend).
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     with pytest.raises(InputError, match=rf"workers {limit + 1}: this machine can start at most {limit}"):
         DockerBackend(workers=limit + 1)

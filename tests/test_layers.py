@@ -14,7 +14,8 @@ FOLDERS = {"codesynth": "codesynth", "sandbox": "codesynth.sandbox", "generators
            "verifiers": "codesynth.verifiers"}
 
 # rank: what a layer may import is every layer of a lower or equal rank, except as noted
-# ray: a backend (pool actors per node) plus Ray Data scoring, so it sits with the verifiers;
+# ray: Ray Data scoring (codesynth/ray/), so it sits with the verifiers; the Ray backend (pool
+# actors per node) is a sandbox backend like the others (sandbox/ray/: the sandbox layer);
 # service: the HTTP server, a shell beside the CLI (whose `serve` command starts it).
 RANKS = {"vocabulary": 0, "sandbox": 1, "generators": 1, "verifiers": 2, "ray": 2, "pipeline": 3, "cli": 4,
          "service": 4}
@@ -77,5 +78,8 @@ def test_the_check_sees_imports():
     # a check that finds no imports would pass anything
     deps = dict((m, imported(p, m)) for m, p in modules())
     assert "codesynth.sandbox.executor" in deps["codesynth.pipeline.verify"]
+    # the sandbox's sub-packages are seen, and are the sandbox layer
+    assert "codesynth.sandbox.protocol.supervisor_client" in deps["codesynth.sandbox.docker.backend"]
+    assert layer_of("codesynth.sandbox.ray.backend") == "sandbox"
     assert "codesynth.pipeline.verify" in deps["codesynth.pipeline.generate.solutions"]
     assert layer_of("codesynth.pipeline.generate.tests") == "pipeline"

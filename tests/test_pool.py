@@ -27,7 +27,7 @@ from helpers import container_processes, leftover_processes, run_containers, set
 
 from codesynth.models import IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
-from codesynth.sandbox.docker_backend import DockerBackend
+from codesynth.sandbox.docker.backend import DockerBackend
 
 pytestmark = pytest.mark.docker
 
@@ -462,7 +462,7 @@ def test_every_container_killed_between_programs_the_next_program_still_gets_its
 
 
 def test_local_backend_gives_right_verdicts_and_says_it_is_not_isolated(capsys):
-    from codesynth.sandbox.local_backend import LocalBackend
+    from codesynth.sandbox.local.backend import LocalBackend
 
     b = LocalBackend(workers=1)
     with pytest.warns(UserWarning, match="NOT an isolation boundary"):

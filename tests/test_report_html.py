@@ -10,7 +10,7 @@ from helpers import run_cli
 
 from codesynth.models import Candidate, Limits, Problem
 from codesynth.pipeline import VerifyConfig, verify_candidates
-from codesynth.sandbox.local_backend import LocalBackend
+from codesynth.sandbox.local.backend import LocalBackend
 
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]

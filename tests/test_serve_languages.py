@@ -101,8 +101,8 @@ def request(lang: str, code: str, **kw) -> RunCodeRequest:
 
 @pytest.fixture(scope="module")
 def lang_pool():
-    from codesynth.sandbox import engine, lang_image
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker import engine, lang_image
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     engine.ensure_engine(install=True)
     image = lang_image.ensure_image(set(LANGUAGES), build="toolchains")

@@ -20,7 +20,7 @@ from helpers import container_processes, leftover_processes, run_containers, set
 
 from codesynth.models import ExecutionResult, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest
-from codesynth.sandbox.docker_backend import DockerBackend
+from codesynth.sandbox.docker.backend import DockerBackend
 
 pytestmark = pytest.mark.docker
 

@@ -33,7 +33,7 @@ from codesynth.rundir import (
 )
 from codesynth.sandbox.backend import build_request
 from codesynth.sandbox.executor import execute_many
-from codesynth.sandbox.local_backend import LocalBackend
+from codesynth.sandbox.local.backend import LocalBackend
 from codesynth.verifiers.adapters import _candidate as adapter_candidate
 from codesynth.verifiers.metrics import mean_pass_at_k, pass_at_k
 from codesynth.verifiers.report import build_report

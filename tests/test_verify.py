@@ -153,7 +153,7 @@ def test_existing_run_dir_needs_resume(tmp_path, docker_backend):
 
 
 def test_missing_image_is_one_clear_error():
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     b = DockerBackend(workers=1, image="codesynth-runner:does-not-exist", build_image=False)
     with pytest.raises(SandboxUnavailable) as e:

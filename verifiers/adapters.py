@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from codesynth.errors import DataError, SandboxUnavailable
 from codesynth.extract import program_from_reply
-from codesynth.ids import completion_id, ref_id
+from codesynth.ids import completion_id
 from codesynth.jsonl import describe_validation_error, json_error_text
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem, RewardRecord, Status
 from codesynth.problems import python_syntax_error
@@ -28,6 +28,7 @@ from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.rewards import RewardScheme, make_reward
+from codesynth.verifiers.time_limits import reference_limits
 
 Completion = str | Mapping[str, Any] | Sequence[Mapping[str, Any]]
 
@@ -214,14 +215,7 @@ def trl_reward_func(
         if time_limit != "auto":
             timed.update({k: base.model_copy(update={"timeout_s": float(time_limit)}) for k in new})
             return
-        refs = [(k, p) for k, p in new.items() if p.reference_solution]
-        runs = run_pairs([(p, Candidate(candidate_id=ref_id(p.id), problem_id=p.id, solution=p.reference_solution or ""))
-                          for _, p in refs], backend or pool.get_backend(), base)
-        for (k, _), res in zip(refs, runs, strict=True):
-            own = res.duration_s if res.passed else None  # a failing reference says nothing of time
-            timed[k] = base.model_copy(update={"timeout_s": auto_time_limit(own, base.timeout_s)})
-        for k in new:
-            timed.setdefault(k, base.model_copy(update={"timeout_s": auto_time_limit(None, base.timeout_s)}))
+        timed.update(zip(new, reference_limits(list(new.values()), backend or pool.get_backend(), base), strict=True))
 
     def limits_for(p: Problem) -> Limits:
         return timed.get(digest(p), base)
@@ -295,15 +289,6 @@ def trl_reward_func(
 
 
 #: evalplus's rule for RL-friendly limits: a floor, and a factor over the reference's own time.
-AUTO_FLOOR_S, AUTO_FACTOR, AUTO_NO_REFERENCE_S = 1.0, 4.0, 4.0
-
-
-def auto_time_limit(reference_s: float | None, cap_s: float) -> float:
-    """The wall-clock limit for a problem whose reference ran in `reference_s` (None: no usable one)."""
-    t = AUTO_NO_REFERENCE_S if reference_s is None else max(AUTO_FLOOR_S, AUTO_FACTOR * reference_s)
-    return round(min(cap_s, t), 3)
-
-
 def _prompt_text(prompts: Sequence[Any] | None, i: int) -> str:
     if not prompts or i >= len(prompts):
         return ""

@@ -67,9 +67,21 @@ def workers_option(help: str = "Programs in parallel (default: cores).") -> clic
     return click.option("--workers", type=AT_LEAST_1, default=None, help=help)
 
 
+class TimeoutOrAuto(click.ParamType):
+    """Seconds, or `auto`: each problem's limit from its reference's own run time."""
+
+    name = "seconds|auto"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        return seconds().convert(value, param, ctx)
+
+
 def limits_options(f):
-    f = click.option("--timeout", type=seconds(), default=10.0, show_default=True,
-                     help=f"Seconds per program (0 < s <= {MAX_TIMEOUT_S:g}).")(f)
+    f = click.option("--timeout", type=TimeoutOrAuto(), default=10.0, show_default=True,
+                     help=f"CPU seconds per program (0 < s <= {MAX_TIMEOUT_S:g}; the wall clock stops it at 3x + 1 s), "
+                          "or auto: 4 x the CPU time of the problem's reference, 1 s at least, 10 s at most.")(f)
     f = click.option("--memory", type=memory_mb(), default=512, show_default=True,
                      help=f"MB per program (at least {MIN_MEMORY_MB}).")(f)
     return f

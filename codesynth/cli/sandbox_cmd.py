@@ -21,8 +21,8 @@ def sandbox() -> None:
 @click.option("--no-install", is_flag=True, help="Never apt-get install or start dockerd; just check.")
 def setup_cmd(no_install: bool) -> None:
     """Make the sandbox usable: start (or install) the engine, build the runner image if needed."""
-    from codesynth.sandbox.engine import client, ensure_engine
-    from codesynth.sandbox.image import ensure_image, image_status
+    from codesynth.sandbox.docker.engine import client, ensure_engine
+    from codesynth.sandbox.docker.image import ensure_image, image_status
 
     ensure_engine(install=not no_install, log=_log)
     version = client().version().get("Version", "?")
@@ -46,14 +46,14 @@ def setup_cmd(no_install: bool) -> None:
 def build_cmd(base: str | None, force: bool, languages: str | None) -> None:
     """Build the runner image codesynth-runner:<version> (or a toolchain image with --languages)."""
     from codesynth.errors import InputError
-    from codesynth.sandbox.engine import ensure_engine
-    from codesynth.sandbox.image import build_image
+    from codesynth.sandbox.docker.engine import ensure_engine
+    from codesynth.sandbox.docker.image import build_image
 
     ensure_engine(install=False, log=_log)
     if languages is None:
         click.echo(build_image(base=base, force=force, log=_log))
         return
-    from codesynth.sandbox.lang_image import build_lang_image
+    from codesynth.sandbox.docker.lang_image import build_lang_image
     from codesynth.sandbox.languages import image_languages
 
     if base is not None:
@@ -69,7 +69,7 @@ def build_cmd(base: str | None, force: bool, languages: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the checks as JSON.")
 def doctor_cmd(as_json: bool) -> None:
     """Check the engine, the image and a locked-down container; exit 1 if anything fails."""
-    from codesynth.sandbox.doctor import doctor
+    from codesynth.sandbox.docker.doctor import doctor
 
     checks = doctor()
     if as_json:
@@ -92,7 +92,7 @@ def doctor_cmd(as_json: bool) -> None:
 )
 def clean_cmd(run_id: str | None, all_: bool) -> None:
     """Force-remove leftover codesynth containers (stopped, or whose run's process is gone)."""
-    from codesynth.sandbox.containers import cleanup_containers
+    from codesynth.sandbox.docker.containers import cleanup_containers
 
     n = cleanup_containers(run_id, leftovers_only=not all_)
     click.echo(f"removed {n} codesynth container(s)")

@@ -71,7 +71,9 @@ def register(cli: click.Group) -> None:
 
         check_workers(workers, memory)
         writable_dir(out)
-        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory),
+        auto = timeout == "auto"
+        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
+                           timeout_auto=auto,
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
                            local_imports=local_imports,
                            trust_tests=not untrusted_tests,
@@ -92,7 +94,7 @@ def register(cli: click.Group) -> None:
         from codesynth.generators import llama_setup
         from codesynth.outpath import writable_dir
         from codesynth.pipeline.synth import load_recipe, synth
-        from codesynth.sandbox import engine, image
+        from codesynth.sandbox.docker import engine, image
 
         writable_dir(out)
         engine.ensure_engine(install=True)

@@ -94,6 +94,8 @@ class Report(_Section):
 
 class Execution(_Section):
     timeout_s: float = Field(default=10.0, gt=0)
+    timeout_auto: bool = Field(default=False, description="Each problem's time limit from its reference's own "
+                               "run (4 x, 1 s at least, timeout_s at most), as `verify --timeout auto`.")
     memory_mb: int = Field(default=512, ge=32)
     workers: int | None = Field(default=None, ge=1)
     backend: str = "docker"
@@ -127,7 +129,7 @@ class Recipe(_Section):
         ex = self.execution
         return VerifyConfig(workers=ex.workers, limits=Limits(timeout_s=ex.timeout_s, memory_mb=ex.memory_mb),
                             backend=ex.backend, resume=resume, progress=progress, retry_failed=retry_failed,
-                            update=update)
+                            update=update, timeout_auto=ex.timeout_auto)
 
 
 def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 import codesynth
 from codesynth.errors import InputError, SandboxUnavailable, sigterm_as_interrupt
@@ -72,6 +72,24 @@ class VerifyConfig(BaseModel):
     local_imports: Literal["warn", "refuse", "allow"] = Field(
         default="warn", description="local backend: programs importing what the runner image lacks (numpy...)."
     )
+    timeout_auto: bool = Field(
+        default=False, description="Each problem's time limit from its reference's own run (at most "
+        "limits.timeout_s): see verifiers/time_limits.py.")
+    _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
+
+    def limits_for(self, problem: Problem) -> Limits:
+        """The problem's own limits (timeout_auto, once measured), else `limits`."""
+        return self._problem_limits.get(problem.id, self.limits)
+
+    def measure_limits(self, problems: Iterable[Problem], backend: Backend) -> None:
+        """With timeout_auto: run the reference of each problem not measured yet, once, and keep
+        the problem's own time limit (the stages of `synth` bring new problems as they go)."""
+        new = [p for p in problems if p.id not in self._problem_limits]
+        if self.timeout_auto and new:
+            from codesynth.verifiers.time_limits import reference_limits
+
+            got = reference_limits(new, backend, self.limits, self.workers)
+            self._problem_limits.update({p.id: lim for p, lim in zip(new, got, strict=True)})
 
     @field_validator("backend")
     @classmethod
@@ -95,7 +113,7 @@ class VerifyConfig(BaseModel):
 
     def execution_inputs(self) -> dict[str, Any]:
         """What decides a verdict (the fingerprint's part of a run's inputs)."""
-        from codesynth.sandbox.image import harness_hash
+        from codesynth.sandbox.docker.image import harness_hash
 
         return {
             "limits": self.limits,
@@ -107,6 +125,7 @@ class VerifyConfig(BaseModel):
             "harness": harness_hash(),
             # refuse changes local verdicts (Docker's ModuleNotFoundError instead of a run)
             **({"local_imports": self.local_imports} if self.backend == "local" else {}),
+            **({"timeout": "auto"} if self.timeout_auto else {}),
         }
 
 
@@ -211,6 +230,8 @@ def verify_stream(
 ) -> int:
     """Judge candidates as they arrive (a generator the model is still filling is fine),
     recording each verdict the moment it exists. Returns how many programs ran."""
+    config.measure_limits(recorder.by_pid.values(), backend)
+
     def jobs():
         for c in candidates:
             if recorder.done(c.candidate_id):
@@ -218,7 +239,7 @@ def verify_stream(
             p = recorder.by_pid.get(c.problem_id)
             if p is None:
                 raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
-            yield c, build_request(p, c, config.limits, config.interpreter, config.trust_tests)  # type: ignore[arg-type]
+            yield c, build_request(p, c, config.limits_for(p), config.interpreter, config.trust_tests)  # type: ignore[arg-type]
 
     n = 0
     try:
@@ -272,7 +293,9 @@ def run_candidates(
     """Verdicts without a run directory (checks inside a generation mode), in completion order."""
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
-    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits, config.interpreter, trust))  # type: ignore[arg-type]
+    config.measure_limits(problems, backend)
+    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter,
+                              trust))  # type: ignore[arg-type]
             for c in candidates)
     return execute_many(backend, jobs, workers=config.workers)
 

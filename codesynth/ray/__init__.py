@@ -17,11 +17,11 @@ __all__ = ["RayBackend", "RayPool", "verify_dataset"]
 def __getattr__(name: str):
     # Ray is an extra: importing codesynth.ray (e.g. for the registry) must not need it yet.
     if name == "RayPool":
-        from codesynth.ray.client import RayPool
+        from codesynth.sandbox.ray.client import RayPool
 
         return RayPool
     if name == "RayBackend":
-        from codesynth.ray.backend import RayBackend
+        from codesynth.sandbox.ray.backend import RayBackend
 
         return RayBackend
     if name == "verify_dataset":

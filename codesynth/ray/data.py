@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from codesynth.models import Limits, Problem, Status
-from codesynth.ray.client import RayPool
 from codesynth.sandbox.backend import build_request
+from codesynth.sandbox.ray.client import RayPool
 
 #: Columns added to every row.
 COLUMNS = ("reward", "passed", "status", "partial_credit", "failure_category", "feedback", "sandbox_error")

@@ -56,9 +56,10 @@ if __name__ == "__main__":  # fresh-interpreter mode runs us as a script under -
 
 try:  # inside the container this file runs as a script next to wire.py
     import crossing
+    import exits
     import wire
 except ImportError:  # pragma: no cover - imported as a package on the host
-    from . import crossing, wire
+    from . import crossing, exits, wire
 
 # Bound at import, before any candidate code: the program may replace builtins (isinstance,
 # callable, type, ...), marshal or module attributes in its own process; the harness keeps
@@ -529,8 +530,10 @@ def warm() -> None:
 def run_script(program: str, status: int) -> int:
     """Run a stdin/stdout program as __main__; return its exit code like python would."""
     _fresh_stdio()
+    exits.fresh_exit_state()
     sys.argv = ["main.py"]
     ns = _module_namespace("__main__", "main.py")
+    code = None
     code_rc = 0
     try:
         code = compile(program, "main.py", "exec")
@@ -551,21 +554,28 @@ def run_script(program: str, status: int) -> int:
         except OSError:
             pass
         code_rc = 1
-    _flush()
+    # Threads, atexit handlers, finalizers, the last flush: as after `python main.py`.
+    del ns, code  # the namespace must die with __main__ (its objects' finalizers run)
+    if not exits.finish_script("__main__") and code_rc == 0:
+        code_rc = 120
     return code_rc
 
 
 def main() -> None:  # fresh-interpreter mode: `python3 -I candidate.py function|io`
-    mode = sys.argv[1]
-    program = wire.recv_frame(4).decode("utf-8", "replace")
-    os.close(4)
-    if mode == "function":
-        serve_function(program, 3)
-        rc = 0
-    else:
-        rc = run_script(program, 3)
-    _flush()
-    os._exit(rc)
+    leave = exits.leave  # a local, bound before the program runs (see exits.py)
+    rc = 70
+    try:
+        mode = sys.argv[1]
+        program = wire.recv_frame(4).decode("utf-8", "replace")
+        os.close(4)
+        if mode == "function":
+            serve_function(program, 3)
+            rc = 0
+        else:
+            rc = run_script(program, 3)
+        _flush()
+    finally:
+        leave(rc)
 
 
 if __name__ == "__main__":

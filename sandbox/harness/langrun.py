@@ -14,8 +14,8 @@ The host sends, per request, the source files (a JSON object as the program byte
      candidate can read and execute but not write: the tmpfs belongs to the compiler uid).
      Data-form tests get a results pipe on fd 3; the host compares what arrives there.
 
-Straggler sweep, scratch reset and anomaly handling are the supervisor's (`sup`), as for
-Python programs. Nothing here judges an answer.
+Straggler sweep, scratch reset and anomaly handling are the supervisor's (hygiene.py,
+waiting.py), as for Python programs. Nothing here judges an answer.
 """
 
 from __future__ import annotations
@@ -27,6 +27,11 @@ import resource
 import shutil
 import signal
 import time
+
+import explain
+import host_channel
+import hygiene
+import waiting
 
 CACHE = "/cache"
 RSS_POLL_S = 0.01  # how often a running program's resident memory is read
@@ -188,7 +193,7 @@ def _store(tmp: str, key: str, ok: bool, msg: bytes, code: int) -> int:
     return 0
 
 
-def _compile(sup, ctx, lang: dict, files: dict[str, str], key: str) -> dict:
+def _compile(ctx, lang: dict, files: dict[str, str], key: str) -> dict:
     """Run the compile child; returns {"how": ..., ...} (the entry exists iff how == "built")."""
     lim = lang["compile_limits"]
     r, w = os.pipe()
@@ -211,12 +216,12 @@ def _compile(sup, ctx, lang: dict, files: dict[str, str], key: str) -> dict:
         os._exit(rc)
     os.close(w)
     t0 = time.monotonic()
-    cap = sup.Capture(r, keep_all=MSG_CHARS)
-    how, _, status = sup._wait_loop(t0 + float(lim["timeout_s"]), [cap], 1 << 30, None, done_pid=pid)
-    sup._kill_group(pid)
+    cap = waiting.Capture(r, keep_all=MSG_CHARS)
+    how, _, status = waiting.wait_loop(t0 + float(lim["timeout_s"]), [cap], 1 << 30, None, done_pid=pid)
+    waiting.kill_group(pid)
     if how != "exited":
-        status = sup._reap(pid)
-    sup._drain([cap], 1 << 30)
+        status = waiting.reap(pid)
+    waiting.drain([cap], 1 << 30)
     os.close(r)
     took = round(time.monotonic() - t0, 6)
     info: dict = {}
@@ -227,11 +232,11 @@ def _compile(sup, ctx, lang: dict, files: dict[str, str], key: str) -> dict:
             info = {}
     if how == "timeout":
         return {"how": "timeout", "duration_s": took}
-    code, sig = sup._decode_status(status)
+    code, sig = waiting.decode_status(status)
     if code == 0:
         return {"how": "built", "duration_s": took}
     if code == 3 or sig is not None:
-        now = sup.oom_kills()
+        now = explain.oom_kills()
         oom = sig == signal.SIGKILL or info.get("signal") == signal.SIGKILL
         oom = oom and (now is None or ctx.oom_count is None or now > ctx.oom_count)
         ctx.oom_count = now
@@ -265,11 +270,11 @@ def _fork_run(ctx, lang: dict, argv: list[str], fds: dict[int, int], limits: dic
     os._exit(127)
 
 
-def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
+def run(ctx, req: dict, program: str, tests_len: int) -> dict:
     lang = req["lang"]
     limits = req["limits"]
     if tests_len:
-        sup._read_tests(ctx, tests_len)[:] = bytes(tests_len)
+        host_channel.read_tests(ctx, tests_len)[:] = bytes(tests_len)
     if ctx.compiler_uid is None and ctx.privileged:
         return {"status": "sandbox_error", "error_type": "NoCompilerUid",
                 "error_message": "this container was started without --compiler-uid"}
@@ -282,7 +287,7 @@ def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
     t0 = time.monotonic()
     compile_info: dict = {"cached": True, "duration_s": 0.0}
     if lang.get("compile") and not os.path.isdir(entry):
-        got = _compile(sup, ctx, lang, files, key)
+        got = _compile(ctx, lang, files, key)
         compile_info = {"cached": False, "duration_s": got["duration_s"]}
         if got["how"] != "built":
             return {"status": "compile_failed", "how": got["how"], "compile": compile_info,
@@ -302,7 +307,7 @@ def run(sup, ctx, req: dict, program: str, tests_len: int) -> dict:
         return {"status": "compile_failed", "how": "error", "compile": compile_info, "message": message,
                 "exit_code": int(code) if code.isdigit() else 1, "duration_s": round(time.monotonic() - t0, 6)}
     argv = _fill(lang["run"], {"dir": entry, "mem": str(int(limits["memory_mb"]))}, sorted(files))
-    resp = _run_cases(sup, ctx, lang, argv, req, limits)
+    resp = _run_cases(ctx, lang, argv, req, limits)
     resp["compile"] = compile_info
     resp["compile_message"] = message[-4000:]
     return resp
@@ -316,24 +321,24 @@ def _rss_kb(pid: int) -> int:
         return 0
 
 
-def _wait(sup, deadline: float, caps: list, cap: int, pid: int, limit_kb: int) -> tuple[str, int | None, int]:
+def _wait(deadline: float, caps: list, cap: int, pid: int, limit_kb: int) -> tuple[str, int | None, int]:
     """The supervisor's wait loop in short slices, reading the program's resident memory in
     between: over the limit, it is killed and the answer is "memory"."""
     peak = 0
     while True:
-        how, _, status = sup._wait_loop(min(deadline, time.monotonic() + RSS_POLL_S), caps, cap, None,
+        how, _, status = waiting.wait_loop(min(deadline, time.monotonic() + RSS_POLL_S), caps, cap, None,
                                         done_pid=pid)
         if how != "timeout":
             return how, status, peak
         peak = max(peak, _rss_kb(pid))
         if peak > limit_kb:
-            sup._kill_group(pid)
-            return "memory", sup._reap(pid), peak
+            waiting.kill_group(pid)
+            return "memory", waiting.reap(pid), peak
         if time.monotonic() >= deadline:
             return "timeout", None, peak
 
 
-def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dict:
+def _run_cases(ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dict:
     t0 = time.monotonic()
     deadline = t0 + float(limits["timeout_s"])
     cap = int(limits["output_bytes"])
@@ -341,38 +346,17 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
     plain = req.get("kind") == "run"  # a plain run (/run_code) returns stderr whole, not just its tail
     cases = []
     status = "ok"
+
+    def fork(fds: dict[int, int]) -> int:
+        return _fork_run(ctx, lang, argv, {**fds, 3: fds[3] if results_fd else ctx.devnull}, limits)
+
     for i, stdin_text in enumerate(req["inputs"]):
-        data = stdin_text.encode("utf-8")
-        in_r, in_w = os.pipe()
-        out_r, out_w = os.pipe()
-        err_r, err_w = os.pipe()
-        res_r, res_w = os.pipe()
-        c0 = time.monotonic()
-        fds = {0: in_r, 1: out_w, 2: err_w, 3: res_w if results_fd else ctx.devnull}
-        c_pid = _fork_run(ctx, lang, argv, fds, limits)
-        for fd in (in_r, out_w, err_w, res_w):
-            os.close(fd)
-        sup._feed(in_w, data)
-        caps = [sup.Capture(out_r, keep_all=cap), sup.Capture(err_r, keep_all=cap if plain else 0),
-                sup.Capture(res_r, keep_all=cap)]
-        how, c_status, rss_kb = _wait(sup, deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
-        sup._kill_group(c_pid)
-        if how != "exited":
-            sup._reap(c_pid)
-        sup._drain(caps, cap)
-        for fd in (out_r, err_r, res_r):
-            os.close(fd)
-        exit_code, sig = sup._decode_status(c_status)
-        oom = False
-        if sig is not None:
-            now = sup.oom_kills()
-            oom = sig == signal.SIGKILL and (now is None or ctx.oom_count is None or now > ctx.oom_count)
-            ctx.oom_count = now
+        c_pid, caps, c0 = waiting.start_case(fork, stdin_text.encode("utf-8"), cap, whole_stderr=plain, side_keep=cap)
+        how, c_status, rss_kb = _wait(deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
+        exit_code, sig, oom = waiting.end_case(ctx, c_pid, how, c_status, caps, cap)
         if how == "memory":
             oom, how = True, "exited"
-        case = {"stdout": bytes(caps[0].head).decode("utf-8", "replace"), "stdout_bytes": caps[0].total,
-                "stderr_tail": caps[1].tail_text(), "exit_code": exit_code, "signal": sig,
-                "duration_s": round(time.monotonic() - c0, 6), "oom": oom, "max_rss_kb": rss_kb}
+        case = {**waiting.case_record(caps, exit_code, sig, c0, oom), "max_rss_kb": rss_kb}
         if results_fd:
             case["results"] = bytes(caps[2].head).decode("utf-8", "replace")
         if plain:
@@ -385,5 +369,5 @@ def _run_cases(sup, ctx, lang: dict, argv: list[str], req: dict, limits: dict) -
         if status != "ok":
             break
         if i + 1 < len(req["inputs"]):
-            sup._cleanup(ctx)
+            hygiene.cleanup(ctx)
     return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6)}

@@ -26,6 +26,7 @@ import sys
 
 import candidate
 import child
+import exits
 import immortal
 import wire
 
@@ -45,8 +46,10 @@ def preload() -> None:
             pass
 
 
-def run_spare(ctx, fds: list[int]) -> None:
-    """In the forked child: become the candidate, wait for the limits and the program, serve."""
+def run_spare(ctx, fds: list[int], leave=exits.leave) -> None:
+    """In the forked child: become the candidate, wait for the limits and the program, serve.
+    `leave` is bound before the program runs, so rebinding os._exit cannot send this child
+    back into the zygote's loop (exits.py)."""
     rc = 70
     try:
         prog_r, out_w, err_w, chan_c = fds
@@ -61,7 +64,7 @@ def run_spare(ctx, fds: list[int]) -> None:
     except BaseException:  # noqa: BLE001
         rc = 70
     finally:
-        os._exit(rc)
+        leave(rc)
 
 
 def _wait(pid: int) -> tuple[int, int]:
@@ -73,6 +76,7 @@ def _wait(pid: int) -> tuple[int, int]:
 
 
 def serve(ctx, sock: socket.socket) -> None:
+    leave = exits.leave
     preload()
     try:
         candidate.warm()
@@ -98,8 +102,11 @@ def serve(ctx, sock: socket.socket) -> None:
         if len(fds) == 4:
             new = os.fork()
             if new == 0:
-                sock.close()
-                run_spare(ctx, fds)
+                try:
+                    sock.close()
+                    run_spare(ctx, fds)
+                finally:
+                    leave(70)  # never back into this loop, whatever the program did
         for fd in fds:
             os.close(fd)
         sock.sendall(new.to_bytes(4, "big"))

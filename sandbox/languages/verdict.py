@@ -42,7 +42,7 @@ def _result(req: ExecRequest, status: Status, backend: str, resp: dict, **kw) ->
 def outputs_match(expected: str, got: str, mode: str) -> bool:
     """exact: trailing spaces at line ends and trailing blank lines ignored (as for Python);
     tokens: whitespace-separated tokens equal; float: tokens equal, numbers within 1e-6."""
-    from codesynth.sandbox.verdict import normalize_output
+    from codesynth.sandbox.protocol.results import normalize_output
 
     if mode == "exact":
         return normalize_output(expected) == normalize_output(got)
@@ -71,7 +71,7 @@ def _out_of_memory(req: ExecRequest, case: dict) -> bool:
 
 
 def from_lang_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
-    from codesynth.sandbox.verdict import sandbox_error
+    from codesynth.sandbox.protocol.results import sandbox_error
 
     raw = resp.get("status")
     if raw == "compile_failed":
@@ -108,7 +108,7 @@ def from_lang_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionR
 def _plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     """A plain run that compiled: judged as a Python plain run is, plus this runtime's own
     out-of-memory messages, plus the compile step's facts."""
-    from codesynth.sandbox.verdict import plain_run_result
+    from codesynth.sandbox.protocol.results import plain_run_result
 
     cases = resp.get("cases") or []
     if cases and _out_of_memory(req, cases[0]):

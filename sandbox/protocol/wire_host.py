@@ -26,6 +26,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "limits": req.limits.model_dump(),
         "fresh": req.fresh_interpreter,
         "trusted_tests": req.trusted_tests,
+        "measure_cpu": req.measure_cpu,
         # Only the inputs travel; expected outputs stay on the host.
         "inputs": [c.input for c in req.cases] if req.kind == "io" else [req.stdin or ""] if req.kind == "run" else [],
     }

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import codesynth
 from codesynth.errors import SandboxUnavailable
-from codesynth.sandbox import image
-from codesynth.sandbox.engine import Log, client, stderr_log
+from codesynth.sandbox.docker import image
+from codesynth.sandbox.docker.engine import Log, client, stderr_log
 from codesynth.sandbox.languages.specs import (
     CPP_FLAGS,
     CPP_PCH_DIR,

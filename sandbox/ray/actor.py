@@ -18,7 +18,7 @@ class PoolActor:
     """Holds the node's warm containers; runs batches of (request id, ExecRequest)."""
 
     def __init__(self, workers: int | None = None, limits: Limits | None = None):
-        from codesynth.sandbox.docker_backend import DockerBackend
+        from codesynth.sandbox.docker.backend import DockerBackend
 
         self._node = ray.get_runtime_context().get_node_id()
         self._backend = DockerBackend(workers=workers, limits=limits, run_id=f"ray{os.getpid()}")

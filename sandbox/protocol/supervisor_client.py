@@ -14,7 +14,8 @@ import subprocess
 import time
 
 from codesynth.sandbox.backend import ExecRequest, uses_compile_step
-from codesynth.sandbox.wire_host import encode_request
+from codesynth.sandbox.harness.cputime import hard_wall_limit
+from codesynth.sandbox.protocol.wire_host import encode_request
 
 # Our own answer comes at most this long after the program's deadline.
 GRACE_S = 10.0
@@ -120,7 +121,10 @@ class SupervisorClient:
         n_runs = max(1, len(req.cases)) if req.fresh_interpreter or uses_compile_step(req) else 1
         # A compile step has its own deadline, enforced in the container before the run starts.
         compile_s = req.limits.compile_timeout_s + GRACE_S if uses_compile_step(req) else 0.0
-        resp = self._read_line(time.monotonic() + req.limits.timeout_s + compile_s + GRACE_S * n_runs)
+        # Python programs are judged on CPU time; the wall clock bounds a run at hard_wall_limit,
+        # and a starved supervisor needs a while to stop and clean up after that.
+        run_s = req.limits.timeout_s if uses_compile_step(req) else 1.5 * hard_wall_limit(req.limits.timeout_s)
+        resp = self._read_line(time.monotonic() + run_s + compile_s + GRACE_S * n_runs)
         if resp.get("id") != request_id:
             raise SupervisorGone("supervisor answered a different request")
         self.served += 1

@@ -27,10 +27,11 @@ from codesynth.errors import SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 from codesynth.sandbox.capacity import check_workers
-from codesynth.sandbox.containers import cleanup_containers, labels
-from codesynth.sandbox.hardening import SUPERVISOR_UID, Hardening
-from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
-from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
+from codesynth.sandbox.confirm import confirmed
+from codesynth.sandbox.docker.containers import cleanup_containers, labels
+from codesynth.sandbox.docker.hardening import SUPERVISOR_UID, Hardening
+from codesynth.sandbox.protocol.results import from_response, precheck, sandbox_error
+from codesynth.sandbox.protocol.supervisor_client import SupervisorClient, SupervisorGone
 
 SUPERVISOR = "/opt/codesynth/harness/supervisor.py"
 # The container's main process is the supervisor itself. It starts as uid 0 solely to
@@ -80,7 +81,7 @@ class DockerBackend(Backend):
         self.recycle_after = recycle_after
         self._want_spares = spares
         self._build = build_image
-        # Languages other than Python need a toolchain image (sandbox/lang_image.py); which
+        # Languages other than Python need a toolchain image (sandbox/docker/lang_image.py); which
         # ones the chosen image really has is read from its label at start().
         self.languages = set(languages or {"python"}) | {"python"}
         # One core per container: a program's processes (candidate, tester, supervisor)
@@ -113,14 +114,14 @@ class DockerBackend(Backend):
         return self._image
 
     def start(self) -> None:
-        from codesynth.sandbox import engine
+        from codesynth.sandbox.docker import engine
 
         if not engine.engine_available():
             raise SandboxUnavailable(
                 "the Docker engine is not reachable; run `codesynth sandbox setup` (installs/starts it) "
                 "or `codesynth sandbox doctor` for details"
             )
-        from codesynth.sandbox import lang_image
+        from codesynth.sandbox.docker import lang_image
 
         if self._image is None:
             self._image = lang_image.ensure_image(self.languages, build=self._build)
@@ -326,14 +327,18 @@ class DockerBackend(Backend):
         return bool(self.languages - {"python"})
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
+        return confirmed(request, self._execute_once)
+
+    def _execute_once(self, request: ExecRequest) -> tuple[ExecutionResult, dict | None]:
+        """One verdict (infrastructure failures retried) and the supervisor's raw answer."""
         pre = precheck(request)
         if pre is not None:
-            return pre
+            return pre, None
         if request.language not in getattr(self, "image_languages", {"python"}):
-            from codesynth.sandbox.lang_image import missing_message
+            from codesynth.sandbox.docker.lang_image import missing_message
 
             return sandbox_error(request, f"{missing_message({request.language})} (this pool runs {self.image})",
-                                 self.name)
+                                 self.name), None
         if self._closing.is_set():
             raise BackendClosed()
         slot = self._slots.get()
@@ -355,7 +360,7 @@ class DockerBackend(Backend):
                 self._retire(slot)
                 if retried_on_new or attempt >= 3:
                     self._slots.put(self._fresh_or_fail())
-                    return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
+                    return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt), None
                 slot = self._fresh_or_fail(spare_ok=attempt == 1)
                 continue
             slot.served += 1
@@ -369,10 +374,10 @@ class DockerBackend(Backend):
                 continue
             self._slots.put(slot)
             if infra_error:
-                return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt)
+                return sandbox_error(request, f"sandbox failed twice: {last_err}", self.name, attempts=attempt), None
             res = from_response(request, resp, self.name)
             res.attempts = attempt
-            return res
+            return res, resp
 
     def _fresh_or_fail(self, spare_ok: bool = True) -> Slot:
         """A new container for this worker (a warm spare if allowed); if none can start, the

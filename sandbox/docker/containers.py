@@ -43,7 +43,7 @@ def is_leftover(ctr) -> bool:
 
 
 def list_containers(run_id: str | None = None) -> list:
-    from codesynth.sandbox.engine import client
+    from codesynth.sandbox.docker.engine import client
 
     label = LABEL if run_id is None else f"{RUN_LABEL}={run_id}"
     return client().containers.list(all=True, filters={"label": label})

@@ -9,8 +9,8 @@ from pydantic import BaseModel
 
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import Limits
-from codesynth.sandbox.containers import labels
-from codesynth.sandbox.hardening import Hardening
+from codesynth.sandbox.docker.containers import labels
+from codesynth.sandbox.docker.hardening import Hardening
 
 SETUP_FIX = "codesynth sandbox setup"
 BUILD_FIX = "codesynth sandbox build"
@@ -26,7 +26,7 @@ class Check(BaseModel):
 
 def hardened_run_kwargs(scratch_mb: int = 16) -> dict:
     """docker-py `containers.run` options of the probe container: the pool's own spec
-    (`codesynth.sandbox.hardening`), so doctor checks what production runs."""
+    (`codesynth.sandbox.docker.hardening`), so doctor checks what production runs."""
     return Hardening(Limits(scratch_mb=scratch_mb, memory_mb=64)).sdk_kwargs()
 
 
@@ -81,7 +81,7 @@ def _check_sdk() -> Check:
 
 
 def _check_engine() -> Check:
-    from codesynth.sandbox.engine import client
+    from codesynth.sandbox.docker.engine import client
 
     info = client().info()
     detail = (
@@ -92,7 +92,7 @@ def _check_engine() -> Check:
 
 
 def _check_image() -> Check:
-    from codesynth.sandbox.image import harness_hash, image_status, image_tag
+    from codesynth.sandbox.docker.image import harness_hash, image_status, image_tag
 
     status = image_status()
     tag = image_tag()
@@ -105,8 +105,8 @@ def _check_image() -> Check:
 def _check_container() -> Check:
     import docker.errors
 
-    from codesynth.sandbox.engine import client
-    from codesynth.sandbox.image import image_tag
+    from codesynth.sandbox.docker.engine import client
+    from codesynth.sandbox.docker.image import image_tag
 
     try:
         out = client().containers.run(
@@ -152,7 +152,7 @@ def _check_container() -> Check:
 
 
 def _check_leftovers() -> Check:
-    from codesynth.sandbox.containers import is_leftover, list_containers
+    from codesynth.sandbox.docker.containers import is_leftover, list_containers
 
     ctrs = list_containers()
     leftovers = sum(1 for c in ctrs if is_leftover(c))

@@ -19,11 +19,12 @@ from typing import Literal
 
 from codesynth.models import ExecutionResult, Limits, Status
 from codesynth.sandbox.backend import Backend, ExecRequest, uses_compile_step
-from codesynth.sandbox.image_modules import missing_imports
-from codesynth.sandbox.supervisor_client import SupervisorClient, SupervisorGone
-from codesynth.sandbox.verdict import from_response, precheck, sandbox_error
+from codesynth.sandbox.confirm import confirmed
+from codesynth.sandbox.docker.image_modules import missing_imports
+from codesynth.sandbox.protocol.results import from_response, precheck, sandbox_error
+from codesynth.sandbox.protocol.supervisor_client import SupervisorClient, SupervisorGone
 
-HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness", "supervisor.py")
+HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "harness", "supervisor.py")
 WARNING = "the local backend is NOT an isolation boundary: candidate code runs as your user, with your files and network"
 
 #: What to do with a program importing a module this host has but the runner image lacks
@@ -92,13 +93,17 @@ class LocalBackend(Backend):
             self._slots.put(self._spawn())
 
     def execute(self, request: ExecRequest) -> ExecutionResult:
+        return confirmed(request, self._execute_once)
+
+    def _execute_once(self, request: ExecRequest) -> tuple[ExecutionResult, dict | None]:
+        """One verdict and the supervisor's raw answer (None: no sandbox run)."""
         pre = precheck(request)
         if pre is None and uses_compile_step(request):  # before the import check: it parses Python
             return sandbox_error(request, f"{request.language} programs (and data-form tests) run only in the "
-                                 "docker backend: it has the compile cache and the compiler uid", self.name)
+                                 "docker backend: it has the compile cache and the compiler uid", self.name), None
         pre = pre or self._check_imports(request)
         if pre is not None:
-            return pre
+            return pre, None
         for attempt in (1, 2):
             slot = self._slots.get()
             try:
@@ -107,12 +112,12 @@ class LocalBackend(Backend):
                 slot.close(wait=0.1)
                 self._slots.put(self._spawn())
                 if attempt == 2:
-                    return sandbox_error(request, str(e), self.name, attempts=2)
+                    return sandbox_error(request, str(e), self.name, attempts=2), None
                 continue
             self._slots.put(slot)
             res = from_response(request, resp, self.name)
             res.attempts = attempt
-            return res
+            return res, resp
         raise AssertionError("unreachable")
 
     def _check_imports(self, request: ExecRequest) -> ExecutionResult | None:

@@ -23,7 +23,7 @@ from typing import Literal
 
 import codesynth
 from codesynth.errors import SandboxUnavailable
-from codesynth.sandbox.engine import Log, apt_install, client, stderr_log
+from codesynth.sandbox.docker.engine import Log, apt_install, client, stderr_log
 
 IMAGE_REPO = "codesynth-runner"
 HASH_LABEL = "codesynth.harness_hash"
@@ -34,7 +34,7 @@ BOOTSTRAP_SUITE = "trixie"
 BOOTSTRAP_BASE = f"codesynth-base:{BOOTSTRAP_SUITE}"
 LONG_TIMEOUT_S = 900  # builds and imports stream for a while
 
-_SANDBOX_DIR = Path(__file__).resolve().parent
+_SANDBOX_DIR = Path(__file__).resolve().parent.parent  # sandbox/: the harness and Dockerfile.runner
 
 
 def image_tag() -> str:
@@ -102,7 +102,7 @@ def build_image(base: str | None = None, force: bool = False, log: Log = stderr_
                 tag: str | None = None, labels: dict[str, str] | None = None) -> str:
     """Build the runner image (skipped when it is current, unless `force`); returns its tag.
 
-    `tag`/`labels`: a toolchain image (sandbox/lang_image.py) is this same build on another base.
+    `tag`/`labels`: a toolchain image (sandbox/docker/lang_image.py) is this same build on another base.
     """
     if tag is None:
         tag = image_tag()

@@ -36,7 +36,7 @@ class RayBackend(Backend):
 
     def start(self) -> None:
         try:
-            from codesynth.ray.client import RayPool
+            from codesynth.sandbox.ray.client import RayPool
         except ImportError:
             raise InputError("the ray backend needs Ray: pip install 'codesynth[ray]'") from None
         try:

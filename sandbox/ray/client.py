@@ -16,8 +16,8 @@ from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from codesynth.errors import SandboxUnavailable
 from codesynth.models import ExecutionResult, Limits
-from codesynth.ray.actor import RESOURCE, PoolActor
 from codesynth.sandbox.backend import ExecRequest
+from codesynth.sandbox.ray.actor import RESOURCE, PoolActor
 
 
 @dataclass

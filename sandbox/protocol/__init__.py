@@ -1,0 +1,1 @@
+"""The host side of the supervisor's wire protocol: requests out, answers in, answers to verdicts."""
