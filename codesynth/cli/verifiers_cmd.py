@@ -179,7 +179,7 @@ def curate_cmd(
 def export_cmd(dataset, fmt, out, system):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.exports import check_extension, export
+    from codesynth.verifiers.outputs.exports import check_extension, export
 
     p = Path(dataset)
     if not p.exists():
@@ -216,7 +216,7 @@ def export_cmd(dataset, fmt, out, system):
 def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
     """Pass rates, failures, rewards, duplicates, contamination, complexity, test strength, diversity."""
     from codesynth.jsonl import write_json
-    from codesynth.verifiers.report import build_report, format_report
+    from codesynth.verifiers.outputs.report import build_report, format_report
 
     target = out or (
         Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
@@ -225,7 +225,7 @@ def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
         writable_file(target, "--out" if out else "report file")
     rep = build_report(run_dir, list(benchmarks) if benchmarks else None, semantic=semantic)
     if html_out is not None:
-        from codesynth.verifiers.report_html import write_html
+        from codesynth.verifiers.outputs.report_html import write_html
 
         page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html")
         click.echo(f"html report: {page}", err=as_json)

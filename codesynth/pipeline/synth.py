@@ -262,9 +262,9 @@ def synth(
     from codesynth.generators.session import open_client
     from codesynth.rundir import load_dataset
     from codesynth.verifiers.curate import CurateConfig
-    from codesynth.verifiers.exports import export
-    from codesynth.verifiers.report import build_report
-    from codesynth.verifiers.report_html import write_html
+    from codesynth.verifiers.outputs.exports import export
+    from codesynth.verifiers.outputs.report import build_report
+    from codesynth.verifiers.outputs.report_html import write_html
 
     t0 = time.monotonic()
     d = Path(out)

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from codesynth.errors import InputError, OutputError
 from codesynth.models import SCHEMA_VERSION, DatasetRecord
-from codesynth.verifiers.cards import dataset_card
+from codesynth.verifiers.outputs.cards import dataset_card
 
 Format = Literal["openai", "alpaca", "sharegpt", "parquet", "hf"]
 FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "parquet", "hf")
