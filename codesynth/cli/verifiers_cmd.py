@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, FRACTION
+from codesynth.cli.options import AT_LEAST_1, FRACTION, resolved_by
 from codesynth.errors import InputError
 from codesynth.outpath import writable_file
 from codesynth.sandbox.registry import backend_kinds
+from codesynth.verifiers.outputs.formats import format_names, get_format
 
 
 @click.command("curate")
@@ -165,15 +166,16 @@ def curate_cmd(
 
 @click.command("export")
 @click.argument("dataset", type=click.Path(path_type=Path))
-@click.option(
-    "--format", "fmt", required=True, type=click.Choice(["openai", "alpaca", "sharegpt", "parquet", "hf"])
-)
+@click.option("--format", "fmt", required=True, metavar="NAME", callback=resolved_by(get_format),
+              help=f"Export format: {', '.join(format_names())} (a package adds more through the "
+                   "codesynth.exports entry point group).")
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file (.jsonl = one record per line, .json = one array; parquet for --format parquet).",
+    help="Output file (.jsonl = one record per line, .json = one array; .parquet for parquet; "
+         "a directory for hf).",
 )
 @click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
 def export_cmd(dataset, fmt, out, system):

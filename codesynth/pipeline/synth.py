@@ -26,6 +26,7 @@ from codesynth.jsonl import describe_validation_error, write_json
 from codesynth.models import Language, Limits, Problem
 from codesynth.problems import load_problems
 from codesynth.rundir import read_rewards, require_fresh
+from codesynth.verifiers.outputs.formats import get_format
 
 from .curation import curate_run
 from .generate import generate_evolve, generate_problems, generate_solutions, generate_tests
@@ -85,7 +86,8 @@ class Curate(_Section):
 
 
 class Export(_Section):
-    format: str = Field(default="openai", description="openai | alpaca | sharegpt | parquet")
+    format: str = Field(default="openai", description="An export format name (openai, alpaca, sharegpt, "
+                        "parquet, hf, or a registered one: see docs/extending/export-formats.md).")
 
 
 class Report(_Section):
@@ -147,6 +149,10 @@ def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         recipe = Recipe.model_validate(data)
     except ValidationError as e:
         raise InputError(f"{p}: {describe_validation_error(e)}") from None
+    try:
+        get_format(recipe.export.format)  # known before any request is paid for
+    except InputError as e:
+        raise InputError(f"{p}: export.format: {e}") from None
     recipe.base_dir = str(p.resolve().parent)
     return recipe
 
@@ -346,7 +352,7 @@ def synth(
     summary.failure_categories = rep_json.get("failure_categories", {})
     if final:
         fmt = recipe.export.format
-        target = d / {"parquet": "export.parquet", "hf": "export-hf"}.get(fmt, f"export-{fmt}.jsonl")
+        target = d / get_format(fmt).default_name()
         export(final, fmt, target, title=f"{recipe.name}: verified code data", run_facts=run_facts(summary, recipe),
                card_path=d / "README.md")
         summary.export = str(target)

@@ -1,0 +1,96 @@
+"""The export-format registry: a format is one registration, not edits in every caller.
+
+A format is a writer `write(records, out, system)` that writes `records` (DatasetRecords) to
+the path `out` (a file with one of the format's extensions, or a directory when its only
+extension is ""), putting `system` (a system prompt or None) in front of every conversation
+if it has conversations. It registers with the `@export_format` decorator; a package outside
+codesynth names its module in the `codesynth.exports` entry-point group
+(`toy = "mypkg.formats:write_toy"`), and `codesynth export --format toy`, `export()` and a
+recipe's `[export] format = "toy"` find it. The writer raises InputError for a missing
+optional dependency and may leave the dataset card to `export()`, which writes it for every
+format. See docs/extending/export-formats.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from codesynth.errors import InputError
+from codesynth.models import DatasetRecord
+
+Writer = Callable[[Sequence[DatasetRecord], Path, "str | None"], None]
+GROUP = "codesynth.exports"
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    name: str
+    write: Writer
+    #: the names `out` may end with (first = the one `synth` uses); ("",) = a directory
+    extensions: tuple[str, ...]
+    description: str = ""
+
+    @property
+    def directory(self) -> bool:
+        return self.extensions == ("",)
+
+    def default_name(self) -> str:
+        """The file or folder name a `synth` run writes this format to."""
+        return f"export-{self.name}{self.extensions[0]}"
+
+
+_formats: dict[str, ExportFormat] = {}
+_loaded = False
+
+
+def export_format(name: str, extensions: Sequence[str] = (".jsonl",), description: str = "") -> Callable[
+        [Writer], Writer]:
+    """Register the decorated writer as export format `name` (returns the writer unchanged)."""
+    if not extensions:
+        raise ValueError(f"export format {name!r}: give at least one extension ('' for a directory)")
+
+    def deco(write: Writer) -> Writer:
+        fmt = ExportFormat(name, write, tuple(e.lower() for e in extensions),
+                           description or (write.__doc__ or "").strip().split("\n")[0])
+        _formats[name] = fmt
+        write.export_format = fmt  # type: ignore[attr-defined]  # what an entry point resolves to
+        return write
+
+    return deco
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    importlib.import_module("codesynth.verifiers.outputs.exports")  # the built-ins register on import
+    for ep in entry_points(group=GROUP):
+        if ep.name in _formats:
+            continue  # a built-in keeps its name
+        try:
+            obj = ep.load()
+        except Exception as e:  # a broken plugin is named, not a traceback
+            raise InputError(f"export format '{ep.name}' (entry point {ep.value}): cannot load ({e})") from None
+        fmt = getattr(obj, "export_format", None)
+        if not isinstance(fmt, ExportFormat):
+            raise InputError(f"export format '{ep.name}' (entry point {ep.value}): not a writer decorated "
+                             "with @export_format")
+        _formats[ep.name] = ExportFormat(ep.name, fmt.write, fmt.extensions, fmt.description)
+
+
+def format_names() -> list[str]:
+    _load()
+    return list(_formats)
+
+
+def get_format(name: str) -> ExportFormat:
+    _load()
+    fmt = _formats.get(name)
+    if fmt is None:
+        raise InputError(f"unknown export format '{name}' (choose from: {', '.join(_formats)})")
+    return fmt
