@@ -73,3 +73,37 @@ def test_an_unknown_format_lists_the_registered_ones(tmp_path, monkeypatch):
     assert r.returncode == 2
     assert "Invalid value for '--format': unknown export format 'nope'" in r.stderr
     assert "completion" in r.stderr and "parquet" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_an_importer_from_a_package_works_from_the_cli(tmp_path, monkeypatch):
+    code = page_code("extending/importers.md")
+    install_plugin(tmp_path / "site", "my_importers", code, "codesynth.importers",
+                   "shown-hidden = my_importers:load_shown_hidden")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(
+        json.dumps({"id": "1", "prompt": "Write add(a, b).", "entry_point": "add", "shown": ["assert add(1, 2) == 3"],
+                    "hidden": ["assert add(-1, 1) == 0", "assert add(0, 0) == 0"],
+                    "solution": "def add(a, b):\n    return a + b\n"}) + "\n"
+        + json.dumps({"id": "2", "prompt": "Write neg(a).", "entry_point": "neg", "shown": ["assert neg(1) == -1"],
+                      "solution": "def neg(a):\n    return -a\n"}) + "\n", encoding="utf-8")
+
+    listing = run_cli("problems", "import", "--help")
+    assert "shown-hidden" in listing.stdout and "mbpp" in listing.stdout
+    help_ = run_cli("problems", "import", "shown-hidden", "--help")
+    assert "--prefix" in help_.stdout and "Put this before every problem id." in help_.stdout
+
+    out = tmp_path / "problems.jsonl"
+    r = run_cli("problems", "import", "shown-hidden", str(rows), "--out", str(out), "--prefix", "x")
+    assert r.returncode == 0, r.stderr
+    got = [json.loads(x) for x in out.read_text().splitlines()]
+    assert [(p["id"], p["tests"], p["private_tests"]) for p in got] == [
+        ("x/1", "assert add(1, 2) == 3\n", "assert add(-1, 1) == 0\nassert add(0, 0) == 0\n"),
+        ("x/2", "assert neg(1) == -1\n", None)]
+    assert run_cli("problems", "validate", str(out)).returncode == 0
+
+    # a bad row is one line naming file:line and the field, exit 2
+    rows.write_text(json.dumps({"id": "3", "prompt": "p", "entry_point": "f", "shown": "assert f()"}) + "\n")
+    bad = run_cli("problems", "import", "shown-hidden", str(rows), "--out", str(tmp_path / "b.jsonl"))
+    assert bad.returncode == 2 and f"{rows}:1: field 'shown': expected a list of strings" in bad.stderr
+    assert "Traceback" not in bad.stderr

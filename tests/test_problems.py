@@ -188,7 +188,7 @@ def test_humaneval_from_installed_wheel():
     for p in problems:
         assert p.source == "humaneval"
         assert p.entry_point and f"def {p.entry_point}" in p.reference_solution
-        assert "def check(candidate)" in p.tests
+        assert "def check(candidate)" in (p.private_tests or p.tests)
         assert p.reference_solution == p.prompt + p.metadata["canonical_solution"]
         assert p.metadata["task_id"] == p.id
 
@@ -439,6 +439,6 @@ def test_cli_import_humaneval_and_mbpp(tmp_path):
     assert r.exit_code == 2 and "file not found" in r.output
     assert not (tmp_path / "x.jsonl").exists()
     r = _run(
-        "problems", "import", "humaneval", "--source", str(MBPP_JSONL), "--out", str(tmp_path / "y.jsonl")
+        "problems", "import", "humaneval", str(MBPP_JSONL), "--out", str(tmp_path / "y.jsonl")
     )
     assert r.exit_code == 2 and f"{MBPP_JSONL}:1: field 'task_id': expected a string, got int" in r.output

@@ -9,6 +9,7 @@ response cache, so a killed run resumed with `--resume` pays for no reply it rec
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -21,16 +22,15 @@ import codesynth
 from codesynth.config import CacheConfig, Config, EndpointConfig, LocalModelConfig, SamplingParams
 from codesynth.errors import InputError
 from codesynth.generators.budget import Budget, Prices, estimate_tokens
-from codesynth.generators.prompts import propose_messages, repair_messages, solution_messages, tests_messages
 from codesynth.jsonl import describe_validation_error, write_json
 from codesynth.models import Language, Limits, Problem
 from codesynth.problems import load_problems
-from codesynth.rundir import read_rewards, require_fresh
+from codesynth.rundir import require_fresh
 from codesynth.verifiers.outputs.formats import get_format
 
 from .curation import curate_run
-from .generate import generate_evolve, generate_problems, generate_solutions, generate_tests
 from .generate.common import require_posable
+from .stages import STAGES, Context, RecordingClient
 from .verify import VerifyConfig
 
 try:  # Python >= 3.11
@@ -198,33 +198,32 @@ class Plan(BaseModel):
     cost_usd: float
 
 
+def require_runnable(recipe: Recipe, seeds: list[Problem]) -> None:
+    """What the run and its plan both refuse before any request (exit 2 from either)."""
+    if not seeds and not recipe.problems.n:
+        raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
+
+
 def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
-    """What the run will ask the endpoint for, before it asks (`--dry-run`)."""
+    """What the run will ask the endpoint for, before it asks (`--dry-run`): the run's own stage list,
+    each estimated from the requests its prompt functions build."""
+    require_runnable(recipe, seeds)
     max_out = recipe.sampling.max_tokens
+    # Every proposal may be accepted: the later stages also plan for the new problems, at most
+    # (stand-ins: the seeds' prompts, cycled; a recipe without seeds plans with what it has).
+    proposed = recipe.problems.n if seeds else 0
+    problems = [*seeds, *(seeds[i % len(seeds)] for i in range(proposed))]
     est: list[StageEstimate] = []
-
-    def add(stage: str, messages_list: list, n_each: int, upper: bool = False) -> None:
-        prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in messages_list) * n_each
-        reqs = len(messages_list) * n_each
-        est.append(StageEstimate(stage=stage, requests=reqs, prompt_tokens=prompt, completion_tokens=reqs * max_out,
-                                 upper_bound=upper, example=messages_list[0] if messages_list else []))
-
-    if recipe.problems.n:
-        shown = seeds[: recipe.problems.k_seeds]
-        add("problems", [propose_messages(shown)] * recipe.problems.n, 1)
-    solvable = seeds  # new problems add to this; the estimate counts what is known now
-    lang = recipe.solutions.language
-    if recipe.tests.enabled:
-        fn = [p for p in solvable if p.kind in ("function", "calls") and p.entry_point]
-        add("tests", [tests_messages(p, recipe.tests.per_sample, lang or p.language) for p in fn], recipe.tests.n)
-    add("solutions", [solution_messages(p, [], lang or p.language) for p in solvable], recipe.solutions.n)
-    if recipe.repair.rounds:
-        msgs = [repair_messages(p, p.references().get(lang or p.language, ""), "a failing assert", lang or p.language)
-                for p in solvable]
-        add("repair", msgs, recipe.solutions.n * recipe.repair.rounds, upper=True)
-    if recipe.evolve.parents:
-        shown = seeds[:1]
-        add("evolve", [propose_messages(shown)] * (recipe.evolve.parents * recipe.evolve.per_parent), 1)
+    for st in STAGES:
+        if not st.enabled(recipe):
+            continue
+        a = st.asks(recipe, seeds, problems)
+        upper = a.upper or (bool(proposed) and st.name not in ("problems",))
+        prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in a.messages) * a.n_each
+        reqs = len(a.messages) * a.n_each
+        est.append(StageEstimate(stage=st.name, requests=reqs, prompt_tokens=prompt,
+                                 completion_tokens=reqs * max_out, upper_bound=upper,
+                                 example=a.messages[0] if a.messages else []))
     pt = sum(e.prompt_tokens for e in est)
     ct = sum(e.completion_tokens for e in est)
     return Plan(recipe=recipe.name, seeds=len(seeds), stages=est, requests=sum(e.requests for e in est),
@@ -276,8 +275,7 @@ def synth(
     d = Path(out)
     require_fresh(d, resume, ("synth.json", "run/results.jsonl"))
     seeds = seed_problems(recipe)
-    if not seeds and not recipe.problems.n:
-        raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
+    require_runnable(recipe, seeds)
     for flag, on in (("--retry-failed", retry_failed), ("--update", update)):
         if on and not resume:
             raise InputError(f"{flag} continues a run: pass --resume too")
@@ -290,49 +288,20 @@ def synth(
                              "test code, which only Python solves; set problems.n = 0 (or solve in Python)")
     # Each stage resumes its own part; --retry-failed asks the solution samples that held no code again.
     vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed, update=update)
-    stages: dict[str, dict[str, Any]] = {}
-    new: list[Problem] = []
     d.mkdir(parents=True, exist_ok=True)
-    with open_client(recipe.config(), max_tokens_given=True, log=log) as client:
+    with open_client(recipe.config(), max_tokens_given=True, log=log) as inner:
         if budget_usd is not None:
-            client.budget = Budget(budget_usd, recipe.prices)
-        if recipe.problems.n:
-            log(f"problems: {recipe.problems.n} proposals from {len(seeds)} seeds")
-            rep = generate_problems(seeds, client, d / "problems", n=recipe.problems.n, k_seeds=recipe.problems.k_seeds,
-                                    threshold=recipe.problems.threshold, min_tests=recipe.problems.min_tests,
-                                    config=vcfg)
-            stages["problems"] = rep.counts
-            _say_updated(log, "problems", rep.counts)
-            new = load_problems(d / "problems" / "problems.jsonl") if rep.counts.get("accepted") else []
-        problems = [*seeds, *new]
-        if recipe.tests.enabled:
-            log(f"tests: {recipe.tests.n} sample(s) of tests for each of {len(problems)} problems")
-            rep = generate_tests(problems, client, d / "tests", n=recipe.tests.n,
-                                 tests_per_sample=recipe.tests.per_sample, config=vcfg, language=lang)
-            stages["tests"] = rep.counts
-            _say_updated(log, "tests", rep.counts)
-            problems = load_problems(d / "tests" / "problems.jsonl")
-        run = d / "run"
-        rounds = recipe.repair.rounds
-        log(f"solutions: {recipe.solutions.n} per problem for {len(problems)} problems, judged as they arrive"
-            + (f"; each failure repaired with the sandbox's feedback as its verdict lands (up to {rounds} turn(s))"
-               if rounds else ""))
-        rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
-                                 verify=True, repair_rounds=rounds, config=vcfg, language=lang)
-        counts = dict(rep.counts)
-        _say_updated(log, "solutions", counts)
-        if rounds:
-            stages["repair"] = counts.pop("repair")
-        stages["solutions"] = {**counts, "pass_at_k": rep.pass_at_k}
-        if recipe.evolve.parents:
-            log(f"evolve: new problems from the {recipe.evolve.parents} most-failed")
-            rep = generate_evolve(problems, read_rewards(run), client, d / "evolved", parents=recipe.evolve.parents,
-                                  per_parent=recipe.evolve.per_parent, config=vcfg)
-            stages["evolve"] = rep.counts
-            _say_updated(log, "evolve", rep.counts)
-        model = client.model
-        usage = client.usage.as_dict()
-        cost = recipe.prices.cost(client.usage.prompt_tokens, client.usage.completion_tokens)
+            inner.budget = Budget(budget_usd, recipe.prices)
+        client = RecordingClient(inner)
+        ctx = Context(recipe, client, d, vcfg, log, seeds, problems=list(seeds))  # type: ignore[arg-type]
+        for st in STAGES:
+            if st.enabled(recipe) and st.run is not None:
+                client.stage = st.name
+                st.run(ctx)
+        model = inner.model
+        usage = inner.usage.as_dict()
+        cost = recipe.prices.cost(inner.usage.prompt_tokens, inner.usage.completion_tokens)
+    stages, new, problems, run = ctx.counts, ctx.new, ctx.problems, ctx.run_dir
 
     dataset = load_dataset(run) if (run / "dataset.jsonl").exists() else []
     summary = SynthSummary(recipe=recipe.name, out=str(d), model=model, codesynth=codesynth.__version__,
@@ -358,19 +327,25 @@ def synth(
         summary.export = str(target)
     summary.report = str(write_html(run, rep_json, d / "report.html"))
     summary.wall_time_s = round(time.monotonic() - t0, 3)
-    # Reproducibility: the recipe as run and the prompts it sent (each stage's first request, system
-    # prompt and template as this codesynth version renders them), next to what it made.
+    # Reproducibility: the recipe as run and the prompts it sent (each stage's first request as the
+    # client was handed it, system prompt included), next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))
-    write_json(d / "prompts.json", {e.stage: e.example for e in plan(recipe, seeds).stages})
+    write_json(d / "prompts.json", _prompts_sent(d / "prompts.json", client.first, update))
     write_json(d / "synth.json", summary)
     return summary
 
 
-def _say_updated(log: Callable[[str], None], stage: str, counts: dict[str, Any]) -> None:
-    u = counts.get("updated")
-    if u:
-        log(f"{stage}: changed since the run was started: {u['changed']}; {u['records_made_anew']} record(s) "
-            "forgotten and made anew (unchanged replies from the cache)")
+def _prompts_sent(path: Path, recorded: dict[str, list], update: bool) -> dict[str, list]:
+    """Each stage's first request over the whole run, in stage order: a resume that sends nothing
+    (or only the rest) keeps what the first invocation recorded; --update's new prompts replace it."""
+    prior: dict[str, list] = {}
+    if path.is_file():
+        try:
+            prior = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            prior = {}  # written by us; unreadable means a torn write: this invocation's record stands
+    merged = {**prior, **recorded} if update else {**recorded, **prior}
+    return {st.name: merged[st.name] for st in STAGES if st.name in merged}
 
 
 def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:
