@@ -261,9 +261,12 @@ def test_mbpp_original_jsonl():
     assert [p.entry_point for p in problems] == ["count_even_digits", "hypotenuse", "swap_letter_case"]
     p = problems[1]
     assert p.source == "mbpp"
-    # test_setup_code comes first; challenge tests stay out of the tests.
-    assert p.tests.splitlines()[0] == "import math"
-    assert p.tests.count("assert ") == 3 and "hypotenuse(0, 0)" not in p.tests
+    # test_setup_code comes first; challenge tests stay out of the tests. The assert the prompt shows
+    # is the public test, the other two are private (each with the setup code).
+    assert p.tests.splitlines()[0] == "import math" and p.private_tests.splitlines()[0] == "import math"
+    assert p.tests == "import math\nassert math.isclose(hypotenuse(3, 4), 5.0)\n"
+    assert p.private_tests.count("assert ") == 2 and "hypotenuse(3, 4)" not in p.private_tests
+    assert "hypotenuse(0, 0)" not in p.tests + p.private_tests
     assert p.metadata["challenge_test_list"] == ["assert math.isclose(hypotenuse(0, 0), 0.0)"]
     assert p.prompt == (
         "Write a function to find the hypotenuse of a right triangle given its two legs.\n"
@@ -275,6 +278,7 @@ def test_mbpp_original_jsonl():
         ns: dict = {}
         exec(prob.reference_solution, ns)
         exec(prob.tests, ns)
+        exec(prob.private_tests or "", ns)
 
 
 def test_mbpp_sanitized_json_array():
@@ -292,6 +296,7 @@ def test_mbpp_sanitized_json_array():
         ns: dict = {}
         exec(prob.reference_solution, ns)
         exec(prob.tests, ns)
+        exec(prob.private_tests or "", ns)
 
 
 def test_mbpp_entry_point_must_be_defined(tmp_path):

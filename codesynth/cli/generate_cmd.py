@@ -37,9 +37,11 @@ def _endpoint_options(f):
         click.option("--concurrency", type=AT_LEAST_1, default=None, help="Requests in flight."),
         click.option("--request-timeout", type=seconds(), default=None, help="Seconds per request."),
         click.option("--max-retries", type=AT_LEAST_0, default=None, help="Retries on 429/5xx/timeouts."),
-        click.option("--temperature", type=Finite(min=0), default=None),
-        click.option("--top-p", type=Finite(min=0, min_open=True, max=1), default=None),
-        click.option("--max-tokens", type=AT_LEAST_1, default=None),
+        click.option("--temperature", type=Finite(min=0), default=None,
+                     help="Sampling temperature (default: the config's, else the endpoint's)."),
+        click.option("--top-p", type=Finite(min=0, min_open=True, max=1), default=None,
+                     help="Nucleus sampling: the probability mass sampled from (0 < p <= 1)."),
+        click.option("--max-tokens", type=AT_LEAST_1, default=None, help="Most tokens one reply may have."),
         click.option("--seed", type=int, default=None, help="Sample i uses seed+i."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Response cache directory."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
@@ -214,7 +216,8 @@ def register(cli: click.Group) -> None:
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
     @click.option("--n", type=AT_LEAST_1, default=1, show_default=True, help="Test-writing samples per problem.")
-    @click.option("--tests-per-sample", type=AT_LEAST_1, default=5, show_default=True)
+    @click.option("--tests-per-sample", type=AT_LEAST_1, default=5, show_default=True,
+                  help="Test cases to ask for in each reply.")
     @click.option("--solutions", "n_solutions", type=AT_LEAST_1, default=5, show_default=True,
                   help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
     @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
@@ -236,8 +239,10 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
                   help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="synth", show_default=True)
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
+                  help="Keep a proposal only if its reference passes at least this many of its tests.")
+    @click.option("--id-prefix", default="synth", show_default=True,
+                  help="New problem ids are PREFIX/<n>.")
     @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run
@@ -256,9 +261,12 @@ def register(cli: click.Group) -> None:
     @click.option("--window", type=AT_LEAST_1, default=40, show_default=True, help="Lines per text snippet.")
     @click.option("--seeds", type=click.Path(dir_okay=False), default=None,
                   help="Existing problems the new ones must not duplicate.")  # fmt: skip
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="grounded", show_default=True)
+    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
+                  help="Drop a proposal at least this similar to a known problem (recipe: problems.similarity).")
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
+                  help="Keep a proposal only if its reference passes at least this many of its tests.")
+    @click.option("--id-prefix", default="grounded", show_default=True,
+                  help="New problem ids are PREFIX/<n>.")
     @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run
@@ -298,10 +306,14 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--per-parent", type=AT_LEAST_1, default=3, show_default=True, help="New problems asked per parent."
     )
-    @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True)
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="evolved", show_default=True)
+    @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True,
+                  help="Only problems failed at least this often (a fraction of their attempts) are parents.")
+    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
+                  help="Drop a proposal at least this similar to a known problem (recipe: problems.similarity).")
+    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
+                  help="Keep a proposal only if its reference passes at least this many of its tests.")
+    @click.option("--id-prefix", default="evolved", show_default=True,
+                  help="New problem ids are PREFIX/<n>.")
     @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
     @_endpoint_options
     @_run

@@ -36,7 +36,7 @@ from codesynth.verifiers.outputs.formats import format_names, get_format
 @click.option(
     "--semantic-dedup", is_flag=True, help='Drop paraphrased problems (embeddings; needs "codesynth[semantic]").'
 )
-@click.option("--semantic-threshold", type=float, help="Cosine similarity of a semantic duplicate (default 0.9).")
+@click.option("--semantic-threshold", type=FRACTION, help="Cosine similarity of a semantic duplicate (default 0.9).")
 @click.option(
     "--privacy",
     "privacy_mode",
@@ -77,7 +77,8 @@ from codesynth.verifiers.outputs.formats import format_names, get_format
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
-@click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True)
+@click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
+              help="Where mutation testing and input agreement run programs.")
 @click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 def curate_cmd(

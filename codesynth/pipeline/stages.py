@@ -111,7 +111,7 @@ def run_problems(ctx: Context) -> None:
     r = ctx.recipe.problems
     ctx.log(f"problems: {r.n} proposals from {len(ctx.seeds)} seeds")
     rep = generate_problems(ctx.seeds, ctx.client, ctx.out / "problems", n=r.n, k_seeds=r.k_seeds,
-                            threshold=r.threshold, min_tests=r.min_tests, config=ctx.config)
+                            threshold=r.similarity, min_tests=r.min_tests, config=ctx.config)
     ctx.counts["problems"] = rep.counts
     say_updated(ctx.log, "problems", rep.counts)
     ctx.new = load_problems(ctx.out / "problems" / "problems.jsonl") if rep.counts.get("accepted") else []

@@ -25,7 +25,7 @@ from codesynth.generators.budget import Budget, Prices, estimate_tokens
 from codesynth.jsonl import describe_validation_error, write_json
 from codesynth.models import Language, Limits, Problem
 from codesynth.problems import load_problems
-from codesynth.rundir import require_fresh
+from codesynth.rundir import record_invocation, require_fresh, run_totals
 from codesynth.verifiers.outputs.formats import get_format
 
 from .curation import curate_run
@@ -53,7 +53,8 @@ class Seeds(_Section):
 class NewProblems(_Section):
     n: int = Field(default=0, ge=0, description="Self-Instruct proposals (0 = solve the seeds only).")
     k_seeds: int = Field(default=3, ge=1)
-    threshold: float = Field(default=0.7, gt=0, le=1)
+    similarity: float = Field(default=0.7, gt=0, le=1, description="Drop a proposal at least this similar to a "
+                              "known problem (the CLI's --similarity).")
     min_tests: int = Field(default=2, ge=1)
 
 
@@ -248,8 +249,10 @@ class SynthSummary(BaseModel):
     report: str | None = None
     failure_categories: dict[str, int] = Field(default_factory=dict)
     cost_usd: float = 0.0
-    usage: dict[str, float | int] = Field(default_factory=dict)
-    wall_time_s: float = 0.0
+    usage: dict[str, float | int] = Field(default_factory=dict, description="The whole run's, over every "
+                                         "invocation (a resume adds to it).")
+    invocations: int = Field(default=1, description="How many times the run was started or resumed.")
+    wall_time_s: float = Field(default=0.0, description="The whole run's wall time, over every invocation.")
 
 
 def synth(
@@ -294,19 +297,28 @@ def synth(
             inner.budget = Budget(budget_usd, recipe.prices)
         client = RecordingClient(inner)
         ctx = Context(recipe, client, d, vcfg, log, seeds, problems=list(seeds))  # type: ignore[arg-type]
-        for st in STAGES:
-            if st.enabled(recipe) and st.run is not None:
-                client.stage = st.name
-                st.run(ctx)
+        ended = "interrupted"
+        try:
+            for st in STAGES:
+                if st.enabled(recipe) and st.run is not None:
+                    client.stage = st.name
+                    st.run(ctx)
+            ended = "finished"
+        finally:
+            # what this invocation spent is the run's, however it ends (a resume adds, never replaces)
+            record_invocation(d, inner.usage.as_dict(),
+                              recipe.prices.cost(inner.usage.prompt_tokens, inner.usage.completion_tokens),
+                              time.monotonic() - t0, ended)
         model = inner.model
-        usage = inner.usage.as_dict()
-        cost = recipe.prices.cost(inner.usage.prompt_tokens, inner.usage.completion_tokens)
     stages, new, problems, run = ctx.counts, ctx.new, ctx.problems, ctx.run_dir
+    totals = run_totals(d)
+    t_stages_done = time.monotonic()
 
     dataset = load_dataset(run) if (run / "dataset.jsonl").exists() else []
     summary = SynthSummary(recipe=recipe.name, out=str(d), model=model, codesynth=codesynth.__version__,
                            seeds=len(seeds), new_problems=len(new), problems_solved_for=len(problems),
-                           stages=stages, dataset_records=len(dataset), usage=usage, cost_usd=round(cost, 6))
+                           stages=stages, dataset_records=len(dataset), usage=totals["usage"],
+                           cost_usd=totals["cost_usd"], invocations=totals["invocations"])
     if recipe.curate.enabled and dataset:
         ccfg = CurateConfig.model_validate({"mutation": {"enabled": recipe.curate.mutation},
                                             "decontam": {"enabled": recipe.curate.decontam},
@@ -326,7 +338,8 @@ def synth(
                card_path=d / "README.md")
         summary.export = str(target)
     summary.report = str(write_html(run, rep_json, d / "report.html"))
-    summary.wall_time_s = round(time.monotonic() - t0, 3)
+    # every invocation's stages, plus this one's curation, report and export
+    summary.wall_time_s = round(totals["wall_time_s"] + time.monotonic() - t_stages_done, 3)
     # Reproducibility: the recipe as run and the prompts it sent (each stage's first request as the
     # client was handed it, system prompt included), next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))
