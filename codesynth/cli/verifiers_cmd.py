@@ -212,8 +212,9 @@ def export_cmd(dataset, fmt, out, system):
     help="Benchmarks to check contamination against (default humaneval).",
 )
 @click.option("--html", "html_out", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
-              help="Also write the report as a page with plots and the failed samples "
-                   "(default RUN_DIR/report.html).")
+              metavar="[FILE]",
+              help="Also write the report as a page with plots and the failed samples to FILE "
+                   "(bare --html: RUN_DIR/report.html); prints where the page went.")
 @click.option("--semantic", is_flag=True,
               help="Also the diversity by meaning (sentence embeddings; needs codesynth[semantic]).")
 def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
@@ -228,9 +229,11 @@ def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
         writable_file(target, "--out" if out else "report file")
     rep = build_report(run_dir, list(benchmarks) if benchmarks else None, semantic=semantic)
     if html_out is not None:
+        from codesynth.pipeline.synth import facts_of_run
         from codesynth.verifiers.outputs.report_html import write_html
 
-        page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html")
+        page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html",
+                          facts_of_run(run_dir) if Path(run_dir).is_dir() else ())
         click.echo(f"html report: {page}", err=as_json)
     write_json(target, rep)
     if as_json:

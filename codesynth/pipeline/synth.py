@@ -337,7 +337,7 @@ def synth(
         export(final, fmt, target, title=f"{recipe.name}: verified code data", run_facts=run_facts(summary, recipe),
                card_path=d / "README.md")
         summary.export = str(target)
-    summary.report = str(write_html(run, rep_json, d / "report.html"))
+    summary.report = str(write_html(run, rep_json, d / "report.html", run_facts(summary, recipe)))
     # every invocation's stages, plus this one's curation, report and export
     summary.wall_time_s = round(totals["wall_time_s"] + time.monotonic() - t_stages_done, 3)
     # Reproducibility: the recipe as run and the prompts it sent (each stage's first request as the
@@ -373,8 +373,24 @@ def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:
         ("samples per problem", recipe.solutions.n),
         *((k, f"{v:.4f}") for k, v in pk.items()),
         ("verified programs / after curation", f"{s.dataset_records} / {s.curated_records}"),
+        *((("repairs (fixed / first tries failing)",
+            f"{s.stages['repair'].get('fixed', 0)} / {s.stages['repair'].get('initially_failing', 0)}"),)
+          if "repair" in s.stages else ()),
         ("failure categories (all attempts)", failures or "-"),
         ("requests / tokens", f"{s.usage.get('requests', 0)} / {s.usage.get('prompt_tokens', 0)} prompt + "
                               f"{s.usage.get('completion_tokens', 0)} completion"),
         ("cost", f"${s.cost_usd:.4f}"),
+        ("invocations (start + resumes)", s.invocations),
     ]
+
+
+def facts_of_run(run_dir: str | os.PathLike) -> list[tuple[str, object]]:
+    """The card's run facts for a synth's run/ directory (read from its synth.json and recipe.json),
+    or none for a run that `synth` did not make."""
+    top = Path(run_dir).resolve().parent
+    try:
+        summary = SynthSummary.model_validate_json((top / "synth.json").read_text(encoding="utf-8"))
+        recipe = Recipe.model_validate_json((top / "recipe.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return run_facts(summary, recipe)
