@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from helpers import ROOT, run_cli
 
 from codesynth.jsonl import write_models
@@ -38,12 +39,18 @@ def install_plugin(site: Path, module: str, code: str, group: str, entry: str) -
     (info / "entry_points.txt").write_text(f"[{group}]\n{entry}\n", encoding="utf-8")
 
 
-def test_an_export_format_from_a_package_works_from_the_cli(tmp_path, monkeypatch):
+@pytest.fixture
+def data(tmp_path, monkeypatch) -> Path:
+    """A dataset, and the export format of docs/extending/export-formats.md installed as a package."""
     code = page_code("extending/export-formats.md")
     install_plugin(tmp_path / "site", "my_formats", code, "codesynth.exports", "completion = my_formats:write_completion")
     monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
     data = tmp_path / "dataset.jsonl"
     write_models(data, RECORDS)
+    return data
+
+
+def test_an_export_format_from_a_package_works_from_the_cli(tmp_path, data):
 
     help_ = run_cli("export", "--help")
     assert "completion" in help_.stdout  # the help lists what the registry holds
@@ -63,12 +70,7 @@ def test_an_export_format_from_a_package_works_from_the_cli(tmp_path, monkeypatc
     assert not (tmp_path / "x.parquet").exists()
 
 
-def test_an_unknown_format_lists_the_registered_ones(tmp_path, monkeypatch):
-    code = page_code("extending/export-formats.md")
-    install_plugin(tmp_path / "site", "my_formats", code, "codesynth.exports", "completion = my_formats:write_completion")
-    monkeypatch.setenv("PYTHONPATH", str(tmp_path / "site"))
-    data = tmp_path / "dataset.jsonl"
-    write_models(data, RECORDS)
+def test_an_unknown_format_lists_the_registered_ones(tmp_path, data):
     r = run_cli("export", str(data), "--format", "nope", "--out", str(tmp_path / "o.jsonl"))
     assert r.returncode == 2
     assert "Invalid value for '--format': unknown export format 'nope'" in r.stderr

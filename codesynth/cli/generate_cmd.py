@@ -26,6 +26,22 @@ def _language_option(help_text: str = "Write every program in this language (def
     return click.option("--language", type=click.Choice(LANGUAGES), default=None, help=help_text)
 
 
+def _proposal_options(id_prefix: str):
+    """The options of every mode that proposes new problems (problems, grounded, evolve)."""
+
+    def deco(f):
+        f = _language_option("Propose problems whose reference is in this language (data-form tests; "
+                             "default Python).")(f)
+        f = click.option("--id-prefix", default=id_prefix, show_default=True, help="New problem ids are PREFIX/<n>.")(f)
+        f = click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
+                         help="Keep a proposal only if its reference passes at least this many of its tests.")(f)
+        return click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
+                            help="ROUGE-L above which a new problem is a near-duplicate of a known one "
+                                 "(recipe: problems.similarity).")(f)
+
+    return deco
+
+
 def _endpoint_options(f):
     opts = [
         click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
@@ -237,13 +253,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--k-seeds", type=AT_LEAST_1, default=3, show_default=True, help="Seed problems shown per request."
     )
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
-                  help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
-                  help="Keep a proposal only if its reference passes at least this many of its tests.")
-    @click.option("--id-prefix", default="synth", show_default=True,
-                  help="New problem ids are PREFIX/<n>.")
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @_proposal_options("synth")
     @_endpoint_options
     @_run
     def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix, language):
@@ -261,13 +271,7 @@ def register(cli: click.Group) -> None:
     @click.option("--window", type=AT_LEAST_1, default=40, show_default=True, help="Lines per text snippet.")
     @click.option("--seeds", type=click.Path(dir_okay=False), default=None,
                   help="Existing problems the new ones must not duplicate.")  # fmt: skip
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
-                  help="Drop a proposal at least this similar to a known problem (recipe: problems.similarity).")
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
-                  help="Keep a proposal only if its reference passes at least this many of its tests.")
-    @click.option("--id-prefix", default="grounded", show_default=True,
-                  help="New problem ids are PREFIX/<n>.")
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @_proposal_options("grounded")
     @_endpoint_options
     @_run
     def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix, language):
@@ -308,13 +312,7 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True,
                   help="Only problems failed at least this often (a fraction of their attempts) are parents.")
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
-                  help="Drop a proposal at least this similar to a known problem (recipe: problems.similarity).")
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
-                  help="Keep a proposal only if its reference passes at least this many of its tests.")
-    @click.option("--id-prefix", default="evolved", show_default=True,
-                  help="New problem ids are PREFIX/<n>.")
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @_proposal_options("evolved")
     @_endpoint_options
     @_run
     def evolve(client, out, vcfg, problems, from_run, parents, per_parent, min_fail_rate, similarity, min_tests,

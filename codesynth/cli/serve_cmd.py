@@ -44,6 +44,9 @@ def register(cli: click.Group) -> None:
             langs = image_languages(languages)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="'--languages'") from None
+        if ray_address and set(langs) != {"python"}:
+            raise click.BadParameter("not with --ray (the cluster's pools run the Python image)",
+                                     param_hint="'--languages'")
 
         token = None
         if token_env:

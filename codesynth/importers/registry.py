@@ -14,11 +14,9 @@ A package outside codesynth names its function in the `codesynth.importers` entr
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from pydantic import BaseModel, ValidationError
 from codesynth.errors import InputError
 from codesynth.jsonl import describe_validation_error
 from codesynth.models import Problem
+from codesynth.plugins import Registry
 
 GROUP = "codesynth.importers"
 
@@ -71,11 +70,10 @@ class Importer:
         return self.load(path, opts)
 
 
-_importers: dict[str, Importer] = {}
-_loaded = False
-
 #: the modules holding the built-in importers (imported when the registry is first read)
 BUILTIN = ("humaneval", "mbpp", "multipl_e", "native")
+REGISTRY: Registry[Importer] = Registry("problem format", GROUP, "importer", Importer,
+                                        [f"codesynth.importers.{m}" for m in BUILTIN])
 
 
 def importer(name: str, *, description: str = "", options: type[BaseModel] | None = None,
@@ -83,48 +81,21 @@ def importer(name: str, *, description: str = "", options: type[BaseModel] | Non
     """Register the decorated `load(source, options) -> Imported` as importer `name`."""
 
     def deco(load: Loader) -> Loader:
-        imp = Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0], options,
-                       default_source)
-        _importers[name] = imp
-        load.importer = imp  # type: ignore[attr-defined]  # what an entry point resolves to
+        REGISTRY.add(Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0], options,
+                              default_source), load)
         return load
 
     return deco
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for mod in BUILTIN:
-        importlib.import_module(f"codesynth.importers.{mod}")
-    for ep in entry_points(group=GROUP):
-        if ep.name in _importers:
-            continue  # a built-in keeps its name
-        try:
-            obj = ep.load()
-        except Exception as e:  # a broken plugin is named, not a traceback
-            raise InputError(f"importer '{ep.name}' (entry point {ep.value}): cannot load ({e})") from None
-        imp = getattr(obj, "importer", None)
-        if not isinstance(imp, Importer):
-            raise InputError(f"importer '{ep.name}' (entry point {ep.value}): not a function decorated with "
-                             "@importer")
-        _importers[ep.name] = Importer(ep.name, imp.load, imp.description, imp.options, imp.default_source)
-
-
 def importer_names() -> list[str]:
-    _load()
-    return list(_importers)
+    return REGISTRY.names()
 
 
 def get_importer(name: str) -> Importer:
-    _load()
-    key = name.strip().lower()
-    imp = _importers.get(key) or _importers.get(key.replace("_", "-"))
-    if imp is None:
-        raise InputError(f"unknown problem format '{name}' (choose from: {', '.join(_importers)})")
-    return imp
+    names = REGISTRY.names()
+    key = name.strip().lower()  # `HumanEval`, `multipl_e`: the names people type
+    return REGISTRY.get(key if key in names else key.replace("_", "-"))
 
 
 def import_problems(fmt: str, source: str | os.PathLike | None = None, **options: Any) -> list[Problem]:

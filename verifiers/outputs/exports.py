@@ -151,22 +151,19 @@ def _parquet_row(rec: DatasetRecord, system: str | None) -> dict[str, Any]:
     }
 
 
-@export_format("openai", (".jsonl", ".json"))
-def write_openai(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
-    """OpenAI chat fine-tuning rows (`messages` only)."""
-    _write_json_rows((to_openai(r, system) for r in records), out, array=out.suffix.lower() == ".json")
+def _rows_format(name: str, to_row, description: str):
+    """A JSON-rows format: JSONL for a `.jsonl` path, one JSON array for a `.json` path."""
+
+    @export_format(name, (".jsonl", ".json"), description)
+    def write(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
+        _write_json_rows((to_row(r, system) for r in records), out, array=out.suffix.lower() == ".json")
+
+    return write
 
 
-@export_format("alpaca", (".jsonl", ".json"))
-def write_alpaca(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
-    """Alpaca rows (instruction, input, output) with provenance."""
-    _write_json_rows((to_alpaca(r, system) for r in records), out, array=out.suffix.lower() == ".json")
-
-
-@export_format("sharegpt", (".jsonl", ".json"))
-def write_sharegpt(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
-    """ShareGPT conversations with provenance."""
-    _write_json_rows((to_sharegpt(r, system) for r in records), out, array=out.suffix.lower() == ".json")
+write_openai = _rows_format("openai", to_openai, "OpenAI chat fine-tuning rows (`messages` only).")
+write_alpaca = _rows_format("alpaca", to_alpaca, "Alpaca rows (instruction, input, output) with provenance.")
+write_sharegpt = _rows_format("sharegpt", to_sharegpt, "ShareGPT conversations with provenance.")
 
 
 @export_format("parquet", (".parquet",))

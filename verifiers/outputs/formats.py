@@ -13,14 +13,12 @@ format. See docs/extending/export-formats.md.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from pathlib import Path
 
-from codesynth.errors import InputError
 from codesynth.models import DatasetRecord
+from codesynth.plugins import Registry
 
 Writer = Callable[[Sequence[DatasetRecord], Path, "str | None"], None]
 GROUP = "codesynth.exports"
@@ -43,8 +41,8 @@ class ExportFormat:
         return f"export-{self.name}{self.extensions[0]}"
 
 
-_formats: dict[str, ExportFormat] = {}
-_loaded = False
+REGISTRY: Registry[ExportFormat] = Registry("export format", GROUP, "export_format", ExportFormat,
+                                            ["codesynth.verifiers.outputs.exports"])
 
 
 def export_format(name: str, extensions: Sequence[str] = (".jsonl",), description: str = "") -> Callable[
@@ -54,43 +52,16 @@ def export_format(name: str, extensions: Sequence[str] = (".jsonl",), descriptio
         raise ValueError(f"export format {name!r}: give at least one extension ('' for a directory)")
 
     def deco(write: Writer) -> Writer:
-        fmt = ExportFormat(name, write, tuple(e.lower() for e in extensions),
-                           description or (write.__doc__ or "").strip().split("\n")[0])
-        _formats[name] = fmt
-        write.export_format = fmt  # type: ignore[attr-defined]  # what an entry point resolves to
+        REGISTRY.add(ExportFormat(name, write, tuple(e.lower() for e in extensions),
+                                  description or (write.__doc__ or "").strip().split("\n")[0]), write)
         return write
 
     return deco
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    importlib.import_module("codesynth.verifiers.outputs.exports")  # the built-ins register on import
-    for ep in entry_points(group=GROUP):
-        if ep.name in _formats:
-            continue  # a built-in keeps its name
-        try:
-            obj = ep.load()
-        except Exception as e:  # a broken plugin is named, not a traceback
-            raise InputError(f"export format '{ep.name}' (entry point {ep.value}): cannot load ({e})") from None
-        fmt = getattr(obj, "export_format", None)
-        if not isinstance(fmt, ExportFormat):
-            raise InputError(f"export format '{ep.name}' (entry point {ep.value}): not a writer decorated "
-                             "with @export_format")
-        _formats[ep.name] = ExportFormat(ep.name, fmt.write, fmt.extensions, fmt.description)
-
-
 def format_names() -> list[str]:
-    _load()
-    return list(_formats)
+    return REGISTRY.names()
 
 
 def get_format(name: str) -> ExportFormat:
-    _load()
-    fmt = _formats.get(name)
-    if fmt is None:
-        raise InputError(f"unknown export format '{name}' (choose from: {', '.join(_formats)})")
-    return fmt
+    return REGISTRY.get(name)
