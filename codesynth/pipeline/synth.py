@@ -219,7 +219,8 @@ def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
         if not st.enabled(recipe):
             continue
         a = st.asks(recipe, seeds, problems)
-        upper = a.upper or (bool(proposed) and st.name not in ("problems",))
+        # a stage asked once per problem counts the proposals as if all were accepted: at most
+        upper = a.upper or (bool(proposed) and st.name not in ("problems", "evolve"))
         prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in a.messages) * a.n_each
         reqs = len(a.messages) * a.n_each
         est.append(StageEstimate(stage=st.name, requests=reqs, prompt_tokens=prompt,
