@@ -3,7 +3,7 @@
 Built-in: `humaneval`, `mbpp`, `multipl-e`, `codesynth` (our own JSONL). A package adds a format
 through the `codesynth.importers` entry-point group; see docs/extending/importers.md. Each
 importer fills `tests` with what its source shows a model (public) and `private_tests` with the
-rest. Every error names the file, the line and the field at fault, as an InputError.
+rest; a source that shows nothing leaves the split to the default rule (no private_tests). Every error names the file, the line and the field at fault, as an InputError.
 """
 
 from __future__ import annotations

@@ -62,8 +62,8 @@ def _humaneval_problem(obj: dict, where: str) -> Problem:
         prompt=f["prompt"],
         entry_point=f["entry_point"],
         # The prompt already shows its examples: they are the public tests. `check` decides the
-        # benchmark's verdict and is never shown; a prompt without doctest examples has no public
-        # tests of its own, so its `check` stays the (public) tests as before.
+        # benchmark's verdict and is never shown. A prompt without doctest examples gives no split:
+        # `check` stays in `tests` with no private_tests, for the default split to decide.
         tests=shown or f["test"],
         private_tests=f["test"] if shown else None,
         reference_solution=f["prompt"] + f["canonical_solution"],

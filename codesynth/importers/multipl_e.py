@@ -416,7 +416,7 @@ def _multiple_problem(obj: dict, where: str, solutions: dict[str, str]) -> Probl
     types = [_settle(t, [c.call[i] for c in cases]) for i, (_, t) in enumerate(params)]
     returns = _settle(ret, [c.expect for c in cases])
     # The cases the prompt shows as examples are public; the rest are never shown. A prompt that shows
-    # none of the tested calls leaves every case public, as the row gives no split.
+    # none of the tested calls gives no split: every case stays in `tests` for the default split.
     shown = _shown_calls(doc, name, lang)
     public = [c for c in cases if c.call in shown] or cases
     private = [c for c in cases if c not in public] or None
