@@ -71,21 +71,39 @@ def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
 
 
 def describe_validation_error(err: ValidationError) -> str:
-    """First problem of a pydantic error as 'field: what was expected'."""
+    """Every problem of a pydantic error, as 'field 'x': what was expected; field 'y': ...'."""
     errs = err.errors()
-    first = errs[0]
-    loc = ".".join(str(x) for x in first["loc"]) or "(record)"
-    msg = first["msg"].removeprefix("Value error, ")
-    # Union fields (e.g. tests: code or cases) report one error per branch; say it once.
-    top = first["loc"][0] if first["loc"] else None
-    if top == "tests" and first["type"] != "missing" and all(e["loc"] and e["loc"][0] == "tests" for e in errs):
-        return "field 'tests': expected test code (a string) or a list of {input, output} cases"
-    if first["type"] == "missing":
+    # Union fields (tests: code or cases) report one error per branch: say each field's problem once.
+    by_top: dict[object, list] = {}
+    for e in errs:
+        by_top.setdefault(e["loc"][0] if e["loc"] else None, []).append(e)
+    parts = []
+    for top, group in by_top.items():
+        first = group[0]
+        if top == "tests" and first["type"] != "missing":
+            value = first.get("input")
+            if value == [] or (isinstance(value, str) and not value.strip()):
+                parts.append("field 'tests': is empty (give test code, or at least one case)")
+            else:
+                parts.append("field 'tests': expected test code (a string), a list of {input, output} cases "
+                             "or a list of {call, expect} cases")
+            continue
+        seen = set()
+        for e in group:  # a union field's branches share a location: its first error says it
+            if str(e["loc"]) not in seen:
+                seen.add(str(e["loc"]))
+                parts.append(_one_problem(e))
+    return "; ".join(parts)
+
+
+def _one_problem(e: dict) -> str:
+    loc = ".".join(str(x) for x in e["loc"]) or "(record)"
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "missing":
         msg = "required field is missing"
-    elif first["type"] == "extra_forbidden":
+    elif e["type"] == "extra_forbidden":
         msg = "unknown field"
-    more = len(errs) - 1
-    return f"field '{loc}': {msg}" + (f" (and {more} more problem{'s' if more > 1 else ''})" if more else "")
+    return f"field '{loc}': {msg}"
 
 
 def read_models(path: str | os.PathLike, model: type[M]) -> list[M]:

@@ -83,6 +83,9 @@ def load_run(path: str | os.PathLike) -> RunState:
     if not p.exists():
         raise InputError(f"{p}: no such run directory or dataset file")
     if p.is_dir() and not (p / DATASET).exists() and not (p / REWARDS).exists():
+        if (p / "run" / REWARDS).exists() or (p / "synth.json").exists():
+            raise InputError(f"{p}: a synth output folder, not a run directory: its run is {p / 'run'} "
+                             f"(the curated dataset: {p / 'curated.jsonl'})")
         raise InputError(f"{p}: not a run directory (no {DATASET} or {REWARDS}; run `codesynth verify` first)")
     return read_run(p)
 
@@ -226,7 +229,7 @@ def check_fingerprint(
     *,
     items: Mapping[str, Any] | None = None,
     additive: Iterable[str] = (),
-    update: bool = False,
+    update: bool | None = None,
 ) -> Stale | None:
     """Record the stage's inputs, or refuse when they differ from the ones it was started with.
 
@@ -236,6 +239,7 @@ def check_fingerprint(
     is not refused: the returned `Stale` says what the stage must make anew (the caller forgets
     those records, then `commit_fingerprint`); a change of an `additive` input
     (a sample count, a number of turns) stales nothing by itself: the stage trims or extends.
+    `update=None`: the command has no --update (`verify`), so the refusal does not offer it.
     """
     fp = StageFingerprint(
         digests={k: digest(v) for k, v in inputs.items()},
@@ -257,10 +261,11 @@ def check_fingerprint(
                 removed = len(set(old.items) - set(fp.items))
                 parts.append(f"problems ({len(touched) - added - removed} changed, {added} added, {removed} removed)")
             if not update:
+                offer = "pass --update to make anew only what the change touches, or " if update is not None else ""
                 raise InputError(
                     f"{out}: cannot resume: this {stage} run was started with different inputs: changed "
-                    + ", ".join(parts) + "; pass --update to make anew only what the change touches, or choose a "
-                    "new --out (or start over without --resume in an empty one)"
+                    + ", ".join(parts) + f"; {offer}choose a new --out (or start over without --resume in an "
+                    "empty one)"
                 )
             return Stale(everything=bool(set(changed) - set(additive)), problems=frozenset(touched),
                          changed=", ".join(parts), stage=stage, fingerprint=fp, sources=dict(sources or {}))
@@ -295,3 +300,41 @@ def read_rewards(path: str | os.PathLike) -> list[RewardRecord]:
     if not p.exists():
         raise InputError(f"{p}: no such run directory or reward log")
     return read_models(p, RewardRecord)
+
+
+# --------------------------------------------------------------------------- run totals
+
+INVOCATIONS = "invocations.jsonl"
+
+
+def record_invocation(out: str | os.PathLike, usage: dict[str, float | int], cost_usd: float,
+                      wall_time_s: float, ended: str) -> None:
+    """Append what one invocation of a run spent (written however it ends, interrupts included), so
+    that every summary of the run counts all of its invocations (`run_totals`)."""
+    line = {"usage": usage, "cost_usd": cost_usd, "wall_time_s": round(wall_time_s, 3), "ended": ended}
+    with open(Path(out) / INVOCATIONS, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line) + "\n")
+
+
+def run_totals(out: str | os.PathLike) -> dict[str, Any]:
+    """Requests, tokens, cost and time of the whole run: the sum over its invocations."""
+    usage: dict[str, float] = {}
+    cost = wall = 0.0
+    n = 0
+    p = Path(out) / INVOCATIONS
+    lines = p.read_text(encoding="utf-8").splitlines() if p.is_file() else []
+    for raw in lines:
+        try:
+            inv = json.loads(raw)
+        except ValueError:
+            continue  # a line torn by a kill mid-write: the invocations before and after still count
+        n += 1
+        cost += float(inv.get("cost_usd", 0.0))
+        wall += float(inv.get("wall_time_s", 0.0))
+        for k, v in inv.get("usage", {}).items():
+            if k != "tokens_per_s":
+                usage[k] = usage.get(k, 0) + v
+    busy = usage.get("generation_s", 0.0)
+    usage["generation_s"] = round(busy, 3)
+    usage["tokens_per_s"] = round(usage.get("completion_tokens", 0) / busy, 2) if busy > 0 else 0.0
+    return {"invocations": n, "usage": usage, "cost_usd": round(cost, 6), "wall_time_s": round(wall, 3)}

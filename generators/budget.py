@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.errors import BudgetReached
@@ -37,7 +39,7 @@ class Budget:
         spent = self.spent(usage)
         if spent >= self.limit_usd:
             raise BudgetReached(
-                f"budget of ${self.limit_usd:.2f} reached (${spent:.4f} spent on {usage.requests} requests); "
+                f"budget of {usd(self.limit_usd)} reached ({usd(spent)} spent on {usage.requests} requests); "
                 "what was generated is kept: continue with --resume and a higher --budget"
             )
 
@@ -45,3 +47,12 @@ class Budget:
 def estimate_tokens(text: str) -> int:
     """A rough token count (4 characters a token) for the cost estimate of a dry run."""
     return max(1, len(text) // 4)
+
+
+def usd(amount: float) -> str:
+    """Dollars with the digits that matter: $12.50, $0.0155, $0.003 (never $0.00 for a small non-zero sum)."""
+    if amount == 0 or abs(amount) >= 1:
+        return f"${amount:,.2f}"
+    decimals = max(2, -math.floor(math.log10(abs(amount))) + 2)
+    text = f"{amount:.{decimals}f}".rstrip("0")
+    return "$" + (text if len(text.split(".")[1]) >= 2 else f"{amount:.2f}")

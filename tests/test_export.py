@@ -11,7 +11,7 @@ from helpers import run_cli
 
 from codesynth.jsonl import write_models
 from codesynth.models import DatasetRecord, IOCase
-from codesynth.verifiers.exports import PARQUET_COLUMNS, export, parquet_schema
+from codesynth.verifiers.outputs.exports import PARQUET_COLUMNS, export, parquet_schema
 
 RECORDS = [
     DatasetRecord(

@@ -45,8 +45,11 @@ def test_convertible_rows_become_data_form_problems_in_their_language():
     js = by["multipl-e/js/HumanEval_0_has_close_elements"].signature
     assert [p.type for p in js.params] == ["list[float]", "float"] and js.returns == "bool"
     go = by["multipl-e/go/HumanEval_28_concatenate"]
-    assert [(c.call, c.expect) for c in go.tests][:2] == [([[]], ""), ([["x", "y", "z"]], "xyz")]
-    assert by["multipl-e/rs/HumanEval_23_strlen"].tests[2].call == ["asdasnakj"]
+    # the call the prompt shows as an example is the public test; the others are private
+    assert [(c.call, c.expect) for c in go.tests] == [([[]], "")]
+    assert [(c.call, c.expect) for c in go.private_tests][:1] == [([["x", "y", "z"]], "xyz")]
+    strlen = by["multipl-e/rs/HumanEval_23_strlen"]
+    assert [c.call for c in [*strlen.tests, *strlen.private_tests]][2] == ["asdasnakj"]
     # the original row is kept
     md = by["multipl-e/py/HumanEval_53_add"].metadata
     assert md["name"] == "HumanEval_53_add" and md["language"] == "py" and "def check" in md["tests"]

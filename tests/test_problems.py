@@ -188,7 +188,7 @@ def test_humaneval_from_installed_wheel():
     for p in problems:
         assert p.source == "humaneval"
         assert p.entry_point and f"def {p.entry_point}" in p.reference_solution
-        assert "def check(candidate)" in p.tests
+        assert "def check(candidate)" in (p.private_tests or p.tests)
         assert p.reference_solution == p.prompt + p.metadata["canonical_solution"]
         assert p.metadata["task_id"] == p.id
 
@@ -261,9 +261,12 @@ def test_mbpp_original_jsonl():
     assert [p.entry_point for p in problems] == ["count_even_digits", "hypotenuse", "swap_letter_case"]
     p = problems[1]
     assert p.source == "mbpp"
-    # test_setup_code comes first; challenge tests stay out of the tests.
-    assert p.tests.splitlines()[0] == "import math"
-    assert p.tests.count("assert ") == 3 and "hypotenuse(0, 0)" not in p.tests
+    # test_setup_code comes first; challenge tests stay out of the tests. The assert the prompt shows
+    # is the public test, the other two are private (each with the setup code).
+    assert p.tests.splitlines()[0] == "import math" and p.private_tests.splitlines()[0] == "import math"
+    assert p.tests == "import math\nassert math.isclose(hypotenuse(3, 4), 5.0)\n"
+    assert p.private_tests.count("assert ") == 2 and "hypotenuse(3, 4)" not in p.private_tests
+    assert "hypotenuse(0, 0)" not in p.tests + p.private_tests
     assert p.metadata["challenge_test_list"] == ["assert math.isclose(hypotenuse(0, 0), 0.0)"]
     assert p.prompt == (
         "Write a function to find the hypotenuse of a right triangle given its two legs.\n"
@@ -275,6 +278,7 @@ def test_mbpp_original_jsonl():
         ns: dict = {}
         exec(prob.reference_solution, ns)
         exec(prob.tests, ns)
+        exec(prob.private_tests or "", ns)
 
 
 def test_mbpp_sanitized_json_array():
@@ -292,6 +296,7 @@ def test_mbpp_sanitized_json_array():
         ns: dict = {}
         exec(prob.reference_solution, ns)
         exec(prob.tests, ns)
+        exec(prob.private_tests or "", ns)
 
 
 def test_mbpp_entry_point_must_be_defined(tmp_path):
@@ -439,6 +444,6 @@ def test_cli_import_humaneval_and_mbpp(tmp_path):
     assert r.exit_code == 2 and "file not found" in r.output
     assert not (tmp_path / "x.jsonl").exists()
     r = _run(
-        "problems", "import", "humaneval", "--source", str(MBPP_JSONL), "--out", str(tmp_path / "y.jsonl")
+        "problems", "import", "humaneval", str(MBPP_JSONL), "--out", str(tmp_path / "y.jsonl")
     )
     assert r.exit_code == 2 and f"{MBPP_JSONL}:1: field 'task_id': expected a string, got int" in r.output

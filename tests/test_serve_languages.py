@@ -253,8 +253,9 @@ def test_language_the_image_lacks(docker_backend):
 
 def test_serve_languages_option_is_checked_first():
     r = run_cli("serve", "--languages", "cpp,cobol", "--port", "0")
-    assert r.returncode == 2 and r.stderr.strip().splitlines() == [
-        "codesynth: error: option --languages: unknown language 'cobol' "
-        "(known: python, c, cpp, java, javascript, typescript, go, rust)"]
+    # the wording of every option error of every command (tests/test_cli_options.py)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert r.stderr.startswith("codesynth: error: Invalid value for '--languages': unknown language 'cobol' "
+                               "(known: python, c, cpp, java, javascript, typescript, go, rust)")
     r = run_cli("serve", "--languages", "all", "--ray", "auto", "--port", "0")
-    assert r.returncode == 2 and "option --languages: not with --ray" in r.stderr
+    assert r.returncode == 2 and "Invalid value for '--languages': not with --ray" in r.stderr

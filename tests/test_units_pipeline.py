@@ -35,8 +35,8 @@ from codesynth.sandbox.backend import build_request
 from codesynth.sandbox.executor import execute_many
 from codesynth.sandbox.local.backend import LocalBackend
 from codesynth.verifiers.adapters import _candidate as adapter_candidate
-from codesynth.verifiers.metrics import mean_pass_at_k, pass_at_k
-from codesynth.verifiers.report import build_report
+from codesynth.verifiers.outputs.metrics import mean_pass_at_k, pass_at_k
+from codesynth.verifiers.outputs.report import build_report
 
 ADD = Problem(
     id="basic/add",

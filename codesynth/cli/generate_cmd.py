@@ -26,6 +26,22 @@ def _language_option(help_text: str = "Write every program in this language (def
     return click.option("--language", type=click.Choice(LANGUAGES), default=None, help=help_text)
 
 
+def _proposal_options(id_prefix: str):
+    """The options of every mode that proposes new problems (problems, grounded, evolve)."""
+
+    def deco(f):
+        f = _language_option("Propose problems whose reference is in this language (data-form tests; "
+                             "default Python).")(f)
+        f = click.option("--id-prefix", default=id_prefix, show_default=True, help="New problem ids are PREFIX/<n>.")(f)
+        f = click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True,
+                         help="Keep a proposal only if its reference passes at least this many of its tests.")(f)
+        return click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
+                            help="ROUGE-L above which a new problem is a near-duplicate of a known one "
+                                 "(recipe: problems.similarity).")(f)
+
+    return deco
+
+
 def _endpoint_options(f):
     opts = [
         click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
@@ -37,9 +53,11 @@ def _endpoint_options(f):
         click.option("--concurrency", type=AT_LEAST_1, default=None, help="Requests in flight."),
         click.option("--request-timeout", type=seconds(), default=None, help="Seconds per request."),
         click.option("--max-retries", type=AT_LEAST_0, default=None, help="Retries on 429/5xx/timeouts."),
-        click.option("--temperature", type=Finite(min=0), default=None),
-        click.option("--top-p", type=Finite(min=0, min_open=True, max=1), default=None),
-        click.option("--max-tokens", type=AT_LEAST_1, default=None),
+        click.option("--temperature", type=Finite(min=0), default=None,
+                     help="Sampling temperature (default: the config's, else the endpoint's)."),
+        click.option("--top-p", type=Finite(min=0, min_open=True, max=1), default=None,
+                     help="Nucleus sampling: the probability mass sampled from (0 < p <= 1)."),
+        click.option("--max-tokens", type=AT_LEAST_1, default=None, help="Most tokens one reply may have."),
         click.option("--seed", type=int, default=None, help="Sample i uses seed+i."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Response cache directory."),
         click.option("--no-cache", is_flag=True, help="Do not read or write the response cache."),
@@ -214,7 +232,8 @@ def register(cli: click.Group) -> None:
     @generate.command()
     @click.argument("problems", type=click.Path(dir_okay=False))
     @click.option("--n", type=AT_LEAST_1, default=1, show_default=True, help="Test-writing samples per problem.")
-    @click.option("--tests-per-sample", type=AT_LEAST_1, default=5, show_default=True)
+    @click.option("--tests-per-sample", type=AT_LEAST_1, default=5, show_default=True,
+                  help="Test cases to ask for in each reply.")
     @click.option("--solutions", "n_solutions", type=AT_LEAST_1, default=5, show_default=True,
                   help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
     @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
@@ -234,11 +253,7 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--k-seeds", type=AT_LEAST_1, default=3, show_default=True, help="Seed problems shown per request."
     )
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True,
-                  help="ROUGE-L above which a new problem is a near-duplicate.")  # fmt: skip
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="synth", show_default=True)
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @_proposal_options("synth")
     @_endpoint_options
     @_run
     def problems(client, out, vcfg, seeds, n, k_seeds, similarity, min_tests, id_prefix, language):
@@ -256,10 +271,7 @@ def register(cli: click.Group) -> None:
     @click.option("--window", type=AT_LEAST_1, default=40, show_default=True, help="Lines per text snippet.")
     @click.option("--seeds", type=click.Path(dir_okay=False), default=None,
                   help="Existing problems the new ones must not duplicate.")  # fmt: skip
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="grounded", show_default=True)
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @_proposal_options("grounded")
     @_endpoint_options
     @_run
     def grounded(client, out, vcfg, source, n, query, window, seeds, similarity, min_tests, id_prefix, language):
@@ -298,11 +310,9 @@ def register(cli: click.Group) -> None:
     @click.option(
         "--per-parent", type=AT_LEAST_1, default=3, show_default=True, help="New problems asked per parent."
     )
-    @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True)
-    @click.option("--similarity", type=FRACTION, default=0.7, show_default=True)
-    @click.option("--min-tests", type=AT_LEAST_1, default=2, show_default=True)
-    @click.option("--id-prefix", default="evolved", show_default=True)
-    @_language_option("Propose problems whose reference is in this language (data-form tests; default Python).")
+    @click.option("--min-fail-rate", type=FRACTION, default=0.5, show_default=True,
+                  help="Only problems failed at least this often (a fraction of their attempts) are parents.")
+    @_proposal_options("evolved")
     @_endpoint_options
     @_run
     def evolve(client, out, vcfg, problems, from_run, parents, per_parent, min_fail_rate, similarity, min_tests,

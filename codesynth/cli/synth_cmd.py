@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -20,10 +21,15 @@ def print_plan(p) -> None:
 
 
 def print_summary(s) -> None:
-    click.echo(f"synth {s.recipe} -> {s.out} (model {s.model}, {s.wall_time_s:.1f} s, ${s.cost_usd:.4f})")
+    """The run's numbers (all invocations, see docs/topics/run-totals.md); dicts as JSON, as generate prints."""
+    from codesynth.generators.budget import usd
+
+    runs = f", {s.invocations} invocations" if s.invocations > 1 else ""
+    click.echo(f"synth {s.recipe} -> {s.out} (model {s.model}, {s.wall_time_s:.1f} s, {usd(s.cost_usd)}, "
+               f"{s.usage.get('requests', 0)} requests{runs})")
     sol = s.stages.get("solutions", {})
     click.echo(f"  solutions: {sol.get('candidates', 0)} generated, {sol.get('passed', 0)} passed, "
-               f"{sol.get('no_code', 0)} without code; status {sol.get('status', {})}")
+               f"{sol.get('no_code', 0)} without code; status {json.dumps(sol.get('status', {}))}")
     for k, v in sol.get("pass_at_k", {}).items():
         click.echo(f"  {k}: {v:.4f}")
     for stage in ("solutions", "repair"):
@@ -41,10 +47,14 @@ def print_summary(s) -> None:
     for stage in ("problems", "evolve"):
         if stage in s.stages:
             c = s.stages[stage]
-            click.echo(f"  {stage}: {c.get('accepted', 0)} accepted of {c.get('proposals', 0)}; dropped {c.get('dropped')}")
+            click.echo(f"  {stage}: {c.get('accepted', 0)} accepted of {c.get('proposals', 0)}; "
+                       f"dropped {json.dumps(c.get('dropped') or {})}")
+    if "tests" in s.stages:
+        click.echo(f"  tests stage: {json.dumps(s.stages['tests'])}")
     if "curate" in s.stages:
         dropped = {k: v for k, v in s.stages["curate"].items() if v}
-        click.echo(f"  curation: {s.curated_records} kept of {s.dataset_records} verified; dropped {dropped or 'none'}")
+        click.echo(f"  curation: {s.curated_records} kept of {s.dataset_records} verified; dropped "
+                   f"{json.dumps(dropped) if dropped else 'none'}")
     click.echo(f"  dataset: {s.export or 'nothing passed, nothing exported'}; report: {s.report}")
     click.echo(f"  every candidate with its verdict and feedback: {s.out}/run/rewards.jsonl")
 

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, FRACTION
+from codesynth.cli.options import AT_LEAST_1, FRACTION, resolved_by
 from codesynth.errors import InputError
 from codesynth.outpath import writable_file
 from codesynth.sandbox.registry import backend_kinds
+from codesynth.verifiers.outputs.formats import format_names, get_format
 
 
 @click.command("curate")
@@ -35,7 +36,7 @@ from codesynth.sandbox.registry import backend_kinds
 @click.option(
     "--semantic-dedup", is_flag=True, help='Drop paraphrased problems (embeddings; needs "codesynth[semantic]").'
 )
-@click.option("--semantic-threshold", type=float, help="Cosine similarity of a semantic duplicate (default 0.9).")
+@click.option("--semantic-threshold", type=FRACTION, help="Cosine similarity of a semantic duplicate (default 0.9).")
 @click.option(
     "--privacy",
     "privacy_mode",
@@ -76,7 +77,8 @@ from codesynth.sandbox.registry import backend_kinds
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
-@click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True)
+@click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
+              help="Where mutation testing and input agreement run programs.")
 @click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 def curate_cmd(
@@ -165,21 +167,22 @@ def curate_cmd(
 
 @click.command("export")
 @click.argument("dataset", type=click.Path(path_type=Path))
-@click.option(
-    "--format", "fmt", required=True, type=click.Choice(["openai", "alpaca", "sharegpt", "parquet", "hf"])
-)
+@click.option("--format", "fmt", required=True, metavar="NAME", callback=resolved_by(get_format),
+              help=f"Export format: {', '.join(format_names())} (a package adds more through the "
+                   "codesynth.exports entry point group).")
 @click.option(
     "--out",
     "out",
     required=True,
     type=click.Path(path_type=Path),
-    help="Output file (.jsonl = one record per line, .json = one array; parquet for --format parquet).",
+    help="Output file (.jsonl = one record per line, .json = one array; .parquet for parquet; "
+         "a directory for hf).",
 )
 @click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
 def export_cmd(dataset, fmt, out, system):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.exports import check_extension, export
+    from codesynth.verifiers.outputs.exports import check_extension, export
 
     p = Path(dataset)
     if not p.exists():
@@ -209,14 +212,15 @@ def export_cmd(dataset, fmt, out, system):
     help="Benchmarks to check contamination against (default humaneval).",
 )
 @click.option("--html", "html_out", is_flag=False, flag_value="", default=None, type=click.Path(dir_okay=False),
-              help="Also write the report as a page with plots and the failed samples "
-                   "(default RUN_DIR/report.html).")
+              metavar="[FILE]",
+              help="Also write the report as a page with plots and the failed samples to FILE "
+                   "(bare --html: RUN_DIR/report.html); prints where the page went.")
 @click.option("--semantic", is_flag=True,
               help="Also the diversity by meaning (sentence embeddings; needs codesynth[semantic]).")
 def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
     """Pass rates, failures, rewards, duplicates, contamination, complexity, test strength, diversity."""
     from codesynth.jsonl import write_json
-    from codesynth.verifiers.report import build_report, format_report
+    from codesynth.verifiers.outputs.report import build_report, format_report
 
     target = out or (
         Path(run_dir) / "report.json" if Path(run_dir).is_dir() else Path(str(run_dir) + ".report.json")
@@ -225,9 +229,11 @@ def report_cmd(run_dir, as_json, out, benchmarks, html_out, semantic):
         writable_file(target, "--out" if out else "report file")
     rep = build_report(run_dir, list(benchmarks) if benchmarks else None, semantic=semantic)
     if html_out is not None:
-        from codesynth.verifiers.report_html import write_html
+        from codesynth.pipeline.synth import facts_of_run
+        from codesynth.verifiers.outputs.report_html import write_html
 
-        page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html")
+        page = write_html(run_dir, rep, Path(html_out) if html_out else Path(run_dir) / "report.html",
+                          facts_of_run(run_dir) if Path(run_dir).is_dir() else ())
         click.echo(f"html report: {page}", err=as_json)
     write_json(target, rep)
     if as_json:

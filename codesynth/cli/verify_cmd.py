@@ -84,8 +84,9 @@ def register(cli: click.Group) -> None:
             _curate_after(out, backend, workers, as_json)
 
     @cli.command()
-    @click.option("--out", type=click.Path(file_okay=False), default="runs/quickstart", show_default=True)
-    @click.option("--json", "as_json", is_flag=True)
+    @click.option("--out", type=click.Path(file_okay=False), default="runs/quickstart", show_default=True,
+                  help="Where the run writes (a synth output folder).")
+    @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
     def quickstart(out, as_json):
         """Set everything up (Docker engine, runner image, bundled model) and run the main job: the model
         writes solutions to the shipped problems, the sandbox judges them, repair, curation and export."""

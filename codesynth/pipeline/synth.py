@@ -9,6 +9,7 @@ response cache, so a killed run resumed with `--resume` pays for no reply it rec
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Callable
@@ -21,15 +22,15 @@ import codesynth
 from codesynth.config import CacheConfig, Config, EndpointConfig, LocalModelConfig, SamplingParams
 from codesynth.errors import InputError
 from codesynth.generators.budget import Budget, Prices, estimate_tokens
-from codesynth.generators.prompts import propose_messages, repair_messages, solution_messages, tests_messages
 from codesynth.jsonl import describe_validation_error, write_json
 from codesynth.models import Language, Limits, Problem
 from codesynth.problems import load_problems
-from codesynth.rundir import read_rewards, require_fresh
+from codesynth.rundir import record_invocation, require_fresh, run_totals
+from codesynth.verifiers.outputs.formats import get_format
 
 from .curation import curate_run
-from .generate import generate_evolve, generate_problems, generate_solutions, generate_tests
 from .generate.common import require_posable
+from .stages import STAGES, Context, RecordingClient
 from .verify import VerifyConfig
 
 try:  # Python >= 3.11
@@ -52,7 +53,8 @@ class Seeds(_Section):
 class NewProblems(_Section):
     n: int = Field(default=0, ge=0, description="Self-Instruct proposals (0 = solve the seeds only).")
     k_seeds: int = Field(default=3, ge=1)
-    threshold: float = Field(default=0.7, gt=0, le=1)
+    similarity: float = Field(default=0.7, gt=0, le=1, description="Drop a proposal at least this similar to a "
+                              "known problem (the CLI's --similarity).")
     min_tests: int = Field(default=2, ge=1)
 
 
@@ -85,7 +87,8 @@ class Curate(_Section):
 
 
 class Export(_Section):
-    format: str = Field(default="openai", description="openai | alpaca | sharegpt | parquet")
+    format: str = Field(default="openai", description="An export format name (openai, alpaca, sharegpt, "
+                        "parquet, hf, or a registered one: see docs/extending/export-formats.md).")
 
 
 class Report(_Section):
@@ -149,6 +152,10 @@ def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None
         recipe = Recipe.model_validate(data)
     except ValidationError as e:
         raise InputError(f"{p}: {describe_validation_error(e)}") from None
+    try:
+        get_format(recipe.export.format)  # known before any request is paid for
+    except InputError as e:
+        raise InputError(f"{p}: export.format: {e}") from None
     recipe.base_dir = str(p.resolve().parent)
     return recipe
 
@@ -194,33 +201,33 @@ class Plan(BaseModel):
     cost_usd: float
 
 
+def require_runnable(recipe: Recipe, seeds: list[Problem]) -> None:
+    """What the run and its plan both refuse before any request (exit 2 from either)."""
+    if not seeds and not recipe.problems.n:
+        raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
+
+
 def plan(recipe: Recipe, seeds: list[Problem]) -> Plan:
-    """What the run will ask the endpoint for, before it asks (`--dry-run`)."""
+    """What the run will ask the endpoint for, before it asks (`--dry-run`): the run's own stage list,
+    each estimated from the requests its prompt functions build."""
+    require_runnable(recipe, seeds)
     max_out = recipe.sampling.max_tokens
+    # Every proposal may be accepted: the later stages also plan for the new problems, at most
+    # (stand-ins: the seeds' prompts, cycled; a recipe without seeds plans with what it has).
+    proposed = recipe.problems.n if seeds else 0
+    problems = [*seeds, *(seeds[i % len(seeds)] for i in range(proposed))]
     est: list[StageEstimate] = []
-
-    def add(stage: str, messages_list: list, n_each: int, upper: bool = False) -> None:
-        prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in messages_list) * n_each
-        reqs = len(messages_list) * n_each
-        est.append(StageEstimate(stage=stage, requests=reqs, prompt_tokens=prompt, completion_tokens=reqs * max_out,
-                                 upper_bound=upper, example=messages_list[0] if messages_list else []))
-
-    if recipe.problems.n:
-        shown = seeds[: recipe.problems.k_seeds]
-        add("problems", [propose_messages(shown)] * recipe.problems.n, 1)
-    solvable = seeds  # new problems add to this; the estimate counts what is known now
-    lang = recipe.solutions.language
-    if recipe.tests.enabled:
-        fn = [p for p in solvable if p.kind in ("function", "calls") and p.entry_point]
-        add("tests", [tests_messages(p, recipe.tests.per_sample, lang or p.language) for p in fn], recipe.tests.n)
-    add("solutions", [solution_messages(p, [], lang or p.language) for p in solvable], recipe.solutions.n)
-    if recipe.repair.rounds:
-        msgs = [repair_messages(p, p.references().get(lang or p.language, ""), "a failing assert", lang or p.language)
-                for p in solvable]
-        add("repair", msgs, recipe.solutions.n * recipe.repair.rounds, upper=True)
-    if recipe.evolve.parents:
-        shown = seeds[:1]
-        add("evolve", [propose_messages(shown)] * (recipe.evolve.parents * recipe.evolve.per_parent), 1)
+    for st in STAGES:
+        if not st.enabled(recipe):
+            continue
+        a = st.asks(recipe, seeds, problems)
+        # a stage asked once per problem counts the proposals as if all were accepted: at most
+        upper = a.upper or (bool(proposed) and st.name not in ("problems", "evolve"))
+        prompt = sum(estimate_tokens("".join(m["content"] for m in msgs)) for msgs in a.messages) * a.n_each
+        reqs = len(a.messages) * a.n_each
+        est.append(StageEstimate(stage=st.name, requests=reqs, prompt_tokens=prompt,
+                                 completion_tokens=reqs * max_out, upper_bound=upper,
+                                 example=a.messages[0] if a.messages else []))
     pt = sum(e.prompt_tokens for e in est)
     ct = sum(e.completion_tokens for e in est)
     return Plan(recipe=recipe.name, seeds=len(seeds), stages=est, requests=sum(e.requests for e in est),
@@ -245,8 +252,10 @@ class SynthSummary(BaseModel):
     report: str | None = None
     failure_categories: dict[str, int] = Field(default_factory=dict)
     cost_usd: float = 0.0
-    usage: dict[str, float | int] = Field(default_factory=dict)
-    wall_time_s: float = 0.0
+    usage: dict[str, float | int] = Field(default_factory=dict, description="The whole run's, over every "
+                                         "invocation (a resume adds to it).")
+    invocations: int = Field(default=1, description="How many times the run was started or resumed.")
+    wall_time_s: float = Field(default=0.0, description="The whole run's wall time, over every invocation.")
 
 
 def synth(
@@ -264,16 +273,15 @@ def synth(
     from codesynth.generators.session import open_client
     from codesynth.rundir import load_dataset
     from codesynth.verifiers.curate import CurateConfig
-    from codesynth.verifiers.exports import export
-    from codesynth.verifiers.report import build_report
-    from codesynth.verifiers.report_html import write_html
+    from codesynth.verifiers.outputs.exports import export
+    from codesynth.verifiers.outputs.report import build_report
+    from codesynth.verifiers.outputs.report_html import write_html
 
     t0 = time.monotonic()
     d = Path(out)
     require_fresh(d, resume, ("synth.json", "run/results.jsonl"))
     seeds = seed_problems(recipe)
-    if not seeds and not recipe.problems.n:
-        raise InputError("the recipe has no seed problems and asks for no new ones: nothing to do")
+    require_runnable(recipe, seeds)
     for flag, on in (("--retry-failed", retry_failed), ("--update", update)):
         if on and not resume:
             raise InputError(f"{flag} continues a run: pass --resume too")
@@ -286,54 +294,34 @@ def synth(
                              "test code, which only Python solves; set problems.n = 0 (or solve in Python)")
     # Each stage resumes its own part; --retry-failed asks the solution samples that held no code again.
     vcfg = recipe.verify_config(resume=True, progress=progress, retry_failed=retry_failed, update=update)
-    stages: dict[str, dict[str, Any]] = {}
-    new: list[Problem] = []
     d.mkdir(parents=True, exist_ok=True)
-    with open_client(recipe.config(), max_tokens_given=True, log=log) as client:
+    with open_client(recipe.config(), max_tokens_given=True, log=log) as inner:
         if budget_usd is not None:
-            client.budget = Budget(budget_usd, recipe.prices)
-        if recipe.problems.n:
-            log(f"problems: {recipe.problems.n} proposals from {len(seeds)} seeds")
-            rep = generate_problems(seeds, client, d / "problems", n=recipe.problems.n, k_seeds=recipe.problems.k_seeds,
-                                    threshold=recipe.problems.threshold, min_tests=recipe.problems.min_tests,
-                                    config=vcfg)
-            stages["problems"] = rep.counts
-            _say_updated(log, "problems", rep.counts)
-            new = load_problems(d / "problems" / "problems.jsonl") if rep.counts.get("accepted") else []
-        problems = [*seeds, *new]
-        if recipe.tests.enabled:
-            log(f"tests: {recipe.tests.n} sample(s) of tests for each of {len(problems)} problems")
-            rep = generate_tests(problems, client, d / "tests", n=recipe.tests.n,
-                                 tests_per_sample=recipe.tests.per_sample, config=vcfg, language=lang)
-            stages["tests"] = rep.counts
-            _say_updated(log, "tests", rep.counts)
-            problems = load_problems(d / "tests" / "problems.jsonl")
-        run = d / "run"
-        rounds = recipe.repair.rounds
-        log(f"solutions: {recipe.solutions.n} per problem for {len(problems)} problems, judged as they arrive"
-            + (f"; each failure repaired with the sandbox's feedback as its verdict lands (up to {rounds} turn(s))"
-               if rounds else ""))
-        rep = generate_solutions(problems, client, run, n=recipe.solutions.n, k_shots=recipe.solutions.k_shots,
-                                 verify=True, repair_rounds=rounds, config=vcfg, language=lang)
-        counts = dict(rep.counts)
-        _say_updated(log, "solutions", counts)
-        if rounds:
-            stages["repair"] = counts.pop("repair")
-        stages["solutions"] = {**counts, "pass_at_k": rep.pass_at_k}
-        if recipe.evolve.parents:
-            log(f"evolve: new problems from the {recipe.evolve.parents} most-failed")
-            rep = generate_evolve(problems, read_rewards(run), client, d / "evolved", parents=recipe.evolve.parents,
-                                  per_parent=recipe.evolve.per_parent, config=vcfg)
-            stages["evolve"] = rep.counts
-            _say_updated(log, "evolve", rep.counts)
-        model = client.model
-        usage = client.usage.as_dict()
-        cost = recipe.prices.cost(client.usage.prompt_tokens, client.usage.completion_tokens)
+            inner.budget = Budget(budget_usd, recipe.prices)
+        client = RecordingClient(inner)
+        ctx = Context(recipe, client, d, vcfg, log, seeds, problems=list(seeds))  # type: ignore[arg-type]
+        ended = "interrupted"
+        try:
+            for st in STAGES:
+                if st.enabled(recipe) and st.run is not None:
+                    client.stage = st.name
+                    st.run(ctx)
+            ended = "finished"
+        finally:
+            # what this invocation spent is the run's, however it ends (a resume adds, never replaces)
+            record_invocation(d, inner.usage.as_dict(),
+                              recipe.prices.cost(inner.usage.prompt_tokens, inner.usage.completion_tokens),
+                              time.monotonic() - t0, ended)
+        model = inner.model
+    stages, new, problems, run = ctx.counts, ctx.new, ctx.problems, ctx.run_dir
+    totals = run_totals(d)
+    t_stages_done = time.monotonic()
 
     dataset = load_dataset(run) if (run / "dataset.jsonl").exists() else []
     summary = SynthSummary(recipe=recipe.name, out=str(d), model=model, codesynth=codesynth.__version__,
                            seeds=len(seeds), new_problems=len(new), problems_solved_for=len(problems),
-                           stages=stages, dataset_records=len(dataset), usage=usage, cost_usd=round(cost, 6))
+                           stages=stages, dataset_records=len(dataset), usage=totals["usage"],
+                           cost_usd=totals["cost_usd"], invocations=totals["invocations"])
     if recipe.curate.enabled and dataset:
         ccfg = CurateConfig.model_validate({"mutation": {"enabled": recipe.curate.mutation},
                                             "decontam": {"enabled": recipe.curate.decontam},
@@ -348,25 +336,32 @@ def synth(
     summary.failure_categories = rep_json.get("failure_categories", {})
     if final:
         fmt = recipe.export.format
-        target = d / {"parquet": "export.parquet", "hf": "export-hf"}.get(fmt, f"export-{fmt}.jsonl")
+        target = d / get_format(fmt).default_name()
         export(final, fmt, target, title=f"{recipe.name}: verified code data", run_facts=run_facts(summary, recipe),
                card_path=d / "README.md")
         summary.export = str(target)
-    summary.report = str(write_html(run, rep_json, d / "report.html"))
-    summary.wall_time_s = round(time.monotonic() - t0, 3)
-    # Reproducibility: the recipe as run and the prompts it sent (each stage's first request, system
-    # prompt and template as this codesynth version renders them), next to what it made.
+    summary.report = str(write_html(run, rep_json, d / "report.html", run_facts(summary, recipe)))
+    # every invocation's stages, plus this one's curation, report and export
+    summary.wall_time_s = round(totals["wall_time_s"] + time.monotonic() - t_stages_done, 3)
+    # Reproducibility: the recipe as run and the prompts it sent (each stage's first request as the
+    # client was handed it, system prompt included), next to what it made.
     write_json(d / "recipe.json", recipe.model_dump(mode="json"))
-    write_json(d / "prompts.json", {e.stage: e.example for e in plan(recipe, seeds).stages})
+    write_json(d / "prompts.json", _prompts_sent(d / "prompts.json", client.first, update))
     write_json(d / "synth.json", summary)
     return summary
 
 
-def _say_updated(log: Callable[[str], None], stage: str, counts: dict[str, Any]) -> None:
-    u = counts.get("updated")
-    if u:
-        log(f"{stage}: changed since the run was started: {u['changed']}; {u['records_made_anew']} record(s) "
-            "forgotten and made anew (unchanged replies from the cache)")
+def _prompts_sent(path: Path, recorded: dict[str, list], update: bool) -> dict[str, list]:
+    """Each stage's first request over the whole run, in stage order: a resume that sends nothing
+    (or only the rest) keeps what the first invocation recorded; --update's new prompts replace it."""
+    prior: dict[str, list] = {}
+    if path.is_file():
+        try:
+            prior = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            prior = {}  # written by us; unreadable means a torn write: this invocation's record stands
+    merged = {**prior, **recorded} if update else {**recorded, **prior}
+    return {st.name: merged[st.name] for st in STAGES if st.name in merged}
 
 
 def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:
@@ -381,8 +376,24 @@ def run_facts(s: SynthSummary, recipe: Recipe) -> list[tuple[str, object]]:
         ("samples per problem", recipe.solutions.n),
         *((k, f"{v:.4f}") for k, v in pk.items()),
         ("verified programs / after curation", f"{s.dataset_records} / {s.curated_records}"),
+        *((("repairs (fixed / first tries failing)",
+            f"{s.stages['repair'].get('fixed', 0)} / {s.stages['repair'].get('initially_failing', 0)}"),)
+          if "repair" in s.stages else ()),
         ("failure categories (all attempts)", failures or "-"),
         ("requests / tokens", f"{s.usage.get('requests', 0)} / {s.usage.get('prompt_tokens', 0)} prompt + "
                               f"{s.usage.get('completion_tokens', 0)} completion"),
         ("cost", f"${s.cost_usd:.4f}"),
+        ("invocations (start + resumes)", s.invocations),
     ]
+
+
+def facts_of_run(run_dir: str | os.PathLike) -> list[tuple[str, object]]:
+    """The card's run facts for a synth's run/ directory (read from its synth.json and recipe.json),
+    or none for a run that `synth` did not make."""
+    top = Path(run_dir).resolve().parent
+    try:
+        summary = SynthSummary.model_validate_json((top / "synth.json").read_text(encoding="utf-8"))
+        recipe = Recipe.model_validate_json((top / "recipe.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return run_facts(summary, recipe)

@@ -38,8 +38,8 @@ from codesynth.rundir import (
 from codesynth.sandbox.backend import Backend, build_request
 from codesynth.sandbox.executor import execute_many
 from codesynth.sandbox.registry import backend_kinds, open_backend
-from codesynth.verifiers.dataset import make_dataset_record
-from codesynth.verifiers.metrics import mean_pass_at_k
+from codesynth.verifiers.outputs.dataset import make_dataset_record
+from codesynth.verifiers.outputs.metrics import mean_pass_at_k
 from codesynth.verifiers.rewards import get_scheme, make_reward
 
 T = TypeVar("T")

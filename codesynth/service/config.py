@@ -19,7 +19,7 @@ class ServeConfig(BaseModel):
     # The pool's containers are sized by these: a request may ask for less, never more.
     limits: Limits = Field(default_factory=lambda: Limits(memory_mb=1024, output_bytes=8 << 20))
     max_timeout_s: float = Field(default=300.0, gt=0, description="Largest run_timeout a request may ask for.")
-    queue_size: int = Field(default=256, ge=0, description="Requests that may wait for a worker at once.")
+    queue_size: int = Field(default=256, ge=1, description="Requests that may wait for a worker at once.")
     queue_timeout_s: float = Field(default=10.0, gt=0, description="How long a request may wait to start "
                                    "before it gets HTTP 504 (its own time limit starts only when it runs).")
     max_body_bytes: int = Field(default=64 << 20, ge=1024)

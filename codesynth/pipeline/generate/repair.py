@@ -229,7 +229,12 @@ def repair_counts(problems: Sequence[Problem], final: RunState, rounds_log: list
             1 for cid, c in final.candidates.items()
             if c.origin.turn == 0 and c.problem_id in by_id and cid in final.rewards and needs_repair(final.rewards[cid])
         ),
-        "fixed": sum(r["fixed"] for r in rounds_log),
+        # from the run's records, not this invocation's log: a resume that repairs nothing new still
+        # reports every repair the run made
+        "fixed": sum(
+            1 for cid, c in final.candidates.items()
+            if c.origin.turn > 0 and c.problem_id in by_id and cid in final.rewards and final.rewards[cid].passed
+        ),
         "still_failing": sum(
             1 for c in frontier(final).values() if c.problem_id in by_id and needs_repair(final.rewards[c.candidate_id])
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import io
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -116,16 +117,27 @@ def _usage(run_dir: Path) -> list[tuple[str, Any]]:
     return rows
 
 
-def render_html(run_dir: str | Path, rep: dict[str, Any]) -> str:
+def _shown_code(c) -> str:
+    """The program judged, or, when the reply held none, the head of the reply (what the model said)."""
+    if c.solution.strip():
+        return c.solution[:4000]
+    head = c.metadata.get("reply_head")
+    return f"(no code in the reply; it began:)\n{head}" if head else "(the reply contained no code)"
+
+
+def render_html(run_dir: str | Path, rep: dict[str, Any], run_facts: Sequence[tuple[str, object]] = ()) -> str:
+    """The page; `run_facts` (model, recipe, pass@k, requests, tokens, cost of the whole run) are the
+    dataset card's, given by the caller that knows the run (`synth`, or `report` on a synth's run/)."""
     d = Path(run_dir)
     run = load_run(d)
     failed = [r for r in run.rewards.values() if not r.passed][:FAILED_ROWS]
-    code = {cid: c.solution for cid, c in run.candidates.items()}
+    code = {cid: _shown_code(c) for cid, c in run.candidates.items()}
     pct = (lambda x: "-" if x is None else f"{x:.1%}")  # noqa: E731
     summary = [
         ("candidates", rep["candidates"]), ("samples (first tries)", rep["samples"]),
         ("passed samples", f"{rep['samples_passed']} ({pct(rep['pass_rate'])})"),
         ("problems", rep["problems"]), ("problems with no pass", rep["problems_with_no_pass"]),
+        *((k, f"{v:.4f}") for k, v in (rep.get("pass_at_k") or {}).items()),
         ("verified records", rep["dataset_records"]),
         ("duplicates (exact / near)", f"{rep['duplicates']['exact']} / {rep['duplicates']['near']}"),
         ("contamination", rep["contamination"].get("records", rep["contamination"].get("error", "-"))),
@@ -148,7 +160,7 @@ def render_html(run_dir: str | Path, rep: dict[str, Any]) -> str:
         f"<td>{html.escape(r.problem_id)}</td><td>{html.escape(r.candidate_id)}</td>"
         f"<td>{html.escape(r.failure_category.value if r.failure_category else r.status.value)}</td>"
         f"<td>{r.origin.turn}</td><td><pre>{html.escape(r.feedback[:1500])}</pre></td>"
-        f"<td><details><summary>code</summary><pre>{html.escape(code.get(r.candidate_id, '')[:4000])}</pre>"
+        f"<td><details><summary>code</summary><pre>{html.escape(code.get(r.candidate_id, ''))}</pre>"
         "</details></td></tr>"
         for r in failed
     )
@@ -164,9 +176,10 @@ table.kv th {{ text-align: left; background: #f6f6f6; }}
 figure {{ display: inline-block; margin: 8px 16px 8px 0; }} figure svg {{ max-width: 520px; height: auto; }}
 </style></head><body>
 <h1>codesynth report</h1><p>run: <code>{html.escape(str(rep['run']))}</code></p>
+{'<h2>Run</h2>' + _kv_table(list(run_facts)) if run_facts else ''}
 <h2>Summary</h2>{_kv_table(summary)}
 <h2>Plots</h2><div id="plots">{figures}</div>
-{'<h2>Cost and throughput (last session of each stage)</h2>' + _kv_table(usage) if usage else ''}
+{'<h2>Throughput (last session of each stage; the run totals are above)</h2>' + _kv_table(usage) if usage else ''}
 <h2>Failed samples</h2>
 <p><label>category <select id="cat"><option value="">all</option>{options}</select></label>
 <label> search <input id="q" type="search" placeholder="problem, feedback..."></label>
@@ -190,8 +203,9 @@ cat.onchange = filter; q.oninput = filter; filter();
 """
 
 
-def write_html(run_dir: str | Path, rep: dict[str, Any], out: str | Path) -> Path:
+def write_html(run_dir: str | Path, rep: dict[str, Any], out: str | Path,
+               run_facts: Sequence[tuple[str, object]] = ()) -> Path:
     p = Path(out)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(render_html(run_dir, rep), encoding="utf-8")
+    p.write_text(render_html(run_dir, rep, run_facts), encoding="utf-8")
     return p

@@ -1,6 +1,7 @@
-"""Dataset exports: OpenAI chat JSONL, Alpaca, ShareGPT, Parquet, and a Hugging Face
-`datasets` directory (`hf`, opened by `datasets.load_from_disk`). Every export gets a dataset
-card: README.md inside an `hf` directory, `<name>.README.md` next to a file.
+"""Dataset exports: the built-in formats (OpenAI chat JSONL, Alpaca, ShareGPT, Parquet, and a
+Hugging Face `datasets` directory, `hf`, opened by `datasets.load_from_disk`), each registered
+in `formats`, and `export()`, which writes any registered format. Every export gets a dataset
+card: README.md inside a directory, `<name>.README.md` next to a file.
 
 JSON formats write JSONL for a `.jsonl` path and one JSON array for a `.json` path.
 Provenance (ids, tests, weight, metadata) rides along where the format tolerates
@@ -14,14 +15,12 @@ import json
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from codesynth.errors import InputError, OutputError
 from codesynth.models import SCHEMA_VERSION, DatasetRecord
-from codesynth.verifiers.cards import dataset_card
-
-Format = Literal["openai", "alpaca", "sharegpt", "parquet", "hf"]
-FORMATS: tuple[str, ...] = ("openai", "alpaca", "sharegpt", "parquet", "hf")
+from codesynth.verifiers.outputs.cards import dataset_card
+from codesynth.verifiers.outputs.formats import export_format, get_format
 
 
 def answer_text(rec: DatasetRecord) -> str:
@@ -67,9 +66,6 @@ def to_sharegpt(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]
     conv = [{"from": "system", "value": system}] if system else []
     conv += [{"from": "human", "value": rec.instruction}, {"from": "gpt", "value": answer_text(rec)}]
     return {"conversations": conv, **_provenance(rec)}
-
-
-_ROW = {"openai": to_openai, "alpaca": to_alpaca, "sharegpt": to_sharegpt}
 
 
 def _write_json_rows(rows: Iterable[dict], out: Path, array: bool) -> None:
@@ -155,7 +151,24 @@ def _parquet_row(rec: DatasetRecord, system: str | None) -> dict[str, Any]:
     }
 
 
-def write_parquet(records: list[DatasetRecord], out: Path, system: str | None = None) -> None:
+def _rows_format(name: str, to_row, description: str):
+    """A JSON-rows format: JSONL for a `.jsonl` path, one JSON array for a `.json` path."""
+
+    @export_format(name, (".jsonl", ".json"), description)
+    def write(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
+        _write_json_rows((to_row(r, system) for r in records), out, array=out.suffix.lower() == ".json")
+
+    return write
+
+
+write_openai = _rows_format("openai", to_openai, "OpenAI chat fine-tuning rows (`messages` only).")
+write_alpaca = _rows_format("alpaca", to_alpaca, "Alpaca rows (instruction, input, output) with provenance.")
+write_sharegpt = _rows_format("sharegpt", to_sharegpt, "ShareGPT conversations with provenance.")
+
+
+@export_format("parquet", (".parquet",))
+def write_parquet(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
+    """One Parquet file with typed columns (PARQUET_COLUMNS)."""
     try:
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -169,7 +182,8 @@ def write_parquet(records: list[DatasetRecord], out: Path, system: str | None = 
     tmp.replace(out)
 
 
-def write_hf(records: list[DatasetRecord], out: Path, system: str | None = None) -> None:
+@export_format("hf", ("",))
+def write_hf(records: Sequence[DatasetRecord], out: Path, system: str | None = None) -> None:
     """A `datasets` directory with the Parquet export's columns (written aside, then renamed)."""
     try:
         import pyarrow as pa
@@ -186,30 +200,18 @@ def write_hf(records: list[DatasetRecord], out: Path, system: str | None = None)
     tmp.replace(out)
 
 
-#: The file names each format may be written to: a trainer that opens `x.jsonl` must not get Parquet bytes.
-EXTENSIONS: dict[str, tuple[str, ...]] = {
-    "openai": (".jsonl", ".json"),
-    "alpaca": (".jsonl", ".json"),
-    "sharegpt": (".jsonl", ".json"),
-    "parquet": (".parquet",),
-    "hf": ("",),  # a directory
-}
-
-
 def check_extension(fmt: str, out: str | Path) -> None:
-    """Refuse an --out whose extension does not match the format (InputError, before any writing)."""
-    if fmt not in FORMATS:
-        raise InputError(f"unknown export format '{fmt}' (choose from {', '.join(FORMATS)})")
+    """Refuse an --out whose extension does not match the format (InputError, before any writing):
+    a trainer that opens `x.jsonl` must not get Parquet bytes."""
+    f = get_format(fmt)
     p = Path(out)
-    allowed = EXTENSIONS[fmt]
-    if fmt == "hf":
+    if f.directory:
         if p.suffix or p.is_file():
-            raise InputError(f"--out {p}: --format hf writes a directory (datasets.save_to_disk); name it e.g. "
-                             f"{p.with_suffix('')}")
+            raise InputError(f"--out {p}: --format {fmt} writes a directory; name it e.g. {p.with_suffix('')}")
         return
-    if p.suffix.lower() not in allowed:
-        wanted = " or ".join(allowed)
-        fix = p.with_suffix(allowed[0]) if p.suffix else Path(str(p) + allowed[0])
+    if p.suffix.lower() not in f.extensions:
+        wanted = " or ".join(f.extensions)
+        fix = p.with_suffix(f.extensions[0]) if p.suffix else Path(str(p) + f.extensions[0])
         raise InputError(f"--out {p}: --format {fmt} writes a {wanted} file; name it e.g. {fix}")
 
 
@@ -224,20 +226,16 @@ def export(records: list[DatasetRecord], fmt: str, out: str | Path, system: str 
     p = Path(out)
     try:
         p.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "parquet":
-            write_parquet(records, p, system)
-        elif fmt == "hf":
-            write_hf(records, p, system)
-        else:
-            make = _ROW[fmt]
-            _write_json_rows((make(r, system) for r in records), p, array=p.suffix.lower() == ".json")
+        get_format(fmt).write(records, p, system)
     except OSError as e:
         tmp = p.with_name(p.name + ".tmp")
         if tmp.exists():
             tmp.unlink()
         raise OutputError(f"{p}: cannot write ({e.strerror or e})") from None
-    card = Path(card_path) if card_path else p / "README.md" if fmt == "hf" else p.with_name(p.name + ".README.md")
-    files = f"`{p.name}/` (`datasets.load_from_disk`)" if fmt == "hf" else f"`{p.name}`"
+    directory = get_format(fmt).directory
+    card = Path(card_path) if card_path else p / "README.md" if directory else p.with_name(p.name + ".README.md")
+    files = f"`{p.name}/` (`datasets.load_from_disk`)" if fmt == "hf" else f"`{p.name}/`" if directory else f"`{p.name}`"
+    card.parent.mkdir(parents=True, exist_ok=True)
     card.write_text(dataset_card(records, title=title or p.stem, fmt=fmt, files=files, run_facts=run_facts),
                     encoding="utf-8")
     return p

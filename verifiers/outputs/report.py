@@ -20,6 +20,7 @@ from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
 from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
+from codesynth.verifiers.outputs.metrics import mean_pass_at_k
 
 
 def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
@@ -127,6 +128,8 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None, seman
         "run": str(run.path),
         "candidates": len(all_rewards),
         "passed": sum(r.passed for r in all_rewards),
+        # the unbiased estimator over the same samples as the pass rate (repair turns excluded)
+        "pass_at_k": mean_pass_at_k({pid: (t.samples, t.passed) for pid, t in tallies.items()}),
         # Pass rates count samples only (`codesynth.rundir.counts_as_sample`): no repair turns,
         # no sandbox errors. Repair gains are under "repairs".
         "samples": samples,
