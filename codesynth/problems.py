@@ -37,7 +37,7 @@ def problem_data_error(problem: Problem) -> str | None:
         if isinstance(tests, str):
             why = python_syntax_error(tests)
             if why:
-                return f"field '{name}': test code does not parse: {why}"
+                return ("" if name == "tests" else f"field '{name}': ") + f"test code does not parse: {why}"
     priv = problem.private_tests
     if priv is not None:
         if isinstance(priv, list) and not priv or isinstance(priv, str) and not priv.strip():
