@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from codesynth.models import Limits
@@ -120,3 +123,33 @@ def container_processes(cid: str) -> list[tuple[int, str]]:
         for p in (ln.split() for ln in out.stdout.splitlines()[1:])
         if len(p) >= 3 and p[0].isdigit()
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(backend, **overrides):
+    """A real uvicorn server in a thread, over the session's warm pool."""
+    import uvicorn
+
+    from codesynth.service import ServeConfig, create_app
+
+    cfg = ServeConfig(limits=backend.limits, **overrides)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    end = time.monotonic() + 20
+    while not server.started:
+        assert t.is_alive() and time.monotonic() < end, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        t.join(20)
