@@ -70,30 +70,49 @@ def _join(pre: str, asserts: list[str]) -> str:
 
 
 def _assert_parts(code: str, entry_point: str | None) -> tuple[str, list[str]] | None:
-    """(preamble, asserts) when splitting keeps every check the code makes, else None."""
+    """(preamble, asserts) when splitting keeps every check the code makes, else None.
+
+    The preamble is what the asserts may need: imports, helper definitions, and set-up
+    statements written before the first test (HumanEval's `METADATA = ...`); each half
+    gets all of it. A statement between tests, an assert inside a loop or a helper, or
+    set-up inside `check` make the suite inseparable."""
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    pre, asserts = split_asserts(code, entry_point)
+    _, asserts = split_asserts(code, entry_point)
     asserts = [a for a in asserts if not _trivial(a)]
     total = sum(1 for n in ast.walk(tree) if isinstance(n, ast.Assert) and not isinstance(n.test, ast.Constant))
     if total != len(asserts) or not asserts:
         return None  # asserts in loops, helpers or branches: lifting them would change the suite
+    pre: list[str] = []
+    tests_began = False
     for node in tree.body:
-        if not isinstance(node, (ast.Assert, ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef,
-                                 ast.ClassDef, ast.If)) and not _docstring(node) and not _check_call(node):
-            return None  # module-level state (`xs = [...]`) the asserts may use: not separable
-        if isinstance(node, ast.If) and any(not isinstance(s, ast.Assert) for s in node.body):
-            return None
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
-                node.name.startswith("test") or node.name == "check"):
-            body = [s for s in node.body if not _docstring(s)]
-            if any(not isinstance(s, ast.Assert) for s in body):
+        is_test_fn = isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and (
+            node.name.startswith("test") or node.name == "check")
+        if isinstance(node, ast.Assert) or is_test_fn or _check_call(node) or (
+                isinstance(node, ast.If) and _main_guard(node)):
+            tests_began = True
+            if is_test_fn and any(not isinstance(s, ast.Assert) for s in node.body if not _docstring(s)):
                 return None  # statements between the asserts (set-up, loops): not separable
-    if any(isinstance(n, ast.Assert) for n in ast.walk(ast.parse(pre or "pass"))):
-        return None
-    return pre, asserts
+            if isinstance(node, ast.If) and any(not isinstance(s, ast.Assert) for s in node.body):
+                return None
+            continue
+        if _docstring(node):
+            continue
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name == entry_point:
+            continue  # a test file must not redefine the function under test
+        if tests_began and not isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef,
+                                                 ast.AsyncFunctionDef, ast.ClassDef)):
+            return None  # module-level state changed between tests: not separable
+        if any(isinstance(n, ast.Assert) for n in ast.walk(node)):
+            return None
+        pre.append(ast.get_source_segment(code, node) or ast.unparse(node))
+    return "\n".join(pre), asserts
+
+
+def _main_guard(node: ast.If) -> bool:
+    return "__name__" in ast.unparse(node.test)
 
 
 def _check_call(node: ast.stmt) -> bool:

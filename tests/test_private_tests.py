@@ -47,7 +47,7 @@ def test_assert_code_is_split_per_assert_check_lifted():
 @pytest.mark.parametrize("tests", [
     "assert f(1) == 2\nassert f(2) == 3\n",  # fewer than 3 tests
     "for x in range(3):\n    assert f(x) == x + 1\n",  # an assert in a loop
-    "xs = [1, 2, 3]\nassert f(xs[0]) == 2\nassert f(2) == 3\nassert f(3) == 4\n",  # module-level state
+    "assert f(1) == 2\nxs = [2, 3]\nassert f(xs[0]) == 3\nassert f(3) == 4\n",  # state changed between tests
     "def check(candidate):\n    y = candidate(1)\n    assert y == 2\n    assert candidate(2) == 3\n"
     "    assert candidate(3) == 4\n",  # set-up between the asserts
 ])
@@ -58,6 +58,15 @@ def test_a_suite_that_cannot_be_split_stays_whole_and_private(tests):
     code, layout = combined(p)
     assert code == tests and layout.has_private
     assert is_private(layout, 0, Outcome(name="tests:2: assert f(2) == 3", passed=False))
+
+
+def test_set_up_before_the_tests_goes_to_both_halves():
+    p = Problem(id="a", prompt="", entry_point="f", tests=(
+        "METADATA = {'author': 'jt'}\n\ndef check(candidate):\n    assert candidate(1) == 2\n"
+        "    assert candidate(2) == 3\n    assert candidate(3) == 4\n"))
+    sp = split_tests(p)
+    assert sp.public == "METADATA = {'author': 'jt'}\nassert f(1) == 2\n"
+    assert sp.private == "METADATA = {'author': 'jt'}\nassert f(2) == 3\nassert f(3) == 4\n"
 
 
 def test_cases_split_by_position_and_explicit_private_tests_win():
