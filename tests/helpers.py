@@ -24,9 +24,10 @@ PROBLEM_SETS = ROOT / "problem_sets"
 LANG_LIMITS = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
-    """Run the real `codesynth` console entry point in a subprocess."""
-    env = dict(os.environ)
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None,
+            **kw) -> subprocess.CompletedProcess:
+    """Run the real `codesynth` console entry point in a subprocess (`env`: its environment)."""
+    env = dict(os.environ if env is None else env)
     env.pop("CODESYNTH_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "codesynth.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env, **kw)

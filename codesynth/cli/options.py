@@ -60,7 +60,8 @@ def _check_scheme(ctx, param, value):
 
 def reward_scheme_option(default: str = "binary"):
     return click.option("--reward-scheme", default=default, show_default=True, callback=_check_scheme,
-                        help="binary, partial, shaped, shaped:key=value,... or a RewardScheme JSON file.")
+                        help="A registered scheme (binary, partial, shaped, or one a plugin registers), "
+                             "NAME:key=value,... or a RewardScheme JSON file.")
 
 
 def workers_option(help: str = "Programs in parallel (default: cores).") -> click.Option:
