@@ -18,8 +18,8 @@ from datasets import Dataset, load_dataset
 from helpers import our_containers
 
 from codesynth.models import IOCase, Problem, RewardRecord, Status
-from codesynth.sandbox import containers
 from codesynth.problems import save_problems
+from codesynth.sandbox import containers
 from codesynth.verifiers import adapters, pool
 from codesynth.verifiers.adapters import (
     compute_score,

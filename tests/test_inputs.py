@@ -34,7 +34,6 @@ from codesynth.verifiers.adapters import (
     compute_score_batch,
     problem_spec,
     score,
-    to_trl_rows,
     to_verl_rows,
     trl_reward_func,
 )

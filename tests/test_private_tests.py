@@ -17,7 +17,13 @@ from codesynth.models import CallCase, IOCase, Problem
 from codesynth.models import TestOutcome as Outcome
 from codesynth.problems import save_problems
 from codesynth.test_split import combined, is_private, public_count, split_tests
-from codesynth.verifiers.adapters import compute_score_batch, score_many, to_trl_rows, to_verl_rows, trl_reward_func
+from codesynth.verifiers.adapters import (
+    compute_score_batch,
+    score_many,
+    to_trl_rows,
+    to_verl_rows,
+    trl_reward_func,
+)
 from codesynth.verifiers.adapters.openrlhf import reward_func as openrlhf_reward_func
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.scoring import candidate_for
