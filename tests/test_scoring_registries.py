@@ -86,3 +86,17 @@ def test_a_scheme_from_outside_the_package_is_used_by_verify(tmp_path, runner_im
     bad = run_cli("verify", str(probs), "--solutions", str(sol), "--out", str(tmp_path / "run2"),
                   "--reward-scheme", "cubed")
     assert bad.returncode == 2 and "unknown reward scheme 'cubed'" in bad.stderr and "binary" in bad.stderr
+
+
+def test_trl_rows_pose_the_task_as_synth_does():
+    from codesynth.generators.prompts import solution_messages
+    from codesynth.models import Problem
+    from codesynth.pipeline.rows import SOLUTION_TEMPLATE, trl_rows
+
+    p = Problem(id="sq", prompt="def sq(x):\n    ...\n", entry_point="sq",
+                tests="assert sq(2) == 4\nassert sq(3) == 9\nassert sq(0) == 0\n")
+    (row,) = trl_rows([p])
+    assert row["prompt"] == solution_messages(p) and row["template"] == SOLUTION_TEMPLATE
+    assert row["problem_id"] == "sq" and "assert" not in json.dumps(row)  # no test travels in a row
+    (plain,) = trl_rows([p], conversational=False)
+    assert plain["prompt"] == solution_messages(p)[-1]["content"]
