@@ -20,17 +20,16 @@ built-in three are registered the same way.
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from functools import lru_cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from codesynth.errors import InputError
 from codesynth.models import Candidate, ExecutionResult, FailureCategory, RewardRecord, Status
+from codesynth.registry import Registry
 
 FEEDBACK_CHARS = 1200
 
@@ -79,48 +78,25 @@ class RewardScheme(BaseModel):
 #: a float out. A pure function: the same verdict always earns the same reward.
 Formula = Callable[[ExecutionResult, RewardScheme], float]
 
-_formulas: dict[str, Formula | str] = {}
-_plugins_loaded = False
+_formulas: Registry[Formula] = Registry("codesynth.reward_schemes", "reward scheme")
 
 
 def register_reward_scheme(name: str) -> Callable[[Formula], Formula]:
     """Decorator: make `fn` the formula of scheme `name` (`--reward-scheme name`, `scheme="name"`)."""
-
-    def deco(fn: Formula) -> Formula:
-        _formulas[name] = fn
-        return fn
-
-    return deco
-
-
-def _load_plugins() -> None:
-    global _plugins_loaded
-    if not _plugins_loaded:
-        _plugins_loaded = True
-        for ep in entry_points(group="codesynth.reward_schemes"):
-            _formulas.setdefault(ep.name, ep.value)
+    return _formulas.decorator(name)
 
 
 def reward_scheme_names() -> list[str]:
-    _load_plugins()
-    return sorted(_formulas)
+    return _formulas.names()
 
 
 def _formula(kind: str) -> Formula:
-    _load_plugins()
-    f = _formulas.get(kind)
-    if f is None:
-        raise ValueError(f"unknown reward scheme '{kind}' (registered: {', '.join(reward_scheme_names())})")
-    if isinstance(f, str):
-        mod, _, attr = f.partition(":")
-        f = _formulas[kind] = getattr(importlib.import_module(mod), attr)
-    return f
+    return _formulas.get(kind)
 
 
 def get_scheme(spec: str) -> RewardScheme:
     """Resolve a scheme spec (registered name, `name:k=v,...`, or JSON file path)."""
     spec = spec.strip()
-    _load_plugins()
     if spec in _formulas:
         return _named_scheme(spec)
     base, sep, _ = spec.partition(":")

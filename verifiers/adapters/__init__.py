@@ -15,10 +15,9 @@ entry-point group, `name = "package.module"`); `adapter_names()` lists them all
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from types import ModuleType
 
+from codesynth.registry import Registry
 from codesynth.verifiers.adapters.specs import load_problem_index, problem_from_spec, problem_spec
 from codesynth.verifiers.adapters.trl import (
     AUTO_FACTOR,
@@ -32,34 +31,26 @@ from codesynth.verifiers.adapters.verl import compute_score, compute_score_batch
 from codesynth.verifiers.scoring import Completion, candidate_for, completion_text, score, score_many
 
 #: adapter name -> module path (built-ins by path, so one adapter's trainer is never imported for another)
-_adapters: dict[str, str] = {
+_adapters: Registry[ModuleType] = Registry("codesynth.trainer_adapters", "trainer adapter", {
     "trl": "codesynth.verifiers.adapters.trl",
     "verl": "codesynth.verifiers.adapters.verl",
     "openrlhf": "codesynth.verifiers.adapters.openrlhf",
     "ray_data": "codesynth.verifiers.adapters.ray_data",
-}
-_plugins_loaded = False
+})
 
 
 def register_adapter(name: str, module: str) -> None:
     """Make the adapter module `module` (an import path) listed and loadable as `name`."""
-    _adapters[name] = module
+    _adapters.register(name, module)
 
 
 def adapter_names() -> list[str]:
-    global _plugins_loaded
-    if not _plugins_loaded:
-        _plugins_loaded = True
-        for ep in entry_points(group="codesynth.trainer_adapters"):
-            _adapters.setdefault(ep.name, ep.value)
-    return sorted(_adapters)
+    return _adapters.names()
 
 
 def load_adapter(name: str) -> ModuleType:
     """The adapter module registered as `name` (ValueError naming the registered ones)."""
-    if name not in adapter_names():
-        raise ValueError(f"unknown trainer adapter '{name}' (registered: {', '.join(adapter_names())})")
-    return importlib.import_module(_adapters[name])
+    return _adapters.get(name)
 
 
 def completion_candidate(problem, completion, index: int = 0, origin: str = "adapter"):
