@@ -89,5 +89,6 @@ def test_verify_solutions_reads_chat_replies(tmp_path, runner_image):
     r = run_cli("verify", str(probs), "--solutions", str(sol), "--out", str(out), "--json")
     assert r.returncode == 0, r.stderr
     rewards = read_jsonl(out / "rewards.jsonl")
-    assert [x["passed"] for x in sorted(rewards, key=lambda x: x["candidate_id"])] == [True, False]
-    assert read_jsonl(out / "candidates.jsonl")[0]["solution"] == "def sq(x):\n    return x * x\n"
+    assert sorted(x["passed"] for x in rewards) == [False, True]
+    solutions = {c["solution"] for c in read_jsonl(out / "candidates.jsonl")}
+    assert solutions == {"def sq(x):\n    return x * x\n", bare}  # the code out of the reply; the rest as written
