@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from codesynth.errors import InputError
+from codesynth.extract import program_from_reply
 from codesynth.ids import file_id, ref_id
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import LANGUAGES, Candidate, Origin, Problem
@@ -87,6 +88,13 @@ def load_candidates(path: str | os.PathLike, problems: Sequence[Problem]) -> lis
         if language not in (None, "python") and by_id[pid].kind == "function":
             raise InputError(f"{where}: problem '{pid}' has Python test code; a {language} candidate needs "
                              "stdin/stdout or data-form ({call, expect}) tests")
+        if fmt == "codesynth":
+            # A solution may be a model's whole chat reply: the one extraction rule reads it as every
+            # scoring path does. Text it finds no program in is judged as written (a syntax error
+            # stays a syntax error).
+            prob = by_id[pid]
+            solution = program_from_reply(solution, prob.entry_point, prob.prompt,
+                                          language or prob.language) or solution
         out.append(Candidate(candidate_id=cid, problem_id=pid, solution=solution, origin=origin, extra_tests=extra,
                              language=language))
     if not out:

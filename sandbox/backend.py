@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import CallCase, Candidate, ExecutionResult, IOCase, Limits, Problem, Signature
+from codesynth.test_split import combined
 
 
 class ExecRequest(BaseModel):
@@ -63,23 +64,25 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
     `metadata["interpreter"]`.
     """
     limits = limits or Limits()
+    # Public and private tests run together (public first); codesynth.test_split tells them apart.
+    suite, _ = combined(problem)
     choice = problem.metadata.get("interpreter", interpreter)
     fresh = choice == "fresh"
     language = candidate.language or problem.language
     if language != "python" or problem.kind == "calls":
-        return _lang_request(problem, candidate, language, limits)
+        return _lang_request(problem, candidate, language, limits, suite)
     if problem.kind == "io":
         return ExecRequest(
             candidate_id=candidate.candidate_id,
             problem_id=problem.id,
             kind="io",
             program=candidate.solution,
-            cases=list(problem.tests),  # type: ignore[arg-type]
+            cases=list(suite),  # type: ignore[arg-type]
             limits=limits,
             fresh_interpreter=fresh,
             compare=problem.compare,
         )
-    tests = problem.tests if isinstance(problem.tests, str) else ""
+    tests = suite if isinstance(suite, str) else ""
     if candidate.extra_tests:
         tests = tests.rstrip("\n") + "\n\n" + candidate.extra_tests
     return ExecRequest(
@@ -97,7 +100,8 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
     )
 
 
-def _lang_request(problem: Problem, candidate: Candidate, language: str, limits: Limits) -> ExecRequest:
+def _lang_request(problem: Problem, candidate: Candidate, language: str, limits: Limits,
+                  suite: str | list[IOCase] | list[CallCase]) -> ExecRequest:
     """Any language through a compile step (Python too, for data-form tests): see sandbox/languages."""
     from codesynth.sandbox.languages.drivers import UnsupportedSignature, driver
 
@@ -112,8 +116,8 @@ def _lang_request(problem: Problem, candidate: Candidate, language: str, limits:
     return ExecRequest(
         candidate_id=candidate.candidate_id, problem_id=problem.id,
         kind="calls" if problem.kind == "calls" else "io", program=candidate.solution, language=language,
-        cases=list(problem.tests) if problem.kind == "io" else [],  # type: ignore[arg-type]
-        calls=list(problem.tests) if problem.kind == "calls" else [],  # type: ignore[arg-type]
+        cases=list(suite) if problem.kind == "io" else [],  # type: ignore[arg-type]
+        calls=list(suite) if problem.kind == "calls" else [],  # type: ignore[arg-type]
         signature=problem.signature, compare=problem.compare, entry_point=problem.entry_point,
         limits=limits, host_error=host_error,
     )

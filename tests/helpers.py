@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from codesynth.models import Limits
@@ -21,9 +24,10 @@ PROBLEM_SETS = ROOT / "problem_sets"
 LANG_LIMITS = Limits(timeout_s=5, memory_mb=256, compile_timeout_s=120)
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, **kw) -> subprocess.CompletedProcess:
-    """Run the real `codesynth` console entry point in a subprocess."""
-    env = dict(os.environ)
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 600, env: dict | None = None,
+            **kw) -> subprocess.CompletedProcess:
+    """Run the real `codesynth` console entry point in a subprocess (`env`: its environment)."""
+    env = dict(os.environ if env is None else env)
     env.pop("CODESYNTH_CONFIG", None)
     return subprocess.run([sys.executable, "-m", "codesynth.cli", *args], capture_output=True, text=True,
                           cwd=cwd or ROOT, timeout=timeout, env=env, **kw)
@@ -120,3 +124,33 @@ def container_processes(cid: str) -> list[tuple[int, str]]:
         for p in (ln.split() for ln in out.stdout.splitlines()[1:])
         if len(p) >= 3 and p[0].isdigit()
     ]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serving(backend, **overrides):
+    """A real uvicorn server in a thread, over the session's warm pool."""
+    import uvicorn
+
+    from codesynth.service import ServeConfig, create_app
+
+    cfg = ServeConfig(limits=backend.limits, **overrides)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend), host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan="on"))
+    t = threading.Thread(target=server.run, daemon=True)
+    t.start()
+    end = time.monotonic() + 20
+    while not server.started:
+        assert t.is_alive() and time.monotonic() < end, "server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        t.join(20)

@@ -18,6 +18,7 @@ from datasets import Dataset, load_dataset
 from helpers import our_containers
 
 from codesynth.models import IOCase, Problem, RewardRecord, Status
+from codesynth.problems import save_problems
 from codesynth.sandbox.docker import containers
 from codesynth.verifiers import adapters, pool
 from codesynth.verifiers.adapters import (
@@ -181,8 +182,10 @@ def _grpo_reward_call(reward_func, dataset: Dataset, completions_text: list[list
 
 
 def test_trl_conversational_dataset(shared_pool):
-    ds = Dataset.from_list(to_trl_rows(PROBLEMS, conversational=True))
-    f = trl_reward_func()  # problems come from the self-contained `problem` column
+    rows = to_trl_rows(PROBLEMS, conversational=True)
+    assert all("tests" not in r and "problem" not in r for r in rows)  # no test travels in a row
+    ds = Dataset.from_list(rows)
+    f = trl_reward_func(PROBLEMS)  # problems are loaded by id
     assert f.__name__ == "codesynth_reward"
     rewards = _grpo_reward_call(
         f,
@@ -230,6 +233,7 @@ def _load_verl_fn(name: str):
 def test_verl_naive_reward_manager_call(shared_pool, tmp_path):
     # The RL parquet verl reads (data.train_files), written and read back like verl's RLHFDataset.
     rows = to_verl_rows(PROBLEMS)
+    problems_file = str(save_problems(tmp_path / "problems.jsonl", PROBLEMS))
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "train.parquet")
     data = load_dataset(
         "parquet", data_files=str(tmp_path / "train.parquet"), split="train", cache_dir=str(tmp_path / "hf")
@@ -244,6 +248,7 @@ def test_verl_naive_reward_manager_call(shared_pool, tmp_path):
             solution_str=response_str,
             ground_truth=item["reward_model"]["ground_truth"],
             extra_info=item["extra_info"],
+            problems=problems_file,  # custom_reward_function.reward_kwargs.problems
         )
         assert isinstance(result, dict) and set(result) >= {"score"}
         assert all(isinstance(v, float) for v in result.values())
@@ -269,6 +274,7 @@ def test_verl_batch_reward_manager_call(shared_pool):
         solution_strs=[GOOD_SQUARE, GOOD_REVERSE, HALF_SQUARE, NO_CODE],
         ground_truths=[r["reward_model"]["ground_truth"] for r in rows],
         extra_infos=[r["extra_info"] for r in rows],
+        problems=PROBLEMS,
     )
     assert [o["score"] for o in out] == [1.0, 1.0, 0.0, 0.0]
 

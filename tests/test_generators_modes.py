@@ -37,6 +37,7 @@ ADD = Problem(
     prompt='def add(a, b):\n    """Return the sum of a and b."""\n',
     entry_point="add",
     tests="def check(candidate):\n    assert candidate(1, 2) == 3\n    assert candidate(-1, 1) == 0\n",
+    private_tests="assert add(10, 5) == 15\n",  # the check is public: repair feedback may quote it
     reference_solution="def add(a, b):\n    return a + b\n",
 )
 IO = Problem(
@@ -102,7 +103,7 @@ def test_solutions_verify_writes_the_run_layout_with_pass_at_k(server, client_fo
     assert state.rewards["t/add#s2"].failure_category.value == "no_code"
     assert state.rewards["t/io-sum#s2"].failure_category.value == "syntax_error"
     assert set(state.dataset) == {"t/add#s0", "t/io-sum#s0", "t/io-sum#s1"}
-    assert state.results["t/add#s0"].backend == "docker" and state.results["t/add#s0"].tests_passed == 2
+    assert state.results["t/add#s0"].backend == "docker" and state.results["t/add#s0"].tests_passed == 3  # 2 public + 1 private
     c = state.candidates["t/add#s1"]
     assert (c.origin.model, c.origin.mode, c.origin.sample_index) == ("scripted-model", "solutions", 1)
     # pass@k over 3 samples: add 1/3 pass, io 2/3 pass

@@ -43,6 +43,8 @@ SECRET_FN = Problem(
     prompt="Write get_secret() returning the secret string.",
     entry_point="get_secret",
     tests=f"def check(candidate):\n    assert candidate() == {SECRET!r}\n",
+    # a public test, so its outcome's message (what the hunt found) stays in the record
+    private_tests=f"assert get_secret() == {SECRET!r}\n",
 )
 # MBPP style: module-level asserts, and `math` is not imported by the tests themselves.
 AREA = Problem(
@@ -57,7 +59,8 @@ DOUBLE = Problem(
     tests=[IOCase(input="4\n", output="8\n"), IOCase(input="-3\n", output="-6\n")],
 )
 SECRET_IO = Problem(
-    id="h/secret_io", prompt="Print the secret.", tests=[IOCase(input="go\n", output=SECRET + "\n")]
+    id="h/secret_io", prompt="Print the secret.", tests=[IOCase(input="go\n", output=SECRET + "\n")],
+    private_tests=[IOCase(input="again\n", output=SECRET + "\n")],  # keeps the first case public
 )
 
 PROBLEMS = [ADD, SECRET_FN, AREA, DOUBLE, SECRET_IO]
@@ -394,8 +397,9 @@ def test_failure_details(hacking_run):
     for name in ("forged-stdout", "patch-builtins-and-check", "edit-test-files", "kill-everyone"):
         assert r[name].tests_total == 3 and "got:      -999" in (r[name].tests[0].message or ""), r[name]
     # The secret was never found: the candidate returned / printed the empty string.
-    assert "got:      ''" in r["read-secret-from-disk"].tests[0].message
-    assert "got:      ''" in r["io-read-expected"].tests[0].message
+    for name in ("read-secret-from-disk", "io-read-expected"):  # the public test's outcome says what it found
+        public = next(t for t in r[name].tests if not t.private)
+        assert "got:      ''" in (public.message or ""), r[name].tests
 
 
 def test_sandbox_still_honest_after_the_attacks(hacking_run, docker_backend, tmp_path):

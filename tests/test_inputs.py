@@ -34,7 +34,6 @@ from codesynth.verifiers.adapters import (
     compute_score_batch,
     problem_spec,
     score,
-    to_trl_rows,
     to_verl_rows,
     trl_reward_func,
 )
@@ -344,8 +343,8 @@ def shared_pool(docker_backend):
 
 
 def test_trl_malformed_problem_column_raises_naming_row_and_column(shared_pool):
-    rows = to_trl_rows([SQUARE, SQUARE], conversational=False)
-    rows[1]["problem"] = rows[1]["problem"][:-10]  # a truncated JSON column
+    rows = [{"prompt": SQUARE.prompt, "problem_id": SQUARE.id, "problem": problem_spec(SQUARE)} for _ in range(2)]
+    rows[1]["problem"] = rows[1]["problem"][:-10]  # a truncated JSON column of the user's own
     f = trl_reward_func()
     with pytest.raises(DataError) as e:
         f(prompts=[r["prompt"] for r in rows], completions=[GOOD_SQUARE, GOOD_SQUARE],
@@ -364,7 +363,10 @@ def test_verl_unparseable_ground_truth_raises_naming_the_row(shared_pool):
     gts[1] = "{not json"
     with pytest.raises(DataError, match=r"row 1, reward_model.ground_truth"):
         compute_score_batch([r["data_source"] for r in rows], [GOOD_SQUARE] * 2, gts,
-                            [r["extra_info"] for r in rows])
+                            [{"index": i} for i in range(2)], problems=[SQUARE])
+    # a row naming a problem nobody loaded is a data error too, never a reward
+    with pytest.raises(DataError, match=r"row 0, problem 'a/square' is not loaded"):
+        compute_score_batch(None, [GOOD_SQUARE], [rows[0]["reward_model"]["ground_truth"]], [rows[0]["extra_info"]])
 
 
 def test_adapter_batch_shape_is_checked(shared_pool):
@@ -414,7 +416,8 @@ def test_infrastructure_failure_is_none_for_trl_and_raises_for_verl():
 def test_feedback_prints_the_failing_assert_once_and_whole(docker_backend):
     p = Problem(id="t/list", prompt="", entry_point="f", tests=(
         "def check(candidate):\n    assert candidate(1) == [\n        1,\n        2,\n    ]\n"
-        "    assert candidate(2) == [2, 4]\n"))
+        "    assert candidate(2) == [2, 4]\n"),
+        private_tests="assert f(3) == [3, 6]\n")  # the check is public: its failures may be shown
     rec = score(p, "def f(x):\n    return [x]\n", backend=docker_backend)
     assert rec.feedback.count("assert candidate(1)") == 1, rec.feedback
     assert "assert candidate(1) == [1, 2]\n  expected: [1, 2]\n  got:      [1]" in rec.feedback, rec.feedback

@@ -16,7 +16,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 ADD = Problem(id="t/add", prompt="def add(a, b):\n", entry_point="add", tests="assert add(1, 2) == 3\n",
-              source="t")
+              private_tests="assert add(2, 2) == 4\n", source="t")  # the public assert's feedback is shown
 
 
 def chromium(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

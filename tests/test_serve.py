@@ -15,46 +15,19 @@ import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 
 import pytest
 import requests
 import uvicorn
-from helpers import PROBLEM_SETS, ROOT, run_cli
+from helpers import PROBLEM_SETS, ROOT, free_port, run_cli, serving
 from sandbox_fusion import RunCodeRequest, RunStatus, run_code
 
 from codesynth.models import Candidate
 from codesynth.problems import load_problems
 from codesynth.sandbox.backend import build_request
-from codesynth.service import ServeConfig, create_app
+from codesynth.service import ServeConfig
 from codesynth.verifiers import pool
 from codesynth.verifiers.adapters import problem_spec
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def serving(backend, **overrides):
-    """A real uvicorn server in a thread, over the session's warm pool."""
-    cfg = ServeConfig(limits=backend.limits, **overrides)
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend), host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
-    t = threading.Thread(target=server.run, daemon=True)
-    t.start()
-    end = time.monotonic() + 20
-    while not server.started:
-        assert t.is_alive() and time.monotonic() < end, "server did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        t.join(20)
 
 
 @pytest.fixture(scope="module")

@@ -46,9 +46,11 @@ def test_humaneval_canonical_solutions_all_pass(tmp_path, humaneval_problems, do
 BREAKAGES = {
     # body appended to the prompt -> expected failure category and a phrase the feedback must contain
     # (a None answer is a wrong answer, unless it makes the prompt's own helper raise, e.g. HumanEval/32)
-    "wrong": ("    return None\n", {"wrong_answer", "runtime_error"}, "Failed test: check:"),
+    # a failure on a private test is counted, not shown (docs/topics/public-private-tests.md)
+    "wrong": ("    return None\n", {"wrong_answer", "runtime_error"}, ("Failed test: tests:", "hidden test")),
     "syntax": ("    return (\n", {"syntax_error"}, "SyntaxError"),
-    "raise": ("    raise RuntimeError('deliberately broken')\n", {"runtime_error"}, "deliberately broken"),
+    "raise": ("    raise RuntimeError('deliberately broken')\n", {"runtime_error"},
+              ("deliberately broken", "hidden test")),
     "exit": ("    import sys\n    sys.exit(0)\n", {"runtime_error"}, "SystemExit"),
 }
 
@@ -78,7 +80,8 @@ def test_humaneval_broken_solutions_none_pass(tmp_path, humaneval_problems, dock
     for cid, kind in expect.items():
         r = rewards[cid]
         _, category, phrase = BREAKAGES[kind]
-        if r["reward"] != 0.0 or r["failure_category"] not in category or phrase not in r["feedback"]:
+        phrases = phrase if isinstance(phrase, tuple) else (phrase,)
+        if r["reward"] != 0.0 or r["failure_category"] not in category or not any(x in r["feedback"] for x in phrases):
             wrong.append((cid, kind, r["failure_category"], r["feedback"][:200]))
     assert not wrong, wrong[:5]
     loops = [r for cid, r in rewards.items() if cid.endswith("#1")]

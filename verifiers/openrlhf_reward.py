@@ -1,64 +1,9 @@
-"""OpenRLHF reward, two ways: this file for its python-file mode
-(`--remote_rm_url /path/to/openrlhf_reward.py`, which calls `reward_func(queries, prompts, labels)`),
-and the helpers `codesynth serve` uses for its `POST /openrlhf/reward` remote reward model.
-
-OpenRLHF sends `query` = prompt + response; the response is what follows the prompt.
-`labels` carry each row's problem: a Problem JSON (`adapters.problem_spec`), a JSON list of
-stdin/stdout cases, or assert code; or the id of a problem the caller passes in `problems`.
+"""The file to point OpenRLHF at: `--remote_rm_url /path/to/openrlhf_reward.py` (python-file mode
+calls `reward_func(queries, prompts, labels)`). The code lives in
+`codesynth.verifiers.adapters.openrlhf`; set `CODESYNTH_PROBLEMS=PATH` so labels that are problem
+ids load the problems with their private tests.
 """
 
-from __future__ import annotations
+from codesynth.verifiers.adapters.openrlhf import items, label_problem, response_text, result, reward_func
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
-from codesynth.models import Problem, RewardRecord, Status
-from codesynth.verifiers.adapters import problem_from_spec, score_many
-
-
-def response_text(query: str, prompt: str) -> str:
-    """The model's response: the query with its prompt stripped (OpenRLHF joins the two)."""
-    return query[len(prompt):] if prompt and query.startswith(prompt) else query
-
-
-def label_problem(label: Any, prompt: str, index: int, problems: Mapping[str, Problem] | None = None) -> Problem:
-    if isinstance(label, str) and problems and label in problems:
-        return problems[label]
-    return problem_from_spec(label, prompt=prompt, problem_id=f"openrlhf/{index}")
-
-
-def items(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any],
-          problems: Mapping[str, Problem] | None = None) -> list[tuple[Problem, str]]:
-    if not (len(queries) == len(prompts) == len(labels)):
-        raise ValueError(f"query, prompts and labels differ in length ({len(queries)}, {len(prompts)}, {len(labels)})")
-    return [(label_problem(lab, p, i, problems), response_text(q, p))
-            for i, (q, p, lab) in enumerate(zip(queries, prompts, labels, strict=True))]
-
-
-def result(records: Sequence[RewardRecord]) -> dict[str, Any]:
-    """OpenRLHF's reward-model answer: rewards (for the advantage), scores (for filtering) and
-    per-sample logs it averages into its metrics."""
-    rewards = [float(r.reward) for r in records]
-    return {
-        "rewards": rewards,
-        "scores": rewards,
-        "extra_logs": {
-            "pass": [1.0 if r.passed else 0.0 for r in records],
-            "partial_credit": [float(r.partial_credit or 0.0) for r in records],
-            "sandbox_error": [1.0 if r.status is Status.sandbox_error else 0.0 for r in records],
-        },
-    }
-
-
-def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any) -> dict:
-    """OpenRLHF's python-file reward: tensors when torch is there (it always is under OpenRLHF)."""
-    recs = score_many(items(queries, prompts, labels, kwargs.get("problems")),
-                      scheme=kwargs.get("scheme", "binary"), backend=kwargs.get("backend"),
-                      limits=kwargs.get("limits"), origin="openrlhf")
-    out = result(recs)
-    try:
-        import torch
-    except ImportError:
-        return out
-    return {"rewards": torch.tensor(out["rewards"]), "scores": torch.tensor(out["scores"]),
-            "extra_logs": {k: torch.tensor(v) for k, v in out["extra_logs"].items()}}
+__all__ = ["items", "label_problem", "response_text", "result", "reward_func"]

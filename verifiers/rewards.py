@@ -8,21 +8,28 @@ Reward schemes (see the README's reward section):
 - ``shaped``  : 1.0 if passed, else a fixed value per failure category (a syntax
   error is worse than a wrong answer), plus ``partial_weight`` x fraction passed.
 
-A scheme is named by a string: ``binary``, ``partial``, ``shaped``, ``shaped:key=value,...``
-(override any field, e.g. ``shaped:timeout=-0.5,partial_weight=0.3``), or a path to a
-JSON file holding a ``RewardScheme``.
+A scheme is named by a string: a registered name (``binary``, ``partial``, ``shaped`` or one a
+user registered), ``NAME:key=value,...`` (override any field, e.g. ``shaped:timeout=-0.5,partial_weight=0.3``),
+or a path to a JSON file holding a ``RewardScheme``.
+
+Schemes are a registry (docs/extending/reward-schemes.md): a formula is a function
+``(result, scheme) -> float`` registered with ``@register_reward_scheme("name")`` or through the
+``codesynth.reward_schemes`` entry-point group (``name = "package.module:function"``); the
+built-in three are registered the same way.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from codesynth.errors import InputError
 from codesynth.models import Candidate, ExecutionResult, FailureCategory, RewardRecord, Status
+from codesynth.registry import Registry
 
 FEEDBACK_CHARS = 1200
 
@@ -50,7 +57,7 @@ class RewardScheme(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = "binary"
-    kind: str = Field(default="binary", pattern="^(binary|partial|shaped)$")
+    kind: str = Field(default="binary", description="The registered formula (binary, partial, shaped, ...).")
     pass_reward: float = 1.0
     fail_reward: float = Field(default=0.0, description="binary/partial: reward of a failure with no credit.")
     category_rewards: dict[FailureCategory, float] = Field(default_factory=lambda: dict(DEFAULT_SHAPED))
@@ -58,29 +65,55 @@ class RewardScheme(BaseModel):
         default=0.5, description="shaped: weight of the fraction of tests passed added to a failure's reward."
     )
 
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        _formula(v)  # raises, naming the registered schemes
+        return v
 
-BUILTIN_SCHEMES: dict[str, RewardScheme] = {
-    "binary": RewardScheme(name="binary", kind="binary"),
-    "partial": RewardScheme(name="partial", kind="partial"),
-    "shaped": RewardScheme(name="shaped", kind="shaped"),
-}
+
+# --------------------------------------------------------------------------- the registry
+
+#: A reward formula: the verdict (public and private tests together) and the scheme's settings in,
+#: a float out. A pure function: the same verdict always earns the same reward.
+Formula = Callable[[ExecutionResult, RewardScheme], float]
+
+_formulas: Registry[Formula] = Registry("codesynth.reward_schemes", "reward scheme")
+
+
+def register_reward_scheme(name: str) -> Callable[[Formula], Formula]:
+    """Decorator: make `fn` the formula of scheme `name` (`--reward-scheme name`, `scheme="name"`)."""
+    return _formulas.decorator(name)
+
+
+def reward_scheme_names() -> list[str]:
+    return _formulas.names()
+
+
+def _formula(kind: str) -> Formula:
+    return _formulas.get(kind)
 
 
 def get_scheme(spec: str) -> RewardScheme:
-    """Resolve a scheme spec (builtin name, `shaped:k=v,...`, or JSON file path)."""
+    """Resolve a scheme spec (registered name, `name:k=v,...`, or JSON file path)."""
     spec = spec.strip()
-    if spec in BUILTIN_SCHEMES:
-        return BUILTIN_SCHEMES[spec]
+    if spec in _formulas:
+        return _named_scheme(spec)
     base, sep, _ = spec.partition(":")
-    if sep and base in BUILTIN_SCHEMES:
+    if sep and base in _formulas:
         return _inline_scheme(spec)
     return _file_scheme(spec)
+
+
+@lru_cache(maxsize=64)  # one object per name: make_reward runs once per candidate
+def _named_scheme(name: str) -> RewardScheme:
+    return RewardScheme(name=name, kind=name)
 
 
 @lru_cache(maxsize=64)  # parsed once per spec: make_reward runs once per candidate
 def _inline_scheme(spec: str) -> RewardScheme:
     base, _, overrides = spec.partition(":")
-    data = BUILTIN_SCHEMES[base].model_dump()
+    data = RewardScheme(name=base, kind=base).model_dump()
     cats = dict(data["category_rewards"])
     for item in filter(None, (x.strip() for x in overrides.split(","))):
         key, eq, value = item.partition("=")
@@ -111,7 +144,8 @@ def _file_scheme(spec: str) -> RewardScheme:
         st = path.stat()
         return _read_scheme_file(str(path), st.st_mtime_ns, st.st_size)
     raise InputError(
-        f"unknown reward scheme '{spec}' (use binary, partial, shaped, shaped:key=value,... or a JSON file)"
+        f"unknown reward scheme '{spec}' (use one of {', '.join(reward_scheme_names())}, "
+        "NAME:key=value,... or a JSON file)"
     )
 
 
@@ -169,9 +203,13 @@ def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
         parts.append(f"Exceeded the memory limit of {result.limits.memory_mb} MB.")
     elif result.status is Status.output_exceeded:
         parts.append(f"Printed more than {result.limits.output_bytes} bytes of output.")
-    first_fail = next((t for t in result.tests if not t.passed), None)
+    # Only a public test is ever named; a private one is counted, never shown (codesynth.test_split).
+    first_fail = next((t for t in result.tests if not t.passed and not t.private), None)
     if first_fail is not None:
         parts.append(_failed_test(first_fail.name, first_fail.message))
+    hidden = sum(1 for t in result.tests if t.private and not t.passed)
+    if hidden and not (result.error_message or "").startswith(HIDDEN_PREFIX):
+        parts.append(hidden_failures(hidden))
     if result.error_type or result.error_message:
         msg = f"{result.error_type or 'Error'}: {result.error_message or ''}".strip()
         if not first_fail or (first_fail.message or "") not in msg:
@@ -185,6 +223,14 @@ def feedback(result: ExecutionResult, limit: int = FEEDBACK_CHARS) -> str:
         parts.append(f"{result.tests_passed or 0}/{result.tests_total} tests passed.")
     text = "\n".join(p for p in parts if p)
     return cut(text, limit) if len(text) > limit else text
+
+
+HIDDEN_PREFIX = "Failed"
+
+
+def hidden_failures(n: int) -> str:
+    """What a model is told of private failures: how many, nothing else."""
+    return f"{HIDDEN_PREFIX} {n} hidden test{'s' if n != 1 else ''} (their content is not shown)."
 
 
 def _failed_test(name: str, message: str | None) -> str:
@@ -215,18 +261,34 @@ def partial_credit(result: ExecutionResult) -> float | None:
 
 
 def compute_reward(result: ExecutionResult, scheme: RewardScheme) -> float:
-    """The scalar reward of one result under `scheme` (a pure function of the verdict)."""
+    """The scalar reward of one result under `scheme` (its registered formula)."""
+    return float(_formula(scheme.kind)(result, scheme))
+
+
+@register_reward_scheme("binary")
+def binary(result: ExecutionResult, scheme: RewardScheme) -> float:
+    """pass_reward if every test passed, else fail_reward."""
+    return scheme.pass_reward if result.status is Status.passed else scheme.fail_reward
+
+
+@register_reward_scheme("partial")
+def partial(result: ExecutionResult, scheme: RewardScheme) -> float:
+    """pass_reward if passed, else fail_reward plus the fraction of tests passed of the way up."""
     if result.status is Status.passed:
         return scheme.pass_reward
     pc = partial_credit(result) or 0.0
-    if scheme.kind == "binary":
-        return scheme.fail_reward
-    if scheme.kind == "partial":
-        return scheme.fail_reward + (scheme.pass_reward - scheme.fail_reward) * pc
+    return scheme.fail_reward + (scheme.pass_reward - scheme.fail_reward) * pc
+
+
+@register_reward_scheme("shaped")
+def shaped(result: ExecutionResult, scheme: RewardScheme) -> float:
+    """pass_reward if passed, else a value per failure category plus partial_weight x fraction passed."""
+    if result.status is Status.passed:
+        return scheme.pass_reward
     cat = failure_category(result)
     base = scheme.category_rewards.get(cat, DEFAULT_SHAPED.get(cat, 0.0)) if cat else 0.0
     # Partial credit only where the program loaded and its tests ran (status `failed`).
-    bonus = scheme.partial_weight * pc if result.status is Status.failed else 0.0
+    bonus = scheme.partial_weight * (partial_credit(result) or 0.0) if result.status is Status.failed else 0.0
     return base + bonus
 
 

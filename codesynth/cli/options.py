@@ -69,7 +69,8 @@ def _scheme(value: str) -> None:
 
 def reward_scheme_option(default: str = "binary"):
     return click.option("--reward-scheme", default=default, show_default=True, callback=resolved_by(_scheme),
-                        help="binary, partial, shaped, shaped:key=value,... or a RewardScheme JSON file.")
+                        help="A registered scheme (binary, partial, shaped, or one a plugin registers), "
+                             "NAME:key=value,... or a RewardScheme JSON file.")
 
 
 def workers_option(help: str = "Programs in parallel (default: cores).") -> click.Option:

@@ -14,14 +14,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import ConfigDict
 
-import codesynth
 from codesynth.errors import InputError, SandboxUnavailable, sigterm_as_interrupt
 from codesynth.jsonl import JsonlWriter, write_json
-from codesynth.models import Candidate, ExecutionResult, Limits, Problem, RunSummary, Status
+from codesynth.models import Candidate, ExecutionResult, Problem, RunSummary, Status
 from codesynth.rundir import (
     CANDIDATES,
     DATASET,
@@ -35,113 +34,34 @@ from codesynth.rundir import (
     read_run,
     require_fresh,
 )
-from codesynth.sandbox.backend import Backend, build_request
+from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.executor import execute_many
-from codesynth.sandbox.registry import backend_kinds, open_backend
 from codesynth.verifiers.outputs.dataset import make_dataset_record
 from codesynth.verifiers.outputs.metrics import mean_pass_at_k
-from codesynth.verifiers.rewards import get_scheme, make_reward
+from codesynth.verifiers.rewards import make_reward
+from codesynth.verifiers.scoring import judge, request_for
+from codesynth.verifiers.settings import ExecutionSettings, RunOptions
 
 T = TypeVar("T")
 
 
-class VerifyConfig(BaseModel):
+class VerifyConfig(ExecutionSettings, RunOptions):
+    """A verify run's settings: what decides verdicts (`ExecutionSettings`, hashed into the run's
+    fingerprint) and how the run proceeds (`RunOptions`: resume, update, progress)."""
+
     model_config = ConfigDict(extra="forbid")
 
-    workers: int | None = Field(default=None, ge=1, description="Programs in parallel; default = cores.")
-    limits: Limits = Field(default_factory=Limits)
-    backend: str = Field(default="docker", description="A registered backend kind (docker, local, ...).")
-    resume: bool = False
-    update: bool = Field(
-        default=False, description="With resume: a changed input is not refused; what it touches is made anew."
-    )
-    retry_failed: bool = Field(
-        default=False, description="With resume: ask again (a fresh draw) for samples whose reply held no code."
-    )
-    reward_scheme: str = "binary"
-    progress: bool = True
-    recycle_after: int = Field(default=1000, ge=1)
-    trust_tests: bool = Field(
-        default=True,
-        description="The problem set's tests are the user's own code. Set False for model-written tests: "
-        "then every program's tests run in a fresh forked tester.",
-    )
-    interpreter: str = Field(
-        default="fork", description="fork: child of the warm supervisor; fresh: new python3 per program."
-    )
-    local_imports: Literal["warn", "refuse", "allow"] = Field(
-        default="warn", description="local backend: programs importing what the runner image lacks (numpy...)."
-    )
-    timeout_auto: bool = Field(
-        default=False, description="Each problem's time limit from its reference's own run (at most "
-        "limits.timeout_s): see verifiers/time_limits.py.")
-    _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
-
-    def limits_for(self, problem: Problem) -> Limits:
-        """The problem's own limits (timeout_auto, once measured), else `limits`."""
-        return self._problem_limits.get(problem.id, self.limits)
-
-    def measure_limits(self, problems: Iterable[Problem], backend: Backend) -> None:
-        """With timeout_auto: run the reference of each problem not measured yet, once, and keep
-        the problem's own time limit (the stages of `synth` bring new problems as they go)."""
-        new = [p for p in problems if p.id not in self._problem_limits]
-        if self.timeout_auto and new:
-            from codesynth.verifiers.time_limits import reference_limits
-
-            got = reference_limits(new, backend, self.limits, self.workers)
-            self._problem_limits.update({p.id: lim for p, lim in zip(new, got, strict=True)})
-
-    @field_validator("backend")
-    @classmethod
-    def _known_backend(cls, v: str) -> str:
-        if v not in backend_kinds():
-            raise ValueError(f"unknown backend '{v}' (choose from: {', '.join(backend_kinds())})")
-        return v
-
-    @field_validator("interpreter")
-    @classmethod
-    def _known_interpreter(cls, v: str) -> str:
-        if v not in ("fork", "fresh"):
-            raise ValueError(f"interpreter must be fork or fresh, not '{v}'")
-        return v
-
-    @field_validator("reward_scheme")
-    @classmethod
-    def _known_scheme(cls, v: str) -> str:
-        get_scheme(v)  # raises, naming the schemes, before any sandbox starts
-        return v
-
-    def execution_inputs(self) -> dict[str, Any]:
-        """What decides a verdict (the fingerprint's part of a run's inputs)."""
-        from codesynth.sandbox.docker.image import harness_hash
-
-        return {
-            "limits": self.limits,
-            "backend": self.backend,
-            "interpreter": self.interpreter,
-            "trust_tests": self.trust_tests,
-            "reward_scheme": get_scheme(self.reward_scheme),
-            "codesynth": codesynth.__version__,
-            "harness": harness_hash(),
-            # refuse changes local verdicts (Docker's ModuleNotFoundError instead of a run)
-            **({"local_imports": self.local_imports} if self.backend == "local" else {}),
-            **({"timeout": "auto"} if self.timeout_auto else {}),
-        }
+    def execution(self) -> ExecutionSettings:
+        return ExecutionSettings.model_validate(self.model_dump(include=set(ExecutionSettings.model_fields)))
 
 
-def backend_for(config: VerifyConfig, run_id: str | None = None, languages: set[str] | None = None) -> Backend:
-    """A started backend as `config` says (the caller closes it); `languages`: what it must run
-    (a pool for languages other than Python needs a toolchain image)."""
-    options: dict[str, Any] = {"recycle_after": config.recycle_after} if config.backend == "docker" else {}
-    if config.backend == "local":
-        options["image_imports"] = config.local_imports
-    if languages and languages != {"python"} and config.backend == "docker":
-        options["languages"] = languages
-    return open_backend(config.backend, workers=config.workers, limits=config.limits, run_id=run_id, **options)
+def backend_for(config: ExecutionSettings, run_id: str | None = None, languages: set[str] | None = None) -> Backend:
+    """A started backend as `config` says (the caller closes it); `languages`: what it must run."""
+    return config.open_backend(run_id, languages)
 
 
 @contextmanager
-def using_backend(config: VerifyConfig, backend: Backend | None,
+def using_backend(config: ExecutionSettings, backend: Backend | None,
                   languages: set[str] | None = None) -> Iterator[Backend]:
     """The caller's backend, or one opened for the duration and closed after."""
     if backend is not None:
@@ -194,6 +114,8 @@ class RunRecorder:
     def _record(self, c: Candidate, res: ExecutionResult) -> None:
         st, cid = self.state, c.candidate_id
         if cid not in st.results:
+            # judged once, here: the record keeps no private test's content (codesynth.test_split)
+            res = judge(self.by_pid[c.problem_id], res) if c.problem_id in self.by_pid else res
             self._writers[RESULTS].write(res)  # the commit point
             st.results[cid] = res
         if st.candidates.get(cid) != c:  # new, or made anew after `forget` (the last line wins)
@@ -239,7 +161,7 @@ def verify_stream(
             p = recorder.by_pid.get(c.problem_id)
             if p is None:
                 raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
-            yield c, build_request(p, c, config.limits_for(p), config.interpreter, config.trust_tests)  # type: ignore[arg-type]
+            yield c, request_for(p, c, config.limits_for(p), config.interpreter, config.trust_tests)
 
     n = 0
     try:
@@ -294,10 +216,10 @@ def run_candidates(
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
     config.measure_limits(problems, backend)
-    jobs = ((c, build_request(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter,
-                              trust))  # type: ignore[arg-type]
+    jobs = ((c, request_for(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter, trust))
             for c in candidates)
-    return execute_many(backend, jobs, workers=config.workers)
+    # judged like every verdict: what a generation mode shows a model names public failures only
+    return ((c, judge(by_id[c.problem_id], res)) for c, res in execute_many(backend, jobs, workers=config.workers))
 
 
 # --------------------------------------------------------------------------- the verify stage

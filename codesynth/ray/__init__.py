@@ -25,7 +25,7 @@ def __getattr__(name: str):
 
         return RayBackend
     if name == "verify_dataset":
-        from codesynth.ray.data import verify_dataset
+        from codesynth.verifiers.adapters.ray_data import verify_dataset
 
         return verify_dataset
     raise AttributeError(name)

@@ -21,9 +21,9 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from codesynth import __version__
-from codesynth.errors import InputError, SandboxUnavailable
+from codesynth.errors import DataError, InputError, SandboxUnavailable
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem, Status
-from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest, build_request
+from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 from codesynth.service import fusion
 from codesynth.service.admission import Admission, Overloaded
 from codesynth.service.config import ServeConfig
@@ -36,9 +36,17 @@ from codesynth.service.native import (
     VerifyLine,
     VerifyRequest,
 )
-from codesynth.verifiers import openrlhf_reward
-from codesynth.verifiers.adapters import completion_candidate, problem_from_spec
-from codesynth.verifiers.rewards import get_scheme, make_reward
+from codesynth.verifiers.adapters import openrlhf as openrlhf_reward
+from codesynth.verifiers.adapters.specs import problem_from_spec
+from codesynth.verifiers.rewards import get_scheme
+from codesynth.verifiers.scoring import (
+    DEFAULT_SCHEME,
+    ascore_pairs,
+    candidate_for,
+    check_problem,
+    request_for,
+    reward_for,
+)
 
 ROUTES = ("/run_code", "/v1/ping", "/v1/verify", "/v1/score", "/openrlhf/reward", "/v1/stats", "/metrics",
           "/openapi.json", "/docs")
@@ -195,32 +203,38 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         scheme = scheme_ok(req.reward_scheme)
         limits = limits_for(req.limits)
         sent = {p.id: p for p in req.problems}
-        reqs, cands = [], []
+        for i, p in enumerate(req.problems):
+            data_error(f"problems.{i}", lambda p=p: check_problem(p))
+        pairs, trust = [], []
         for i, c in enumerate(req.candidates):
             p = sent.get(c.problem_id) or preloaded.get(c.problem_id)
             if p is None:
                 raise FieldError(f"candidates.{i}.problem_id", f"unknown problem '{c.problem_id}' (send it in "
                                  "'problems' or start the server with --problems)")
-            trusted = req.trust_tests if c.problem_id in sent else True
-            reqs.append(build_request(p, c, limits, trusted_tests=trusted))
-            cands.append(c)
+            pairs.append((p, c))
+            trust.append(req.trust_tests if c.problem_id in sent else True)
 
         async def lines() -> AsyncIterator[bytes]:
+            # Streamed in completion order, each verdict judged by the one scoring path.
             try:
-                async for i, res in run_many(reqs):
-                    rew = make_reward(res, cands[i], scheme)
-                    yield (VerifyLine(result=res, reward=rew).model_dump_json() + "\n").encode()
+                async for i, res in run_many([request_for(p, c, limits, trusted_tests=t)
+                                              for (p, c), t in zip(pairs, trust, strict=True)]):
+                    judged, rew = reward_for(*pairs[i], res, scheme)
+                    yield (VerifyLine(result=judged, reward=rew).model_dump_json() + "\n").encode()
             except Exception as e:  # noqa: BLE001 - the status line is gone: say it in the stream
                 yield (json.dumps({"error": f"{type(e).__name__}: {e}"}) + "\n").encode()
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
     async def score_pairs(pairs: list[tuple[Problem, Candidate]], limits: Limits, scheme: str):
-        reqs = [build_request(p, c, limits) for p, c in pairs]
-        results: list[ExecutionResult | None] = [None] * len(reqs)
-        async for i, res in run_many(reqs):
-            results[i] = res
-        return [make_reward(res, c, scheme) for (_, c), res in zip(pairs, results, strict=True)]  # type: ignore[arg-type]
+        return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run_many)]
+
+    def data_error(field: str, fn):
+        """A data bug is the request's (422 naming the field), never a reward."""
+        try:
+            return fn()
+        except (DataError, ValueError) as e:
+            raise FieldError(field, str(e)) from None
 
     def column(req: ScoreRequest, name: str) -> list[Any] | None:
         v = getattr(req, name)
@@ -252,7 +266,8 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
                                      "the set with --problems")
             except ValueError as e:
                 raise FieldError(f"{'problem' if specs is not None else 'tests'}.{i}", str(e)) from None
-            pairs.append((p, completion_candidate(p, comp, i, "score")))
+            p = data_error(f"{'problem' if specs is not None else 'tests'}.{i}", lambda p=p: check_problem(p))
+            pairs.append((p, candidate_for(p, comp, i, "score")))
         recs = await score_pairs(pairs, limits, scheme)
         return ScoreResponse(rewards=[None if r.status is Status.sandbox_error else r.reward for r in recs],
                              records=recs)
@@ -263,8 +278,9 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
             items = openrlhf_reward.items(req.query, req.prompts, req.labels, preloaded)
         except ValueError as e:
             raise FieldError("labels", str(e)) from None
-        pairs = [(p, completion_candidate(p, text, i, "openrlhf")) for i, (p, text) in enumerate(items)]
-        recs = await score_pairs(pairs, pool, "binary")
+        pairs = [(p, candidate_for(p, text, i, "openrlhf")) for i, (p, text) in enumerate(items)]
+        # the same default scheme as every other path (was hard-coded binary here); the request may name one
+        recs = await score_pairs(pairs, pool, scheme_ok(req.reward_scheme or DEFAULT_SCHEME))
         return OpenRLHFResponse(**openrlhf_reward.result(recs))
 
     # ------------------------------------------------------------------ observability

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem, RewardRecord
+from codesynth.verifiers.scoring import DEFAULT_SCHEME
 
 
 class _Strict(BaseModel):
@@ -19,7 +20,7 @@ class VerifyRequest(_Strict):
     problems: list[Problem] = Field(default_factory=list)
     candidates: list[Candidate] = Field(min_length=1)
     limits: Limits | None = Field(default=None, description="Within the server's; default: the server's.")
-    reward_scheme: str = "binary"
+    reward_scheme: str = DEFAULT_SCHEME
     trust_tests: bool = Field(default=False, description="The sent problems' tests are your own code (not "
                               "model-written): they may run in the long-lived tester. Preloaded sets always are.")
 
@@ -42,7 +43,7 @@ class ScoreRequest(_Strict):
     problem: list[Any] | None = None
     tests: list[Any] | None = None
     entry_point: list[str | None] | None = None
-    reward_scheme: str = "binary"
+    reward_scheme: str = DEFAULT_SCHEME
     limits: Limits | None = None
 
 
@@ -58,6 +59,8 @@ class OpenRLHFRequest(BaseModel):
     query: list[str]
     prompts: list[str]
     labels: list[Any]
+    reward_scheme: str | None = Field(default=None, description="Any registered reward scheme; default: "
+                                      "the one every scoring path uses (binary).")
 
 
 class OpenRLHFResponse(_Strict):

@@ -7,49 +7,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from codesynth.errors import DataError
 from codesynth.models import Limits, Problem, Status
-from codesynth.sandbox.backend import build_request
-from codesynth.sandbox.ray.client import RayPool
+from codesynth.verifiers.adapters.specs import problem_from_spec
+from codesynth.verifiers.scoring import DEFAULT_SCHEME, candidate_for, check_problem, request_for, reward_for
 
 #: Columns added to every row.
 COLUMNS = ("reward", "passed", "status", "partial_credit", "failure_category", "feedback", "sandbox_error")
 
 
 class _Verifier:
-    def __init__(self, handles, problems: list[dict], scheme: str, limits: dict | None,
+    def __init__(self, pool_cls, handles, problems: list[dict], scheme: str, limits: dict | None,
                  completion_column: str, problem_column: str, problem_id_column: str):
-        self.pool = RayPool.attach(handles)
+        # the pool's own class re-attaches it here (this layer does not import the Ray backend)
+        self.pool = pool_cls.attach(handles)
         self.problems = {p["id"]: Problem.model_validate(p) for p in problems}
         self.scheme, self.limits = scheme, Limits.model_validate(limits) if limits else Limits()
         self.cols = completion_column, problem_column, problem_id_column
 
     def _problem(self, batch: dict, i: int) -> Problem:
-        from codesynth.verifiers.adapters import problem_from_spec
-
         comp_col, spec_col, id_col = self.cols
         pid = str(batch[id_col][i]) if id_col in batch else None
         if pid is not None and pid in self.problems:
             return self.problems[pid]
         if spec_col in batch:
-            return problem_from_spec(batch[spec_col][i], problem_id=pid)
-        raise ValueError(f"row {i}: no '{spec_col}' column and problem id {pid!r} is not among `problems`")
+            return problem_from_spec(batch[spec_col][i], problem_id=pid, where=f"row {i}, column '{spec_col}'")
+        raise DataError(f"row {i}: no '{spec_col}' column and problem id {pid!r} is not among `problems`")
 
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
-        from codesynth.verifiers.adapters import completion_candidate
-        from codesynth.verifiers.rewards import make_reward
-
         comp_col = self.cols[0]
         n = len(batch[comp_col])
         pairs = []
         for i in range(n):
-            p = self._problem(batch, i)
-            pairs.append((p, completion_candidate(p, str(batch[comp_col][i]), i, "ray-data")))
-        reqs = [build_request(p, c, self.limits) for p, c in pairs]
+            p = check_problem(self._problem(batch, i), f"row {i}")
+            pairs.append((p, candidate_for(p, str(batch[comp_col][i]), i, "ray-data")))
+        reqs = [request_for(p, c, self.limits) for p, c in pairs]
         index = {r.candidate_id: i for i, r in enumerate(reqs)}  # unique: the row index is in the id
         records: list = [None] * n
         for req, res in self.pool.run(reqs):
             i = index[req.candidate_id]
-            records[i] = make_reward(res, pairs[i][1], self.scheme)
+            records[i] = reward_for(*pairs[i], res, self.scheme)[1]
         out = dict(batch)
         out["reward"] = [r.reward for r in records]
         out["passed"] = [r.passed for r in records]
@@ -61,7 +58,7 @@ class _Verifier:
         return out
 
 
-def verify_dataset(ds, pool: RayPool, problems: Sequence[Problem] = (), *, scheme: str = "binary",
+def verify_dataset(ds, pool, problems: Sequence[Problem] = (), *, scheme: str = DEFAULT_SCHEME,
                    limits: Limits | None = None, batch_size: int = 64, concurrency: int | None = None,
                    completion_column: str = "completion", problem_column: str = "problem",
                    problem_id_column: str = "problem_id"):
@@ -70,7 +67,7 @@ def verify_dataset(ds, pool: RayPool, problems: Sequence[Problem] = (), *, schem
     `adapters.problem_spec`). `pool` (a started RayPool) must outlive the dataset's consumption."""
     return ds.map_batches(
         _Verifier,
-        fn_constructor_kwargs={"handles": pool.handles(), "problems": [p.model_dump() for p in problems],
+        fn_constructor_kwargs={"pool_cls": type(pool), "handles": pool.handles(), "problems": [p.model_dump() for p in problems],
                                "scheme": scheme, "limits": limits.model_dump() if limits else None,
                                "completion_column": completion_column, "problem_column": problem_column,
                                "problem_id_column": problem_id_column},
