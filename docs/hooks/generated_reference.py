@@ -55,7 +55,6 @@ MEANINGS: dict[str, str] = {
     "Recipe.report": "The run's `report.json`.",
     "Recipe.execution": "Sandbox limits and pool for every program the run executes.",
     "NewProblems.k_seeds": "Seed problems shown in each proposal request.",
-    "NewProblems.similarity": "ROUGE-L F1 above which a proposal is too similar to a seed or an accepted one.",
     "NewProblems.min_tests": "Non-trivial asserts a proposal must bring.",
     "Tests.enabled": "Run the tests stage.",
     "Tests.n": "Samples of tests asked per problem.",
