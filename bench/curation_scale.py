@@ -33,7 +33,7 @@ import _legacy_curation as legacy  # noqa: E402
 
 from codesynth.generators.similarity import NoveltyFilter  # noqa: E402
 from codesynth.models import DatasetRecord  # noqa: E402
-from codesynth.verifiers.dedup import DedupConfig, dedup  # noqa: E402
+from codesynth.verifiers.curation.dedup import DedupConfig, dedup  # noqa: E402
 
 _OPS = ["+", "-", "*", "//", "%", "<<", "&", "|", "^"]
 _FUN = ["abs", "min", "max", "len", "sum", "sorted", "int", "str"]

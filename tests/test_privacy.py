@@ -7,7 +7,7 @@ import json
 import pytest
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.privacy import PiiScanner, PrivacyConfig, SecretScanner, privacy_filter
+from codesynth.verifiers.curation.privacy import PiiScanner, PrivacyConfig, SecretScanner, privacy_filter
 
 # Split so that no scanner (ours or a host's) mistakes this test file for a leak.
 AWS = "AKIA" + "QX7RZ4TWBV2MLK9D"

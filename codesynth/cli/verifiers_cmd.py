@@ -111,7 +111,7 @@ def curate_cmd(
 ):
     """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
     from codesynth.pipeline.curation import curate_run
-    from codesynth.verifiers.curate import CurateConfig, format_table, load_config
+    from codesynth.verifiers.curation.curate import CurateConfig, format_table, load_config
 
     cfg = load_config(config_path) if config_path else CurateConfig()
     upd = {

@@ -261,7 +261,7 @@ def synth(
     """Run every stage of `recipe` into `out`; see the module docstring."""
     from codesynth.generators.session import open_client
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.curate import CurateConfig
+    from codesynth.verifiers.curation.curate import CurateConfig
     from codesynth.verifiers.exports import export
     from codesynth.verifiers.report import build_report
     from codesynth.verifiers.report_html import write_html

@@ -22,7 +22,8 @@ from codesynth.importers import default_humaneval_path
 from codesynth.jsonl import iter_json_lines
 from codesynth.models import DatasetRecord
 from codesynth.verifiers.code import code_tokens, ngrams, words
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 
 class BenchItem(BaseModel):
@@ -172,3 +173,9 @@ def decontaminate(
 
 def _ref(item: BenchItem) -> dict[str, str]:
     return {"benchmark": item.benchmark, "item": item.id}
+
+
+@register_filter("decontam", config=DecontamConfig, order=50)
+def decontam_step(records, cfg, ctx):
+    """Records that copy a benchmark item: by code, by tests, by instruction n-grams or meaning."""
+    return decontaminate(records, cfg)

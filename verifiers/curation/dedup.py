@@ -22,7 +22,8 @@ from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 #: A pair at the threshold estimates below threshold - 0.1 with 128 permutations with p < 0.001
 #: (the estimate's standard deviation there is about 0.03).
@@ -278,3 +279,9 @@ def dedup(
                 continue
             lsh.insert(i, mh, check_duplication=False)
     return finish("dedup", records, drops, threshold=cfg.threshold, scope=cfg.scope)
+
+
+@register_filter("dedup", config=DedupConfig, order=10)
+def dedup_step(records, cfg, ctx):
+    """Exact and near-duplicate programs (canonical code form, MinHash LSH); keeps the first of each group."""
+    return dedup(records, cfg)

@@ -21,7 +21,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 
 @dataclass(frozen=True)
@@ -172,3 +173,9 @@ def privacy_filter(
     kept, report = finish("privacy", records, drops, mode=cfg.mode, findings=dict(kinds),
                           records_flagged=len(flagged) + len(drops), flagged=flagged[:200])  # fmt: skip
     return kept, report
+
+
+@register_filter("privacy", config=PrivacyConfig, order=30)
+def privacy_step(records, cfg, ctx):
+    """Secrets and personal data in instructions, solutions and tests."""
+    return privacy_filter(records, cfg)
