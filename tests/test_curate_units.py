@@ -9,8 +9,8 @@ import pytest
 
 from codesynth.extract import program_from_reply
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.curation.agreement import generate_inputs, probe_tests
 from codesynth.verifiers.code import code_tokens, function_signatures, normalize_code
+from codesynth.verifiers.curation.agreement import generate_inputs, probe_tests
 from codesynth.verifiers.curation.complexity import code_metrics
 from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate, load_benchmark
 from codesynth.verifiers.curation.dedup import DedupConfig, MinHasher, dedup, jaccard, shingles

@@ -26,8 +26,8 @@ from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Status
 from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import LazyBackend
 from codesynth.verifiers.curation.complexity import summarize
-from codesynth.verifiers.execution import record_problem, run_pairs
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.execution import record_problem, run_pairs
 
 
 class MutationConfig(BaseModel):

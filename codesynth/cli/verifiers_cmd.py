@@ -76,6 +76,11 @@ from codesynth.sandbox.registry import backend_kinds
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
+@click.option("--min-tnr", type=FRACTION,
+              help="Drop records whose suite's measured TNR (harden certificate) is below this.")
+@click.option("--filter", "filter_opts", multiple=True, metavar="NAME[:KEY=VALUE,...]",
+              help="Enable a registered filter (built-in or plugin) with options, e.g. "
+                   "'privacy:mode=redact' or 'decontam:benchmarks=[\"humaneval\",\"mbpp\"]'; repeatable.")
 @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True)
 @click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
@@ -105,6 +110,8 @@ def curate_cmd(
     max_mutants,
     min_mutation_score,
     mutation_action,
+    min_tnr,
+    filter_opts,
     backend,
     workers,
     as_json,
@@ -112,6 +119,7 @@ def curate_cmd(
     """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
     from codesynth.pipeline.curation import curate_run
     from codesynth.verifiers.curation.curate import CurateConfig, format_table, load_config
+    from codesynth.verifiers.curation.registry import parse_filter_option
 
     cfg = load_config(config_path) if config_path else CurateConfig()
     upd = {
@@ -137,11 +145,15 @@ def curate_cmd(
         ("mutation", "max_mutants"): max_mutants,
         ("mutation", "min_score"): min_mutation_score,
         ("mutation", "action"): mutation_action,
+        ("strength", "min_tnr"): min_tnr,
     }
     data = cfg.model_dump()
     for (section, key), value in upd.items():
         if value is not None:
             data[section][key] = value
+    for text in filter_opts:
+        name, settings = parse_filter_option(text)
+        data.setdefault(name, {}).update(settings)
     try:
         cfg = CurateConfig.model_validate(data)
     except ValidationError as e:  # a bad flag value

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import codesynth
 from codesynth.config import CacheConfig, Config, EndpointConfig, LocalModelConfig, SamplingParams
@@ -82,6 +82,17 @@ class Curate(_Section):
     enabled: bool = True
     mutation: bool = Field(default=False, description="Mutation testing (runs every mutant: slower).")
     decontam: bool = True
+    filters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Curation filter name -> its options, for any registered filter "
+        "(plugins too): `[curate.filters.strength]` `min_tnr = 0.9`. Checked when the recipe loads.")
+
+    @field_validator("filters")
+    @classmethod
+    def _known_filters(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from codesynth.verifiers.curation.curate import CurateConfig
+
+        CurateConfig.model_validate(v)  # an unknown filter or a bad option fails here, before any model call
+        return v
 
 
 class Export(_Section):
@@ -333,8 +344,11 @@ def synth(
                            seeds=len(seeds), new_problems=len(new), problems_solved_for=len(problems),
                            stages=stages, dataset_records=len(dataset), usage=usage, cost_usd=round(cost, 6))
     if recipe.curate.enabled and dataset:
-        ccfg = CurateConfig.model_validate({"mutation": {"enabled": recipe.curate.mutation},
-                                            "decontam": {"enabled": recipe.curate.decontam},
+        ccfg = CurateConfig.model_validate({**recipe.curate.filters,
+                                            "mutation": {"enabled": recipe.curate.mutation,
+                                                         **recipe.curate.filters.get("mutation", {})},
+                                            "decontam": {"enabled": recipe.curate.decontam,
+                                                         **recipe.curate.filters.get("decontam", {})},
                                             "limits": vcfg.limits.model_dump()})
         crep = curate_run(run, d / "curated.jsonl", ccfg, backend=vcfg.backend, workers=vcfg.workers)
         stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}

@@ -27,9 +27,9 @@ from codesynth.ids import probe_id
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Problem, Status
 from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import LazyBackend
-from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 from codesynth.verifiers.curation.registry import register_filter
+from codesynth.verifiers.execution import run_pairs
 
 
 class AgreementConfig(BaseModel):

@@ -1,8 +1,11 @@
 """Exact and near-duplicate removal.
 
 Exact: programs equal after normalisation (comments, docstrings and formatting
-removed). Near: MinHash signatures (`datasketch`) over shingles of the token stream with
-local names canonicalised (renaming variables does not hide a copy); candidate pairs come
+removed). Near: MinHash signatures (`datasketch`) over shingles of the program's canonical
+form (`canonical.py`: every binding renamed consistently, builtins it shadows included;
+docstrings, annotations, quote style, parentheses, trailing commas, `;` and one-line bodies
+gone), so a renamed or reformatted copy has Jaccard 1.0; code that does not parse as Python
+falls back to the token stream with local names numbered. Candidate pairs come
 from `datasketch.MinHashLSH` banding and are confirmed with the true Jaccard similarity of
 the shingle sets, so the result does not depend on hash luck. Of each group the record kept
 is the first by (repair turn, sample index, candidate id): deterministic whatever order the
@@ -22,6 +25,7 @@ from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.curation.canonical import canonical_tokens
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 from codesynth.verifiers.curation.registry import register_filter
 
@@ -113,20 +117,23 @@ def logical_lines(code: str) -> list[list[str]]:
 
 def fingerprint(code: str, k: int) -> tuple[str, set[str]]:
     """(exact key, shingles): the key is the token stream; the shingles are k-token windows of
-    it with local names canonicalised (v0, v1, ... in order of first use), so renaming
-    variables does not hide a copy. Keywords, builtins and attribute names are kept."""
+    the canonical form (`canonical_tokens`), or, for code that does not parse, of the token
+    stream with local names numbered (v0, v1, ... in order of first use; keywords, builtins
+    and attribute names kept)."""
     lines = logical_lines(code)
     key = "\n".join(" ".join(line) for line in lines)
-    names: dict[str, str] = {}
-    toks: list[str] = []
-    for line in lines:
-        prev = ""
-        for t in line:
-            c = t[0]
-            if (c.isalpha() or c == "_") and prev != "." and t not in _KEEP_NAMES and not _is_str(t):
-                t = names.get(t) or names.setdefault(t, f"v{len(names)}")
-            toks.append(t)
-            prev = t
+    toks = canonical_tokens(code)
+    if toks is None:
+        names: dict[str, str] = {}
+        toks = []
+        for line in lines:
+            prev = ""
+            for t in line:
+                c = t[0]
+                if (c.isalpha() or c == "_") and prev != "." and t not in _KEEP_NAMES and not _is_str(t):
+                    t = names.get(t) or names.setdefault(t, f"v{len(names)}")
+                toks.append(t)
+                prev = t
     if len(toks) <= k:
         return key, {" ".join(toks)} if toks else set()
     return key, {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
