@@ -96,13 +96,16 @@ def test_decontam_against_any_problem_file(tmp_path):
     )
     kept, rep = decontaminate([clean, dirty], DecontamConfig(benchmarks=[str(bench)]))
     assert [r.id for r in kept] == ["p::1"]
-    assert rep.drops[0].detail["matches"][0] == {
+    m = rep.drops[0].detail["matches"][0]
+    assert m == {
         "field": "instruction",
         "overlap": 1.0,
-        "shared_ngrams": rep.drops[0].detail["matches"][0]["shared_ngrams"],
+        "shared_ngrams": m["shared_ngrams"],
+        "evidence": m["evidence"],
         "benchmark": "mbpp",
         "item": "7",
     }
+    assert len(m["evidence"].split()) == 8 and m["evidence"] in dirty.instruction.lower()
     assert len(load_benchmark("humaneval")) == 164
 
 

@@ -198,6 +198,8 @@ def format_table(report: CurateReport) -> str:
         if f.stats.get("flagged"):  # report-only findings (privacy): kept, but said
             kinds = ", ".join(f"{k}={v}" for k, v in sorted(f.stats["findings"].items()))
             why = f"report only: {len(f.stats['flagged'])} flagged ({kinds})"
+        if f.enabled and f.note:
+            why += f" [{f.note}]"
         rows.append((f.name, str(f.input), str(f.dropped), str(f.kept), why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
@@ -228,7 +230,7 @@ def _brief(detail: dict[str, Any]) -> str:
         return "; ".join(f"{f['kind']} in {f['field']}:{f['line']} ({f['redacted']})" for f in detail["findings"][:5])
     if "matches" in detail:
         return "; ".join(
-            f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%})"
+            f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%}: {m.get('evidence', '')})"
             for m in detail["matches"]
         )
     if "mutation_score" in detail:
