@@ -104,7 +104,12 @@ _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "example", "te
 _PHONE_RUN = re.compile(r"(?<![\w.])(?:\+\d|\(\d|\d)[\d ()./-]{6,18}\d(?![\w.])")
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])")
 #: a dotted quad after one of these is a version, not an address ("version 2.7.18.4", "v1.2.3.4", "==1.2.3.4")
-_VERSION_BEFORE = re.compile(r"(?:version|ver|release|build|firmware|v|==|>=|<=|~=|!=|@)\W{0,3}$", re.I)
+_VERSION_BEFORE = re.compile(r"(?:\b(?:version|ver|release|build|firmware)\W{0,5}|\bv|[\w\]](?:==|>=|<=|~=|!=))$", re.I)
+#: a dotted quad is read as an address only where the line speaks of one (a bare "2.11.3.45" is
+#: as likely a version or a benchmark value as a host)
+_IP_CONTEXT = re.compile(r"://|\b(?:ip|ips|ipv4|host|hostname|addr|address|server|connect|dns|proxy|socket|"
+                         r"ping|resolve|resolves|gateway|ssh|remote|endpoint|upstream|bind|listen|peer|client)\b|@\s*$", re.I)
+_DATE = re.compile(r"\b(?:19|20)\d{2}[-/.]\d{1,2}[-/.]\d{1,2}\b|\b\d{1,2}[-/.]\d{1,2}[-/.](?:19|20)\d{2}\b")
 _CARD_RUN = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 _IBAN_RUN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
@@ -113,7 +118,7 @@ _SSN_BARE = re.compile(r"(?i)\b(?:ssn|social security(?: number)?)\W{0,5}(\d{9})
 _NATIONAL = (
     ("cpf", re.compile(r"(?<![\d.])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\d])"), "stdnum.br.cpf"),
     ("dni", re.compile(r"(?<![\w])\d{8}-?[A-HJ-NP-TV-Z](?![\w])"), "stdnum.es.dni"),
-    ("aadhaar", re.compile(r"(?<![\d ])[2-9]\d{3} \d{4} \d{4}(?![\d])"), "stdnum.in_.aadhaar"),
+    ("aadhaar", re.compile(r"(?<!\d)(?<!\d )[2-9]\d{3} \d{4} \d{4}(?! ?\d)"), "stdnum.in_.aadhaar"),
     ("nhs", re.compile(r"(?i)\bnhs\b\D{0,20}(\d{3} ?\d{3} ?\d{4})\b"), "stdnum.gb.nhs"),
 )
 _STREET = (r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|"
@@ -137,6 +142,19 @@ DOCUMENTED_EXAMPLES = frozenset({
 def _documented(value: str) -> bool:
     v = re.sub(r"[ -]", "", value)
     return value in DOCUMENTED_EXAMPLES or v in DOCUMENTED_EXAMPLES or "EXAMPLE" in value
+
+
+def _iban_ok(value: str) -> bool:
+    """The ISO 13616 mod-97 check and the country's length; not the national check digits (a
+    leaked IBAN is a leak whatever its bank's own checksum says)."""
+    from stdnum import iban
+    from stdnum.exceptions import ValidationError
+
+    try:
+        iban.validate(value, check_country=False)
+    except ValidationError:
+        return False
+    return True
 
 
 def _check(module: str, value: str) -> bool:
@@ -194,7 +212,7 @@ class PiiScanner:
                     yield "card", m.group(0)
         if self.ibans:
             for m in _IBAN_RUN.finditer(line):
-                if free(m) and _check("stdnum.iban", m.group(0)) and not _documented(m.group(0)):
+                if free(m) and _iban_ok(m.group(0)) and not _documented(m.group(0)):
                     taken.append(m.span())
                     yield "iban", m.group(0)
         if self.ssns:
@@ -211,7 +229,8 @@ class PiiScanner:
                         taken.append(m.span())
                         yield f"national_id:{kind}", v
         if self.ips:
-            for m in _IPV4.finditer(line):
+            context = _IP_CONTEXT.search(line) is not None
+            for m in _IPV4.finditer(line) if context else ():
                 if not free(m) or _VERSION_BEFORE.search(line[: m.start()]):
                     continue
                 try:
@@ -231,9 +250,10 @@ class PiiScanner:
     def _phones(self, line, free, taken):
         import phonenumbers
 
+        dates = [m.span() for m in _DATE.finditer(line)]
         for m in _PHONE_RUN.finditer(line):
             raw = m.group(0)
-            if not free(m):
+            if not free(m) or any(a < m.end() and m.start() < b for a, b in dates):
                 continue
             # A bare run of digits is a number, not a phone: a phone is written with a leading +
             # or with separators (what people write); then phonenumbers checks it is a real one.
