@@ -63,3 +63,63 @@ def test_privacy_redact_mode_removes_the_values_and_keeps_the_records():
     again, rep2 = privacy_filter([r.model_copy(deep=True) for r in kept], PrivacyConfig(mode="report"))
     assert rep2.stats["records_flagged"] <= len(recs) // 10  # what is left is (nearly) clean
     assert all("<REDACTED:" in (r.instruction + r.solution + r.tests) for r in kept)
+
+
+# --------------------------------------------------------------------------- decontamination
+
+#: the issue's disguises (renamed, reworded, reordered; canonical or independent solution; the
+#: benchmark's tests as asserts or data, or tests of our own) and MBPP-format ones
+DISGUISED = {"renamed_canonical_with_tests", "independent_with_tests", "renamed_canonical_own_tests",
+             "independent_data_tests", "mbpp_with_tests", "mbpp_code_only"}
+#: reworded description + independent solution + own tests: only meaning is left to find it.
+#: Measured 10/19 (0.53) at the default cosine 0.85 on seed 5: the honest look-alikes reach 0.83,
+#: so a threshold that catches these would drop honest problems. The floor keeps it from regressing.
+PARAPHRASE_FLOOR = 0.45
+
+
+def test_decontamination_recall_and_false_positives_per_class(monkeypatch):
+    from corpus_decontam import CLEAN_CLASSES, MBPP_LOOKALIKE, corpus, mbpp_disguised
+
+    from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
+
+    monkeypatch.setenv("CODESYNTH_MBPP", str(MBPP_LOOKALIKE))
+    recs = corpus(seed=5) + mbpp_disguised(seed=5)
+    kept, rep = decontaminate(recs, DecontamConfig())
+    assert rep.note == "" and rep.stats["benchmarks"] == ["humaneval", "mbpp"] and rep.stats["meaning_checked"]
+    dropped = {d.id for d in rep.drops}
+    got = rates(recs, dropped)
+    para = got.pop("paraphrase_only")
+    assert para[0] / para[1] >= PARAPHRASE_FLOOR, para
+    check_rates([r for r in recs if r.metadata["class"] != "paraphrase_only"], dropped, DISGUISED, set(CLEAN_CLASSES))
+    # every hit names the benchmark item and its evidence; the item is the disguised one (or one
+    # whose tests are the same cases: HumanEval/7 and /29 share theirs)
+    for d in rep.drops:
+        src = next(r for r in recs if r.id == d.id).metadata["planted"]
+        if src is None:
+            continue  # a false positive (counted above)
+        assert all(m["benchmark"] in ("humaneval", "mbpp") and m["item"] and m["evidence"] for m in d.detail["matches"])
+        named = {f"{m['benchmark']}/{m['item']}" if m["benchmark"] == "mbpp" else m["item"] for m in d.detail["matches"]}
+        assert src in named or named <= {"HumanEval/7", "HumanEval/29"}, (d.id, src, named)
+
+
+def test_decontamination_cutoff_and_missing_mbpp_is_said(monkeypatch, tmp_path):
+    from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
+
+    monkeypatch.delenv("CODESYNTH_MBPP", raising=False)
+    bench = tmp_path / "dated.jsonl"
+    bench.write_text(
+        '{"id": "old", "prompt": "Return the sum of the squares of the odd numbers in a list.", '
+        '"solution": "def f(xs):\\n    return sum(x * x for x in xs if x % 2)\\n", "date": "2021-03-01"}\n'
+        '{"id": "new", "prompt": "Return the list of prime factors of n in increasing order.", '
+        '"solution": "def g(n):\\n    out, d = [], 2\\n    while d * d <= n:\\n        while n % d == 0:\\n'
+        '            out.append(d)\\n            n //= d\\n        d += 1\\n    if n > 1:\\n            out.append(n)\\n'
+        '    return out\\n", "date": "2025-01-10"}\n')
+    from codesynth.models import DatasetRecord
+
+    old = DatasetRecord(id="a::c", problem_id="a", candidate_id="c", instruction="Sum odd squares.",
+                        solution="def h(v):\n    return sum(y * y for y in v if y % 2)\n", tests="assert h([1]) == 1\n")
+    cfg = DecontamConfig(benchmarks=[str(bench), "mbpp"], check_meaning=False)
+    kept, rep = decontaminate([old], cfg)
+    assert rep.dropped == 1 and "CODESYNTH_MBPP" in rep.note  # mbpp missing: said, not silent
+    kept, rep = decontaminate([old], DecontamConfig.model_validate({**cfg.model_dump(), "since": "2024-01-01"}))
+    assert rep.dropped == 0 and rep.stats["benchmark_items"] == 1  # only items dated on/after the cutoff

@@ -57,6 +57,7 @@ def _read_any(path: Path) -> list[dict]:
     return [obj for _, obj in iter_json_lines(path)]
 
 
+_EXAMPLES = re.compile(r"^\s*(?:>>>|for example|example|examples|e\.g\.|note:)", re.I | re.M)
 _DOCTEST = re.compile(r"^\s*(>>>|\.\.\.).*$|^\s*Example[s]?:?\s*$", re.M)
 
 
@@ -65,7 +66,10 @@ def prompt_text(prompt: str) -> str:
     paraphrase rewords), else the prompt itself."""
     m = re.search(r'("""|\'\'\')([\s\S]*?)\1', prompt)
     text = m.group(2) if m else prompt
-    return re.sub(r"\n\s*\n+", "\n", _DOCTEST.sub("", text)).strip() or prompt
+    cut = _EXAMPLES.search(text)  # the examples and their expected outputs run to the end
+    if cut and cut.start() >= 20:
+        text = text[: cut.start()]
+    return re.sub(r"\s+", " ", _DOCTEST.sub("", text)).strip() or prompt
 
 
 def _date(obj: dict) -> dt.date | None:

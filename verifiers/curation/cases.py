@@ -22,12 +22,26 @@ from typing import Any
 
 from codesynth.models import CallCase, IOCase
 
+_FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+         ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Pow: lambda a, b: a**b}
+
 
 def _lit(node: ast.AST) -> tuple[bool, Any]:
+    """A literal, or arithmetic on number literals (`2.0/3.0`, `10**9 + 7`), folded."""
     try:
         return True, ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
-        return False, None
+        pass
+    if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
+        (ok1, a), (ok2, b) = _lit(node.left), _lit(node.right)
+        if ok1 and ok2 and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in (a, b)):
+            try:
+                if isinstance(node.op, ast.Pow) and abs(b) > 64:
+                    return False, None
+                return True, _FOLD[type(node.op)](a, b)
+            except (ArithmeticError, ValueError):
+                return False, None
+    return False, None
 
 
 def _call_args(node: ast.AST) -> tuple | None:

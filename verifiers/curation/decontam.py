@@ -22,6 +22,7 @@ after it (undated items are always checked).
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -58,7 +59,7 @@ class DecontamConfig(BaseModel):
     min_shared_cases: int = Field(default=3, ge=1, description="Shared test cases of a tests hit "
                                   "(or all of an item's, if it has fewer).")
     tests_threshold: float = Field(default=0.5, gt=0, le=1, description="Shared share of the smaller suite.")
-    meaning_threshold: float = Field(default=0.88, gt=0, le=1, description="Cosine of a meaning hit.")
+    meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
     common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
 
 
@@ -115,17 +116,28 @@ def _load(specs: Iterable[str], since: date | None) -> tuple[list[BenchItem], li
     return items, missing
 
 
+_NAMING = re.compile(r"\b(?:name|call)\s+(?:the|your|this)\s+(?:function|method)\s+`?[\w.]+`?(?:\(\))?[.!?]?", re.I)
+_CODEY = re.compile(r"`[^`]*`|\b\w*(?:_|\d)\w*\(?")
+
+
+def prose(text: str) -> str:
+    """What an instruction says, without what names things: a sentence that only names the
+    function, code in backticks, identifiers with underscores or digits. A disguise renames
+    the function; its meaning stays."""
+    return re.sub(r"\s+", " ", _CODEY.sub(" ", _NAMING.sub(" ", text))).strip() or text
+
+
 def _meaning_hits(records: list[DatasetRecord], items: list[BenchItem], threshold: float, embedder) -> dict[str, tuple[float, int]]:
     """instruction -> (cosine, item index) for instructions at/above `threshold` (one vector per
     distinct instruction: a problem's samples share theirs)."""
     texts = sorted({r.instruction for r in records})
     if not texts:
         return {}
-    bench = embedder.encode([it.instruction for it in items])
+    bench = embedder.encode([prose(it.instruction) for it in items])
     out: dict[str, tuple[float, int]] = {}
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
-        sims = embedder.encode(chunk) @ bench.T
+        sims = embedder.encode([prose(t) for t in chunk]) @ bench.T
         best = sims.argmax(axis=1)
         for k, text in enumerate(chunk):
             c = float(sims[k, best[k]])
@@ -174,7 +186,7 @@ def decontaminate(
         if cfg.check_tests:
             cases = test_cases(r.tests)
             hit = case_idx.best(cases, cfg.min_shared_cases, cfg.tests_threshold)
-            if hit and len(hit[2]) >= 2:
+            if hit:
                 matches.append({"field": "tests", "overlap": round(hit[0], 4), "shared_cases": len(hit[2]),
                                 "evidence": sorted(hit[2])[:3], **_ref(items[hit[1]])})
         if cfg.check_instruction:
