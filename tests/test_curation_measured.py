@@ -123,3 +123,25 @@ def test_decontamination_cutoff_and_missing_mbpp_is_said(monkeypatch, tmp_path):
     assert rep.dropped == 1 and "CODESYNTH_MBPP" in rep.note  # mbpp missing: said, not silent
     kept, rep = decontaminate([old], DecontamConfig.model_validate({**cfg.model_dump(), "since": "2024-01-01"}))
     assert rep.dropped == 0 and rep.stats["benchmark_items"] == 1  # only items dated on/after the cutoff
+
+
+# --------------------------------------------------------------------------- near-duplicates
+
+
+def test_near_duplicates_recall_and_false_positives_per_class():
+    from corpus_dedup import CLASSES, CLEAN_CLASSES, corpus
+
+    from codesynth.verifiers.curation.dedup import DedupConfig, dedup
+
+    recs = corpus(seed=3)
+    kept, rep = dedup(recs, DedupConfig())
+    dropped = {d.id for d in rep.drops}
+    check_rates(recs, dropped, set(CLASSES), set(CLEAN_CLASSES))
+    by_id = {r.id: r for r in recs}
+    for d in rep.drops:  # each copy is dropped as a copy of its own base
+        assert by_id[d.detail["duplicate_of"]].metadata["planted"] is None
+        assert by_id[d.detail["duplicate_of"]].problem_id == by_id[d.id].problem_id
+    # across problems: the 164 different HumanEval programs and the independent solutions stay apart
+    distinct = [r for r in recs if r.metadata["class"] in ("distinct_program", "independent_solution")]
+    kept, rep = dedup(distinct, DedupConfig(scope="global"))
+    assert rep.dropped <= MAX_FPR * len(distinct), rep.drops
