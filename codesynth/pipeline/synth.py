@@ -141,6 +141,20 @@ class Recipe(_Section):
                             update=update)
 
 
+def curate_config(recipe: Recipe, limits: Any = None):
+    """The curation config a recipe asks for: its `[curate]` switches and `[curate.filters.NAME]`
+    tables (any registered filter, plugins included) over the registry's defaults."""
+    from codesynth.verifiers.curation.curate import CurateConfig
+
+    c = recipe.curate
+    data: dict[str, Any] = {**c.filters,
+                            "mutation": {"enabled": c.mutation, **c.filters.get("mutation", {})},
+                            "decontam": {"enabled": c.decontam, **c.filters.get("decontam", {})}}
+    if limits is not None:
+        data["limits"] = limits.model_dump()
+    return CurateConfig.model_validate(data)
+
+
 def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:
     """A recipe file, with `overrides` ({"endpoint": {"base_url": ...}}) applied; one clear line on errors."""
     p = Path(path)
@@ -272,7 +286,6 @@ def synth(
     """Run every stage of `recipe` into `out`; see the module docstring."""
     from codesynth.generators.session import open_client
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.curation.curate import CurateConfig
     from codesynth.verifiers.exports import export
     from codesynth.verifiers.report import build_report
     from codesynth.verifiers.report_html import write_html
@@ -344,12 +357,7 @@ def synth(
                            seeds=len(seeds), new_problems=len(new), problems_solved_for=len(problems),
                            stages=stages, dataset_records=len(dataset), usage=usage, cost_usd=round(cost, 6))
     if recipe.curate.enabled and dataset:
-        ccfg = CurateConfig.model_validate({**recipe.curate.filters,
-                                            "mutation": {"enabled": recipe.curate.mutation,
-                                                         **recipe.curate.filters.get("mutation", {})},
-                                            "decontam": {"enabled": recipe.curate.decontam,
-                                                         **recipe.curate.filters.get("decontam", {})},
-                                            "limits": vcfg.limits.model_dump()})
+        ccfg = curate_config(recipe, vcfg.limits)
         crep = curate_run(run, d / "curated.jsonl", ccfg, backend=vcfg.backend, workers=vcfg.workers)
         stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
         summary.curated_records = crep.output_records
