@@ -82,12 +82,12 @@ class SecretScanner:
         from detect_secrets.settings import transient_settings
 
         out: list[Finding] = []
+        lines = [(no, line[:2000]) for no, line in enumerate(text.splitlines(), 1)  # a minified blob: its start
+                 if self._MAYBE.search(line[:2000])]  # most code lines cannot hold a token: skip the scan
+        if not lines:
+            return out
         with transient_settings({"plugins_used": [{"name": n} for n in self.plugins]}):
-            for no, line in enumerate(text.splitlines(), 1):
-                if len(line) > 2000:
-                    line = line[:2000]  # a minified blob: its start is enough, and bounds the cost
-                if not self._MAYBE.search(line):
-                    continue
+            for no, line in lines:
                 seen: set[tuple[str, str]] = set()
                 found = [(s.type, s.secret_value or "") for s in scan_line(line)]
                 found += [(kind, m.group(0)) for kind, rx in EXTRA_TOKENS for m in rx.finditer(line)]
