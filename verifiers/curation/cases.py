@@ -64,6 +64,10 @@ _NOT_SUBJECT = frozenset({"abs", "len", "set", "sorted", "list", "tuple", "round
                           "isinstance", "print", "all", "any", "type"})
 
 
+#: wrappers that keep what the function returned (only its order or container): len() does not
+_SAME_CONTENT = frozenset({"sorted", "set", "list", "tuple", "frozenset"})
+
+
 def key(args: Iterable[Any], expect: Any) -> str:
     return repr((tuple(args), expect))
 
@@ -73,7 +77,8 @@ def _pair(a: ast.AST, b: ast.AST) -> str | None:
         args = _call_args(call)
         if args is None:
             # sorted(f(x)) == [...], set(f(x)) == {...}: the wrapped call is still the subject
-            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and len(call.args) == 1:
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and len(call.args) == 1 \
+                    and call.func.id in _SAME_CONTENT:
                 args = _call_args(call.args[0])
             if args is None:
                 continue
