@@ -29,6 +29,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from codesynth.errors import InputError
+from codesynth.importers import _split_top as split_top  # the one top-level splitter
 from codesynth.models import DatasetRecord
 from codesynth.verifiers.curation.filters import CurationContext, FilterReport, skipped
 
@@ -99,27 +100,6 @@ def get_filter(name: str) -> FilterSpec:
     return specs[name]
 
 
-def _split_top(text: str) -> list[str]:
-    """Split on commas outside brackets/quotes: `benchmarks=["a","b"],threshold=0.5`."""
-    parts, depth, quote, cur = [], 0, "", []
-    for ch in text:
-        if quote:
-            quote = "" if ch == quote else quote
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "[{(":
-            depth += 1
-        elif ch in "]})":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append("".join(cur))
-            cur = []
-            continue
-        cur.append(ch)
-    parts.append("".join(cur))
-    return [p for p in (x.strip() for x in parts) if p]
-
-
 def parse_filter_option(text: str) -> tuple[str, dict[str, Any]]:
     """`NAME[:key=value,...]` -> (name, settings); a value is JSON if it parses, else a string.
     Naming a filter enables it unless the settings say `enabled=false`."""
@@ -127,7 +107,7 @@ def parse_filter_option(text: str) -> tuple[str, dict[str, Any]]:
     name = name.strip()
     spec = get_filter(name)
     settings: dict[str, Any] = {"enabled": True} if "enabled" in spec.config.model_fields else {}
-    for item in _split_top(rest):
+    for item in split_top(rest):  # commas inside [..] / quotes stay
         key, eq, raw = item.partition("=")
         key = key.strip()
         if not eq or not key:
