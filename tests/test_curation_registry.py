@@ -129,3 +129,23 @@ def test_builtins_are_registered_like_plugins_and_configured_from_the_registry()
         "decontam", {"enabled": True, "benchmarks": ["humaneval"], "threshold": 0.6})
     with pytest.raises(InputError, match="unknown curation filter"):
         parse_filter_option("nope")
+
+
+def test_export_drops_private_records_by_default_and_says_which(tmp_path):
+    data = tmp_path / "d.jsonl"
+    leak = "AKIA" + "QX7RZ4TWBV2MLK9D"
+    recs = [DatasetRecord(id="a::c", problem_id="a", candidate_id="a::c", instruction="Add.",
+                          solution="def add(a, b):\n    return a + b\n", tests="assert add(1, 2) == 3\n"),
+            DatasetRecord(id="b::c", problem_id="b", candidate_id="b::c", instruction="Key.",
+                          solution=f'KEY = "{leak}"\ndef key():\n    return KEY\n', tests="assert key()\n")]
+    data.write_text("".join(r.model_dump_json() + "\n" for r in recs))
+    out = tmp_path / "o.jsonl"
+    p = subprocess.run([sys.executable, "-m", "codesynth.cli", "export", str(data), "--format", "openai",
+                        "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    assert "privacy: dropped b::c (secret:AWS Access Key)" in p.stdout and leak not in p.stdout
+    assert "wrote 1 record(s)" in p.stdout and leak not in out.read_text()
+    p = subprocess.run([sys.executable, "-m", "codesynth.cli", "export", str(data), "--format", "openai",
+                        "--out", str(out), "--privacy", "redact"], capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0 and "wrote 2 record(s)" in p.stdout and leak not in out.read_text()
+    assert "<REDACTED:secret:AWS Access Key>" in out.read_text()

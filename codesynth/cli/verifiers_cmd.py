@@ -188,7 +188,10 @@ def curate_cmd(
     help="Output file (.jsonl = one record per line, .json = one array; parquet for --format parquet).",
 )
 @click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
-def export_cmd(dataset, fmt, out, system):
+@click.option("--privacy", "privacy_mode", type=click.Choice(["drop", "redact", "report", "off"]), default="drop",
+              show_default=True, help="Records holding secrets or personal data: drop them, redact the values, "
+              "only list them, or skip the scan.")
+def export_cmd(dataset, fmt, out, system, privacy_mode):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
     from codesynth.rundir import load_dataset
     from codesynth.verifiers.exports import check_extension, export
@@ -201,6 +204,18 @@ def export_cmd(dataset, fmt, out, system):
     records = load_dataset(p)
     if not records:
         raise InputError(f"{p}: the dataset holds no records; nothing to export (no program passed?)")
+    if privacy_mode != "off":
+        from codesynth.verifiers.curation.privacy import PrivacyConfig, privacy_filter
+
+        records, rep = privacy_filter(records, PrivacyConfig(mode=privacy_mode))
+        for d in rep.drops:
+            kinds = ", ".join(sorted({f["kind"] for f in d.detail["findings"]}))
+            click.echo(f"privacy: dropped {d.id} ({kinds})")
+        for f in rep.stats.get("flagged", []):
+            verb = "redacted" if privacy_mode == "redact" else "found"
+            click.echo(f"privacy: {verb} in {f['id']}: " + ", ".join(sorted({x["kind"] for x in f["findings"]})))
+        if not records:
+            raise InputError(f"{p}: every record holds secrets or personal data (--privacy {privacy_mode}); nothing to export")
     export(records, fmt, out, system=system)
     click.echo(f"wrote {len(records)} record(s) to {out} ({fmt})")
 
