@@ -73,3 +73,11 @@ def test_cases_are_the_same_whatever_the_wording():
     assert cases_of("assert abs(f(1.0) - 2.0/3.0) < 1e-6\n") == {repr(((1.0,), 2.0 / 3.0))}
     assert cases_of("assert len(f(3)) == 2\nx = 1\n") == set()  # what is checked is len(), not f
     assert cases_of("def broken(:\n") == set()
+
+
+def test_agreement_counts_a_repair_once_when_the_problem_has_no_first_try_on_record():
+    recs = [_rec("r", 0, turn=1)]
+    kept, rep = agreement_filter(recs, AgreementConfig(min_passing=2), {}, repaired={"r": 1})
+    assert rep.reasons == {"too_few_passing": 1} and rep.drops[0].detail["passing"] == 1
+    kept, rep = agreement_filter(recs, AgreementConfig(), {}, repaired={"r": 1})
+    assert rep.dropped == 0

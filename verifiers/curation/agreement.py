@@ -148,8 +148,10 @@ def agreement_filter(
         return skipped("agreement", records)
     drops: list[Drop] = []
     for r in records:
-        n, first = counts.get(r.problem_id, (1, 1))
         fixed = (repaired or {}).get(r.problem_id, 0)
+        # no first tries on record: solved by repair only (0 samples), or a dataset without its
+        # run's rewards, where the record itself is the one passing sample we know of
+        n, first = counts.get(r.problem_id, (0, 0) if fixed else (1, 1))
         c = first + fixed
         r.metadata["agreement"] = {"samples": n, "passing": c, "repaired_passes": fixed,
                                    "pass_rate": round(first / n, 4) if n else None}
