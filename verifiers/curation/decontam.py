@@ -172,14 +172,10 @@ def decontaminate(
             meaning = _meaning_hits(records, items, cfg.meaning_threshold, embedder or Embedder())
     drops: list[Drop] = []
     by_field: Counter[str] = Counter()
-    sol_cache: dict[str, set] = {}
     for r in records:
         matches = []
         if cfg.check_solution:
-            grams = sol_cache.get(r.solution)
-            if grams is None:
-                grams = sol_cache[r.solution] = _sol_grams(r.solution, cfg.solution_ngram)
-            hit = sol_idx.best(grams, cfg.min_shared, cfg.threshold)
+            hit = sol_idx.best(_sol_grams(r.solution, cfg.solution_ngram), cfg.min_shared, cfg.threshold)
             if hit:
                 matches.append({"field": "solution", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
                                 "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
