@@ -15,13 +15,14 @@ parallel run wrote its records in.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import zlib
 from typing import Literal
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
@@ -157,6 +158,7 @@ class MinHasher:
     def __init__(self, num_perm: int, seed: int = 1):
         self.num_perm = num_perm
         self._template = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
+        self.scheme = self._template.scheme
 
     def minhash(self, items: set[str]) -> MinHash:
         m = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=self._template.permutations,
@@ -190,14 +192,17 @@ def _rank(r: DatasetRecord) -> tuple:
     return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
 
 
-def _prints(codes: list[str], k: int, num_perm: int) -> list[tuple[str, MinHash]]:
-    """(exact key, MinHash) per program."""
+def _prints(codes: list[str], k: int, num_perm: int) -> tuple[list[bytes], np.ndarray]:
+    """(digest of the exact key, MinHash signature row) per program: a digest and a row of
+    uint64 rather than the key text and a MinHash object, which held ~2 KB more per record."""
     hasher = MinHasher(num_perm)
-    out = []
-    for code in codes:
+    keys: list[bytes] = []
+    sigs = np.zeros((len(codes), num_perm), dtype=np.uint64)
+    for i, code in enumerate(codes):
         key, sh = fingerprint(code, k)
-        out.append((key, hasher.minhash(sh)))
-    return out
+        keys.append(hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest())
+        sigs[i] = hasher.minhash(sh).hashvalues
+    return keys, sigs
 
 
 def dedup(
@@ -217,11 +222,12 @@ def dedup(
     order = sorted(records, key=_rank)
     # Fingerprinted once (exact key + MinHash); shingle sets are rebuilt only for the few
     # records an exact Jaccard needs, so a big run holds no set per record.
-    prints = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
+    keys, sigs = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
+    scheme = MinHasher(cfg.num_perm).scheme
     if cfg.exact:
-        first: dict[tuple[str, str], DatasetRecord] = {}
+        first: dict[tuple[str, bytes], DatasetRecord] = {}
         for i, r in enumerate(order):
-            key = (scope_key(r), prints[i][0])
+            key = (scope_key(r), keys[i])
             if key in first:
                 drops.append(
                     Drop(
@@ -248,7 +254,6 @@ def dedup(
         # threshold get the exact Jaccard (a set intersection in Python). On a big, repetitive
         # set (100k programs from one template) LSH candidates grow with the set; this keeps
         # the exact work near the true duplicates.
-        sigs = np.zeros((len(order), cfg.num_perm), dtype=np.uint64)
 
         def shingle_set(i: int) -> set[str]:
             if i not in sh:
@@ -258,8 +263,7 @@ def dedup(
         for i, r in enumerate(order):
             if r.id in gone:
                 continue
-            mh = prints[i][1]
-            sigs[i] = mh.hashvalues
+            mh = LeanMinHash(seed=1, hashvalues=sigs[i], scheme=scheme)
             lsh = indexes.get(scope_key(r))
             if lsh is None:
                 lsh = indexes[scope_key(r)] = MinHashLSH(num_perm=cfg.num_perm, params=params)
