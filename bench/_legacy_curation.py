@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
 from codesynth.verifiers.code import code_tokens, ngrams, normalize_code
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 
 # ----------------------------------------------------------------- verifiers/dedup.py (old)
 

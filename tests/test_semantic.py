@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.dedup import DedupConfig, dedup, jaccard, shingles
-from codesynth.verifiers.semantic import SemanticConfig, diversity, near_duplicates, semantic_dedup
+from codesynth.verifiers.curation.dedup import DedupConfig, dedup, jaccard, shingles
+from codesynth.verifiers.curation.semantic import SemanticConfig, diversity, near_duplicates, semantic_dedup
 
 
 def _rec(pid: str, instr: str, i: int = 0, code: str = "def f(x):\n    return x\n") -> DatasetRecord:

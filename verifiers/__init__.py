@@ -7,8 +7,9 @@ Modules (import what you need; this package imports nothing heavy up front):
 - `settings`   execution settings (fingerprinted) apart from run options
 - `rewards`    the reward-scheme registry, failure categories, feedback (`make_reward`)
 - `outputs`    dataset records, exports, cards, reports, pass@k (see its __init__)
-- `curate`     the curation pipeline and its report; filters in `dedup`, `complexity`,
-               `decontam`, `agreement`, `mutation`
+- `curation/`  the curation filters, one module each, registered by name (`curation.registry`:
+               decorator + `codesynth.filters` entry points), run by `curation.curate`;
+               mutation testing itself lives in `mutation`
 - `adapters`   one module per trainer (trl, verl, openrlhf, ray_data) and their registry
                (`verl_reward.py`, `openrlhf_reward.py` are the files to point trainers at);
                `pool` is their shared warm backend

@@ -25,9 +25,9 @@ from codesynth.ids import mutant_id
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Status
 from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import LazyBackend
-from codesynth.verifiers.complexity import summarize
+from codesynth.verifiers.curation.complexity import summarize
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 from codesynth.verifiers.execution import record_problem, run_pairs
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 
 class MutationConfig(BaseModel):

@@ -77,6 +77,11 @@ from codesynth.verifiers.outputs.formats import format_names, get_format
 @click.option(
     "--mutation-action", type=click.Choice(["drop", "downweight"]), help="What to do with toothless tests."
 )
+@click.option("--min-tnr", type=FRACTION,
+              help="Drop records whose suite's measured TNR (harden certificate) is below this.")
+@click.option("--filter", "filter_opts", multiple=True, metavar="NAME[:KEY=VALUE,...]",
+              help="Enable a registered filter (built-in or plugin) with options, e.g. "
+                   "'privacy:mode=redact' or 'decontam:benchmarks=[\"humaneval\",\"mbpp\"]'; repeatable.")
 @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
               help="Where mutation testing and input agreement run programs.")
 @click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
@@ -107,13 +112,16 @@ def curate_cmd(
     max_mutants,
     min_mutation_score,
     mutation_action,
+    min_tnr,
+    filter_opts,
     backend,
     workers,
     as_json,
 ):
     """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
     from codesynth.pipeline.curation import curate_run
-    from codesynth.verifiers.curate import CurateConfig, format_table, load_config
+    from codesynth.verifiers.curation.curate import CurateConfig, format_table, load_config
+    from codesynth.verifiers.curation.registry import parse_filter_option
 
     cfg = load_config(config_path) if config_path else CurateConfig()
     upd = {
@@ -139,11 +147,15 @@ def curate_cmd(
         ("mutation", "max_mutants"): max_mutants,
         ("mutation", "min_score"): min_mutation_score,
         ("mutation", "action"): mutation_action,
+        ("strength", "min_tnr"): min_tnr,
     }
     data = cfg.model_dump()
     for (section, key), value in upd.items():
         if value is not None:
             data[section][key] = value
+    for text in filter_opts:
+        name, settings = parse_filter_option(text)
+        data.setdefault(name, {}).update(settings)
     try:
         cfg = CurateConfig.model_validate(data)
     except ValidationError as e:  # a bad flag value
@@ -179,7 +191,10 @@ def curate_cmd(
          "a directory for hf).",
 )
 @click.option("--system", default=None, help="Optional system prompt to put in front of every conversation.")
-def export_cmd(dataset, fmt, out, system):
+@click.option("--privacy", "privacy_mode", type=click.Choice(["drop", "redact", "report", "off"]), default="drop",
+              show_default=True, help="Records holding secrets or personal data: drop them, redact the values, "
+              "only list them, or skip the scan.")
+def export_cmd(dataset, fmt, out, system, privacy_mode):
     """Export a dataset (a curated file or a run directory) for fine-tuning."""
     from codesynth.rundir import load_dataset
     from codesynth.verifiers.outputs.exports import check_extension, export
@@ -192,6 +207,18 @@ def export_cmd(dataset, fmt, out, system):
     records = load_dataset(p)
     if not records:
         raise InputError(f"{p}: the dataset holds no records; nothing to export (no program passed?)")
+    if privacy_mode != "off":
+        from codesynth.verifiers.curation.privacy import PrivacyConfig, privacy_filter
+
+        records, rep = privacy_filter(records, PrivacyConfig(mode=privacy_mode))
+        for d in rep.drops:
+            kinds = ", ".join(sorted({f["kind"] for f in d.detail["findings"]}))
+            click.echo(f"privacy: dropped {d.id} ({kinds})")
+        for f in rep.stats.get("flagged", []):
+            verb = "redacted" if privacy_mode == "redact" else "found"
+            click.echo(f"privacy: {verb} in {f['id']}: " + ", ".join(sorted({x["kind"] for x in f["findings"]})))
+        if not records:
+            raise InputError(f"{p}: every record holds secrets or personal data (--privacy {privacy_mode}); nothing to export")
     export(records, fmt, out, system=system)
     click.echo(f"wrote {len(records)} record(s) to {out} ({fmt})")
 

@@ -119,7 +119,7 @@ def _quick_log(msg: str) -> None:
 
 def _curate_after(out: str, backend: str, workers: int | None, as_json: bool) -> None:
     from codesynth.pipeline.curation import curate_run
-    from codesynth.verifiers.curate import format_table
+    from codesynth.verifiers.curation.curate import format_table
 
     report = curate_run(out, Path(out) / "curated.jsonl", backend=backend, workers=workers)
     # With --json, stdout carries only the summary; the curation table goes to stderr.

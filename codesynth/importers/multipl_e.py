@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, ValidationError
 
 from codesynth.errors import InputError
+from codesynth.importers.common import split_top
 from codesynth.jsonl import describe_validation_error, iter_json_lines, json_error_text
 from codesynth.models import CallCase, Param, Problem, Signature
 
@@ -100,34 +101,10 @@ def _data_type(spelled: str, language: str) -> str:
     raise Unconvertible(f"type {t!r} has no data-form equivalent (int, float, bool, str and lists of them)")
 
 
-def _split_top(text: str, sep: str = ",") -> list[str]:
-    """`text` split at `sep` outside brackets, braces, angle brackets and strings."""
-    out, depth, cur, quote = [], 0, [], None
-    for ch in text:
-        if quote:
-            cur.append(ch)
-            quote = None if ch == quote else quote
-            continue
-        if ch in "\"'":
-            quote = ch
-        elif ch in "([{<":
-            depth += 1
-        elif ch in ")]}>":
-            depth -= 1
-        elif ch == sep and depth == 0:
-            out.append("".join(cur).strip())
-            cur = []
-            continue
-        cur.append(ch)
-    if "".join(cur).strip():
-        out.append("".join(cur).strip())
-    return out
-
-
 def _header_params(params: str, language: str) -> list[tuple[str, str | None]]:
     """[(name, data-form type or None)] of a header's parameter list."""
     out = []
-    for p in _split_top(params):
+    for p in split_top(params):
         if language in ("rust", "typescript"):
             name, _, t = p.partition(":")
         elif language == "go":
@@ -329,7 +306,7 @@ def _other_cases(tests: str, entry: str, language: str) -> list[CallCase]:
         m = _ASSERT_LINES[language].match(line)
         if m is None:
             raise Unconvertible(f"not a plain equality assert: {line.strip()[:120]}")
-        parts = [m.group("a"), m.group("b")] if language == "go" else _split_top(m.group("e"))
+        parts = [m.group("a"), m.group("b")] if language == "go" else split_top(m.group("e"))
         if language in ("cpp", "java"):
             parts = [m.group("e")]
         try:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from codesynth.sandbox.registry import LazyBackend
-from codesynth.verifiers.curate import CurateConfig, CurateReport, curate
-from codesynth.verifiers.filters import Filter
+from codesynth.verifiers.curation.curate import CurateConfig, CurateReport, curate
+from codesynth.verifiers.curation.filters import Filter
 
 
 def curate_run(

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 import codesynth
 from codesynth.config import CacheConfig, Config, EndpointConfig, LocalModelConfig, SamplingParams
@@ -84,6 +84,17 @@ class Curate(_Section):
     enabled: bool = True
     mutation: bool = Field(default=False, description="Mutation testing (runs every mutant: slower).")
     decontam: bool = True
+    filters: dict[str, dict[str, Any]] = Field(
+        default_factory=dict, description="Curation filter name -> its options, for any registered filter "
+        "(plugins too): `[curate.filters.strength]` `min_tnr = 0.9`. Checked when the recipe loads.")
+
+    @field_validator("filters")
+    @classmethod
+    def _known_filters(cls, v: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from codesynth.verifiers.curation.curate import CurateConfig
+
+        CurateConfig.model_validate(v)  # an unknown filter or a bad option fails here, before any model call
+        return v
 
 
 class Export(_Section):
@@ -133,6 +144,20 @@ class Recipe(_Section):
         return VerifyConfig(workers=ex.workers, limits=Limits(timeout_s=ex.timeout_s, memory_mb=ex.memory_mb),
                             backend=ex.backend, resume=resume, progress=progress, retry_failed=retry_failed,
                             update=update, timeout_auto=ex.timeout_auto)
+
+
+def curate_config(recipe: Recipe, limits: Any = None):
+    """The curation config a recipe asks for: its `[curate]` switches and `[curate.filters.NAME]`
+    tables (any registered filter, plugins included) over the registry's defaults."""
+    from codesynth.verifiers.curation.curate import CurateConfig
+
+    c = recipe.curate
+    data: dict[str, Any] = {**c.filters,
+                            "mutation": {"enabled": c.mutation, **c.filters.get("mutation", {})},
+                            "decontam": {"enabled": c.decontam, **c.filters.get("decontam", {})}}
+    if limits is not None:
+        data["limits"] = limits.model_dump()
+    return CurateConfig.model_validate(data)
 
 
 def load_recipe(path: str | os.PathLike, overrides: dict[str, Any] | None = None) -> Recipe:
@@ -272,7 +297,6 @@ def synth(
     """Run every stage of `recipe` into `out`; see the module docstring."""
     from codesynth.generators.session import open_client
     from codesynth.rundir import load_dataset
-    from codesynth.verifiers.curate import CurateConfig
     from codesynth.verifiers.outputs.exports import export
     from codesynth.verifiers.outputs.report import build_report
     from codesynth.verifiers.outputs.report_html import write_html
@@ -323,9 +347,7 @@ def synth(
                            stages=stages, dataset_records=len(dataset), usage=totals["usage"],
                            cost_usd=totals["cost_usd"], invocations=totals["invocations"])
     if recipe.curate.enabled and dataset:
-        ccfg = CurateConfig.model_validate({"mutation": {"enabled": recipe.curate.mutation},
-                                            "decontam": {"enabled": recipe.curate.decontam},
-                                            "limits": vcfg.limits.model_dump()})
+        ccfg = curate_config(recipe, vcfg.limits)
         crep = curate_run(run, d / "curated.jsonl", ccfg, backend=vcfg.backend, workers=vcfg.workers)
         stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
         summary.curated_records = crep.output_records

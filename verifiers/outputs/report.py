@@ -17,9 +17,9 @@ from codesynth.errors import CodesynthError
 from codesynth.models import SCHEMA_VERSION, RewardRecord, Status
 from codesynth.rundir import RunState, Tally, counts_as_sample, load_run, problem_tallies, read_manifest
 from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
-from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
-from codesynth.verifiers.decontam import DecontamConfig, decontaminate
-from codesynth.verifiers.dedup import DedupConfig, dedup
+from codesynth.verifiers.curation.complexity import code_metrics, distribution_stats, summarize
+from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
+from codesynth.verifiers.curation.dedup import DedupConfig, dedup
 from codesynth.verifiers.outputs.metrics import mean_pass_at_k
 
 
@@ -177,8 +177,8 @@ def _semantic(dataset: list, enabled: bool) -> dict[str, Any]:
     if not enabled:
         return {"computed": False, "how": "codesynth report --semantic (needs codesynth[semantic])"}
     from codesynth.embeddings import Embedder
-    from codesynth.verifiers.semantic import diversity as spread
-    from codesynth.verifiers.semantic import nearest_neighbour_similarity
+    from codesynth.verifiers.curation.semantic import diversity as spread
+    from codesynth.verifiers.curation.semantic import nearest_neighbour_similarity
 
     emb = Embedder()
     instructions = list({d.problem_id: d.instruction for d in dataset}.values())

@@ -26,7 +26,7 @@ from codesynth.jsonl import write_models
 from codesynth.models import CallCase, Candidate, Origin, Problem, Status
 from codesynth.problems import save_problems
 from codesynth.sandbox.backend import Backend
-from codesynth.verifiers.assert_dedup import new_tests
+from codesynth.verifiers.curation.assert_dedup import new_tests
 from codesynth.verifiers.rewards import feedback as result_feedback
 
 from ..verify import VerifyConfig, run_candidates, using_backend
@@ -205,7 +205,7 @@ def _as_case(p: Problem, t: GeneratedTest) -> None:
 
 def _dedup_tests(p: Problem, tests: list[GeneratedTest]) -> list[GeneratedTest]:
     """Sample order (not arrival order); an assert the problem already has, or one from an
-    earlier sample, is dropped: a copy adds no test, only weight (verifiers.assert_dedup)."""
+    earlier sample, is dropped: a copy adds no test, only weight (verifiers.curation.assert_dedup)."""
     tests.sort(key=lambda t: (t.sample_index, int(t.test_id.rsplit(".", 1)[1])))
     live = [t for t in tests if not t.reason]
     for t, o in zip(live, new_tests(p, [t.code for t in live]), strict=True):

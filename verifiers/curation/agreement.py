@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,8 +27,9 @@ from codesynth.ids import probe_id
 from codesynth.models import Candidate, DatasetRecord, Limits, Origin, Problem, Status
 from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import LazyBackend
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 from codesynth.verifiers.execution import run_pairs
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
 
 
 class AgreementConfig(BaseModel):
@@ -136,31 +138,39 @@ def agreement_filter(
     counts: dict[str, tuple[int, int]],
     backend: Backend | LazyBackend | None = None,
     limits: Limits | None = None,
+    repaired: Mapping[str, int] | None = None,
 ) -> tuple[list[DatasetRecord], FilterReport]:
-    """`counts`: problem_id -> (samples tried, samples passed) over the whole run."""
+    """`counts`: problem_id -> (samples tried, samples passed) over the whole run; `repaired`:
+    problem_id -> repair turns that passed. A repaired pass is a verified solution, so it counts
+    toward `min_passing` (the pass *rate* stays the first tries': repairs are not samples)."""
     cfg = cfg or AgreementConfig()
     if not cfg.enabled:
         return skipped("agreement", records)
     drops: list[Drop] = []
     for r in records:
-        n, c = counts.get(r.problem_id, (1, 1))
-        r.metadata["agreement"] = {"samples": n, "passing": c, "pass_rate": round(c / n, 4) if n else None}
+        fixed = (repaired or {}).get(r.problem_id, 0)
+        # no first tries on record: solved by repair only (0 samples), or a dataset without its
+        # run's rewards, where the record itself is the one passing sample we know of
+        n, first = counts.get(r.problem_id, (0, 0) if fixed else (1, 1))
+        c = first + fixed
+        r.metadata["agreement"] = {"samples": n, "passing": c, "repaired_passes": fixed,
+                                   "pass_rate": round(first / n, 4) if n else None}
         if c < cfg.min_passing:
             drops.append(
                 Drop(
                     id=r.id,
                     problem_id=r.problem_id,
                     reason="too_few_passing",
-                    detail={"passing": c, "samples": n, "min_passing": cfg.min_passing},
+                    detail={"passing": c, "repaired_passes": fixed, "samples": n, "min_passing": cfg.min_passing},
                 )
             )
-        elif n and c / n < cfg.min_pass_rate:
+        elif n and first / n < cfg.min_pass_rate:
             drops.append(
                 Drop(
                     id=r.id,
                     problem_id=r.problem_id,
                     reason="low_pass_rate",
-                    detail={"pass_rate": round(c / n, 4), "min_pass_rate": cfg.min_pass_rate},
+                    detail={"pass_rate": round(first / n, 4), "min_pass_rate": cfg.min_pass_rate},
                 )
             )
     stats: dict[str, Any] = {"mode": cfg.mode}
@@ -245,3 +255,9 @@ def _input_agreement(records, cfg, backend, limits, stats) -> list[Drop]:
                     )
                 )
     return drops
+
+
+@register_filter("agreement", config=AgreementConfig, order=60)
+def agreement_step(records, cfg, ctx):
+    """Problems with too few passing solutions (repairs count), or solutions their peers disagree with."""
+    return agreement_filter(records, cfg, ctx.problem_counts, ctx.backend, ctx.limits, ctx.repaired_passes)

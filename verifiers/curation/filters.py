@@ -1,7 +1,8 @@
 """The curation filter protocol, and what every filter reports: what it dropped, and why.
 
 A filter is any object with a `name` and a `__call__(records, ctx)` that returns the kept
-records and a FilterReport; a user filter is a class, not a fork (`curate(..., filters=...)`).
+records and a FilterReport. Filters are registered by name with their config model
+(`registry.py`), which binds each to its config as one of these.
 """
 
 from __future__ import annotations
@@ -72,6 +73,8 @@ class CurationContext:
     """What a filter may use besides the records: the run's tallies and, lazily, a sandbox."""
 
     problem_counts: Mapping[str, Tally] = field(default_factory=dict)
+    #: problem_id -> repair turns that passed (not samples, so not in problem_counts)
+    repaired_passes: Mapping[str, int] = field(default_factory=dict)
     backend: LazyBackend | None = None
     limits: Limits = field(default_factory=Limits)
 

@@ -16,7 +16,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 
 class SemanticConfig(BaseModel):
@@ -105,3 +106,9 @@ def semantic_dedup(
     ]  # fmt: skip
     return finish("semantic", records, drops, threshold=cfg.threshold, problems=len(pids),
                   problems_dropped=len(dup_of), diversity=diversity(vectors))  # fmt: skip
+
+
+@register_filter("semantic", config=SemanticConfig, order=20)
+def semantic_step(records, cfg, ctx):
+    """Problems whose instructions mean the same (MiniLM embeddings); off by default."""
+    return semantic_dedup(records, cfg)

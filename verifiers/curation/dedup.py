@@ -1,8 +1,11 @@
 """Exact and near-duplicate removal.
 
 Exact: programs equal after normalisation (comments, docstrings and formatting
-removed). Near: MinHash signatures (`datasketch`) over shingles of the token stream with
-local names canonicalised (renaming variables does not hide a copy); candidate pairs come
+removed). Near: MinHash signatures (`datasketch`) over shingles of the program's canonical
+form (`canonical.py`: every binding renamed consistently, builtins it shadows included;
+docstrings, annotations, quote style, parentheses, trailing commas, `;` and one-line bodies
+gone), so a renamed or reformatted copy has Jaccard 1.0; code that does not parse as Python
+falls back to the token stream with local names numbered. Candidate pairs come
 from `datasketch.MinHashLSH` banding and are confirmed with the true Jaccard similarity of
 the shingle sets, so the result does not depend on hash luck. Of each group the record kept
 is the first by (repair turn, sample index, candidate id): deterministic whatever order the
@@ -12,17 +15,20 @@ parallel run wrote its records in.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import keyword
 import re
 import zlib
 from typing import Literal
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import LeanMinHash, MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.canonical import canonical_tokens
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 #: A pair at the threshold estimates below threshold - 0.1 with 128 permutations with p < 0.001
 #: (the estimate's standard deviation there is about 0.03).
@@ -112,20 +118,23 @@ def logical_lines(code: str) -> list[list[str]]:
 
 def fingerprint(code: str, k: int) -> tuple[str, set[str]]:
     """(exact key, shingles): the key is the token stream; the shingles are k-token windows of
-    it with local names canonicalised (v0, v1, ... in order of first use), so renaming
-    variables does not hide a copy. Keywords, builtins and attribute names are kept."""
+    the canonical form (`canonical_tokens`), or, for code that does not parse, of the token
+    stream with local names numbered (v0, v1, ... in order of first use; keywords, builtins
+    and attribute names kept)."""
     lines = logical_lines(code)
     key = "\n".join(" ".join(line) for line in lines)
-    names: dict[str, str] = {}
-    toks: list[str] = []
-    for line in lines:
-        prev = ""
-        for t in line:
-            c = t[0]
-            if (c.isalpha() or c == "_") and prev != "." and t not in _KEEP_NAMES and not _is_str(t):
-                t = names.get(t) or names.setdefault(t, f"v{len(names)}")
-            toks.append(t)
-            prev = t
+    toks = canonical_tokens(code)
+    if toks is None:
+        names: dict[str, str] = {}
+        toks = []
+        for line in lines:
+            prev = ""
+            for t in line:
+                c = t[0]
+                if (c.isalpha() or c == "_") and prev != "." and t not in _KEEP_NAMES and not _is_str(t):
+                    t = names.get(t) or names.setdefault(t, f"v{len(names)}")
+                toks.append(t)
+                prev = t
     if len(toks) <= k:
         return key, {" ".join(toks)} if toks else set()
     return key, {" ".join(toks[i : i + k]) for i in range(len(toks) - k + 1)}
@@ -149,6 +158,7 @@ class MinHasher:
     def __init__(self, num_perm: int, seed: int = 1):
         self.num_perm = num_perm
         self._template = MinHash(num_perm=num_perm, seed=seed, hashfunc=zlib.crc32)
+        self.scheme = self._template.scheme
 
     def minhash(self, items: set[str]) -> MinHash:
         m = MinHash(num_perm=self.num_perm, hashfunc=zlib.crc32, permutations=self._template.permutations,
@@ -182,14 +192,17 @@ def _rank(r: DatasetRecord) -> tuple:
     return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
 
 
-def _prints(codes: list[str], k: int, num_perm: int) -> list[tuple[str, MinHash]]:
-    """(exact key, MinHash) per program."""
+def _prints(codes: list[str], k: int, num_perm: int) -> tuple[list[bytes], np.ndarray]:
+    """(digest of the exact key, MinHash signature row) per program: a digest and a row of
+    uint64 rather than the key text and a MinHash object, which held ~2 KB more per record."""
     hasher = MinHasher(num_perm)
-    out = []
-    for code in codes:
+    keys: list[bytes] = []
+    sigs = np.zeros((len(codes), num_perm), dtype=np.uint64)
+    for i, code in enumerate(codes):
         key, sh = fingerprint(code, k)
-        out.append((key, hasher.minhash(sh)))
-    return out
+        keys.append(hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest())
+        sigs[i] = hasher.minhash(sh).hashvalues
+    return keys, sigs
 
 
 def dedup(
@@ -209,11 +222,12 @@ def dedup(
     order = sorted(records, key=_rank)
     # Fingerprinted once (exact key + MinHash); shingle sets are rebuilt only for the few
     # records an exact Jaccard needs, so a big run holds no set per record.
-    prints = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
+    keys, sigs = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
+    scheme = MinHasher(cfg.num_perm).scheme
     if cfg.exact:
-        first: dict[tuple[str, str], DatasetRecord] = {}
+        first: dict[tuple[str, bytes], DatasetRecord] = {}
         for i, r in enumerate(order):
-            key = (scope_key(r), prints[i][0])
+            key = (scope_key(r), keys[i])
             if key in first:
                 drops.append(
                     Drop(
@@ -240,7 +254,6 @@ def dedup(
         # threshold get the exact Jaccard (a set intersection in Python). On a big, repetitive
         # set (100k programs from one template) LSH candidates grow with the set; this keeps
         # the exact work near the true duplicates.
-        sigs = np.zeros((len(order), cfg.num_perm), dtype=np.uint64)
 
         def shingle_set(i: int) -> set[str]:
             if i not in sh:
@@ -250,8 +263,7 @@ def dedup(
         for i, r in enumerate(order):
             if r.id in gone:
                 continue
-            mh = prints[i][1]
-            sigs[i] = mh.hashvalues
+            mh = LeanMinHash(seed=1, hashvalues=sigs[i], scheme=scheme)
             lsh = indexes.get(scope_key(r))
             if lsh is None:
                 lsh = indexes[scope_key(r)] = MinHashLSH(num_perm=cfg.num_perm, params=params)
@@ -278,3 +290,9 @@ def dedup(
                 continue
             lsh.insert(i, mh, check_duplication=False)
     return finish("dedup", records, drops, threshold=cfg.threshold, scope=cfg.scope)
+
+
+@register_filter("dedup", config=DedupConfig, order=10)
+def dedup_step(records, cfg, ctx):
+    """Exact and near-duplicate programs (canonical code form, MinHash LSH); keeps the first of each group."""
+    return dedup(records, cfg)

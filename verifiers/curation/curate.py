@@ -1,19 +1,20 @@
-"""Curation: a run's passing programs through the filters, into a weighted dataset.
+"""Curation: a run's passing programs through the registered filters, into a weighted dataset.
 
-Order: dedup -> semantic (off by default) -> privacy -> complexity -> decontam -> agreement
--> mutation (the costly one runs on what is left) -> weights. Every filter reports what it
-dropped (or, privacy in report mode, found) and why.
+Filters come from the registry (`registry.py`), in their order: dedup -> semantic (off by
+default) -> privacy -> complexity -> decontam -> strength -> agreement -> mutation (the costly
+one runs on what is left) -> user filters -> weights. Every filter reports what it dropped
+(or, privacy in report mode, found) and why. The config has one section per registered
+filter, validated by that filter's own model: nothing here names a filter.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from codesynth.errors import InputError
 from codesynth.jsonl import write_json, write_models
@@ -21,14 +22,9 @@ from codesynth.models import SCHEMA_VERSION, DatasetRecord, Limits
 from codesynth.rundir import RunState, load_run, problem_tallies
 from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import LazyBackend
-from codesynth.verifiers.agreement import AgreementConfig, agreement_filter
-from codesynth.verifiers.complexity import ComplexityConfig, complexity_filter, summarize
-from codesynth.verifiers.decontam import DecontamConfig, decontaminate
-from codesynth.verifiers.dedup import DedupConfig, dedup
-from codesynth.verifiers.filters import CurationContext, Filter, FilterReport
-from codesynth.verifiers.mutation import MutationConfig, mutation_filter
-from codesynth.verifiers.privacy import PrivacyConfig, privacy_filter
-from codesynth.verifiers.semantic import SemanticConfig, semantic_dedup
+from codesynth.verifiers.curation.complexity import summarize
+from codesynth.verifiers.curation.filters import CurationContext, Filter, FilterReport
+from codesynth.verifiers.curation.registry import registered
 
 
 class WeightConfig(BaseModel):
@@ -45,17 +41,31 @@ class WeightConfig(BaseModel):
 
 
 class CurateConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """`weights`, `limits`, and one section per registered filter (`{"dedup": {...}, ...}`),
+    each validated by the filter's config model; a section left out takes its defaults."""
 
-    dedup: DedupConfig = Field(default_factory=DedupConfig)
-    semantic: SemanticConfig = Field(default_factory=SemanticConfig)
-    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
-    complexity: ComplexityConfig = Field(default_factory=ComplexityConfig)
-    decontam: DecontamConfig = Field(default_factory=DecontamConfig)
-    agreement: AgreementConfig = Field(default_factory=AgreementConfig)
-    mutation: MutationConfig = Field(default_factory=MutationConfig)
+    model_config = ConfigDict(extra="allow")
+
     weights: WeightConfig = Field(default_factory=WeightConfig)
     limits: Limits = Field(default_factory=Limits)
+
+    @model_validator(mode="after")
+    def _filter_sections(self) -> CurateConfig:
+        specs = registered()
+        extra = self.__pydantic_extra__ if self.__pydantic_extra__ is not None else {}
+        unknown = sorted(set(extra) - set(specs))
+        if unknown:
+            raise ValueError(f"unknown curation filter '{unknown[0]}' (known: {', '.join(specs)})")
+        for name, spec in specs.items():
+            value = extra.get(name)
+            if not isinstance(value, spec.config):
+                extra[name] = spec.config.model_validate(value or {})
+        self.__pydantic_extra__ = extra
+        return self
+
+    def section(self, name: str) -> BaseModel:
+        """The config of filter `name` (its model instance)."""
+        return (self.__pydantic_extra__ or {})[name]
 
 
 class CurateReport(BaseModel):
@@ -103,30 +113,29 @@ def apply_weights(records: list[DatasetRecord], cfg: WeightConfig) -> dict[str, 
     return summarize([r.weight for r in records])
 
 
-@dataclass
-class _Builtin:
-    """A built-in filter bound to its config section."""
+def builtin_filters(cfg: CurateConfig) -> list[Filter]:
+    """Every registered filter bound to its section of `cfg`, in run order."""
+    return [_Bound(spec, cfg.section(name)) for name, spec in registered().items()]
 
-    name: str
-    run: Callable[[list[DatasetRecord], CurationContext], tuple[list[DatasetRecord], FilterReport]]
+
+class _Bound:
+    """A registered filter with its config: the `Filter` protocol `curate_records` runs."""
+
+    def __init__(self, spec, cfg: BaseModel):
+        self.name, self._spec, self._cfg = spec.name, spec, cfg
 
     def __call__(self, records: list[DatasetRecord], ctx: CurationContext):
-        return self.run(records, ctx)
+        return self._spec(records, self._cfg, ctx)
 
 
-def builtin_filters(cfg: CurateConfig) -> list[Filter]:
-    """dedup -> semantic (off by default) -> privacy -> complexity -> decontam -> agreement ->
-    mutation (the costly one on what is left)."""
-    return [
-        _Builtin("dedup", lambda rs, ctx: dedup(rs, cfg.dedup)),
-        _Builtin("semantic", lambda rs, ctx: semantic_dedup(rs, cfg.semantic)),
-        _Builtin("privacy", lambda rs, ctx: privacy_filter(rs, cfg.privacy)),
-        _Builtin("complexity", lambda rs, ctx: complexity_filter(rs, cfg.complexity)),
-        _Builtin("decontam", lambda rs, ctx: decontaminate(rs, cfg.decontam)),
-        _Builtin("agreement", lambda rs, ctx: agreement_filter(rs, cfg.agreement, ctx.problem_counts,
-                                                               ctx.backend, ctx.limits)),
-        _Builtin("mutation", lambda rs, ctx: mutation_filter(rs, cfg.mutation, ctx.backend, ctx.limits)),
-    ]
+def repaired_passes(run: RunState) -> dict[str, int]:
+    """problem_id -> passing repair turns (not samples: `counts_as_sample`), which the
+    agreement filter counts as passes so a problem solved only by repair keeps its records."""
+    out: dict[str, int] = {}
+    for r in run.rewards.values():
+        if r.origin.turn and r.passed:
+            out[r.problem_id] = out.get(r.problem_id, 0) + 1
+    return out
 
 
 def curate_records(
@@ -141,7 +150,7 @@ def curate_records(
     """
     cfg = cfg or CurateConfig()
     ctx = CurationContext(problem_counts=problem_tallies(run.rewards.values()), backend=LazyBackend.of(backend),
-                          limits=cfg.limits)
+                          limits=cfg.limits, repaired_passes=repaired_passes(run))
     records = [r.model_copy(deep=True) for r in run.dataset.values()]
     reports: list[FilterReport] = []
     for f in [*builtin_filters(cfg), *extra_filters]:
@@ -189,6 +198,8 @@ def format_table(report: CurateReport) -> str:
         if f.stats.get("flagged"):  # report-only findings (privacy): kept, but said
             kinds = ", ".join(f"{k}={v}" for k, v in sorted(f.stats["findings"].items()))
             why = f"report only: {len(f.stats['flagged'])} flagged ({kinds})"
+        if f.enabled and f.note:
+            why += f" [{f.note}]"
         rows.append((f.name, str(f.input), str(f.dropped), str(f.kept), why))
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     lines = []
@@ -219,7 +230,7 @@ def _brief(detail: dict[str, Any]) -> str:
         return "; ".join(f"{f['kind']} in {f['field']}:{f['line']} ({f['redacted']})" for f in detail["findings"][:5])
     if "matches" in detail:
         return "; ".join(
-            f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%})"
+            f"{m['field']} matches {m['benchmark']} {m['item']} ({m['overlap']:.0%}: {m.get('evidence', '')})"
             for m in detail["matches"]
         )
     if "mutation_score" in detail:

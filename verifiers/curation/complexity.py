@@ -12,7 +12,8 @@ from radon.metrics import mi_visit
 from radon.raw import analyze
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
 
 
 class ComplexityConfig(BaseModel):
@@ -142,3 +143,9 @@ def summarize(vals: list[float]) -> dict[str, float]:
         "max": float(vals[-1]),
         "mean": round(sum(vals) / len(vals), 4),
     }
+
+
+@register_filter("complexity", config=ComplexityConfig, order=40)
+def complexity_step(records, cfg, ctx):
+    """Trivial programs (and complexity metrics on every record)."""
+    return complexity_filter(records, cfg)

@@ -1,0 +1,211 @@
+"""Decontamination: drop records that copy a benchmark item, however disguised.
+
+Four checks, each naming the benchmark item and its evidence:
+
+- **code**: the solution's canonical form (`canonical.py`: renamed, reformatted, docstrings
+  and annotations gone) shares >= `threshold` of its `solution_ngram`-token n-grams with an
+  item's solution (containment over the smaller side);
+- **tests**: the record's tests check the same cases (arguments and expected value, read from
+  asserts or data-form cases by `cases.py`) as an item's: >= `min_shared_cases` shared and >=
+  `tests_threshold` of the smaller suite, whatever the function is called;
+- **instruction** n-grams: lower-cased word `instruction_ngram`-grams, containment >= `threshold`;
+- **meaning**: the instruction's MiniLM embedding has cosine >= `meaning_threshold` with an
+  item's prose (a reworded, reordered description shares meaning, not n-grams).
+
+Boilerplate is not evidence: an n-gram (or a test case) found in `common_items` or more
+benchmark items ("write a function to find the", `f([]) == []`) is ignored on both sides, so
+an honest problem that shares only the benchmark's stock phrasing is kept. Benchmarks:
+`humaneval` and `mbpp` by default (`benchmarks.py`; a default one missing from the machine is
+named in the report's note), or any problem file. `since` keeps only the items dated on or
+after it (undated items are always checked).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesynth.models import DatasetRecord
+from codesynth.verifiers.code import code_tokens, ngrams, words
+from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark
+from codesynth.verifiers.curation.canonical import canonical_tokens
+from codesynth.verifiers.curation.cases import test_cases
+from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.registry import register_filter
+
+
+class DecontamConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    benchmarks: list[str] = Field(
+        default_factory=lambda: ["humaneval", "mbpp"],
+        description="'humaneval', 'mbpp' (file named by CODESYNTH_MBPP) or paths to problem files.")
+    since: date | None = Field(default=None, description="Check only benchmark items dated on/after this.")
+    check_instruction: bool = True
+    check_solution: bool = True
+    check_tests: bool = True
+    check_meaning: bool = Field(default=True, description="Needs the embedding model (codesynth[semantic]); "
+                                "without it the report says meaning was not checked.")
+    instruction_ngram: int = Field(default=8, ge=1, description="Words per instruction n-gram.")
+    solution_ngram: int = Field(default=12, ge=1, description="Canonical code tokens per solution n-gram.")
+    threshold: float = Field(default=0.5, gt=0, le=1, description="n-gram containment of a hit.")
+    min_shared: int = Field(default=4, ge=1, description="Shared n-grams needed besides the ratio.")
+    min_shared_cases: int = Field(default=3, ge=1, description="Shared test cases of a tests hit "
+                                  "(or all of an item's, if it has fewer).")
+    tests_threshold: float = Field(default=0.5, gt=0, le=1, description="Shared share of the smaller suite.")
+    meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
+    common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
+
+
+class _Index:
+    """Inverted index of item features; features in `common` or more items are dropped (boilerplate)."""
+
+    def __init__(self, feats: list[set], common: int):
+        inv: dict[Any, list[int]] = defaultdict(list)
+        for i, g in enumerate(feats):
+            for x in g:
+                inv[x].append(i)
+        self.common = {x for x, ids in inv.items() if len(ids) >= common}
+        self.inv = {x: ids for x, ids in inv.items() if len(ids) < common}
+        self.sizes = [len(g - self.common) for g in feats]
+
+    def best(self, feats: set, min_shared: int, threshold: float) -> tuple[float, int, list] | None:
+        """(containment, item index, shared features) of the best item at/above `threshold`."""
+        feats = feats - self.common
+        hits: dict[int, list] = defaultdict(list)
+        for x in feats:
+            for i in self.inv.get(x, ()):
+                hits[i].append(x)
+        best = None
+        for i, shared in hits.items():
+            denom = min(len(feats), self.sizes[i])
+            if denom == 0 or len(shared) < min(min_shared, denom):
+                continue
+            score = len(shared) / denom
+            if score >= threshold and (best is None or score > best[0]):
+                best = (score, i, shared)
+        return best
+
+
+def _sol_grams(code: str, n: int) -> set[tuple[str, ...]]:
+    toks = canonical_tokens(code)
+    if toks is None:  # not Python: the token stream with local names numbered
+        toks = [t for t in code_tokens(code, canonical_names=True) if t not in ("<indent>", "<dedent>", "\n")]
+    return ngrams(toks, n)
+
+
+def _ref(item: BenchItem) -> dict[str, str]:
+    return {"benchmark": item.benchmark, "item": item.id}
+
+
+def _load(specs: Iterable[str], since: date | None) -> tuple[list[BenchItem], list[str]]:
+    items, missing = [], []
+    for spec in specs:
+        try:
+            items += load_benchmark(spec)
+        except MissingBenchmark as e:
+            missing.append(str(e))
+    if since is not None:
+        items = [it for it in items if it.date is None or it.date >= since]
+    return items, missing
+
+
+_NAMING = re.compile(r"\b(?:name|call)\s+(?:the|your|this)\s+(?:function|method)\s+`?[\w.]+`?(?:\(\))?[.!?]?", re.I)
+_CODEY = re.compile(r"`[^`]*`|\b\w*(?:_|\d)\w*\(?")
+
+
+def prose(text: str) -> str:
+    """What an instruction says, without what names things: a sentence that only names the
+    function, code in backticks, identifiers with underscores or digits. A disguise renames
+    the function; its meaning stays."""
+    return re.sub(r"\s+", " ", _CODEY.sub(" ", _NAMING.sub(" ", text))).strip() or text
+
+
+def _meaning_hits(records: list[DatasetRecord], items: list[BenchItem], threshold: float, embedder) -> dict[str, tuple[float, int]]:
+    """instruction -> (cosine, item index) for instructions at/above `threshold` (one vector per
+    distinct instruction: a problem's samples share theirs)."""
+    texts = sorted({r.instruction for r in records})
+    if not texts:
+        return {}
+    bench = embedder.encode([prose(it.instruction) for it in items])
+    out: dict[str, tuple[float, int]] = {}
+    for start in range(0, len(texts), 4096):
+        chunk = texts[start : start + 4096]
+        sims = embedder.encode([prose(t) for t in chunk]) @ bench.T
+        best = sims.argmax(axis=1)
+        for k, text in enumerate(chunk):
+            c = float(sims[k, best[k]])
+            if c >= threshold:
+                out[text] = (c, int(best[k]))
+    return out
+
+
+def decontaminate(
+    records: list[DatasetRecord], cfg: DecontamConfig | None = None, items: list[BenchItem] | None = None,
+    embedder=None,
+) -> tuple[list[DatasetRecord], FilterReport]:
+    cfg = cfg or DecontamConfig()
+    if not cfg.enabled:
+        return skipped("decontam", records)
+    missing: list[str] = []
+    if items is None:
+        items, missing = _load(cfg.benchmarks, cfg.since)
+    if not items:
+        return skipped("decontam", records, note="; ".join(missing) or "no benchmark given")
+    notes = list(missing)
+    instr_idx = _Index([ngrams(words(it.instruction), cfg.instruction_ngram) for it in items], cfg.common_items)
+    sol_idx = _Index([_sol_grams(it.solution, cfg.solution_ngram) for it in items], cfg.common_items)
+    case_idx = _Index([it.cases for it in items], cfg.common_items)
+    meaning: dict[str, tuple[float, int]] = {}
+    if cfg.check_meaning and records:
+        from codesynth.embeddings import Embedder, available
+
+        if embedder is None and not available():
+            notes.append("meaning not checked: the embedding model is not installed (codesynth[semantic])")
+        else:
+            meaning = _meaning_hits(records, items, cfg.meaning_threshold, embedder or Embedder())
+    drops: list[Drop] = []
+    by_field: Counter[str] = Counter()
+    for r in records:
+        matches = []
+        if cfg.check_solution:
+            hit = sol_idx.best(_sol_grams(r.solution, cfg.solution_ngram), cfg.min_shared, cfg.threshold)
+            if hit:
+                matches.append({"field": "solution", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
+                                "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
+        if cfg.check_tests:
+            cases = test_cases(r.tests)
+            hit = case_idx.best(cases, cfg.min_shared_cases, cfg.tests_threshold)
+            if hit:
+                matches.append({"field": "tests", "overlap": round(hit[0], 4), "shared_cases": len(hit[2]),
+                                "evidence": sorted(hit[2])[:3], **_ref(items[hit[1]])})
+        if cfg.check_instruction:
+            hit = instr_idx.best(ngrams(words(r.instruction), cfg.instruction_ngram), cfg.min_shared, cfg.threshold)
+            if hit:
+                matches.append({"field": "instruction", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
+                                "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
+        if r.instruction in meaning:
+            c, i = meaning[r.instruction]
+            matches.append({"field": "meaning", "overlap": round(c, 4), "evidence": f"cosine {c:.3f}",
+                            **_ref(items[i])})
+        if matches:
+            by_field.update(m["field"] for m in matches)
+            reason = "contaminated_" + "+".join(m["field"] for m in matches)
+            drops.append(Drop(id=r.id, problem_id=r.problem_id, reason=reason, detail={"matches": matches}))
+    kept, report = finish("decontam", records, drops, benchmarks=sorted({it.benchmark for it in items}),
+                          benchmark_items=len(items), threshold=cfg.threshold, hits_by_check=dict(by_field),
+                          meaning_checked=cfg.check_meaning and not any(n.startswith("meaning") for n in notes))
+    report.note = "; ".join(notes)
+    return kept, report
+
+
+@register_filter("decontam", config=DecontamConfig, order=50)
+def decontam_step(records, cfg, ctx):
+    """Records that copy a benchmark item: by code, by tests, by instruction n-grams or meaning."""
+    return decontaminate(records, cfg)
