@@ -86,13 +86,6 @@ MEANINGS: dict[str, str] = {
     "Config.local": "The bundled model.",
     "Config.source": "Set by codesynth: the file the config came from (not a key to write).",
     # curation (codesynth.verifiers.*: `codesynth curate --config`)
-    "CurateConfig.dedup": "Exact and near-duplicate removal (MinHash LSH over canonicalised code).",
-    "CurateConfig.semantic": "Paraphrased problems by embeddings (needs `codesynth[semantic]`).",
-    "CurateConfig.privacy": "Secrets, e-mail addresses, phone numbers and public IPs.",
-    "CurateConfig.complexity": "radon metrics; drops trivial and pathological programs.",
-    "CurateConfig.decontam": "Overlap with benchmarks (n-gram containment of instruction and solution).",
-    "CurateConfig.agreement": "Keep problems with enough passing samples (or CodeT-style output agreement).",
-    "CurateConfig.mutation": "Mutation testing of each record's tests (runs code).",
     "CurateConfig.weights": "How each kept record's training weight is computed.",
     "CurateConfig.limits": "Sandbox limits of the filters that run code (agreement, mutation).",
     "DedupConfig.enabled": "Run the filter.",

@@ -49,7 +49,8 @@ class DecontamConfig(BaseModel):
     since: date | None = Field(default=None, description="Check only benchmark items dated on/after this.")
     check_instruction: bool = True
     check_solution: bool = True
-    check_tests: bool = True
+    check_tests: bool = Field(default=True, description="Compare the record's test cases (calls and expected "
+                              "values, whatever the wording) with each benchmark item's.")
     check_meaning: bool = Field(default=True, description="Needs the embedding model (codesynth[semantic]); "
                                 "without it the report says meaning was not checked.")
     instruction_ngram: int = Field(default=8, ge=1, description="Words per instruction n-gram.")

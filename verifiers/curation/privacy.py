@@ -283,11 +283,11 @@ class PrivacyConfig(BaseModel):
     emails: bool = True
     phones: bool = True
     ips: bool = True
-    cards: bool = True
-    ibans: bool = True
-    ssns: bool = True
-    national_ids: bool = True
-    addresses: bool = True
+    cards: bool = Field(default=True, description="Payment card numbers (Luhn-valid, known issuer prefix; published test cards allowed).")
+    ibans: bool = Field(default=True, description="IBANs (valid mod-97 check; the standard's examples allowed).")
+    ssns: bool = Field(default=True, description="US social security numbers next to SSN context (valid area/group/serial).")
+    national_ids: bool = Field(default=True, description="National IDs with check digits (BR CPF, ES DNI, IN Aadhaar, UK NHS).")
+    addresses: bool = Field(default=True, description="Street addresses (a number, a street name and a street type).")
     region: str = Field(default="US", description="Phone numbers written without +country are read as this region's.")
     fields: list[Literal["instruction", "solution", "tests"]] = Field(
         default_factory=lambda: ["instruction", "solution", "tests"]

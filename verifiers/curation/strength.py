@@ -22,7 +22,7 @@ from codesynth.verifiers.curation.registry import register_filter
 class StrengthConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = True
+    enabled: bool = Field(default=True, description="Run the filter (it drops nothing until min_tnr is set).")
     min_tnr: float | None = Field(default=None, ge=0, le=1,
                                   description="Suite TNR a record needs; None: no floor (the filter is off).")
     missing: Literal["keep", "drop"] = Field(
