@@ -263,6 +263,9 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
             raw["before"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
         rep, client, wall, cpu = ours(problems, url, tmp, f"ours-{name}", args.n, verify=True)
         verified = len(read_run(tmp / f"ours-{name}").results)
+        # The same without verification: the governor against the raw client, whatever the host's
+        # sandbox capacity (on a loaded machine verification, not generation, can be the limit).
+        _, gen_client, gen_wall, _ = ours(problems, url, tmp, f"gen-{name}", args.n, verify=False)
         if mode != "ratelimit":
             raw["after"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
     finally:
@@ -280,6 +283,8 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
                  "verified": verified, "passed": rep.counts.get("passed"), "retries": client.usage.retries,
                  "requests": client.usage.requests, "concurrency_end": gov.limit, "concurrency_max": gov.max_limit,
                  "cuts": gov.cuts, "governor": gov.model_dump()},
+        "gen_only": {"completions_per_s": round(total / gen_wall, 1), "retries": gen_client.usage.retries,
+                     "concurrency_end": gen_client.governor.limit, "concurrency_max": gen_client.governor.max_limit},
         "verify_alone_programs_per_s": round(total / ver_wall, 1),
         "load_avg": os.getloadavg(),
     }
@@ -288,6 +293,7 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
         out["raw"] = {"concurrency": args.raw_concurrency, **{k: round(v, 1) for k, v in raw.items()},
                       "completions_per_s": round(raw_best, 1)}
         out["ratio_vs_raw"] = round(rate_ours / raw_best, 3)
+        out["gen_only_ratio_vs_raw"] = round(total / gen_wall / raw_best, 3)
         out["host_bound"] = total / ver_wall < 1.25 * raw_best
     else:
         out["ratio_vs_rate_limit"] = round(rate_ours / rate, 3)
@@ -304,6 +310,10 @@ def print_endpoint(name: str, r: dict, total: int) -> None:
     print(f"[{name}] codesynth generate solutions --verify (defaults): {o['completions_per_s']:.0f}/s, "
           f"{o['wall_s']:.1f} s, {o['verified']}/{total} verified, {o['retries']} retries, concurrency "
           f"{o['concurrency_end']} at the end (max {o['concurrency_max']}, {o['cuts']} cuts)")
+    g = r["gen_only"]
+    print(f"[{name}] the same without --verify: {g['completions_per_s']:.0f}/s, {g['retries']} retries, concurrency "
+          f"{g['concurrency_end']} at the end (max {g['concurrency_max']})"
+          + (f", {r['gen_only_ratio_vs_raw']:.2f}x raw" if "raw" in r else ""))
     if "raw" in r:
         bound = (" HOST-BOUND: verification alone cannot keep up with the endpoint on this machine now"
                  if r["host_bound"] else "")

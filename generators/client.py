@@ -311,15 +311,14 @@ class ChatClient:
         # At once, not when the retry finally succeeds: the governor cuts while the endpoint is
         # still refusing, and Retry-After holds back new requests, not only this one's retry.
         if self.governor is not None:
-            self.governor.congested(retry_after)
+            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after))
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ep = self.endpoint
-        base = ep.backoff_s * (2**attempt)
-        if retry_after is not None:
-            base = max(base, retry_after)
-        # Jitter spreads out requests that were throttled together.
-        return min(ep.max_backoff_s, base) * (0.75 + 0.5 * random.random())
+        # Jitter spreads out requests that were throttled together; never earlier than the
+        # endpoint's Retry-After (it said when it will take requests again).
+        delay = min(ep.max_backoff_s, ep.backoff_s * (2**attempt)) * (0.75 + 0.5 * random.random())
+        return max(delay, min(ep.max_backoff_s, retry_after) * (1 + 0.25 * random.random())) if retry_after else delay
 
     # ------------------------------------------------------------------ many completions
     def map(self, requests: Iterable[ChatRequest]) -> Iterator[tuple[ChatRequest, Completion]]:

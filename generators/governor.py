@@ -48,6 +48,8 @@ BETA = 1.0
 MIN_QUEUE = 2
 #: A queue this much longer than BETA (as a share of `busy`) ends slow start with a cut back.
 OVERSHOOT = 2.0
+#: `busy` is held at its peak, decaying by this factor a window.
+PEAK_DECAY = 0.95
 #: Decisions kept for the summary (the first ones and the latest).
 KEEP_DECISIONS = 40
 
@@ -120,6 +122,8 @@ class Governor:
             self._slow_start = False
             why = "429/5xx/timeout: halved" + (f", paused {retry_after_s:g}s (Retry-After)" if retry_after_s else "")
             self._set(max(1, self.limit // 2), why)
+            if self._busy is not None:  # the endpoint said it serves fewer of ours than we thought
+                self._busy = min(self._busy, float(self.limit))
 
     def record(self, latency_s: float, congested: bool = False) -> None:
         """A reply arrived after `latency_s` (`congested`: it took a retry, already reported)."""
@@ -143,27 +147,32 @@ class Governor:
             if rate is None:
                 return
             self._rate = rate
-            busy = self._busy = rate * self._base
-            queued = self.limit - busy
-            alpha, beta = max(MIN_QUEUE, ALPHA * busy), max(2 * MIN_QUEUE, BETA * busy)
+            # What the endpoint serves at once, held at its peak and let down slowly: a window
+            # whose rate dips (jitter, or our own host busy verifying) must not shrink the limit,
+            # which would lower the rate and shrink it again.
+            busy = rate * self._base
+            self._busy = busy if self._busy is None else max(busy, PEAK_DECAY * self._busy)
+            cap = self._busy
+            queued = self.limit - cap
+            alpha, beta = max(MIN_QUEUE, ALPHA * cap), max(2 * MIN_QUEUE, BETA * cap)
             if self.fixed:
                 return  # measured for the progress line and the summary, never acted on
-            where = f"(rate {rate:.1f}/s, endpoint busy {busy:.1f}, queued {queued:.1f})"
+            where = f"(rate {rate:.1f}/s, endpoint busy {cap:.1f}, queued {queued:.1f})"
             if self._slow_start:
                 if queued <= alpha:
                     self._grow(2 * self.limit, f"slow start: no queue yet, doubled {where}")
                     return
                 self._slow_start = False
-                if queued > beta + OVERSHOOT * busy:  # the doubling overshot by far: take it back
-                    self._set(max(1, round(busy + beta)), f"slow start overshot: cut to busy + queue {where}")
+                if queued > beta + OVERSHOOT * cap:  # the doubling overshot by far: take it back
+                    self._set(max(1, round(cap + beta)), f"slow start overshot: cut to busy + queue {where}")
                 else:
                     self._decide(self.limit, f"slow start ends: a queue formed {where}")
                 return
             if queued < alpha:
                 step = 1 if self.cuts else max(1, self.limit // 4)
                 self._grow(self.limit + step, f"short queue: grew {where}")
-            elif queued > beta:
-                self._set(max(1, self.limit - max(1, round((queued - beta) / 2))), f"long queue: shrank {where}")
+            elif queued > 2 * beta:  # only latency grows with more in flight: bound the queue
+                self._set(max(1, round(cap + beta)), f"long queue: shrank {where}")
 
     # ------------------------------------------------------------------ for the feeder
     def pause_left(self) -> float:
