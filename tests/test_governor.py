@@ -131,3 +131,31 @@ def test_it_backs_off_on_429_honours_retry_after_and_loses_nothing():
     assert not [t for t in ep.arrivals if first + 0.3 < t < first + 1.7]
     # It settled below the point of refusal instead of hammering it.
     assert s.limit <= 12
+
+
+def test_generate_shows_what_the_governor_decided(tmp_path):
+    """`generate solutions --json` carries the governor's summary; the text summary names it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import PROBLEM_SETS
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESYNTH_")}
+    with ModelEndpoint(slots=4) as ep:
+        common = ["generate", "solutions", str(PROBLEM_SETS / "basic.jsonl"), "--limit", "6", "--n", "8",
+                  "--base-url", f"http://127.0.0.1:{ep.port}/v1", "--model", "m", "--no-cache"]  # fmt: skip
+        r = subprocess.run([sys.executable, "-m", "codesynth.cli", *common, "--out", str(tmp_path / "a"), "--json"],
+                           capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        g = json.loads(r.stdout)["governor"]
+        assert g["mode"] == "adaptive" and 1 <= g["limit"] <= g["ceiling"] == 64
+        assert g["decisions"][0]["reason"] == "start" and g["max_limit"] >= g["decisions"][0]["limit"]
+        assert json.loads((tmp_path / "a" / "generation_solutions.json").read_text())["governor"] == g
+        ep.max_in_server = 0
+        r = subprocess.run([sys.executable, "-m", "codesynth.cli", *common, "--out", str(tmp_path / "b"),
+                            "--concurrency", "3"], capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert "concurrency: fixed, 3 in flight at the end (max 3, ceiling 3)" in r.stdout
+        assert ep.max_in_server <= 3
