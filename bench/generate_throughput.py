@@ -3,7 +3,7 @@
 A local OpenAI-compatible endpoint (Starlette + uvicorn, a subprocess of its own) answers every
 request with the canonical HumanEval solution of the problem it is asked about, plus a comment
 naming the sample's seed, so each of the 1,640 samples (164 problems x n=10) is a distinct
-program (no dedup or cache of ours can flatter us). Two scenarios, each in the same run:
+program (no dedup or cache of ours can flatter us). Each scenario in the same run:
 
 fast     the endpoint answers at once. On a small machine the endpoint, the client and the
          sandbox then all compete for the same cores, so besides
@@ -19,16 +19,24 @@ fast     the endpoint answers at once. On a small machine the endpoint, the clie
          busy (so their times add): 1,640 / (gen wall + verify wall). Ours is reported against raw
          AND against that ceiling (above 1x: a half left cores idle that the overlap used). The CPU
          the machine spent in each phase (/proc/stat, every process, other users' too) is in the JSON.
-latency  the endpoint takes 50-200 ms a request (uniform, seeded by the request's seed) and
-         serves at most --max-batch at once (the rest queue, as a server's batch does). Here
-         overlap decides, not host CPU: ours against raw must hold the floor, >= 0.9x. The same
-         programs are then verified alone: if that is not well above the endpoint's rate (a loaded
-         machine), the line says HOST-BOUND, since then the host, not overlap, decides after all.
+Endpoint scenarios (the default set: `latency,batching,ratelimit`), each against the raw client
+at concurrency 64 (`--raw-concurrency`), measured before and after ours (the better counts):
+latency    the endpoint takes 50-200 ms a request (uniform, seeded by the request's seed) and
+           serves at most --max-batch (16) at once, the rest queue, as a server's batch does.
+batching   continuous batching: a request takes 50-200 ms x (1 + 0.5 x batch/64), batch up to 64
+           (capacity grows with load, latency rises gently).
+ratelimit  429 with Retry-After: 1 above --rate requests/s (a token bucket); no raw baseline (the
+           raw client would fail): no request may be lost, and only a few percent retried.
+Ours is `generate_solutions(..., n=10, verify=True)` at default settings; the floor is >= 0.9x the
+raw client in latency and batching. Each scenario also runs ours without --verify (the governor
+alone against the raw client) and then verifies the same programs alone: if that is not well above
+the endpoint's rate (a loaded machine), the line says HOST-BOUND, since then the host's sandbox
+capacity, not generation, decides.
 
 Prints completions/s, the ratios, how far the adaptive concurrency grew; exits 1 if a completion
 got no verdict. Shared machines are noisy: the load average is printed with each scenario.
 
-    python bench/generate_throughput.py [--n 10] [--scenarios fast,latency] [--json out.json]
+    python bench/generate_throughput.py [--n 10] [--scenarios fast,latency,batching,ratelimit] [--json out.json]
 """
 
 from __future__ import annotations

@@ -15,10 +15,11 @@ gradient limiters:
 - Slow start: double the limit every window until a queue appears (`queued` above `alpha`),
   so a short run does not spend itself ramping up. Jitter cannot stall it: the judge is a
   window's rate and median, not a single slow reply.
-- Then hold the queue between `alpha` and `beta` (both proportional to `busy`): grow by a
-  quarter while the queue is short (throughput still grows with more in flight: a continuous-
-  batching server whose batch has room), shrink when it is long (only latency grows), hold
-  in between.
+- Then keep the queue bounded: grow by a quarter while it is short (below `alpha`: more in
+  flight still raises throughput, as a continuous-batching server's batch with room does), go
+  back to `busy + beta` when it is over twice `beta` (only latency grows), hold in between.
+  `busy` is held at its peak and let down slowly, so a window whose rate dips (jitter, or our
+  own host busy verifying) cannot start a spiral of smaller limits and lower rates.
 - Congestion (a 429, a 5xx, a timeout: the client had to retry) halves the limit at once, at
   most once per round trip (the replies to requests sent before a cut say nothing about the
   new limit), and `Retry-After` pauses new requests for that long. After a cut it grows by one
