@@ -3,7 +3,7 @@
 A local OpenAI-compatible endpoint (Starlette + uvicorn, a subprocess of its own) answers every
 request with the canonical HumanEval solution of the problem it is asked about, plus a comment
 naming the sample's seed, so each of the 1,640 samples (164 problems x n=10) is a distinct
-program (no dedup or cache of ours can flatter us). Two scenarios, each in the same run:
+program (no dedup or cache of ours can flatter us). Each scenario in the same run:
 
 fast     the endpoint answers at once. On a small machine the endpoint, the client and the
          sandbox then all compete for the same cores, so besides
@@ -19,16 +19,24 @@ fast     the endpoint answers at once. On a small machine the endpoint, the clie
          busy (so their times add): 1,640 / (gen wall + verify wall). Ours is reported against raw
          AND against that ceiling (above 1x: a half left cores idle that the overlap used). The CPU
          the machine spent in each phase (/proc/stat, every process, other users' too) is in the JSON.
-latency  the endpoint takes 50-200 ms a request (uniform, seeded by the request's seed) and
-         serves at most --max-batch at once (the rest queue, as a server's batch does). Here
-         overlap decides, not host CPU: ours against raw must hold the floor, >= 0.9x. The same
-         programs are then verified alone: if that is not well above the endpoint's rate (a loaded
-         machine), the line says HOST-BOUND, since then the host, not overlap, decides after all.
+Endpoint scenarios (the default set: `latency,batching,ratelimit`), each against the raw client
+at concurrency 64 (`--raw-concurrency`), measured before and after ours (the better counts):
+latency    the endpoint takes 50-200 ms a request (uniform, seeded by the request's seed) and
+           serves at most --max-batch (16) at once, the rest queue, as a server's batch does.
+batching   continuous batching: a request takes 50-200 ms x (1 + 0.5 x batch/64), batch up to 64
+           (capacity grows with load, latency rises gently).
+ratelimit  429 with Retry-After: 1 above --rate requests/s (a token bucket); no raw baseline (the
+           raw client would fail): no request may be lost, and only a few percent retried.
+Ours is `generate_solutions(..., n=10, verify=True)` at default settings; the floor is >= 0.9x the
+raw client in latency and batching. Each scenario also runs ours without --verify (the governor
+alone against the raw client) and then verifies the same programs alone: if that is not well above
+the endpoint's rate (a loaded machine), the line says HOST-BOUND, since then the host's sandbox
+capacity, not generation, decides.
 
 Prints completions/s, the ratios, how far the adaptive concurrency grew; exits 1 if a completion
 got no verdict. Shared machines are noisy: the load average is printed with each scenario.
 
-    python bench/generate_throughput.py [--n 10] [--scenarios fast,latency] [--json out.json]
+    python bench/generate_throughput.py [--n 10] [--scenarios fast,latency,batching,ratelimit] [--json out.json]
 """
 
 from __future__ import annotations
@@ -52,33 +60,61 @@ SERVER = textwrap.dedent('''
     from starlette.routing import Route
     import uvicorn
 
-    port, answers_path, lo_ms, hi_ms, max_batch = sys.argv[1], sys.argv[2], *map(float, sys.argv[3:6])
+    port, answers_path, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+    lo_ms, hi_ms, max_batch, growth, rate = map(float, sys.argv[4:9])
     answers = json.load(open(answers_path))  # problem prompt -> canonical program
     batch = asyncio.Semaphore(int(max_batch)) if max_batch > 0 else None
+    served = 0  # requests in the batch now
+    bucket, refill = max(1.0, rate / 10), time.monotonic()  # 429 mode: a token bucket of `rate`/s
+    counts = {"ok": 0, "429": 0}
+
+    def admit():
+        global bucket, refill
+        now = time.monotonic()
+        bucket, refill = min(max(1.0, rate / 10), bucket + (now - refill) * rate), now
+        if bucket < 1:
+            return False
+        bucket -= 1
+        return True
 
     async def models(request):
         return JSONResponse({"object": "list", "data": [{"id": "bench-model", "object": "model"}]})
 
+    async def stats(request):
+        return JSONResponse(counts)
+
     async def chat(request):
+        global served
         body = await request.json()
         text = body["messages"][-1]["content"]
         seed = body.get("seed", 0)
+        if mode == "ratelimit" and not admit():
+            counts["429"] += 1
+            return JSONResponse({"error": {"message": "rate limited", "type": "rate_limit"}}, status_code=429,
+                                headers={"Retry-After": "1"})
         code = next((c for prompt, c in answers.items() if prompt in text), "pass")
         code += f"\\n\\n# sample {seed}\\n"  # every sample a distinct program
         if hi_ms > 0:
             delay = random.Random(seed * 7919 + len(text)).uniform(lo_ms, hi_ms) / 1000
             if batch is not None:
-                async with batch:
-                    await asyncio.sleep(delay)
+                async with batch:  # the rest queue, as in a server's batch queue
+                    served += 1
+                    try:
+                        # continuous batching: each step of a bigger batch takes a little longer
+                        await asyncio.sleep(delay * (1 + growth * served / max_batch))
+                    finally:
+                        served -= 1
             else:
                 await asyncio.sleep(delay)
+        counts["ok"] += 1
         content = "```python\\n" + code + "```"
         return JSONResponse({"id": "x", "object": "chat.completion", "created": int(time.time()),
                              "model": body.get("model"), "choices": [{"index": 0, "finish_reason": "stop",
                              "message": {"role": "assistant", "content": content}}],
                              "usage": {"prompt_tokens": len(text) // 4, "completion_tokens": len(code) // 4}})
 
-    app = Starlette(routes=[Route("/v1/models", models), Route("/v1/chat/completions", chat, methods=["POST"])])
+    app = Starlette(routes=[Route("/v1/models", models), Route("/stats", stats),
+                            Route("/v1/chat/completions", chat, methods=["POST"])])
     uvicorn.run(app, host="127.0.0.1", port=int(port), log_level="warning", access_log=False)
 ''')
 
@@ -89,13 +125,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(problems, tmp: Path, latency_ms: tuple[float, float], max_batch: int) -> tuple[subprocess.Popen, str]:
+def start_server(problems, tmp: Path, latency_ms: tuple[float, float], max_batch: int, mode: str = "slots",
+                 growth: float = 0.0, rate: float = 0.0) -> tuple[subprocess.Popen, str]:
     answers = {p.prompt: p.prompt + p.metadata["canonical_solution"] for p in problems}
     (tmp / "answers.json").write_text(json.dumps(answers))
     (tmp / "server.py").write_text(SERVER)
     port = free_port()
-    argv = [sys.executable, str(tmp / "server.py"), str(port), str(tmp / "answers.json"),
-            str(latency_ms[0]), str(latency_ms[1]), str(max_batch)]
+    argv = [sys.executable, str(tmp / "server.py"), str(port), str(tmp / "answers.json"), mode,
+            str(latency_ms[0]), str(latency_ms[1]), str(max_batch), str(growth), str(rate)]
     proc = subprocess.Popen(argv)
     url = f"http://127.0.0.1:{port}/v1"
     deadline = time.monotonic() + 30
@@ -207,48 +244,100 @@ def fast_scenario(problems, msgs, tmp: Path, args) -> dict:
     }
 
 
-def latency_scenario(problems, msgs, tmp: Path, args) -> dict:
+#: The realistic endpoints: (what it is, server mode, max batch, latency growth at a full batch, 429 rate).
+ENDPOINTS = {
+    "latency": ("{lo:g}-{hi:g} ms, {max_batch} served at once, the rest queue", "slots", None, 0.0, 0.0),
+    "batching": ("continuous batching: {lo:g}-{hi:g} ms x (1 + 0.5 x batch/64), batch up to 64", "slots", 64, 0.5, 0.0),
+    "ratelimit": ("{lo:g}-{hi:g} ms, 429 + Retry-After: 1 above {rate:g} requests/s", "ratelimit", 0, 0.0, None),
+}
+
+
+def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
+    """Ours at defaults against the raw client at concurrency 64 (before and after ours: the
+    better counts), on an endpoint with real latency. The 429 endpoint has no raw baseline (the
+    raw client would fail on the first 429): there, no request may be lost and few retried."""
     from codesynth.pipeline import VerifyConfig, verify_candidates
     from codesynth.rundir import read_run
 
     lo, hi = (float(x) for x in args.latency_ms.split(","))
+    what, mode, max_batch, growth, rate = ENDPOINTS[name]
+    max_batch = args.max_batch if max_batch is None else max_batch
+    rate = args.rate if rate is None else rate
     total = len(msgs)
-    proc, url = start_server(problems, tmp, (lo, hi), args.max_batch)
+    proc, url = start_server(problems, tmp, (lo, hi), max_batch, mode, growth, rate)
+    raw: dict[str, float] = {}
     try:
-        concs = sorted({args.max_batch, 2 * args.max_batch, 64})
-        raw = raw_rates(url, msgs, concs)
-        rep, client, wall, cpu = ours(problems, url, tmp, "ours-latency", args.n, verify=True)
-        verified = len(read_run(tmp / "ours-latency").results)
-        best_c = max(raw, key=raw.get)
-        raw_after = raw_rates(url, msgs, [best_c])[best_c]
+        if mode != "ratelimit":
+            raw["before"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
+        rep, client, wall, cpu = ours(problems, url, tmp, f"ours-{name}", args.n, verify=True)
+        verified = len(read_run(tmp / f"ours-{name}").results)
+        # The same without verification: the governor against the raw client, whatever the host's
+        # sandbox capacity (on a loaded machine verification, not generation, can be the limit).
+        _, gen_client, gen_wall, _ = ours(problems, url, tmp, f"gen-{name}", args.n, verify=False)
+        if mode != "ratelimit":
+            raw["after"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    raw_best = max(raw[best_c], raw_after)
-    rate = total / wall
+    rate_ours = total / wall
     # The host's verification capacity right now (the same programs, alone): below the endpoint's
     # rate, this scenario is host-bound after all (a loaded machine), and the line says so.
-    cands = list(read_run(tmp / "ours-latency").candidates.values())
+    cands = list(read_run(tmp / f"ours-{name}").candidates.values())
     _, ver_wall, _ = timed(lambda: verify_candidates(problems, cands, tmp / "verify", VerifyConfig(progress=False)))
-    return {
-        "endpoint": {"latency_ms": [lo, hi], "max_batch": args.max_batch},
-        "raw_completions_per_s": {str(c): round(v, 1) for c, v in raw.items()},
-        "raw_best": {"concurrency": best_c, "before": round(raw[best_c], 1), "after": round(raw_after, 1),
-                     "completions_per_s": round(raw_best, 1)},
-        "ours": {"completions_per_s": round(rate, 1), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-                 "verified": verified, "passed": rep.counts.get("passed"),
-                 "concurrency_reached": client.governor.limit},
+    gov = client.governor.summary()
+    out = {
+        "endpoint": what.format(lo=lo, hi=hi, max_batch=max_batch, rate=rate),
+        "ours": {"completions_per_s": round(rate_ours, 1), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+                 "verified": verified, "passed": rep.counts.get("passed"), "retries": client.usage.retries,
+                 "requests": client.usage.requests, "concurrency_end": gov.limit, "concurrency_max": gov.max_limit,
+                 "cuts": gov.cuts, "governor": gov.model_dump()},
+        "gen_only": {"completions_per_s": round(total / gen_wall, 1), "retries": gen_client.usage.retries,
+                     "concurrency_end": gen_client.governor.limit, "concurrency_max": gen_client.governor.max_limit},
         "verify_alone_programs_per_s": round(total / ver_wall, 1),
-        "host_bound": total / ver_wall < 1.25 * raw_best,
-        "ratio_vs_raw": round(rate / raw_best, 3),
         "load_avg": os.getloadavg(),
     }
+    if raw:
+        raw_best = max(raw.values())
+        out["raw"] = {"concurrency": args.raw_concurrency, **{k: round(v, 1) for k, v in raw.items()},
+                      "completions_per_s": round(raw_best, 1)}
+        out["ratio_vs_raw"] = round(rate_ours / raw_best, 3)
+        out["gen_only_ratio_vs_raw"] = round(total / gen_wall / raw_best, 3)
+        out["host_bound"] = total / ver_wall < 1.25 * raw_best
+    else:
+        out["ratio_vs_rate_limit"] = round(rate_ours / rate, 3)
+        out["retried_share"] = round(client.usage.retries / total, 4)
+    return out
+
+
+def print_endpoint(name: str, r: dict, total: int) -> None:
+    o = r["ours"]
+    print(f"[{name}] endpoint: {r['endpoint']}")
+    if "raw" in r:
+        print(f"[{name}] raw openai.AsyncOpenAI at c={r['raw']['concurrency']}: {r['raw']['completions_per_s']:.0f}/s "
+              f"(before {r['raw']['before']:.0f} / after {r['raw']['after']:.0f})")
+    print(f"[{name}] codesynth generate solutions --verify (defaults): {o['completions_per_s']:.0f}/s, "
+          f"{o['wall_s']:.1f} s, {o['verified']}/{total} verified, {o['retries']} retries, concurrency "
+          f"{o['concurrency_end']} at the end (max {o['concurrency_max']}, {o['cuts']} cuts)")
+    g = r["gen_only"]
+    print(f"[{name}] the same without --verify: {g['completions_per_s']:.0f}/s, {g['retries']} retries, concurrency "
+          f"{g['concurrency_end']} at the end (max {g['concurrency_max']})"
+          + (f", {r['gen_only_ratio_vs_raw']:.2f}x raw" if "raw" in r else ""))
+    if "raw" in r:
+        bound = (" HOST-BOUND: verification alone cannot keep up with the endpoint on this machine now"
+                 if r["host_bound"] else "")
+        print(f"[{name}] ratio vs raw: {r['ratio_vs_raw']:.2f}x (floor 0.9x); verify alone "
+              f"{r['verify_alone_programs_per_s']:.0f}/s  (load avg {r['load_avg'][0]:.1f}){bound}")
+    else:
+        print(f"[{name}] vs the rate limit: {r['ratio_vs_rate_limit']:.2f}x; retried {100 * r['retried_share']:.1f}% "
+              f"of requests, lost {total - o['verified']}  (load avg {r['load_avg'][0]:.1f})")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10, help="samples per problem (164 problems)")
-    ap.add_argument("--scenarios", default="fast,latency")
+    ap.add_argument("--scenarios", default="latency,batching,ratelimit", help="any of fast,latency,batching,ratelimit")
+    ap.add_argument("--raw-concurrency", type=int, default=64, help="the raw client's concurrency (endpoint scenarios)")
+    ap.add_argument("--rate", type=float, default=100, help="ratelimit scenario: requests/s answered before 429s")
     ap.add_argument("--concurrencies", default="8,16,32,64", help="raw client concurrencies tried (fast)")
     ap.add_argument("--latency-ms", default="50,200", help="latency scenario: per-request latency range")
     ap.add_argument("--max-batch", type=int, default=16, help="latency scenario: requests served at once")
@@ -279,22 +368,14 @@ def main() -> None:
                   f"{o['concurrency_reached']}")
             print(f"[fast] ratio vs raw: {f['ratio_vs_raw']:.2f}x; vs the CPU-bound ceiling: "
                   f"{f['ratio_vs_cpu_ceiling']:.2f}x  (load avg {f['load_avg'][0]:.1f})")
-        if "latency" in scenarios:
-            (Path(td) / "latency").mkdir()
-            lat = result["latency"] = latency_scenario(problems, msgs, Path(td) / "latency", args)
-            o = lat["ours"]
-            print(f"[latency {args.latency_ms} ms, max batch {args.max_batch}] raw openai.AsyncOpenAI: "
-                  f"{', '.join(f'c={c}: {v:.0f}/s' for c, v in lat['raw_completions_per_s'].items())} "
-                  f"(best {lat['raw_best']['completions_per_s']:.0f}/s)")
-            print(f"[latency] codesynth generate solutions --verify (defaults): {o['completions_per_s']:.0f}/s, "
-                  f"{o['wall_s']:.1f} s, {o['verified']}/{total} verified, concurrency {o['concurrency_reached']}")
-            bound = (" HOST-BOUND: verification alone cannot keep up with the endpoint on this machine now"
-                     if lat["host_bound"] else "")
-            print(f"[latency] ratio vs raw: {lat['ratio_vs_raw']:.2f}x (floor 0.9x); verify alone "
-                  f"{lat['verify_alone_programs_per_s']:.0f}/s  (load avg {lat['load_avg'][0]:.1f}){bound}")
+        for name in ENDPOINTS:
+            if name in scenarios:
+                (Path(td) / name).mkdir()
+                result[name] = endpoint_scenario(problems, msgs, Path(td) / name, args, name)
+                print_endpoint(name, result[name], total)
     if args.json_out:
         Path(args.json_out).write_text(json.dumps(result, indent=2))
-    short = [k for k in ("fast", "latency") if k in result and result[k]["ours"]["verified"] != total]
+    short = [k for k in ("fast", *ENDPOINTS) if k in result and result[k]["ours"]["verified"] != total]
     if short:
         sys.exit(f"not every completion was verified in: {', '.join(short)}")
 

@@ -51,7 +51,8 @@ class EndpointConfig(_Section):
     concurrency: int | None = Field(
         default=None, ge=1,
         description="Requests in flight at once. None (default): adaptive, from 4 up to max_concurrency, "
-        "growing while latency holds and halving on 429/5xx/timeouts.",
+        "keeping a bounded queue in front of the endpoint (the most completions/s) and halving on "
+        "429/5xx/timeouts (docs/topics/governor.md).",
     )
     max_concurrency: int = Field(default=64, ge=1, description="Ceiling of the adaptive concurrency.")
     cache_id: str | None = Field(

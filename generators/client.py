@@ -132,6 +132,7 @@ class ChatClient:
         self.sampling = sampling or SamplingParams()
         self.cache = cache
         self.usage = UsageStats()
+        self.governor: Governor | None = None  # the latest map()'s, told of congestion as it happens
         self.budget: Budget | None = None  # a spending cap, checked before each paid request
         self.url = endpoint.base_url.rstrip("/")
         self._model = endpoint.model
@@ -266,8 +267,10 @@ class ChatClient:
                 text, finish, pt, ct = _parse(raw)
             except openai.RateLimitError as e:
                 last, delay = f"rate limited (429): {_status_msg(e)}", _retry_after(e)
+                self._congested(delay)
             except openai.APITimeoutError:
                 last = f"no reply within {ep.timeout_s:g}s"
+                self._congested(None)
             except openai.APIConnectionError as e:
                 last = f"connection failed: {_cause(e)}"
             except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
@@ -286,6 +289,7 @@ class ChatClient:
                         f"endpoint {self.url} answered HTTP {e.status_code}: {_status_msg(e)}"
                     ) from None
                 last = f"HTTP {e.status_code}: {_status_msg(e)}"
+                self._congested(_retry_after(e))
             except (_Malformed, ValueError, AttributeError, TypeError) as e:
                 last = f"malformed reply ({e if isinstance(e, _Malformed) else type(e).__name__})"
             else:
@@ -299,13 +303,22 @@ class ChatClient:
                 await _pause(self._backoff(attempt, delay), stop)
         raise EndpointError(f"endpoint {self.url} failed after {ep.max_retries + 1} attempts: {last}")
 
+    def status(self) -> str:
+        """For a progress line: requests in flight, the concurrency limit, completions/s."""
+        return self.governor.status(self.usage._in_flight) if self.governor is not None else ""
+
+    def _congested(self, retry_after: float | None) -> None:
+        # At once, not when the retry finally succeeds: the governor cuts while the endpoint is
+        # still refusing, and Retry-After holds back new requests, not only this one's retry.
+        if self.governor is not None:
+            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after))
+
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ep = self.endpoint
-        base = ep.backoff_s * (2**attempt)
-        if retry_after is not None:
-            base = max(base, retry_after)
-        # Jitter spreads out requests that were throttled together.
-        return min(ep.max_backoff_s, base) * (0.75 + 0.5 * random.random())
+        # Jitter spreads out requests that were throttled together; never earlier than the
+        # endpoint's Retry-After (it said when it will take requests again).
+        delay = min(ep.max_backoff_s, ep.backoff_s * (2**attempt)) * (0.75 + 0.5 * random.random())
+        return max(delay, min(ep.max_backoff_s, retry_after) * (1 + 0.25 * random.random())) if retry_after else delay
 
     # ------------------------------------------------------------------ many completions
     def map(self, requests: Iterable[ChatRequest]) -> Iterator[tuple[ChatRequest, Completion]]:
@@ -379,8 +392,9 @@ class _Pump:
         while True:
             with self.room:
                 while not self.over and (self.sent - self.finished >= self.gov.limit
-                                         or self.produced - self.consumed >= READ_AHEAD):  # fmt: skip
-                    self.room.wait(0.5)
+                                         or self.produced - self.consumed >= READ_AHEAD
+                                         or self.gov.pause_left() > 0):  # fmt: skip
+                    self.room.wait(min(0.5, self.gov.pause_left() or 0.5))
             if self.over:
                 return
             try:

@@ -87,7 +87,9 @@ def cmake_args(machine: str | None = None, cpu_flags: set[str] | None = None) ->
     """CMAKE_ARGS for a build that runs on any CPU of this architecture that has the
     SIMD levels this one has (never AVX-512/AMX, which native builds pick up)."""
     machine = (machine or platform.machine()).lower()
-    args = ["-DGGML_NATIVE=OFF"]
+    # LLAVA_BUILD=OFF: no multimodal library (mtmd: about 50 of the build's 190 compile steps);
+    # the bundled model is text only, and llama_cpp imports it only for image chat handlers.
+    args = ["-DGGML_NATIVE=OFF", "-DLLAVA_BUILD=OFF"]
     if machine in ("x86_64", "amd64"):
         flags = _cpuinfo_flags() if cpu_flags is None else cpu_flags
         if flags:  # unreadable /proc/cpuinfo: keep llama.cpp's non-native defaults

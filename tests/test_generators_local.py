@@ -243,13 +243,13 @@ def test_model_setup_check_probes_a_real_completion(local_model, tmp_path):
 
 
 def test_portable_build_flags():
-    assert llama_setup.cmake_args("aarch64") == "-DGGML_NATIVE=OFF"
+    assert llama_setup.cmake_args("aarch64") == "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
     everything = {"sse4_2", "avx", "avx2", "bmi2", "fma", "f16c", "avx512f", "amx_int8"}
-    assert llama_setup.cmake_args("x86_64", everything) == "-DGGML_NATIVE=OFF"
+    assert llama_setup.cmake_args("x86_64", everything) == "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF"
     # an old CPU (no AVX2/FMA/F16C/BMI2) gets those off, never a SIGILL
     old = {"sse4_2", "avx"}
     assert llama_setup.cmake_args("x86_64", old) == (
-        "-DGGML_NATIVE=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF"
+        "-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF -DGGML_AVX2=OFF -DGGML_BMI2=OFF -DGGML_FMA=OFF -DGGML_F16C=OFF"
     )
     feats = "CPU : SSE3 = 1 | AVX = 1 | AVX2 = 1 | AVX512 = 1 | AVX512_VNNI = 1 | AMX_INT8 = 1 | AVX_VNNI = 0 |"
     assert llama_setup.native_features(llama_setup._features(feats)) == ["AVX512", "AVX512_VNNI", "AMX_INT8"]

@@ -152,6 +152,9 @@ def _print(rep, as_json: bool) -> None:
     click.echo(f"{rep.mode}: model {rep.model}; {u['requests']} completions requested, {u['cache_hits']} from cache, "
                f"{u['retries']} retries; {u['prompt_tokens']}+{u['completion_tokens']} tokens, "
                f"{u['tokens_per_s']} tokens/s")  # fmt: skip
+    if g := rep.governor:
+        click.echo(f"  concurrency: {g['mode']}, {g['limit']} in flight at the end (max {g['max_limit']}, ceiling "
+                   f"{g['ceiling']}), {g['cuts']} cuts on 429/5xx; last decision: {g['decisions'][-1]['reason']}")
     for k, v in rep.counts.items():
         click.echo(f"  {k}: {json.dumps(v) if isinstance(v, (dict, list)) else v}")
     for k, v in rep.pass_at_k.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -98,19 +99,29 @@ def register(cli: click.Group) -> None:
         from codesynth.sandbox.docker import engine, image
 
         writable_dir(out)
+        t0 = time.monotonic()
+        _quick_log("step 1/4: the Docker engine (candidate code runs only in its hardened containers)")
         engine.ensure_engine(install=True)
+        _quick_log("step 2/4: the runner image (the interpreters the candidates run in; built once, offline)")
         image.ensure_image(build=True)
+        _quick_log("step 3/4: the bundled model, SmolLM2-135M-Instruct (no API key, nothing leaves this machine)")
         # The bundled model, built portably once (GGML_NATIVE=OFF) so that it runs on any CPU.
-        click.echo(f"codesynth: {describe(llama_setup.install(log=_quick_log))}", err=True)
+        _quick_log(describe(llama_setup.install(log=_quick_log)))
         recipe = load_recipe(shipped_problem_set().parent / "quickstart.toml")
-        click.echo(f"codesynth: running the recipe {recipe.name} -> {out} (resumable: run it again to continue)",
-                   err=True)
+        _quick_log(f"step 4/4: the recipe {recipe.name} -> {out}: the model writes solutions, the sandbox judges "
+                   f"each one, failures get one repair round with the sandbox's feedback, what passes is curated "
+                   f"and exported (resumable: run it again to continue)")
 
         def say(m: str) -> None:
             click.echo(f"codesynth: {m}", err=True)
 
         summary = synth(recipe, out, resume=True, progress=sys.stderr.isatty(), log=say)
         click.echo(summary.model_dump_json(indent=2)) if as_json else print_summary(summary)
+        _quick_log(f"done in {time.monotonic() - t0:.0f}s. What it means: 'passed' counts programs that passed every "
+                   f"test in the sandbox (a 135M model passes few: its failures are honest rewards, 0.0); "
+                   f"rewards.jsonl has every candidate's verdict and the feedback a model would see; the dataset "
+                   f"holds only verified programs. For real data point it at a real model: codesynth synth "
+                   f"problem_sets/quickstart.toml --out runs/q --base-url http://HOST:PORT/v1 --model NAME")
 
 
 def _quick_log(msg: str) -> None:

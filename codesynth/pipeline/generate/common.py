@@ -37,6 +37,8 @@ class GenerationReport(BaseModel):
     sampling: dict[str, Any]
     out: str
     usage: dict[str, float | int]
+    #: What the adaptive concurrency decided and why (GovernorSummary), None if nothing was requested.
+    governor: dict[str, Any] | None = None
     counts: dict[str, Any] = Field(default_factory=dict)
     pass_at_k: dict[str, float] = Field(default_factory=dict)
     wall_time_s: float = 0.0
@@ -102,6 +104,7 @@ class Stage:
             sampling=self.client.sampling.model_dump(),
             out=str(self.out),
             usage=self.client.usage.as_dict(),
+            governor=self.client.governor.summary().model_dump() if self.client.governor else None,
             counts=counts,
             pass_at_k=pass_k or {},
             wall_time_s=round(time.monotonic() - self.t0, 3),
@@ -187,11 +190,23 @@ def language_input(language: str | None) -> dict[str, str]:
     return {"language": language} if language else {}
 
 
-def bar(it: Iterable, total: int | None, desc: str, enabled: bool) -> Iterable:
+def bar(it: Iterable, total: int | None, desc: str, enabled: bool,
+        status: Callable[[], str] | None = None) -> Iterable:
     """Requests with a live rate and ETA (tqdm on stderr), when enabled; `total` None: not known
-    ahead (a repair turn fed while it runs): rate and count only."""
+    ahead (a repair turn fed while it runs): rate and count only. `status`: a live postfix (the
+    client's in-flight requests, completions/s and concurrency limit)."""
     if not enabled or (total is not None and total <= 0):
         return it
     from tqdm import tqdm
 
-    return tqdm(it, total=total, desc=desc, unit="req", leave=False, dynamic_ncols=True)
+    t = tqdm(it, total=total, desc=desc, unit="req", leave=False, dynamic_ncols=True)
+    return t if status is None else _with_status(t, status)
+
+
+def _with_status(t, status: Callable[[], str]) -> Iterator:
+    last = 0.0
+    for item in t:
+        if (now := time.monotonic()) - last >= 0.5:  # tqdm redraws at most this often anyway
+            t.set_postfix_str(status(), refresh=False)
+            last = now
+        yield item

@@ -86,7 +86,7 @@ def generate_solutions(
     with JsonlWriter(path) as w:
         cands = sample_solutions(client, problems, n, fewshot_pool=pool, k_shots=k_shots, skip=done,
                                  attempts=attempts, language=language)
-        for c in bar(refused.drop(cands), todo, "generate", stage.config.progress):
+        for c in bar(refused.drop(cands), todo, "generate", stage.config.progress, stage.client.status):
             w.write(c)
             written += 1
             no_code += bool(c.origin.extra.get("no_code"))
@@ -110,7 +110,7 @@ def _with_verify(stage: Stage, problems: Sequence[Problem], n: int, pool, k_shot
         langs = languages_of(problems, language) | {c.language for c in rec.state.candidates.values() if c.language}
         with sigterm_as_interrupt(), using_backend(cfg, stage.backend, langs) as b:
             executed, repairs = repair_as_they_fail(rec, stage.client, b, cfg, problems, repair_rounds,
-                                                    bar(cands, todo, "generate+verify", cfg.progress),
+                                                    bar(cands, todo, "generate+verify", cfg.progress, stage.client.status),
                                                     rec.state if repair_rounds else None, refused)
     state = rec.state  # what is on disk, already in memory (reading the run back cost 0.1 ms a record)
     pass_k = pass_at_k(state.rewards.values(), mode="solutions", extra_ks=[n])

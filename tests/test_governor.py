@@ -1,0 +1,161 @@
+"""The adaptive concurrency against a real aiohttp endpoint on 127.0.0.1 that behaves like a
+served model: a fixed number of batch slots (the rest queue), jittery latency, 429s with
+Retry-After. The real `openai` client speaks to it through ChatClient.map. Behaviour, not timings."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import threading
+import time
+
+from aiohttp import web
+
+from codesynth.config import EndpointConfig, SamplingParams
+from codesynth.generators.client import ChatClient, ChatRequest
+
+
+class ModelEndpoint:
+    """`slots` requests served at once, each 40-120 ms (seeded by the request's seed); the rest
+    queue. `refuse_above`: more than that many in the server at once get a 429 with `Retry-After`."""
+
+    def __init__(self, slots: int, refuse_above: int | None = None, retry_after: float = 1.0):
+        self.slots_n, self.refuse_above, self.retry_after = slots, refuse_above, retry_after
+        self.in_server = self.max_in_server = 0
+        self.arrivals: list[float] = []  # monotonic times chat requests arrived (429s included)
+        self.refusals: list[float] = []  # when each 429 was sent
+        self.answered = 0
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        self.arrivals.append(time.monotonic())
+        if self.refuse_above is not None and self.in_server >= self.refuse_above:
+            self.refusals.append(time.monotonic())
+            return web.json_response({"error": {"message": "slow down", "type": "rate_limit"}}, status=429,
+                                     headers={"Retry-After": f"{self.retry_after:g}"})  # fmt: skip
+        self.in_server += 1
+        self.max_in_server = max(self.max_in_server, self.in_server)
+        try:
+            async with self._slots:
+                await asyncio.sleep(random.Random(body.get("seed", 0) * 31 + len(str(body))).uniform(0.04, 0.12))
+        finally:
+            self.in_server -= 1
+        self.answered += 1
+        return web.json_response({
+            "id": "x", "object": "chat.completion", "created": 0, "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1},
+        })  # fmt: skip
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._slots = asyncio.Semaphore(self.slots_n)
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", self._chat)
+        self.runner = web.AppRunner(app, access_log=None)
+        self.loop.run_until_complete(self.runner.setup())
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        self.loop.run_until_complete(site.start())
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self._ready.set()
+        self.loop.run_forever()
+
+    def __enter__(self) -> ModelEndpoint:
+        self._thread.start()
+        assert self._ready.wait(30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+
+    def client(self, **kw) -> ChatClient:
+        ep = dict(base_url=f"http://127.0.0.1:{self.port}/v1", model="m", backoff_s=0.05, max_backoff_s=5,
+                  timeout_s=30, max_retries=8)  # fmt: skip
+        ep.update(kw)
+        return ChatClient(EndpointConfig(**ep), SamplingParams())
+
+
+def requests(n: int) -> list[ChatRequest]:
+    return [ChatRequest(messages=[{"role": "user", "content": f"q{i}"}], sample_index=i, tag=i) for i in range(n)]
+
+
+def run(client: ChatClient, n: int) -> list:
+    out = list(client.map(requests(n)))
+    assert sorted(r.tag for r, _ in out) == list(range(n))  # every request answered once: nothing lost
+    assert all(c.text == "ok" for _, c in out)
+    return out
+
+
+def test_it_grows_past_the_slot_count_and_keeps_a_queue_in_front_of_a_batching_endpoint():
+    slots = 8
+    with ModelEndpoint(slots) as ep:
+        c = ep.client()  # defaults: adaptive, from 4 up to 64
+        run(c, 400)
+    s = c.governor.summary()
+    # Queueing at the endpoint is not overload: it settled with more in flight than the endpoint
+    # serves at once, so a freed slot never waits a round trip for the next request...
+    assert s.limit > slots and ep.max_in_server > slots
+    # ...but a bounded queue: not the ceiling, where latency would grow for nothing.
+    assert s.limit < s.ceiling and s.cuts == 0
+    assert s.endpoint_busy is not None and s.endpoint_busy <= slots * 1.5
+    assert s.decisions[0].reason == "start" and any("slow start" in d.reason for d in s.decisions)
+
+
+def test_it_never_exceeds_the_ceiling_or_a_fixed_concurrency():
+    with ModelEndpoint(slots=100) as ep:  # room for everything: only our cap holds it back
+        c = ep.client(max_concurrency=12)
+        run(c, 300)
+        assert ep.max_in_server <= 12 and c.governor.max_limit == 12  # it found the room, up to the cap
+        ep.max_in_server = 0
+        fixed = ep.client(concurrency=5)
+        run(fixed, 100)
+        assert ep.max_in_server <= 5 and fixed.governor.summary().mode == "fixed"
+        assert all(d.limit == 5 for d in fixed.governor.summary().decisions)
+
+
+def test_it_backs_off_on_429_honours_retry_after_and_loses_nothing():
+    with ModelEndpoint(slots=100, refuse_above=10, retry_after=3) as ep:
+        c = ep.client()
+        run(c, 300)
+    s = c.governor.summary()
+    assert ep.refusals and c.usage.retries >= len(ep.refusals)  # every 429 was retried, none lost
+    assert s.cuts >= 1 and s.paused_s > 0
+    assert any("Retry-After" in d.reason for d in s.decisions)
+    # After the first 429 nothing new reached the endpoint until Retry-After (3 s) had passed (a
+    # margin at each end for requests already on the wire, and for a loaded machine).
+    first = ep.refusals[0]
+    assert not [t for t in ep.arrivals if first + 1.0 < t < first + 2.8]
+    # It settled below the point of refusal instead of hammering it.
+    assert s.limit <= 12
+
+
+def test_generate_shows_what_the_governor_decided(tmp_path):
+    """`generate solutions --json` carries the governor's summary; the text summary names it."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from helpers import PROBLEM_SETS
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESYNTH_")}
+    with ModelEndpoint(slots=4) as ep:
+        common = ["generate", "solutions", str(PROBLEM_SETS / "basic.jsonl"), "--limit", "6", "--n", "8",
+                  "--base-url", f"http://127.0.0.1:{ep.port}/v1", "--model", "m", "--no-cache"]  # fmt: skip
+        r = subprocess.run([sys.executable, "-m", "codesynth.cli", *common, "--out", str(tmp_path / "a"), "--json"],
+                           capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        g = json.loads(r.stdout)["governor"]
+        assert g["mode"] == "adaptive" and 1 <= g["limit"] <= g["ceiling"] == 64
+        assert g["decisions"][0]["reason"] == "start" and g["max_limit"] >= g["decisions"][0]["limit"]
+        assert json.loads((tmp_path / "a" / "generation_solutions.json").read_text())["governor"] == g
+        ep.max_in_server = 0
+        r = subprocess.run([sys.executable, "-m", "codesynth.cli", *common, "--out", str(tmp_path / "b"),
+                            "--concurrency", "3"], capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        assert "concurrency: fixed, 3 in flight at the end (max 3, ceiling 3)" in r.stdout
+        assert ep.max_in_server <= 3
