@@ -11,7 +11,7 @@ import keyword
 import math
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,9 +28,30 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- problems
 
 
-#: The languages a problem or a candidate may be written in (an unknown one is a load error).
-Language = Literal["python", "c", "cpp", "java", "javascript", "typescript", "go", "rust"]
-LANGUAGES: tuple[str, ...] = get_args(Language)
+def _known_language(name: str) -> str:
+    # The registry (codesynth/languages) is the one list; imported here lazily because the
+    # language modules themselves use this module's types.
+    from codesynth import languages
+
+    try:
+        languages.get(name)
+    except languages.UnknownLanguage as e:
+        raise ValueError(str(e)) from None
+    return name
+
+
+#: A language a problem or a candidate may be written in: a registered name (codesynth/languages);
+#: an unknown one is a load error naming the known ones.
+Language = Annotated[str, AfterValidator(_known_language)]
+
+
+def __getattr__(name: str):
+    # `LANGUAGES`: the registered names, read when asked (a plugin may have added one).
+    if name == "LANGUAGES":
+        from codesynth import languages
+
+        return languages.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Types a data-form signature may use: scalars, and lists of them (nested).
 _SCALARS = ("int", "float", "bool", "str")

@@ -25,7 +25,7 @@ from codesynth.rundir import (
     unusable_replies,
 )
 from codesynth.sandbox.backend import Backend
-from codesynth.signatures import LABELS, unposable
+from codesynth.signatures import label, unposable
 
 from ..verify import VerifyConfig, problem_sources
 
@@ -174,7 +174,7 @@ def require_posable(problems: Iterable[Problem], language: str | None) -> None:
     for p in problems:
         why = unposable(p, language)
         if why:
-            raise InputError(f"problem {p.id!r} cannot be posed in {LABELS[language]}: {why}")
+            raise InputError(f"problem {p.id!r} cannot be posed in {label(language)}: {why}")
 
 
 def languages_of(problems: Iterable[Problem], language: str | None) -> set[str]:
