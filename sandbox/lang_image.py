@@ -67,7 +67,7 @@ def find_image(needed: set[str]) -> str | None:
     for img in client().images.list(name=image.IMAGE_REPO, filters={"label": LANG_LABEL}):
         labels = img.labels or {}
         have = set(labels.get(LANG_LABEL, "").split(","))
-        if labels.get(image.HASH_LABEL) != h or not needed <= have or not img.tags:
+        if labels.get(image.HASH_LABEL) != h or not needed - set(base_languages()) <= have or not img.tags:
             continue
         if labels.get(TOOLCHAIN_LABEL) != toolchain_tag(tuple(sorted(have))):
             continue
@@ -117,7 +117,7 @@ def _toolchain_base_covering(needed: set[str]) -> tuple[str, ...] | None:
     sets = {tuple(sorted(needed | set(base_languages())))}
     for img in client().images.list(name=image.IMAGE_REPO, filters={"label": LANG_LABEL}):
         have = tuple(sorted((img.labels or {}).get(LANG_LABEL, "").split(",")))
-        if needed <= set(have):
+        if needed - set(base_languages()) <= set(have):
             sets.add(have)
     for langs in sorted(sets, key=len):
         if image._image_id(toolchain_tag(langs)) is not None:

@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from codesynth.languages.base import LangSpec, LanguageSpec, NoMapping
 
 __all__ = ["LangSpec", "LanguageSpec", "NoMapping", "UnknownLanguage", "all_specs", "get", "language", "names",
-           "register", "resolve"]
+           "refresh", "register", "resolve"]
 
 _BUILTIN = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
 _specs: dict[str, LanguageSpec | str] = {n: f"codesynth.languages.{n}:SPEC" for n in _BUILTIN}
@@ -52,6 +52,13 @@ def _load_plugins() -> None:
     _plugins_loaded = True
     for ep in entry_points(group="codesynth.languages"):
         _specs.setdefault(ep.name, ep.value)
+
+
+def refresh() -> None:
+    """Read the `codesynth.languages` entry points again (a package installed while running)."""
+    global _plugins_loaded
+    _plugins_loaded = False
+    _load_plugins()
 
 
 def names() -> tuple[str, ...]:

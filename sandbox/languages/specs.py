@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from codesynth import languages
 from codesynth.languages.base import LangSpec
-from codesynth.languages.java import main_class as java_main_class
 
-__all__ = ["LangSpec", "base_languages", "compile_argv", "compiled", "image_languages", "java_main_class",
-           "packages_for", "spec"]
+__all__ = ["LangSpec", "base_languages", "compile_argv", "compiled", "image_languages", "packages_for",
+           "spec"]
 
 
 def spec(language: str) -> LangSpec:

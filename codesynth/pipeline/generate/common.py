@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from codesynth import languages
 from codesynth.errors import InputError
 from codesynth.generators.client import ChatClient
 from codesynth.jsonl import write_json
-from codesynth.models import LANGUAGES, Candidate, Problem
+from codesynth.models import Candidate, Problem
 from codesynth.rundir import (
     RunState,
     check_fingerprint,
@@ -169,8 +170,8 @@ def require_posable(problems: Iterable[Problem], language: str | None) -> None:
     first that cannot, before any model call."""
     if language is None:
         return
-    if language not in LANGUAGES:
-        raise InputError(f"--language: unknown language {language!r} (one of {', '.join(LANGUAGES)})")
+    if language not in languages.names():
+        raise InputError(f"--language: unknown language {language!r} (one of {', '.join(languages.names())})")
     for p in problems:
         why = unposable(p, language)
         if why:
