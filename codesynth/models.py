@@ -230,6 +230,29 @@ class Problem(_Model):
                              "with a signature, or stdin/stdout cases, for other languages")
         return self
 
+    @field_validator("metadata")
+    @classmethod
+    def _language_mode_known(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # `language_mode`: a compile mode of the languages that have modes (TypeScript: check,
+        # strip), as one name or {language: mode}; a typo is a load error, not a silent default.
+        mode = v.get("language_mode")
+        if mode is None:
+            return v
+        from codesynth import languages
+
+        if isinstance(mode, str):
+            if not any(mode in s.toolchain.modes or s.toolchain.default_mode == mode for s in languages.all_specs()):
+                raise ValueError(f"metadata.language_mode: no language has a mode {mode!r}")
+            return v
+        if not isinstance(mode, dict):
+            raise ValueError("metadata.language_mode: a mode name or {language: mode}")
+        for lang, m in mode.items():
+            try:
+                languages.get(lang).toolchain.compile_for(m)
+            except ValueError as e:
+                raise ValueError(f"metadata.language_mode: {e}") from None
+        return v
+
     @property
     def kind(self) -> Literal["function", "io", "calls"]:
         if isinstance(self.tests, str):

@@ -60,9 +60,17 @@ def declaration(sig: Signature) -> str:
 
 
 def main_class(program: str) -> str:
-    """`public class X` names the file and the class to run; `Main` when there is none."""
+    """`public class X` names the file and the class to run; else the class whose body holds
+    `main` (MultiPL-E's test programs are `class Problem { ... main ... }`); else `Main`."""
     m = re.search(r"\bpublic\s+(?:final\s+)?class\s+([A-Za-z_$][\w$]*)", program)
-    return m.group(1) if m else "Main"
+    if m:
+        return m.group(1)
+    at = re.search(r"\bstatic\s+void\s+main\s*\(", program)
+    if at:
+        before = list(re.finditer(r"\bclass\s+([A-Za-z_$][\w$]*)", program[: at.start()]))
+        if before:
+            return before[-1].group(1)
+    return "Main"
 
 
 def files(spec: LanguageSpec, solution: str, sig: Signature | None, drv: str | None) -> tuple[dict[str, str], str]:
