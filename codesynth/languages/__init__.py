@@ -7,7 +7,7 @@ registers itself), or by calling `register(spec)` (or decorating a function retu
 with `@language`) at import time. docs/extending/languages.md walks through a whole one.
 
     get("cpp").toolchain.packages   # ('g++',)
-    names()                         # every registered name, sorted
+    names()                         # every registered name
     resolve("nodejs")               # 'javascript' (names and aliases)
 """
 
@@ -62,8 +62,9 @@ def refresh() -> None:
 
 
 def names() -> tuple[str, ...]:
+    """Every registered name: the built-ins in their usual order, then the others as registered."""
     _load_plugins()
-    return tuple(sorted(_specs))
+    return tuple(_specs)
 
 
 def get(name: str) -> LanguageSpec:
