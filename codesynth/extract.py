@@ -26,12 +26,11 @@ import re
 from codesynth import languages
 
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+.#-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
-_PY_LANGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython", "sage"}
-# Other languages' fence tags, first-line shapes and definition patterns are the languages' own
-# (codesynth/languages/<name>.py: fence_tags, accepts, code_start, defines).
-_CODE_START = re.compile(
-    r"^(def |async def |class |import |from \w|@\w|[A-Za-z_][\w.]*\s*=[^=]|print\(|for |while |if |with |try:)"
-)
+# Python's fence tags (and untagged blocks) and the first line of unfenced Python code are the
+# python language module's (codesynth/languages/python.py).
+_PY = languages.get("python")
+_PY_LANGS = _PY.fence_tags | {""}
+_CODE_START = _PY.code_start
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
