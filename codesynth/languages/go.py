@@ -109,7 +109,10 @@ def driver(sig: Signature) -> str:
         out.append(f"\t\ta{i} := csR_{flat(t)}()")
     out += [f"\t\tline := csCall(func(o *[]byte) {{ csW_{flat(ret)}(o, {sig.name}({args})) }})",
             "\t\tfor i, c := range line {", "\t\t\tif c == '\\n' {", "\t\t\t\tline[i] = ' '", "\t\t\t}", "\t\t}",
-            "\t\tos.Stdout.Sync()", "\t\tres.Write(append(line, '\\n'))", "\t}", "}", ""]
+            "\t\tos.Stdout.Sync()",
+            # a results pipe the program closed or replaced is a failed run, never a silent exit 0
+            "\t\tif _, err := res.Write(append(line, '\\n')); err != nil {", "\t\t\tos.Exit(3)", "\t\t}",
+            "\t}", "}", ""]
     return "\n".join(out)
 
 
