@@ -48,10 +48,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from codesynth.languages import names as language_names  # noqa: E402
 from codesynth.models import Candidate, Limits, Status  # noqa: E402
 from codesynth.problems import load_problems  # noqa: E402
 from codesynth.sandbox.backend import build_request  # noqa: E402
-from codesynth.sandbox.languages import LANGUAGES, spec  # noqa: E402
+from codesynth.sandbox.languages import spec  # noqa: E402
 from codesynth.sandbox.languages.programs import call_input, files_for, lang_header  # noqa: E402
 
 LIM = Limits(timeout_s=20, memory_mb=512, compile_timeout_s=180)
@@ -328,7 +329,7 @@ def main() -> None:
     a = ap.parse_args()
     from codesynth.sandbox.docker import lang_image
 
-    langs = list(LANGUAGES) if a.languages == "all" else [x.strip() for x in a.languages.split(",")]
+    langs = list(language_names()) if a.languages == "all" else [x.strip() for x in a.languages.split(",")]
     for lang in langs:
         spec(lang)
     problems = load_problems(ROOT / "problem_sets" / "multilang.jsonl")

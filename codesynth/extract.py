@@ -23,40 +23,14 @@ import ast
 import functools
 import re
 
+from codesynth import languages
+
 _FENCE = re.compile(r"^[ \t]*(```+|~~~+)[ \t]*([\w+.#-]*)[^\n]*\n(.*?)(?:^[ \t]*\1[ \t]*$|\Z)", re.S | re.M)
-_PY_LANGS = {"", "python", "python3", "py", "py3", "python2", "pycon", "ipython", "sage"}
-#: Fence tags that mean each language (lower case; the fence regex keeps `+`, `#`, `.` and `-`).
-LANG_TAGS: dict[str, frozenset[str]] = {
-    "python": frozenset(_PY_LANGS - {""}),
-    "c": frozenset({"c", "h", "c17", "c99"}),
-    "cpp": frozenset({"cpp", "c++", "cxx", "cc", "hpp", "h++", "cplusplus", "c++17", "c++20"}),
-    "java": frozenset({"java"}),
-    "javascript": frozenset({"javascript", "js", "node", "nodejs", "mjs", "cjs", "jsx"}),
-    "typescript": frozenset({"typescript", "ts", "tsx"}),
-    "go": frozenset({"go", "golang"}),
-    "rust": frozenset({"rust", "rs"}),
-}
-#: A block in one of these is still worth trying when nothing is tagged with the language itself.
-_ACCEPTS = {"cpp": ("c",), "typescript": ("javascript",)}
-_C_LIKE_START = (r"#include|#define|#pragma|typedef |struct |enum |union |static |inline |const |unsigned |"
-                 r"signed |long |int |double |float |char |bool |void |size_t |")
-_LANG_START = {
-    # or a header line `type name(params) {` (prose does not end in a brace)
-    "c": re.compile(rf"^({_C_LIKE_START}[A-Za-z_][\w ]*[\s*]+[A-Za-z_]\w*\s*\([^)]*\)\s*\{{\s*$)"),
-    "cpp": re.compile(rf"^({_C_LIKE_START}using |template|class |namespace |auto |std::|"
-                      r"[A-Za-z_][\w:<>, ]*[\s*&]+[A-Za-z_]\w*\s*\([^)]*\)\s*(const\s*)?\{\s*$)"),
-    "java": re.compile(r"^(import |package |(public |private |protected |abstract |final |static )*"
-                       r"(class|interface|enum|record) )"),
-    "javascript": re.compile(r"^(function[ *]|async function |const |let |var |class |['\"]use strict|"
-                             r"module\.exports|export )"),
-    "typescript": re.compile(r"^(function[ *]|async function |const |let |var |class |type |interface |"
-                             r"export |enum |declare )"),
-    "go": re.compile(r"^(package |import |func |type |var |const )"),
-    "rust": re.compile(r"^(use |fn |pub |struct |enum |impl |mod |const |static |#\[|trait |type )"),
-}
-_CODE_START = re.compile(
-    r"^(def |async def |class |import |from \w|@\w|[A-Za-z_][\w.]*\s*=[^=]|print\(|for |while |if |with |try:)"
-)
+# Python's fence tags (and untagged blocks) and the first line of unfenced Python code are the
+# python language module's (codesynth/languages/python.py).
+_PY = languages.get("python")
+_PY_LANGS = _PY.fence_tags | {""}
+_CODE_START = _PY.code_start
 
 
 def fenced_blocks(text: str) -> list[tuple[str, str]]:
@@ -98,14 +72,7 @@ def defines_in(code: str, name: str, language: str) -> bool:
     """Does code in `language` define function `name`? (A pattern, not a parse: it only ranks blocks.)"""
     if language == "python":
         return defines(code, name)
-    n = re.escape(name)
-    pattern = {
-        "go": rf"\bfunc\s+{n}\s*\(",
-        "rust": rf"\bfn\s+{n}\b",
-        "javascript": rf"\bfunction\s*\*?\s+{n}\b|\b(const|let|var)\s+{n}\s*=",
-        "typescript": rf"\bfunction\s*\*?\s+{n}\b|\b(const|let|var)\s+{n}\s*[=:]",
-    }.get(language, rf"\b{n}\s*\([^;{{}}]*\)\s*(const\s*)?(throws\s[^{{]*)?\{{")  # C, C++, Java
-    return re.search(pattern, code) is not None
+    return languages.get(language).defines_function(code, name)
 
 
 def _is_substantial(code: str) -> bool:
@@ -149,7 +116,9 @@ def _balanced(code: str) -> bool:
 def _bare_code_in(text: str, language: str) -> str | None:
     """In a reply without fences: from the first line that starts like `language` code to the
     last line that leaves its braces balanced (trailing prose after the code is dropped)."""
-    start = _LANG_START[language]
+    start = languages.get(language).code_start
+    if start is None:
+        return None
     lines = text.splitlines()
     first = next((i for i, ln in enumerate(lines) if start.match(ln)), None)
     if first is None:
@@ -164,7 +133,8 @@ def _bare_code_in(text: str, language: str) -> str | None:
 
 def _extract_other(reply: str, entry_point: str | None, language: str) -> str | None:
     blocks = [(lang, body.strip("\n")) for lang, body in fenced_blocks(reply) if body.strip()]
-    tiers = [LANG_TAGS[language], frozenset({""}), *(LANG_TAGS[o] for o in _ACCEPTS.get(language, ()))]
+    spec = languages.get(language)
+    tiers = [spec.fence_tags, frozenset({""}), *(languages.get(o).fence_tags for o in spec.accepts)]
     for tags in tiers:
         mine = [b for lang, b in blocks if lang in tags]
         if mine:
@@ -182,8 +152,7 @@ def extract_code(reply: str, entry_point: str | None = None, language: str = "py
     if not reply or not reply.strip():
         return None
     if language != "python":
-        if language not in LANG_TAGS:
-            raise ValueError(f"unknown language {language!r} (known: {', '.join(LANG_TAGS)})")
+        languages.get(language)  # UnknownLanguage (a ValueError) names the known ones
         return _extract_other(reply, entry_point, language)
     blocks = [body.strip("\n") for lang, body in fenced_blocks(reply) if lang in _PY_LANGS and body.strip()]
     if len(blocks) == 1:

@@ -11,7 +11,7 @@ import keyword
 import math
 import re
 from enum import Enum
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -28,9 +28,30 @@ class _Model(BaseModel):
 # --------------------------------------------------------------------------- problems
 
 
-#: The languages a problem or a candidate may be written in (an unknown one is a load error).
-Language = Literal["python", "c", "cpp", "java", "javascript", "typescript", "go", "rust"]
-LANGUAGES: tuple[str, ...] = get_args(Language)
+def _known_language(name: str) -> str:
+    # The registry (codesynth/languages) is the one list; imported here lazily because the
+    # language modules themselves use this module's types.
+    from codesynth import languages
+
+    try:
+        languages.get(name)
+    except languages.UnknownLanguage as e:
+        raise ValueError(str(e)) from None
+    return name
+
+
+#: A language a problem or a candidate may be written in: a registered name (codesynth/languages);
+#: an unknown one is a load error naming the known ones.
+Language = Annotated[str, AfterValidator(_known_language)]
+
+
+def __getattr__(name: str):
+    # `LANGUAGES`: the registered names, read when asked (a plugin may have added one).
+    if name == "LANGUAGES":
+        from codesynth import languages
+
+        return languages.names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: Types a data-form signature may use: scalars, and lists of them (nested).
 _SCALARS = ("int", "float", "bool", "str")
@@ -208,6 +229,29 @@ class Problem(_Model):
             raise ValueError("Python test code (a string) only tests Python; use {call, expect} cases "
                              "with a signature, or stdin/stdout cases, for other languages")
         return self
+
+    @field_validator("metadata")
+    @classmethod
+    def _language_mode_known(cls, v: dict[str, Any]) -> dict[str, Any]:
+        # `language_mode`: a compile mode of the languages that have modes (TypeScript: check,
+        # strip), as one name or {language: mode}; a typo is a load error, not a silent default.
+        mode = v.get("language_mode")
+        if mode is None:
+            return v
+        from codesynth import languages
+
+        if isinstance(mode, str):
+            if not any(mode in s.toolchain.modes or s.toolchain.default_mode == mode for s in languages.all_specs()):
+                raise ValueError(f"metadata.language_mode: no language has a mode {mode!r}")
+            return v
+        if not isinstance(mode, dict):
+            raise ValueError("metadata.language_mode: a mode name or {language: mode}")
+        for lang, m in mode.items():
+            try:
+                languages.get(lang).toolchain.compile_for(m)
+            except ValueError as e:
+                raise ValueError(f"metadata.language_mode: {e}") from None
+        return v
 
     @property
     def kind(self) -> Literal["function", "io", "calls"]:

@@ -7,11 +7,12 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 
+from codesynth import languages
 from codesynth.errors import InputError
 from codesynth.extract import program_from_reply
 from codesynth.ids import file_id, ref_id
 from codesynth.jsonl import iter_json_lines
-from codesynth.models import LANGUAGES, Candidate, Origin, Problem
+from codesynth.models import Candidate, Origin, Problem
 
 
 def reference_candidates(problems: Sequence[Problem]) -> tuple[list[Candidate], list[str]]:
@@ -82,9 +83,9 @@ def load_candidates(path: str | os.PathLike, problems: Sequence[Problem]) -> lis
         if extra is not None and not isinstance(extra, str):
             raise InputError(f"{where}: field 'extra_tests': expected a string")
         language = obj.get("language")
-        if language is not None and language not in LANGUAGES:
+        if language is not None and language not in languages.names():
             raise InputError(f"{where}: field 'language': unknown language {language!r} "
-                             f"(one of {', '.join(LANGUAGES)})")
+                             f"(one of {', '.join(languages.names())})")
         if language not in (None, "python") and by_id[pid].kind == "function":
             raise InputError(f"{where}: problem '{pid}' has Python test code; a {language} candidate needs "
                              "stdin/stdout or data-form ({call, expect}) tests")

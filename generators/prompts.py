@@ -6,8 +6,9 @@ inputs give byte-identical messages and therefore the same cache key on a rerun.
 
 from __future__ import annotations
 
+from codesynth import languages
 from codesynth.models import Problem
-from codesynth.signatures import FENCE_TAGS, LABELS, declaration
+from codesynth.signatures import declaration, fence_tag, label
 
 Messages = list[dict[str, str]]
 
@@ -35,7 +36,7 @@ Problem: <one paragraph describing the task and the function to write>
 
 
 def proposer_system(language: str = "python") -> str:
-    return PROPOSER_SYSTEM if language == "python" else PROPOSER_SYSTEM.replace("Python teacher", f"{LABELS[language]} teacher")
+    return PROPOSER_SYSTEM if language == "python" else PROPOSER_SYSTEM.replace("Python teacher", f"{label(language)} teacher")
 
 
 def proposal_format(language: str = "python") -> str:
@@ -43,7 +44,7 @@ def proposal_format(language: str = "python") -> str:
     in neutral types and Python-literal asserts), so they run in every language."""
     if language == "python":
         return PROPOSAL_FORMAT
-    lab, tag = LABELS[language], FENCE_TAGS[language]
+    lab, tag = label(language), fence_tag(language)
     return f"""Answer in exactly this format:
 
 Problem: <one paragraph describing the task and the function to write>
@@ -52,7 +53,7 @@ Signature: def <function>(<parameter>: <type>, ...) -> <type>
 (types: int, float, bool, str, or list[...] of them)
 
 ```{tag}
-<the reference solution: the function in {lab}. {_FUNCTION_RULES[language]}>
+<the reference solution: the function in {lab}. {_function_rule(language)}>
 ```
 
 ```python
@@ -61,44 +62,38 @@ Signature: def <function>(<parameter>: <type>, ...) -> <type>
 
 
 def _fence(code: str, language: str = "python") -> str:
-    return f"```{FENCE_TAGS[language]}\n{code.rstrip()}\n```"
+    return f"```{fence_tag(language)}\n{code.rstrip()}\n```"
 
 
 def solver_system(language: str = "python") -> str:
     if language == "python":
         return SOLVER_SYSTEM
-    lab = LABELS[language]
+    lab = label(language)
     return (f"You are an expert {lab} programmer. Reply with one complete, self-contained {lab} solution "
-            f"in a single ```{FENCE_TAGS[language]} code block. Do not include tests or example usage.")
+            f"in a single ```{fence_tag(language)} code block. Do not include tests or example usage.")
 
 
-# What a data-form solution must look like, language by language: the driver that calls it is
-# added after it (or beside it, Java and Go), so it must not bring a `main` of its own.
-_FUNCTION_RULES = {
-    "c": "Include the headers you use. Do not write a main function.",
-    "cpp": "Include the headers you use. Do not write a main function.",
-    "java": "Write it as a static method of a (non-public) `class Solution`. Do not write a main method.",
-    "javascript": "Define it as a top-level function. Do not read input or print anything.",
-    "typescript": "Define it as a top-level function. Do not read input or print anything.",
-    "go": "Start the file with `package main`; use only the standard library. Do not write a main function.",
-    "rust": "Use only the standard library. Do not write a main function.",
-}
-_PROGRAM_RULES = {
-    "java": " Put `main` in a `public class Main`.",
-    "go": " Start the file with `package main`.",
-}
+def _function_rule(language: str) -> str:
+    """What a data-form solution must look like (the language's own rule: the driver that calls
+    it is added after it or beside it, so it must not bring a `main` of its own)."""
+    return languages.get(language).solution_rule
+
+
+def _program_rule(language: str) -> str:
+    rule = languages.get(language).program_rule
+    return f" {rule}" if rule else ""
 
 
 def _other_task(problem: Problem, language: str) -> str:
-    lab = LABELS[language]
+    lab = label(language)
     if problem.kind == "io":
         return (f"{problem.prompt.rstrip()}\n\nWrite a complete {lab} program that reads the input from standard "
-                f"input and prints the answer to standard output.{_PROGRAM_RULES.get(language, '')}")
+                f"input and prints the answer to standard output.{_program_rule(language)}")
     if problem.signature is None:
         raise ValueError(f"problem {problem.id!r} has Python test code only: it cannot be posed in {lab}")
     decl = declaration(language, problem.signature)
     return (f"{problem.prompt.rstrip()}\n\nWrite the {lab} function `{problem.signature.name}` with this "
-            f"signature:\n\n{_fence(decl, language)}\n\n{_FUNCTION_RULES[language]}")
+            f"signature:\n\n{_fence(decl, language)}\n\n{_function_rule(language)}")
 
 
 def task_text(problem: Problem, language: str = "python") -> str:
@@ -132,7 +127,7 @@ def solution_messages(problem: Problem, examples: list[Problem] = (), language: 
 
 def translate_messages(problem: Problem, source: str, source_language: str, language: str) -> Messages:
     """A verified solution in one language, to be written again in another."""
-    src_lab, lab = LABELS[source_language], LABELS[language]
+    src_lab, lab = label(source_language), label(language)
     return [
         {"role": "system", "content": solver_system(language)},
         {
@@ -140,7 +135,7 @@ def translate_messages(problem: Problem, source: str, source_language: str, lang
             "content": (
                 f"{task_text(problem, language)}\n\nHere is a correct {src_lab} solution that passes every test:"
                 f"\n\n{_fence(source, source_language)}\n\nTranslate it into {lab}: the same behaviour on every "
-                f"input. Reply with the whole {lab} solution in one ```{FENCE_TAGS[language]} code block."
+                f"input. Reply with the whole {lab} solution in one ```{fence_tag(language)} code block."
             ),
         },
     ]
@@ -183,7 +178,7 @@ def repair_messages(problem: Problem, previous: str, feedback: str, language: st
     """Show the last attempt and what went wrong (only the last turn, to fit small contexts).
 
     A compile error is said as such: the feedback is then the compiler's own (trimmed) message."""
-    lab = LABELS[language]
+    lab = label(language)
     attempt = _fence(previous, language) if previous.strip() else f"(your reply contained no {lab} code block)"
     fb = feedback.strip() or "The program did not pass the tests."
     what = ("did not compile; the compiler said" if compile_error
@@ -196,7 +191,7 @@ def repair_messages(problem: Problem, previous: str, feedback: str, language: st
             "role": "user",
             "content": (
                 f"Your solution {what}:\n\n{fb}\n\n"
-                f"Fix the code. Reply with the whole corrected solution in one ```{FENCE_TAGS[language]} code block."
+                f"Fix the code. Reply with the whole corrected solution in one ```{fence_tag(language)} code block."
             ),
         },
     ]
@@ -215,7 +210,7 @@ def propose_messages(seeds: list[Problem], language: str = "python") -> Messages
             "role": "user",
             "content": (
                 f"Here are some programming exercises:\n\n{shown}\n\n"
-                f"Write one NEW exercise on a different topic, solvable by a single {LABELS[language]} function. "
+                f"Write one NEW exercise on a different topic, solvable by a single {label(language)} function. "
                 + proposal_format(language)
             ),
         },
@@ -238,7 +233,7 @@ def evolve_messages(parent: Problem, operation: str, language: str = "python") -
             "role": "user",
             "content": (
                 f"Here is a programming exercise that students often get wrong:\n\n{_example(parent)}\n\n"
-                f"{operation} It must be solvable by a single {LABELS[language]} function. "
+                f"{operation} It must be solvable by a single {label(language)} function. "
                 + proposal_format(language)
             ),
         },
@@ -247,7 +242,7 @@ def evolve_messages(parent: Problem, operation: str, language: str = "python") -
 
 def grounded_messages(snippet_text: str, where: str, language: str = "python") -> Messages:
     """OSS-Instruct: a problem inspired by a real snippet of code or documentation."""
-    lab = LABELS[language]
+    lab = label(language)
     return [
         {"role": "system", "content": proposer_system(language)},
         {

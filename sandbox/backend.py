@@ -26,6 +26,8 @@ class ExecRequest(BaseModel):
     )
     program: str
     language: str = "python"
+    language_mode: str | None = Field(default=None, description="One of the language's compile modes "
+                                      "(TypeScript: check, strip); None: its default.")
     tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
     entry_point: str | None = None
     names: list[str] = Field(default_factory=list, description="Names the tests use that the program must define.")
@@ -113,14 +115,33 @@ def _lang_request(problem: Problem, candidate: Candidate, language: str, limits:
             driver(language, problem.signature)  # type: ignore[arg-type]
         except UnsupportedSignature as e:
             host_error = f"{language}: {e}"
+    mode = _language_mode(problem, language)
+    if host_error is None and mode is not None:
+        from codesynth.sandbox.languages.specs import spec
+
+        try:
+            spec(language).compile_for(mode)
+        except ValueError as e:
+            host_error = f"problem {problem.id}: metadata.language_mode: {e}"
     return ExecRequest(
         candidate_id=candidate.candidate_id, problem_id=problem.id,
         kind="calls" if problem.kind == "calls" else "io", program=candidate.solution, language=language,
         cases=list(suite) if problem.kind == "io" else [],  # type: ignore[arg-type]
         calls=list(suite) if problem.kind == "calls" else [],  # type: ignore[arg-type]
         signature=problem.signature, compare=problem.compare, entry_point=problem.entry_point,
-        limits=limits, host_error=host_error,
+        limits=limits, host_error=host_error, language_mode=mode,
     )
+
+
+def _language_mode(problem: Problem, language: str) -> str | None:
+    """A problem picks a compile mode with `metadata: {"language_mode": "strip"}` (for every
+    language that has modes) or `{"language_mode": {"typescript": "strip"}}`."""
+    from codesynth.sandbox.languages.specs import spec
+
+    m = problem.metadata.get("language_mode")
+    if isinstance(m, dict):
+        return m.get(language)
+    return m if isinstance(m, str) and spec(language).default_mode is not None else None
 
 
 def uses_compile_step(req: ExecRequest) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from codesynth.models import LANGUAGES, Limits
+from codesynth import languages
+from codesynth.models import Limits
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
@@ -33,9 +34,9 @@ class ServeConfig(BaseModel):
     @field_validator("languages")
     @classmethod
     def _with_python(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = sorted(set(v) - set(LANGUAGES))
+        unknown = sorted(set(v) - set(languages.names()))
         if unknown:
-            raise ValueError(f"unknown language {unknown[0]!r} (known: {', '.join(LANGUAGES)})")
+            raise ValueError(f"unknown language {unknown[0]!r} (known: {', '.join(languages.names())})")
         return tuple(sorted(set(v) | {"python"}))  # every runner image has it
 
     def needs_token(self) -> bool:

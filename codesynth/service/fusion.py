@@ -19,21 +19,41 @@ from __future__ import annotations
 import base64
 import binascii
 import posixpath
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from codesynth import languages
 from codesynth.models import CompileOutput, ExecutionResult, Limits, RunOutput, Status
 from codesynth.sandbox.backend import ExecRequest
 
-#: What /run_code executes: SandboxFusion's names (and ours) -> codesynth's language. Everything
-#: else is refused with 422, as SandboxFusion does for languages it lacks (adding a language:
-#: one entry here plus its spec in sandbox/languages/specs.py).
-LANGUAGES = {"python": "python", "python3": "python", "c": "c", "cpp": "cpp", "java": "java",
-             "javascript": "javascript", "nodejs": "javascript", "js": "javascript",
-             "typescript": "typescript", "ts": "typescript", "go": "go", "rust": "rust"}
-#: The languages whose answer carries a `compile_result` (SandboxFusion's compile step).
-COMPILED = {"c", "cpp", "java", "go", "rust"}
+
+class _LanguageNames(Mapping):
+    """SandboxFusion's names (and ours) -> codesynth's language, read from the registry: every
+    registered name and alias (codesynth/languages). Everything else is refused with 422, as
+    SandboxFusion does for languages it lacks."""
+
+    def __getitem__(self, key: str) -> str:
+        found = languages.resolve(key) if isinstance(key, str) else None
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({n for s in languages.all_specs() for n in (s.name, *s.aliases)}))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+#: What /run_code executes.
+LANGUAGES = _LanguageNames()
+
+
+def _compiles(language: str | None) -> bool:
+    """Does the answer carry a `compile_result` (SandboxFusion's compile step)?"""
+    return bool(language) and languages.get(language).compiles
 
 
 class RunCodeRequest(BaseModel):
@@ -142,11 +162,11 @@ def _compile_failed(res: ExecutionResult, out: RunOutput, detail: dict[str, Any]
         message = f"compilation exceeded the compile_timeout of {res.limits.compile_timeout_s:g}s"
     elif comp.signal:
         message = res.error_message or f"the compiler was killed by signal {comp.signal}"
-    elif res.language in COMPILED:
+    elif _compiles(res.language):
         message = f"compile error (exit code {comp.exit_code})"
     else:
         message = f"rejected before running: {res.error_type or 'syntax error'} (the check exited {comp.exit_code})"
-    if res.language in COMPILED:
+    if _compiles(res.language):
         return RunCodeResponse(status="Failed", message=message, compile_result=step, files=out.files,
                                codesynth=detail)
     # A language SandboxFusion runs from source: the interpreter would have said this and exited 1.
@@ -187,7 +207,7 @@ def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
     elif run.return_code not in (0, None):
         message = res.error_message or f"exit code {run.return_code}"
     ok = run.status == "Finished" and run.return_code == 0
-    compiled = out.compile is not None and res.language in COMPILED
+    compiled = out.compile is not None and _compiles(res.language)
     return RunCodeResponse(status="Success" if ok else "Failed", message=message, run_result=run, files=out.files,
                            compile_result=_compile_result(out.compile) if compiled else None,  # type: ignore[arg-type]
                            codesynth=detail)

@@ -318,7 +318,11 @@ class DockerBackend(Backend):
     # ------------------------------------------------------------------ execution
 
     def served_languages(self) -> set[str]:
-        return set(getattr(self, "image_languages", {"python"}))
+        # read when asked: a language registered later that needs nothing beyond the runner
+        # image (codesynth/languages: no packages) runs here too
+        from codesynth.sandbox.languages.specs import base_languages
+
+        return set(getattr(self, "image_languages", {"python"})) | set(base_languages())
 
     def describe(self) -> str:
         return f"image {self._image}" if self._image else self.name
@@ -334,7 +338,7 @@ class DockerBackend(Backend):
         pre = precheck(request)
         if pre is not None:
             return pre, None
-        if request.language not in getattr(self, "image_languages", {"python"}):
+        if request.language not in self.served_languages():
             from codesynth.sandbox.docker.lang_image import missing_message
 
             return sandbox_error(request, f"{missing_message({request.language})} (this pool runs {self.image})",

@@ -13,6 +13,7 @@ has rust.
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,41 +22,35 @@ import codesynth
 from codesynth.errors import SandboxUnavailable
 from codesynth.sandbox.docker import image
 from codesynth.sandbox.docker.engine import Log, client, stderr_log
-from codesynth.sandbox.languages.specs import (
-    CPP_FLAGS,
-    CPP_PCH_DIR,
-    CPP_PCH_HEADERS,
-    JAVAC_JSA,
-    JAVAC_JVM_FLAGS,
-    PYTHON_ONLY,
-    image_languages,
-    packages_for,
-)
+from codesynth.sandbox.languages.specs import base_languages, image_languages, packages_for, spec
 
 LANG_LABEL = "codesynth.languages"
 TOOLCHAIN_LABEL = "codesynth.toolchain"  # the toolchain base it was built on: a new recipe is a new image
 TOOLCHAIN_REPO = "codesynth-toolchains"
-GO_SEED = "/opt/codesynth/gocache"  # Go's standard library, compiled once at image build
-# Bump when the toolchain tree is made differently (a new prewarm step, other flags).
-TOOLCHAIN_RECIPE = "3"  # 2: C++ precompiled headers; 3: javac's class archive
-
-# A Go program importing what solutions commonly use: compiling it at build time fills the
-# build cache with the standard library, which each container copies instead of compiling.
-_GO_WARM = """package main
-import ("bufio"; "encoding/json"; "fmt"; "math"; "os"; "sort"; "strconv"; "strings"; "unicode")
-func main() { w := bufio.NewWriter(os.Stdout); defer w.Flush(); b, _ := json.Marshal([]int{1})
-fmt.Fprintln(w, string(b), math.Sqrt(2), strconv.Itoa(3), strings.ToUpper("a"), unicode.IsDigit('1'))
-sort.Ints([]int{2, 1}) }
-"""
-
+# Bump when the toolchain tree is made differently by this module; the languages' own recipe
+# steps (files, commands) are hashed into the tag already.
+# 2: C++ precompiled headers; 3: javac's class archive; 4: recipes from the language registry
+TOOLCHAIN_RECIPE = "4"
 
 def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:10]
 
 
+def _recipe(languages: tuple[str, ...]) -> list:
+    """Every language's image steps beyond its packages, in a stable order (hashed into the tag)."""
+    out = []
+    for lang in sorted(languages):
+        s = spec(lang)
+        if s.image_files or s.image_commands or s.image_scratch:
+            out.append([lang, sorted(s.image_files.items()), [list(c) for c in s.image_commands],
+                        list(s.image_scratch)])
+    return out
+
+
 def toolchain_tag(languages: tuple[str, ...]) -> str:
     pk = packages_for(languages)
-    return f"{TOOLCHAIN_REPO}:{image.BOOTSTRAP_SUITE}-{_key(TOOLCHAIN_RECIPE + ' '.join(pk))}"
+    steps = json.dumps(_recipe(languages), sort_keys=True)
+    return f"{TOOLCHAIN_REPO}:{image.BOOTSTRAP_SUITE}-{_key(TOOLCHAIN_RECIPE + ' '.join(pk) + steps)}"
 
 
 def lang_image_tag(languages: tuple[str, ...]) -> str:
@@ -65,14 +60,14 @@ def lang_image_tag(languages: tuple[str, ...]) -> str:
 
 def find_image(needed: set[str]) -> str | None:
     """A current runner image (this harness) whose toolchains cover `needed`; the smallest wins."""
-    if needed <= set(PYTHON_ONLY):
+    if needed <= set(base_languages()):
         return image.image_tag() if image.image_status() == "ok" else None
     h = image.harness_hash()
     best = None
     for img in client().images.list(name=image.IMAGE_REPO, filters={"label": LANG_LABEL}):
         labels = img.labels or {}
         have = set(labels.get(LANG_LABEL, "").split(","))
-        if labels.get(image.HASH_LABEL) != h or not needed <= have or not img.tags:
+        if labels.get(image.HASH_LABEL) != h or not needed - set(base_languages()) <= have or not img.tags:
             continue
         if labels.get(TOOLCHAIN_LABEL) != toolchain_tag(tuple(sorted(have))):
             continue
@@ -86,12 +81,12 @@ def image_languages_of(tag: str) -> set[str]:
     try:
         labels = client().images.get(tag).labels or {}
     except Exception:  # noqa: BLE001 - an image given by name that we cannot inspect: assume Python
-        return set(PYTHON_ONLY)
-    return set(labels.get(LANG_LABEL, "python").split(",")) | set(PYTHON_ONLY)
+        return set(base_languages())
+    return set(labels.get(LANG_LABEL, "python").split(",")) | set(base_languages())
 
 
 def missing_message(needed: set[str]) -> str:
-    langs = ",".join(sorted(needed - set(PYTHON_ONLY)))
+    langs = ",".join(sorted(needed - set(base_languages())))
     return (f"no runner image has the toolchains for {langs}; build one with "
             f"`codesynth sandbox build --languages {langs}` (or `--languages all`)")
 
@@ -103,7 +98,7 @@ def ensure_image(needed: set[str], build: bool = True, log: Log = stderr_log) ->
     not built behind the user's back (minutes, about 600 MB of packages): one clear error says
     which `codesynth sandbox build --languages ...` makes it, unless `build == "toolchains"`.
     """
-    if needed <= set(PYTHON_ONLY):
+    if needed <= set(base_languages()):
         return image.ensure_image(build=bool(build), log=log)
     found = find_image(needed)
     if found:
@@ -113,16 +108,16 @@ def ensure_image(needed: set[str], build: bool = True, log: Log = stderr_log) ->
         # The packages are here already (only the harness changed): the rebuild takes seconds.
         return build_lang_image(cover, log=log)
     if build == "toolchains":
-        return build_lang_image(tuple(sorted(needed | set(PYTHON_ONLY))), log=log)
+        return build_lang_image(tuple(sorted(needed | set(base_languages()))), log=log)
     raise SandboxUnavailable(missing_message(needed))
 
 
 def _toolchain_base_covering(needed: set[str]) -> tuple[str, ...] | None:
     """The language set of an existing toolchain base that covers `needed` (smallest first)."""
-    sets = {tuple(sorted(needed | set(PYTHON_ONLY)))}
+    sets = {tuple(sorted(needed | set(base_languages())))}
     for img in client().images.list(name=image.IMAGE_REPO, filters={"label": LANG_LABEL}):
         have = tuple(sorted((img.labels or {}).get(LANG_LABEL, "").split(",")))
-        if needed <= set(have):
+        if needed - set(base_languages()) <= set(have):
             sets.add(have)
     for langs in sorted(sets, key=len):
         if image._image_id(toolchain_tag(langs)) is not None:
@@ -133,7 +128,7 @@ def _toolchain_base_covering(needed: set[str]) -> tuple[str, ...] | None:
 def build_lang_image(languages: tuple[str, ...] | str, force: bool = False, log: Log = stderr_log) -> str:
     """Build (if needed) the toolchain base and the runner image on it; returns the runner tag."""
     langs = image_languages(languages) if isinstance(languages, str) else tuple(sorted(set(languages)))
-    if set(langs) <= set(PYTHON_ONLY):
+    if set(langs) <= set(base_languages()):
         return image.build_image(force=force, log=log)
     tag = lang_image_tag(langs)
     if not force and find_image(set(langs)) == tag:
@@ -143,12 +138,13 @@ def build_lang_image(languages: tuple[str, ...] | str, force: bool = False, log:
     if force or image._image_id(base) is None:
         pk = packages_for(langs)
         log(f"making {base}: debootstrap + {' '.join(pk)} (several minutes on 2 cores, about 2 GB with all)")
-        image.bootstrap_base(log=log, image=base, extra=lambda root, mirror: _install(root, mirror, pk, log))
+        image.bootstrap_base(log=log, image=base, extra=lambda root, mirror: _install(root, mirror, langs, log))
     return image.build_image(base=base, force=force, log=log, tag=tag,
                              labels={LANG_LABEL: ",".join(langs), TOOLCHAIN_LABEL: base})
 
 
-def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> None:
+def _install(root: Path, mirror: str, languages: tuple[str, ...], log: Log) -> None:
+    packages = packages_for(languages)
     """apt-get install the toolchains inside the debootstrapped tree, from the same mirror."""
     (root / "etc/apt/sources.list").write_text(f"deb {mirror} {image.BOOTSTRAP_SUITE} main\n")
     resolv = root / "etc/resolv.conf"
@@ -164,20 +160,7 @@ def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> No
         log(f"  apt-get install {' '.join(packages)}")
         _chroot(root, ["apt-get", "install", "-y", "-q", "--no-install-recommends", *packages], env,
                 "apt-get install")
-        if "golang-go" in packages:
-            warm = root / "tmp/warm.go"
-            warm.write_text(_GO_WARM)
-            genv = {**env, "GOCACHE": GO_SEED, "GOPATH": "/tmp/gopath", "GOTOOLCHAIN": "local",
-                    "GOFLAGS": "-buildvcs=false", "CGO_ENABLED": "0", "GO111MODULE": "off"}
-            _chroot(root, ["go", "build", "-o", "/tmp/warm", "/tmp/warm.go"], genv, "go build (warm-up)")
-            subprocess.run(["chmod", "-R", "a+rX,go-w", str(root / GO_SEED.lstrip("/"))], check=True)
-            for p in ("tmp/warm", "tmp/warm.go"):
-                (root / p).unlink(missing_ok=True)
-            shutil.rmtree(root / "tmp/gopath", ignore_errors=True)
-        if "g++" in packages:
-            _cpp_pch(root, env)
-        if "default-jdk-headless" in packages:
-            _javac_archive(root, env)
+        _language_steps(root, languages, env)
         _chroot(root, ["apt-get", "clean"], env, "apt-get clean")
     finally:
         subprocess.run(["umount", "-l", str(proc_dir)], stdin=subprocess.DEVNULL, capture_output=True)
@@ -185,51 +168,27 @@ def _install(root: Path, mirror: str, packages: tuple[str, ...], log: Log) -> No
         (root / "etc/apt/sources.list").unlink(missing_ok=True)
 
 
-def _cpp_pch(root: Path, env: dict[str, str]) -> None:
-    """Precompile the standard headers C++ programs most often include first (see specs.py).
-
-    Each `<h>` gets a stub `#include_next <h>` (what GCC reads wherever the PCH does not apply)
-    and `<h>.gch` built from that stub with the pool's own flags.
-    """
-    d = root / CPP_PCH_DIR.lstrip("/")
-    for h in CPP_PCH_HEADERS:
-        stub = d / h
-        stub.parent.mkdir(parents=True, exist_ok=True)
-        stub.write_text(f"#include_next <{h}>\n")
-        _chroot(root, ["g++", *CPP_FLAGS, "-isystem", CPP_PCH_DIR, "-x", "c++-header", f"{CPP_PCH_DIR}/{h}",
-                       "-o", f"{CPP_PCH_DIR}/{h}.gch"], env, f"g++ (precompiling <{h}>)")
-    subprocess.run(["chmod", "-R", "a+rX,go-w", str(d)], check=True)
-
-
-# What a javac run touches for a typical program (and the data-form driver): collections,
-# Scanner, I/O, reflection. The archive holds the compiler's classes that such a compile loads.
-_JAVA_WARM = """import java.io.*;
-import java.util.*;
-import java.util.stream.*;
-public class Main {
-    public static void main(String[] args) throws Exception {
-        Scanner in = new Scanner(System.in);
-        List<Long> xs = new ArrayList<>();
-        Map<String, Integer> m = new HashMap<>();
-        while (in.hasNextLong()) xs.add(in.nextLong());
-        StringBuilder o = new StringBuilder();
-        o.append(xs.stream().mapToLong(Long::longValue).sum()).append(String.format("%d", m.size()));
-        java.lang.reflect.Field f = FileDescriptor.class.getDeclaredField("fd");
-        System.out.println(o + " " + f.getName() + Arrays.toString(new int[] {1}));
-    }
-}
-"""
-
-
-def _javac_archive(root: Path, env: dict[str, str]) -> None:
-    """Dump javac's class archive (specs.JAVAC_JSA) from a javac run with the pool's flags."""
-    d = root / "tmp/javawarm"
-    d.mkdir(parents=True, exist_ok=True)
-    (d / "Main.java").write_text(_JAVA_WARM)
-    _chroot(root, ["javac", *JAVAC_JVM_FLAGS, f"-J-XX:ArchiveClassesAtExit={JAVAC_JSA}", "-encoding", "UTF-8",
-                   "-nowarn", "-d", "/tmp/javawarm", "/tmp/javawarm/Main.java"], env, "javac (class archive)")
-    shutil.rmtree(d, ignore_errors=True)
-    subprocess.run(["chmod", "a+r,go-w", str(root / JAVAC_JSA.lstrip("/"))], check=True)
+def _language_steps(root: Path, languages: tuple[str, ...], env: dict[str, str]) -> None:
+    """Each language's recipe (LangSpec.image_files / image_commands / image_scratch), then
+    /opt/codesynth made world-readable and nobody's to write."""
+    specs = [spec(lang) for lang in sorted(languages)]
+    for s in specs:
+        for path, text in s.image_files.items():
+            f = root / path.lstrip("/")
+            f.parent.mkdir(parents=True, exist_ok=True)
+            f.write_text(text)
+    for s in specs:
+        for what, argv, extra_env in s.image_commands:
+            _chroot(root, argv, {**env, **extra_env}, what)
+    for s in specs:
+        for path in s.image_scratch:
+            p = root / path.lstrip("/")
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+    if (root / "opt/codesynth").exists():
+        subprocess.run(["chmod", "-R", "a+rX,go-w", str(root / "opt/codesynth")], check=True)
 
 
 def _chroot(root: Path, argv: list[str], env: dict[str, str], what: str) -> None:

@@ -2,41 +2,31 @@
 
 from __future__ import annotations
 
+from codesynth import languages
 from codesynth.models import Limits, Signature
-from codesynth.sandbox.languages.drivers import driver, encode_calls
-from codesynth.sandbox.languages.specs import compile_argv, java_main_class, spec
+from codesynth.sandbox.languages.drivers import encode_calls
+from codesynth.sandbox.languages.specs import compile_argv, spec
 
-GO_SEED = "/opt/codesynth/gocache"
 CACHE_MB = 512  # the compile cache tmpfs of a toolchain container
 
 
 def files_for(language: str, solution: str, sig: Signature | None) -> tuple[dict[str, str], str]:
     """The source files and the Java main class ("" elsewhere). `sig`: data-form tests."""
-    s = spec(language)
-    if sig is None:
-        if language == "java":
-            cls = java_main_class(solution)
-            return {f"{cls}.java": solution}, cls
-        return {s.source: solution}, ""
-    drv = driver(language, sig)
-    if language == "java":  # the candidate writes `class Solution`, the driver is `public class Main`
-        return {"Solution.java": solution, "Main.java": drv}, "Main"
-    if language == "go":  # package main in both files; the candidate defines no main()
-        return {"main.go": solution, "driver.go": drv}, ""
-    sep = "\n" if solution.endswith("\n") else "\n\n"
-    return {s.source: solution + sep + drv}, ""
+    return languages.get(language).program_files(solution, sig)
 
 
-def lang_header(language: str, main_class: str, limits: Limits, results_fd: bool, speedups: bool = True) -> dict:
-    """`speedups=False`: the plain compile command (the benchmark's bare loop)."""
+def lang_header(language: str, main_class: str, limits: Limits, results_fd: bool, speedups: bool = True,
+                mode: str | None = None) -> dict:
+    """`speedups=False`: the plain compile command (the benchmark's bare loop). `mode`: one of the
+    language's compile modes (TypeScript's `strip`), None for its default."""
     s = spec(language)
     run = [a.replace("{main_class}", main_class) for a in s.run]
     return {
         "language": language,
-        "compile": compile_argv(s, speedups),
+        "compile": compile_argv(s, speedups, mode),
         "syntax_check": language if speedups and s.syntax_check_in_fork else None,
         "compile_env": s.compile_env,
-        "seed": [[GO_SEED, "{cache}/gocache"]] if language == "go" else [],
+        "seed": [list(x) for x in s.seed],
         "compile_limits": {"timeout_s": limits.compile_timeout_s, "memory_mb": limits.compile_memory_mb,
                            "cache_mb": CACHE_MB, "pids": max(limits.pids, 64)},
         "run": run,

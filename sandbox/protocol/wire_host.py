@@ -62,7 +62,7 @@ def _encode_lang(req: ExecRequest, request_id: str) -> bytes:
         "program_len": len(program),
         "tests_len": len(tests),
         "limits": req.limits.model_dump(),
-        "lang": lang_header(req.language, main_class, req.limits, results_fd=calls),
+        "lang": lang_header(req.language, main_class, req.limits, results_fd=calls, mode=req.language_mode),
         # Only the inputs (or the call arguments) travel; expected values stay on the host.
         "inputs": inputs,
     }

@@ -11,10 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from codesynth import languages
 from codesynth.errors import InputError
 from codesynth.generators.client import ChatClient
 from codesynth.jsonl import write_json
-from codesynth.models import LANGUAGES, Candidate, Problem
+from codesynth.models import Candidate, Problem
 from codesynth.rundir import (
     RunState,
     check_fingerprint,
@@ -25,7 +26,7 @@ from codesynth.rundir import (
     unusable_replies,
 )
 from codesynth.sandbox.backend import Backend
-from codesynth.signatures import LABELS, unposable
+from codesynth.signatures import label, unposable
 
 from ..verify import VerifyConfig, problem_sources
 
@@ -172,12 +173,12 @@ def require_posable(problems: Iterable[Problem], language: str | None) -> None:
     first that cannot, before any model call."""
     if language is None:
         return
-    if language not in LANGUAGES:
-        raise InputError(f"--language: unknown language {language!r} (one of {', '.join(LANGUAGES)})")
+    if language not in languages.names():
+        raise InputError(f"--language: unknown language {language!r} (one of {', '.join(languages.names())})")
     for p in problems:
         why = unposable(p, language)
         if why:
-            raise InputError(f"problem {p.id!r} cannot be posed in {LABELS[language]}: {why}")
+            raise InputError(f"problem {p.id!r} cannot be posed in {label(language)}: {why}")
 
 
 def languages_of(problems: Iterable[Problem], language: str | None) -> set[str]:

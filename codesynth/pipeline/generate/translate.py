@@ -14,12 +14,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from codesynth import languages
 from codesynth.errors import InputError, sigterm_as_interrupt
 from codesynth.generators.client import ChatClient
 from codesynth.generators.solutions import TranslateItem, sample_translations
 from codesynth.ids import ref_id, translation_id
 from codesynth.jsonl import JsonlWriter, read_models
-from codesynth.models import LANGUAGES, Candidate, Origin, Problem
+from codesynth.models import Candidate, Origin, Problem
 from codesynth.rundir import CANDIDATES, RESULTS, REWARDS, read_run
 from codesynth.sandbox.backend import Backend
 
@@ -34,8 +35,8 @@ def verified_sources(problems: Sequence[Problem], source_language: str, from_run
 
     From a run: its passed candidates in that language (in candidate-id order, so a rerun picks
     the same ones). Without one: each problem's reference solution in that language."""
-    if source_language not in LANGUAGES:
-        raise InputError(f"--source-language: unknown language {source_language!r} (one of {', '.join(LANGUAGES)})")
+    if source_language not in languages.names():
+        raise InputError(f"--source-language: unknown language {source_language!r} (one of {', '.join(languages.names())})")
     by_id = {p.id: p for p in problems}
     out: list[tuple[Problem, Candidate]] = []
     if from_run is None:
