@@ -66,8 +66,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path)
     a = ap.parse_args()
 
-    from codesynth.sandbox import lang_image
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker import lang_image
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     image = lang_image.ensure_image({"typescript"}, build="toolchains")
     pool = DockerBackend(workers=a.workers, limits=LIM, image=image, run_id=f"benchts{os.getpid()}",

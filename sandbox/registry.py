@@ -8,53 +8,33 @@ A factory takes the shared options below as keywords and returns an unstarted Ba
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from importlib.metadata import entry_points
 from typing import Any
 
 from codesynth.errors import InputError
 from codesynth.models import Limits
+from codesynth.registry import Registry
 from codesynth.sandbox.backend import Backend
 
 Factory = Callable[..., Backend]
 
-_factories: dict[str, Factory | str] = {
+_backends: Registry[Factory] = Registry("codesynth.backends", "backend", {
     "docker": "codesynth.sandbox.docker.backend:DockerBackend",
     "local": "codesynth.sandbox.local.backend:LocalBackend",
-}
-_plugins_loaded = False
+})
 
 
 def register_backend(kind: str, factory: Factory | str) -> None:
     """Make `kind` available to `open_backend`, `--backend` and the service."""
-    _factories[kind] = factory
-
-
-def _load_plugins() -> None:
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    for ep in entry_points(group="codesynth.backends"):
-        _factories.setdefault(ep.name, ep.value)
+    _backends.register(kind, factory)
 
 
 def backend_kinds() -> list[str]:
-    _load_plugins()
-    return sorted(_factories)
+    return sorted(_backends.names())
 
 
 def _resolve(kind: str) -> Factory:
-    _load_plugins()
-    f = _factories.get(kind)
-    if f is None:
-        raise InputError(f"unknown backend '{kind}' (choose from: {', '.join(backend_kinds())})")
-    if isinstance(f, str):
-        mod, _, attr = f.partition(":")
-        f = getattr(importlib.import_module(mod), attr)
-        _factories[kind] = f
-    return f
+    return _backends.get(kind)
 
 
 def create_backend(

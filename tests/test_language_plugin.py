@@ -105,7 +105,7 @@ def test_fusion_names_it(bash_language):
 
 @pytest.fixture(scope="module")
 def bash_pool(bash_language, runner_image):
-    from codesynth.sandbox.docker_backend import DockerBackend
+    from codesynth.sandbox.docker.backend import DockerBackend
 
     b = DockerBackend(workers=1, limits=LANG_LIMITS, image=runner_image, run_id=f"pybash{os.getpid()}",
                       languages={"python", "bash"})

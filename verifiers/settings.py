@@ -81,7 +81,7 @@ class ExecutionSettings(BaseModel):
     @classmethod
     def _known_backend(cls, v: str) -> str:
         if v not in backend_kinds():
-            raise ValueError(f"unknown backend '{v}' (choose from: {', '.join(backend_kinds())})")
+            raise ValueError(f"unknown backend '{v}' (known: {', '.join(backend_kinds())})")
         return v
 
     @field_validator("interpreter")

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ValidationError
 from codesynth.errors import InputError
 from codesynth.jsonl import describe_validation_error
 from codesynth.models import Problem
-from codesynth.plugins import Registry
+from codesynth.registry import Registry, marked
 
 GROUP = "codesynth.importers"
 
@@ -72,8 +72,9 @@ class Importer:
 
 #: the modules holding the built-in importers (imported when the registry is first read)
 BUILTIN = ("humaneval", "mbpp", "multipl_e", "native")
-REGISTRY: Registry[Importer] = Registry("problem format", GROUP, "importer", Importer,
-                                        [f"codesynth.importers.{m}" for m in BUILTIN])
+REGISTRY: Registry[Importer] = Registry(GROUP, "problem format",
+                                        builtin_modules=[f"codesynth.importers.{m}" for m in BUILTIN],
+                                        coerce=marked("importer", Importer))
 
 
 def importer(name: str, *, description: str = "", options: type[BaseModel] | None = None,
@@ -81,8 +82,10 @@ def importer(name: str, *, description: str = "", options: type[BaseModel] | Non
     """Register the decorated `load(source, options) -> Imported` as importer `name`."""
 
     def deco(load: Loader) -> Loader:
-        REGISTRY.add(Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0], options,
-                              default_source), load)
+        spec = Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0], options,
+                        default_source)
+        REGISTRY.register(name, spec)
+        load.importer = spec  # type: ignore[attr-defined]  # an entry point names the loader
         return load
 
     return deco

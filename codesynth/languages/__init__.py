@@ -13,29 +13,38 @@ with `@language`) at import time. docs/extending/languages.md walks through a wh
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from importlib.metadata import entry_points
+from typing import Any
 
 from codesynth.languages.base import LangSpec, LanguageSpec, NoMapping
+from codesynth.registry import Registry, UnknownName
 
 __all__ = ["LangSpec", "LanguageSpec", "NoMapping", "UnknownLanguage", "all_specs", "get", "language", "names",
            "refresh", "register", "resolve"]
 
 _BUILTIN = ("python", "c", "cpp", "java", "javascript", "typescript", "go", "rust")
-_specs: dict[str, LanguageSpec | str] = {n: f"codesynth.languages.{n}:SPEC" for n in _BUILTIN}
-_plugins_loaded = False
 
 
-class UnknownLanguage(ValueError):
+class UnknownLanguage(UnknownName):
     """A language name no registered language has (the message names the known ones)."""
+
+
+def _spec(name: str, obj: Any) -> LanguageSpec:
+    if not isinstance(obj, LanguageSpec) or obj.name != name:
+        raise UnknownLanguage(f"language {name!r}: its module does not provide a LanguageSpec named {name!r}")
+    return obj
+
+
+_languages: Registry[LanguageSpec] = Registry(
+    "codesynth.languages", "language", {n: f"codesynth.languages.{n}:SPEC" for n in _BUILTIN},
+    coerce=_spec, unknown=UnknownLanguage)
 
 
 def register(spec: LanguageSpec) -> LanguageSpec:
     """Make `spec` a language every layer knows; a second registration of a name replaces it."""
     if not isinstance(spec, LanguageSpec):
         raise TypeError(f"register() takes a LanguageSpec, got {type(spec).__name__}")
-    _specs[spec.name] = spec
+    _languages.register(spec.name, spec)
     return spec
 
 
@@ -45,44 +54,19 @@ def language(factory: Callable[[], LanguageSpec]) -> Callable[[], LanguageSpec]:
     return factory
 
 
-def _load_plugins() -> None:
-    global _plugins_loaded
-    if _plugins_loaded:
-        return
-    _plugins_loaded = True
-    for ep in entry_points(group="codesynth.languages"):
-        _specs.setdefault(ep.name, ep.value)
-
-
 def refresh() -> None:
     """Read the `codesynth.languages` entry points again (a package installed while running)."""
-    global _plugins_loaded
-    _plugins_loaded = False
-    _load_plugins()
+    _languages.refresh()
 
 
 def names() -> tuple[str, ...]:
     """Every registered name: the built-ins in their usual order, then the others as registered."""
-    _load_plugins()
-    return tuple(_specs)
+    return tuple(_languages.names())
 
 
 def get(name: str) -> LanguageSpec:
     """The registered language `name`; UnknownLanguage names the known ones."""
-    _load_plugins()
-    s = _specs.get(name)
-    if s is None:
-        raise UnknownLanguage(f"unknown language {name!r} (known: {', '.join(names())})")
-    if isinstance(s, str):
-        mod, _, attr = s.partition(":")
-        m = importlib.import_module(mod)
-        loaded = getattr(m, attr or "SPEC", None)
-        if not isinstance(loaded, LanguageSpec):
-            loaded = _specs.get(name)  # a module that registered itself on import
-        if not isinstance(loaded, LanguageSpec) or loaded.name != name:
-            raise UnknownLanguage(f"language {name!r}: {s} does not provide a LanguageSpec named {name!r}")
-        _specs[name] = s = loaded
-    return s
+    return _languages.get(name)
 
 
 def all_specs() -> list[LanguageSpec]:

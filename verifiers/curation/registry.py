@@ -19,11 +19,9 @@ third-party packages add filters through the `codesynth.filters` entry-point gro
 
 from __future__ import annotations
 
-import importlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib.metadata import entry_points
 from typing import Any
 
 from pydantic import BaseModel
@@ -31,6 +29,7 @@ from pydantic import BaseModel
 from codesynth.errors import InputError
 from codesynth.importers.common import split_top  # the one top-level splitter
 from codesynth.models import DatasetRecord
+from codesynth.registry import Registry
 from codesynth.verifiers.curation.filters import CurationContext, FilterReport, skipped
 
 FilterFn = Callable[[list[DatasetRecord], Any, CurationContext], tuple[list[DatasetRecord], FilterReport]]
@@ -57,8 +56,15 @@ class FilterSpec:
         return self.run(records, cfg, ctx)
 
 
-_specs: dict[str, FilterSpec] = {}
-_loaded = False
+def _spec(name: str, obj: Any) -> FilterSpec:
+    if not isinstance(obj, FilterSpec):
+        raise InputError(f"filter plugin '{name}': importing it registered no filter named '{name}'")
+    return obj
+
+
+#: Plugins are loaded at first read: the curate config is derived from every filter's model.
+_filters: Registry[FilterSpec] = Registry(GROUP, "curation filter", builtin_modules=BUILTINS, coerce=_spec,
+                                          eager_plugins=True)
 
 
 def register_filter(name: str, *, config: type[BaseModel], order: int = 1000) -> Callable[[FilterFn], FilterFn]:
@@ -67,37 +73,19 @@ def register_filter(name: str, *, config: type[BaseModel], order: int = 1000) ->
         raise ValueError(f"filter name {name!r}: must be an identifier other than 'weights'/'limits'")
 
     def deco(fn: FilterFn) -> FilterFn:
-        _specs[name] = FilterSpec(name, config, fn, order, (fn.__doc__ or "").strip().split("\n")[0])
+        _filters.register(name, FilterSpec(name, config, fn, order, (fn.__doc__ or "").strip().split("\n")[0]))
         return fn
 
     return deco
 
 
-def _load() -> None:
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for mod in BUILTINS:
-        importlib.import_module(mod)
-    for ep in entry_points(group=GROUP):
-        try:
-            ep.load()
-        except Exception as e:  # a broken plugin is named, not a traceback
-            raise InputError(f"filter plugin '{ep.name}' ({ep.value}) failed to load: {type(e).__name__}: {e}") from None
-
-
 def registered() -> dict[str, FilterSpec]:
     """Every filter, in run order."""
-    _load()
-    return dict(sorted(_specs.items(), key=lambda kv: (kv[1].order, kv[0])))
+    return dict(sorted(_filters.items(), key=lambda kv: (kv[1].order, kv[0])))
 
 
 def get_filter(name: str) -> FilterSpec:
-    specs = registered()
-    if name not in specs:
-        raise InputError(f"unknown curation filter '{name}' (known: {', '.join(specs)})")
-    return specs[name]
+    return _filters.get(name)
 
 
 def parse_filter_option(text: str) -> tuple[str, dict[str, Any]]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codesynth.models import DatasetRecord
-from codesynth.plugins import Registry
+from codesynth.registry import Registry, marked
 
 Writer = Callable[[Sequence[DatasetRecord], Path, "str | None"], None]
 GROUP = "codesynth.exports"
@@ -41,8 +41,9 @@ class ExportFormat:
         return f"export-{self.name}{self.extensions[0]}"
 
 
-REGISTRY: Registry[ExportFormat] = Registry("export format", GROUP, "export_format", ExportFormat,
-                                            ["codesynth.verifiers.outputs.exports"])
+REGISTRY: Registry[ExportFormat] = Registry(GROUP, "export format",
+                                            builtin_modules=["codesynth.verifiers.outputs.exports"],
+                                            coerce=marked("export_format", ExportFormat))
 
 
 def export_format(name: str, extensions: Sequence[str] = (".jsonl",), description: str = "") -> Callable[
@@ -52,8 +53,10 @@ def export_format(name: str, extensions: Sequence[str] = (".jsonl",), descriptio
         raise ValueError(f"export format {name!r}: give at least one extension ('' for a directory)")
 
     def deco(write: Writer) -> Writer:
-        REGISTRY.add(ExportFormat(name, write, tuple(e.lower() for e in extensions),
-                                  description or (write.__doc__ or "").strip().split("\n")[0]), write)
+        spec = ExportFormat(name, write, tuple(e.lower() for e in extensions),
+                            description or (write.__doc__ or "").strip().split("\n")[0])
+        REGISTRY.register(name, spec)
+        write.export_format = spec  # type: ignore[attr-defined]  # an entry point names the writer
         return write
 
     return deco
