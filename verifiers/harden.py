@@ -1,0 +1,171 @@
+"""Harden one problem's suite: new inputs, the reference's outputs, kept only where they kill.
+
+EvalPlus's recipe, in the sandbox: seed inputs from the existing tests are mutated by type
+(verifiers/input_mutation.py); the reference computes each one's expected output, and an
+input it rejects is dropped (verifiers/oracle.py); every known-correct program (every
+reference, in every language) must pass each new case, or the case is dropped (a case that
+a correct program fails is a wrong test); the known-wrong pool (verifiers/wrong_programs.py)
+runs on the rest, and a greedy set cover keeps the fewest cases that kill every wrong program
+any case kills. The kept cases are added to `private_tests`, never to the public tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from codesynth.models import ExecutionResult, Limits, Problem, Status
+from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.input_mutation import mutated_inputs, seed_inputs
+from codesynth.verifiers.oracle import INVALID, reference_outputs
+from codesynth.verifiers.strength import certify, correct_programs, run_programs
+from codesynth.verifiers.suite import as_tests, with_tests
+from codesynth.verifiers.wrong_programs import wrong_pool
+
+
+class HardenConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_inputs: int = Field(default=60, ge=1, le=150, description="Mutated inputs tried per problem.")
+    max_tests: int = Field(default=10, ge=1, description="Private tests added per problem, at most.")
+    max_mutants: int = Field(default=20, ge=0, description="Mutants of the reference in the wrong-program pool.")
+    input_budget_s: float = Field(default=1.0, gt=0, description="The reference's time per input; slower: invalid.")
+    seed: int = 0
+
+
+class HardenOutcome(BaseModel):
+    """What hardening did to one problem (a line of the summary)."""
+
+    problem_id: str
+    status: str = Field(description="hardened | unchanged | skipped")
+    reason: str | None = None
+    seeds: int = 0
+    inputs: int = Field(default=0, description="Mutated inputs tried.")
+    invalid: int = Field(default=0, description="Inputs the reference raised on, timed out on, or returned no literal.")
+    disputed: int = Field(default=0, description="Cases a known-correct program failed (dropped).")
+    candidates: int = Field(default=0, description="Cases that survived to the kill matrix.")
+    added: int = 0
+    killers: int = Field(default=0, description="Wrong programs the kept cases kill.")
+    seconds: float = 0.0
+
+
+def _reference(problem: Problem) -> tuple[str, str] | None:
+    refs = problem.references()
+    if problem.language in refs:
+        return problem.language, refs[problem.language]
+    return next(iter(sorted(refs.items())), None)
+
+
+def _failed(res: ExecutionResult, keys: list[Any], kind: str) -> set[int] | None:
+    """Which cases (by position) a program failed; None when the run says nothing per case."""
+    if res.status is Status.sandbox_error or (not res.tests and res.status is not Status.passed):
+        return None
+    if kind == "calls":
+        return {i for i, o in enumerate(res.tests[: len(keys)]) if not o.passed}
+    by_line = {k: i for i, k in enumerate(keys)}
+    bad: set[int] = set()
+    seen: set[int] = set()
+    for o in res.tests:
+        head = o.name.split(":", 2)
+        if len(head) >= 2 and head[0] == "tests" and head[1].isdigit() and int(head[1]) in by_line:
+            seen.add(by_line[int(head[1])])
+            if not o.passed:
+                bad.add(by_line[int(head[1])])
+    # a case the run never reached (it stopped early) is not known to pass
+    return bad | (set(range(len(keys))) - seen if res.status is not Status.passed else set())
+
+
+def _cover(kills: dict[int, set[int]], limit: int) -> list[int]:
+    """Greedy set cover: cases, in order of how many not-yet-killed wrong programs they kill."""
+    left = set().union(*kills.values()) if kills else set()
+    chosen: list[int] = []
+    while left and len(chosen) < limit:
+        best = max(sorted(kills), key=lambda c: len(kills[c] & left))
+        if not kills[best] & left:
+            break
+        chosen.append(best)
+        left -= kills[best]
+    return sorted(chosen)
+
+
+def _append(problem: Problem, cases: list[tuple[tuple, Any]]) -> Any:
+    new, _ = as_tests(problem, cases)
+    old = problem.private_tests
+    if problem.kind == "calls":
+        return [*(old or []), *new]
+    head = (str(old).rstrip("\n") + "\n\n") if old else ""
+    return head + "# Hardened by `codesynth tests harden`: inputs mutated from the tests, outputs of the reference.\n" + new
+
+
+def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
+                   limits: Limits | None = None) -> tuple[Problem, HardenOutcome]:
+    """The problem with killing cases added to its private tests, its certificate before and after."""
+    import time
+
+    t0 = time.monotonic()
+    cfg = cfg or HardenConfig()
+    out = HardenOutcome(problem_id=problem.id, status="skipped")
+    if problem.kind == "io":
+        out.reason = "stdin/stdout problem (no call arguments to mutate)"
+        return problem, out
+    ref = _reference(problem)
+    if ref is None:
+        out.reason = "no reference solution"
+        return problem, out
+    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
+    before = certify(problem, backend, pool=pool, limits=limits)
+    seeds = seed_inputs(problem) + seed_inputs(problem, problem.private_tests) if problem.private_tests else \
+        seed_inputs(problem)
+    out.seeds = len(seeds)
+    inputs = mutated_inputs(seeds, cfg.max_inputs, f"{cfg.seed}:{problem.id}")
+    out.inputs = len(inputs)
+    if not inputs:
+        out.status, out.reason = "unchanged", "no literal call arguments in the tests to mutate"
+        return _stamp(problem, before, before, False), out
+    lang, code = ref
+    outputs = reference_outputs(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
+    cases = [(a, o) for a, o in zip(inputs, outputs, strict=True) if o is not INVALID]
+    out.invalid = len(inputs) - len(cases)
+    if problem.kind == "calls":  # the expected value must fit the declared return type (a load rule)
+        from codesynth.models import parse_type, type_error
+
+        ret = parse_type(problem.signature.returns)  # type: ignore[union-attr]
+        cases = [(a, o) for a, o in cases if type_error(ret, o) is None]
+    tests, keys = as_tests(problem, cases)
+    if not cases:
+        out.status, out.reason = "unchanged", "the reference rejected every new input"
+        return _stamp(problem, before, before, False), out
+    probe = with_tests(problem, tests)
+    good = correct_programs(problem)
+    progs = [(f"correct{i}", c, lg) for i, (lg, c) in enumerate(good)]
+    progs += [(f"{w.kind}:{w.name}", w.code, "python") for w in pool]
+    res = run_programs(probe, progs, backend, limits)
+    disputed: set[int] = set()
+    for r in res[: len(good)]:
+        bad = _failed(r, keys, problem.kind)
+        disputed |= set(range(len(cases))) if bad is None else bad
+    out.disputed = len(disputed)
+    live = [i for i in range(len(cases)) if i not in disputed]
+    out.candidates = len(live)
+    kills: dict[int, set[int]] = {i: set() for i in live}
+    for w, r in enumerate(res[len(good):]):
+        for i in (_failed(r, keys, problem.kind) or set()) & set(live):
+            kills[i].add(w)
+    chosen = _cover(kills, cfg.max_tests)
+    if not chosen:
+        out.status, out.reason = "unchanged", "no new input kills a wrong program the reference can be told from"
+        return _stamp(problem, before, before, False), out
+    out.added = len(chosen)
+    out.killers = len(set().union(*(kills[i] for i in chosen)))
+    hardened = problem.model_copy(update={"private_tests": _append(problem, [cases[i] for i in chosen])})
+    after = certify(hardened, backend, pool=pool, limits=limits, hardened=True)
+    out.status = "hardened"
+    out.seconds = round(time.monotonic() - t0, 3)
+    return _stamp(hardened, before, after, True), out
+
+
+def _stamp(problem: Problem, before, after, hardened: bool) -> Problem:
+    after = after.model_copy(update={"hardened": hardened or after.hardened})
+    return problem.model_copy(update={"strength": after,
+                                      "metadata": {**problem.metadata, "strength_before": before.model_dump()}})
