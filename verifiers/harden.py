@@ -11,17 +11,18 @@ any case kills. The kept cases are added to `private_tests`, never to the public
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.models import ExecutionResult, Limits, Problem, Status
+from codesynth.models import ExecutionResult, Limits, Problem, Status, SuiteStrength, parse_type, type_error
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.input_mutation import mutated_inputs, seed_inputs
 from codesynth.verifiers.oracle import INVALID, reference_outputs
 from codesynth.verifiers.strength import certify, correct_programs, run_programs
 from codesynth.verifiers.suite import as_tests, with_tests
-from codesynth.verifiers.wrong_programs import wrong_pool
+from codesynth.verifiers.wrong_programs import WrongProgram, wrong_pool
 
 
 class HardenConfig(BaseModel):
@@ -29,6 +30,9 @@ class HardenConfig(BaseModel):
 
     max_inputs: int = Field(default=60, ge=1, le=150, description="Mutated inputs tried per problem.")
     max_tests: int = Field(default=10, ge=1, description="Private tests added per problem, at most.")
+    minimal: bool = Field(default=False, description="Keep only the set cover of the wrong-program pool; by "
+                          "default the remaining places up to max_tests go to cases with varied expected outputs "
+                          "(wrong programs outside the pool are caught by breadth, not by the cover).")
     max_mutants: int = Field(default=20, ge=0, description="Mutants of the reference in the wrong-program pool.")
     input_budget_s: float = Field(default=1.0, gt=0, description="The reference's time per input; slower: invalid.")
     seed: int = 0
@@ -89,6 +93,22 @@ def _cover(kills: dict[int, set[int]], limit: int) -> list[int]:
     return sorted(chosen)
 
 
+def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], limit: int) -> list[int]:
+    """Up to `limit` cases: the cover, then the rest round-robin over expected outputs (most varied first)."""
+    groups: dict[str, list[int]] = {}
+    for i in live:
+        if i not in chosen:
+            groups.setdefault(repr(cases[i][1]), []).append(i)
+    for g in groups.values():
+        g.reverse()
+    out = list(chosen)
+    while len(out) < limit and any(groups.values()):
+        for key in sorted(groups, key=lambda k: -len(groups[k])):
+            if groups[key] and len(out) < limit:
+                out.append(groups[key].pop())
+    return sorted(out)
+
+
 def _append(problem: Problem, cases: list[tuple[tuple, Any]]) -> Any:
     new, _ = as_tests(problem, cases)
     old = problem.private_tests
@@ -98,49 +118,53 @@ def _append(problem: Problem, cases: list[tuple[tuple, Any]]) -> Any:
     return head + "# Hardened by `codesynth tests harden`: inputs mutated from the tests, outputs of the reference.\n" + new
 
 
-def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
-                   limits: Limits | None = None) -> tuple[Problem, HardenOutcome]:
-    """The problem with killing cases added to its private tests, its certificate before and after."""
-    import time
+@dataclass
+class Evidence:
+    """New cases the reference vouches for, and which known-wrong programs each one kills."""
 
-    t0 = time.monotonic()
-    cfg = cfg or HardenConfig()
-    out = HardenOutcome(problem_id=problem.id, status="skipped")
-    if problem.kind == "io":
-        out.reason = "stdin/stdout problem (no call arguments to mutate)"
-        return problem, out
+    outcome: HardenOutcome
+    cases: list[tuple[tuple, Any]] = field(default_factory=list)
+    live: list[int] = field(default_factory=list)  # cases no known-correct program fails
+    kills: dict[int, set[int]] = field(default_factory=dict)  # case -> pool programs it kills
+
+    @property
+    def killed(self) -> set[int]:
+        return set().union(*self.kills.values()) if self.kills else set()
+
+
+def gather_evidence(problem: Problem, backend: Backend, pool: list[WrongProgram], cfg: HardenConfig,
+                    limits: Limits | None = None) -> Evidence:
+    """Mutated inputs, their expected outputs, and the kill matrix of the wrong-program pool on them."""
+    out = HardenOutcome(problem_id=problem.id, status="unchanged")
+    ev = Evidence(outcome=out)
     ref = _reference(problem)
-    if ref is None:
-        out.reason = "no reference solution"
-        return problem, out
-    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
-    before = certify(problem, backend, pool=pool, limits=limits)
-    seeds = seed_inputs(problem) + seed_inputs(problem, problem.private_tests) if problem.private_tests else \
-        seed_inputs(problem)
+    if problem.kind == "io" or ref is None:
+        out.status = "skipped"
+        out.reason = "stdin/stdout problem (no call arguments to mutate)" if problem.kind == "io" \
+            else "no reference solution"
+        return ev
+    seeds = seed_inputs(problem) + (seed_inputs(problem, problem.private_tests) if problem.private_tests else [])
     out.seeds = len(seeds)
     inputs = mutated_inputs(seeds, cfg.max_inputs, f"{cfg.seed}:{problem.id}")
     out.inputs = len(inputs)
     if not inputs:
-        out.status, out.reason = "unchanged", "no literal call arguments in the tests to mutate"
-        return _stamp(problem, before, before, False), out
+        out.reason = "no literal call arguments in the tests to mutate"
+        return ev
     lang, code = ref
     outputs = reference_outputs(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
     cases = [(a, o) for a, o in zip(inputs, outputs, strict=True) if o is not INVALID]
-    out.invalid = len(inputs) - len(cases)
     if problem.kind == "calls":  # the expected value must fit the declared return type (a load rule)
-        from codesynth.models import parse_type, type_error
-
         ret = parse_type(problem.signature.returns)  # type: ignore[union-attr]
         cases = [(a, o) for a, o in cases if type_error(ret, o) is None]
-    tests, keys = as_tests(problem, cases)
+    out.invalid = len(inputs) - len(cases)
     if not cases:
-        out.status, out.reason = "unchanged", "the reference rejected every new input"
-        return _stamp(problem, before, before, False), out
-    probe = with_tests(problem, tests)
+        out.reason = "the reference rejected every new input"
+        return ev
+    tests, keys = as_tests(problem, cases)
     good = correct_programs(problem)
     progs = [(f"correct{i}", c, lg) for i, (lg, c) in enumerate(good)]
     progs += [(f"{w.kind}:{w.name}", w.code, "python") for w in pool]
-    res = run_programs(probe, progs, backend, limits)
+    res = run_programs(with_tests(problem, tests), progs, backend, limits)
     disputed: set[int] = set()
     for r in res[: len(good)]:
         bad = _failed(r, keys, problem.kind)
@@ -152,16 +176,42 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
     for w, r in enumerate(res[len(good):]):
         for i in (_failed(r, keys, problem.kind) or set()) & set(live):
             kills[i].add(w)
-    chosen = _cover(kills, cfg.max_tests)
+    ev.cases, ev.live, ev.kills = cases, live, kills
+    return ev
+
+
+def strength_of(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
+                limits: Limits | None = None) -> tuple[SuiteStrength, HardenOutcome]:
+    """The certificate of the problem's suite as it is (`tests certify`): the same evidence as hardening
+    decides which pool programs are known to be wrong, nothing is added."""
+    cfg = cfg or HardenConfig()
+    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
+    ev = gather_evidence(problem, backend, pool, cfg, limits)
+    ev.outcome.status = "certified" if ev.outcome.status != "skipped" else "skipped"
+    return certify(problem, backend, pool=pool, shown_wrong=ev.killed, limits=limits), ev.outcome
+
+
+def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
+                   limits: Limits | None = None) -> tuple[Problem, HardenOutcome]:
+    """The problem with killing cases added to its private tests, its certificate before and after."""
+    cfg = cfg or HardenConfig()
+    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
+    ev = gather_evidence(problem, backend, pool, cfg, limits)
+    out = ev.outcome
+    if out.status == "skipped":
+        return problem, out
+    before = certify(problem, backend, pool=pool, shown_wrong=ev.killed, limits=limits)
+    chosen = _cover(ev.kills, cfg.max_tests)
+    if chosen and not cfg.minimal:
+        chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests)
     if not chosen:
-        out.status, out.reason = "unchanged", "no new input kills a wrong program the reference can be told from"
+        out.reason = out.reason or "no new input kills a wrong program the suite lets through"
         return _stamp(problem, before, before, False), out
     out.added = len(chosen)
-    out.killers = len(set().union(*(kills[i] for i in chosen)))
-    hardened = problem.model_copy(update={"private_tests": _append(problem, [cases[i] for i in chosen])})
-    after = certify(hardened, backend, pool=pool, limits=limits, hardened=True)
+    out.killers = len(set().union(*(ev.kills[i] for i in chosen)))
+    hardened = problem.model_copy(update={"private_tests": _append(problem, [ev.cases[i] for i in chosen])})
+    after = certify(hardened, backend, pool=pool, shown_wrong=ev.killed, limits=limits, hardened=True)
     out.status = "hardened"
-    out.seconds = round(time.monotonic() - t0, 3)
     return _stamp(hardened, before, after, True), out
 
 

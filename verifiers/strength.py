@@ -46,12 +46,16 @@ def _rate(results: Sequence[ExecutionResult], accepted: bool) -> tuple[float | N
 
 
 def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | None = None,
-            extra_correct: Sequence[tuple[str, str]] = (), limits: Limits | None = None,
+            shown_wrong: set[int] | None = None, extra_correct: Sequence[tuple[str, str]] = (), limits: Limits | None = None,
             max_mutants: int = 20, hardened: bool | None = None) -> SuiteStrength:
     """Measure the problem's whole suite (public + private) on known-correct and known-wrong programs.
 
     `pool`: the wrong programs (default: `wrong_pool(problem, max_mutants)`); pass the same pool to
-    compare two suites of one problem. `extra_correct`: (language, program) known correct besides
+    compare two suites of one problem. `shown_wrong`: pool programs shown wrong by other evidence
+    (they failed a case the reference vouches for: `verifiers.harden.gather_evidence`); only those, and
+    the ones this suite rejects, count for TNR: a mutant no input tells from the reference may be
+    equivalent to it, so it is no known-wrong program (it still counts for the mutation score).
+    None: every pool program is taken as wrong. `extra_correct`: (language, program) known correct besides
     the references (agreeing candidates)."""
     suite = full_suite(problem)
     pool = wrong_pool(problem, max_mutants) if pool is None else pool
@@ -61,7 +65,9 @@ def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | No
     res = run_programs(suite, progs, backend, limits)
     ok_res, bad_res = res[: len(good)], res[len(good):]
     tpr, n_good = _rate(ok_res, True)
-    tnr, n_bad = _rate(bad_res, False)
+    known = [r for i, r in enumerate(bad_res)
+             if shown_wrong is None or i in shown_wrong or r.status not in (Status.passed, Status.sandbox_error)]
+    tnr, n_bad = _rate(known, False)
     mscore, n_mut = _rate([r for r, w in zip(bad_res, pool, strict=True) if w.kind == "mutant"], False)
     pub, priv = _count(problem.tests), _count(problem.private_tests)
     return SuiteStrength(tpr=tpr, tnr=tnr, mutation_score=mscore, correct_programs=n_good, wrong_programs=n_bad,

@@ -20,9 +20,7 @@ from codesynth.jsonl import JsonlWriter, iter_json_lines, write_json
 from codesynth.models import Problem, SuiteStrength
 from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
-from codesynth.verifiers.harden import HardenConfig, HardenOutcome, harden_problem
-from codesynth.verifiers.strength import certify
-from codesynth.verifiers.wrong_programs import wrong_pool
+from codesynth.verifiers.harden import HardenConfig, HardenOutcome, harden_problem, strength_of
 
 from .generate.common import bar
 from .verify import VerifyConfig, using_backend
@@ -99,9 +97,8 @@ def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig 
             for p in bar(todo, len(todo), "certify" if certify_only else "harden", config.progress):
                 t0 = time.monotonic()
                 if certify_only:
-                    strength = certify(p, b, pool=wrong_pool(p, cfg.max_mutants, cfg.seed), limits=config.limits)
+                    strength, o = strength_of(p, b, cfg, config.limits)
                     new = p.model_copy(update={"strength": strength})
-                    o = HardenOutcome(problem_id=p.id, status="certified")
                 else:
                     new, o = harden_problem(p, b, cfg, config.limits)
                 o.seconds = round(time.monotonic() - t0, 3)
