@@ -20,6 +20,7 @@ from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
 from codesynth.verifiers.complexity import code_metrics, distribution_stats, summarize
 from codesynth.verifiers.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.dedup import DedupConfig, dedup
+from codesynth.verifiers.strength_report import strength_line, strength_summary
 
 
 def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
@@ -163,6 +164,7 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None, seman
             "histogram": _histogram(strengths),
             "source": "curation" if strengths else "not measured (run codesynth curate)",
         },
+        "suite_strength": strength_summary([d.strength for d in dataset]),
         "diversity": {**diversity([d.solution for d in dataset]), "semantic": _semantic(dataset, semantic)},
         "curation": curation.get("summary"),
     }
@@ -274,6 +276,8 @@ def format_report(rep: dict[str, Any]) -> str:
         if ts.get("n")
         else f"test strength: {ts['source']}"
     )
+    if "suite_strength" in rep:
+        lines.append(strength_line(rep["suite_strength"]))
     dv = rep["diversity"]
     lines.append(
         f"diversity: distinct-1 {dv['distinct_1']:.3f}, distinct-2 {dv['distinct_2']:.3f}, "

@@ -86,3 +86,4 @@ def _count(tests) -> int:
         return sum(isinstance(n, ast.Assert) and not isinstance(n.test, ast.Constant) for n in ast.walk(ast.parse(tests)))
     except (SyntaxError, ValueError):
         return 0
+

@@ -21,6 +21,7 @@ from codesynth.models import Problem, SuiteStrength
 from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.harden import HardenConfig, HardenOutcome, harden_problem, strength_of
+from codesynth.verifiers.strength_report import strength_summary
 
 from .generate.common import bar
 from .verify import VerifyConfig, using_backend
@@ -54,18 +55,12 @@ def _done(out: Path, fingerprint: str) -> tuple[set[str], list[HardenOutcome]]:
     return done, outcomes
 
 
-def _rates(values: list[SuiteStrength | None], key: str) -> float | None:
-    xs = [getattr(v, key) for v in values if v is not None and getattr(v, key) is not None]
-    return round(mean(xs), 4) if xs else None
-
-
 def summarize(before: list[SuiteStrength | None], after: list[SuiteStrength | None],
               outcomes: Sequence[HardenOutcome]) -> dict[str, Any]:
     """Mean certificate before and after, and what was done (the --json summary)."""
-    def cert(vals):
-        return {k: _rates(vals, k) for k in ("tpr", "tnr", "mutation_score")} | {
-            "tests_per_problem": round(mean([(v.tests_public + v.tests_private) for v in vals if v]), 2)
-            if any(vals) else None}
+    def cert(vals: list[SuiteStrength | None]) -> dict[str, Any]:
+        sizes = [v.tests_public + v.tests_private for v in vals if v is not None]
+        return {**strength_summary(vals), "tests_per_problem": round(mean(sizes), 2) if sizes else None}
 
     return {
         "problems": len(outcomes),
