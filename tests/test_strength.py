@@ -34,17 +34,17 @@ def test_the_lookup_table_answers_the_public_tests_and_a_default_elsewhere():
 
 @pytest.mark.docker
 def test_certificate_of_a_hand_checked_problem(docker_backend):
-    # No mutants: the pool is 4 trivial answers + the public lookup table. The original suite rejects
-    # the 4 trivial answers and accepts the table: TNR 4/5. One reference, accepted: TPR 1.
+    # No mutants: the pool is 4 trivial answers, the reference answering max+1, the public lookup
+    # table. The original suite rejects the first 5 and accepts the table: TNR 5/6. One reference: TPR 1.
     cfg = HardenConfig(max_mutants=0, max_inputs=30)
     s, out = strength_of(_largest(), docker_backend, cfg, LIMITS)
     assert out.status == "certified"
-    assert s == SuiteStrength(tpr=1.0, tnr=0.8, mutation_score=None, correct_programs=1, wrong_programs=5,
+    assert s == SuiteStrength(tpr=1.0, tnr=0.8333, mutation_score=None, correct_programs=1, wrong_programs=6,
                               mutants=0, tests_public=3, tests_private=0, hardened=False)
     hard, out = harden_problem(_largest(), docker_backend, cfg, LIMITS)
     assert hard.metadata["strength_before"] == s.model_dump()
     assert hard.strength == SuiteStrength(tpr=1.0, tnr=1.0, mutation_score=None, correct_programs=1,
-                                          wrong_programs=5, mutants=0, tests_public=3,
+                                          wrong_programs=6, mutants=0, tests_public=3,
                                           tests_private=out.added, hardened=True)
 
 
@@ -55,11 +55,11 @@ def test_a_wrong_test_shows_as_tpr_and_a_correct_trivial_answer_is_not_counted_w
                   tests="assert largest([1, 2]) == 2\nassert largest([4, 4]) == 5\n")
     assert certify(bad, docker_backend, pool=[], limits=LIMITS).tpr == 0.0
     # f(n) = 0 for every n: `return 0` and the table (default 0) are correct, so no evidence shows them
-    # wrong; only None, echo and raise count, and the suite rejects all three
+    # wrong; only None, echo, raise and the reference answering 1 count, and the suite rejects all four
     zero = Problem(id="zero", prompt="x", entry_point="f", reference_solution="def f(n):\n    return n * 0\n",
                    tests="assert f(1) == 0\nassert f(5) == 0\n")
     s, _ = strength_of(zero, docker_backend, HardenConfig(max_mutants=0, max_inputs=20), LIMITS)
-    assert (s.tnr, s.wrong_programs, s.tpr) == (1.0, 3, 1.0)
+    assert (s.tnr, s.wrong_programs, s.tpr) == (1.0, 4, 1.0)
 
 
 @pytest.mark.docker

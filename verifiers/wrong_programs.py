@@ -2,7 +2,9 @@
 
 HardTests and CodeContests+ score a suite against labelled wrong solutions; where none are
 labelled, these stand in: mutants of the reference (verifiers/mutation.py), trivial answers
-(`return None`, `return 0`, echo the first argument, raise) and a lookup table of the PUBLIC
+(`return None`, `return 0`, echo the first argument, raise), the reference with every answer
+changed to another value of its type (what an assert that checks no value lets through), and a
+lookup table of the PUBLIC
 tests (their expected value on their inputs, the most common expected value elsewhere): the
 program a model writes when it games the tests it was shown. Failing samples the caller
 brings are added by the caller. All are Python (data-form problems run them through the
@@ -70,6 +72,39 @@ def lookup_table(problem: Problem) -> WrongProgram | None:
     return WrongProgram("lookup", "public_lookup_table", code)
 
 
+_PERTURB = """
+
+_cs_reference = {f}
+
+
+def _cs_other(r):
+    if isinstance(r, bool):
+        return not r
+    if isinstance(r, (int, float)):
+        return r + 1
+    if isinstance(r, str):
+        return r + "#"
+    if isinstance(r, (list, tuple)):
+        return type(r)([*r, r[0]]) if r else type(r)([0])
+    if isinstance(r, dict):
+        return {{**r, "#": 0}}
+    return 0 if r is None else None
+
+
+def {f}(*args, **kwargs):
+    return _cs_other(_cs_reference(*args, **kwargs))
+"""
+
+
+def perturbed_reference(problem: Problem) -> WrongProgram | None:
+    """The reference with every answer changed to another of the same type (n+1, s+"#", one more
+    element, not b): right shape, wrong value. An assert it passes does not check the value."""
+    ref = problem.references().get("python")
+    if not ref or problem.kind == "io" or not problem.entry_point:
+        return None
+    return WrongProgram("perturbed", "reference_other_value", ref.rstrip("\n") + _PERTURB.format(f=problem.entry_point))
+
+
 def reference_mutants(problem: Problem, max_mutants: int, seed: int | str = 0) -> list[WrongProgram]:
     ref = problem.references().get("python")
     if not ref or max_mutants <= 0:
@@ -79,5 +114,5 @@ def reference_mutants(problem: Problem, max_mutants: int, seed: int | str = 0) -
 
 
 def wrong_pool(problem: Problem, max_mutants: int = 20, seed: int | str = 0) -> list[WrongProgram]:
-    table = lookup_table(problem)
-    return [*reference_mutants(problem, max_mutants, seed), *trivial_programs(problem), *([table] if table else [])]
+    extra = [w for w in (lookup_table(problem), perturbed_reference(problem)) if w is not None]
+    return [*reference_mutants(problem, max_mutants, seed), *trivial_programs(problem), *extra]

@@ -1,8 +1,9 @@
 """`generate tests`: model-written asserts, kept only when a reference (or agreeing
 sampled solutions, CodeT) passes them AND they reject at least one known-wrong program (a
 mutant of the reference, a trivial stub such as `return 0`, a lookup table of the public
-tests: verifiers/wrong_programs.py); an assert every one of them passes (`f(x) is not None`,
-`isinstance(f(x), int)`, `f(x) >= 0`) tests nothing and is dropped as `vacuous`, and counted.
+tests: verifiers/wrong_programs.py) and the reference with its answers changed to other values of
+their type fails them; the others (`f(x) is not None`, `isinstance(f(x), int)`, `f(x) >= 0`) do
+not pin the value or test nothing, and are dropped as `vacuous` and counted.
 The problem set comes back with the kept tests, as private tests unless asked otherwise.
 
 Function problems get Python asserts. Data-form problems get {call, expect} cases: the model
@@ -240,14 +241,19 @@ def _wrong_id(w: WrongProgram) -> str:
 
 def _kills(t: GeneratedTest, outcome, pool: list[WrongProgram]) -> bool:
     """Keep a passing test only if a known-wrong program fails it: otherwise it tests nothing."""
-    killed = [w for w in pool if outcome[t.test_id].get(_wrong_id(w), (Status.sandbox_error,))[0]
-              not in (Status.passed, Status.sandbox_error)]
-    if killed:
+    def status(w: WrongProgram) -> Status:
+        return outcome[t.test_id].get(_wrong_id(w), (Status.sandbox_error,))[0]
+
+    killed = [w for w in pool if status(w) not in (Status.passed, Status.sandbox_error)]
+    # the reference with every answer changed passes it: the assert does not pin the value
+    unpinned = any(w.kind == "perturbed" and status(w) is Status.passed for w in pool)
+    if killed and not unpinned:
         t.detail = "; ".join(filter(None, [t.detail, f"rejects {len(killed)} of {len(pool)} known-wrong programs"]))
         return True
     t.kept = False
-    _drop(t, "vacuous", f"every known-wrong program passes it ({len(pool)}: mutants of the reference, "
-                        "trivial stubs such as `return 0`, a lookup table of the public tests)")
+    _drop(t, "vacuous", "it accepts a wrong value (the reference with its answer changed passes it)" if unpinned
+          else f"every known-wrong program passes it ({len(pool)}: mutants of the reference, trivial stubs "
+               "such as `return 0`, a lookup table of the public tests)")
     return False
 
 
