@@ -23,7 +23,8 @@ from codesynth.verifiers.suite import full_suite
 
 pytestmark = pytest.mark.docker
 
-LIMITS = Limits(timeout_s=5)
+# generous: on this shared 2-core machine (load 25-30) a 5 s wall clock times out trivial programs
+LIMITS = Limits(timeout_s=30)
 
 # the largest element; every public test has its maximum at the end or in the middle
 MAX_REF = "def largest(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n            best = x\n    return best\n"

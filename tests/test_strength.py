@@ -13,7 +13,8 @@ from codesynth.verifiers.strength import certify
 from codesynth.verifiers.strength_report import strength_summary
 from codesynth.verifiers.wrong_programs import lookup_table, trivial_programs, wrong_pool
 
-LIMITS = Limits(timeout_s=5)
+# generous: on this shared 2-core machine (load 25-30) a 5 s wall clock times out trivial programs
+LIMITS = Limits(timeout_s=30)
 REF = "def largest(xs):\n    return max(xs)\n"
 PUBLIC = "def check(candidate):\n    assert candidate([1, 2, 3]) == 3\n    assert candidate([5, 9]) == 9\n" \
          "    assert candidate([2, 8, 4]) == 8\n"
