@@ -138,7 +138,7 @@ def test_cli_harden_resumes_refuses_other_inputs_and_prints_json(tmp_path, runne
     src = tmp_path / "p.jsonl"
     save_problems(src, [_problem()])
     out = tmp_path / "hard.jsonl"
-    r = run_cli("tests", "harden", str(src), "--out", str(out), "--json", "--max-inputs", "30", "--timeout", "5")
+    r = run_cli("tests", "harden", str(src), "--out", str(out), "--json", "--max-inputs", "30", "--timeout", "30")
     assert r.returncode == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["problems"] == 1 and summary["by_status"] == {"hardened": 1}
@@ -146,7 +146,7 @@ def test_cli_harden_resumes_refuses_other_inputs_and_prints_json(tmp_path, runne
     [row] = read_jsonl(out)
     assert row["private_tests"] and row["strength"]["hardened"]
     # the same command again: nothing to do, the same file
-    r2 = run_cli("tests", "harden", str(src), "--out", str(out), "--json", "--max-inputs", "30", "--timeout", "5")
+    r2 = run_cli("tests", "harden", str(src), "--out", str(out), "--json", "--max-inputs", "30", "--timeout", "30")
     assert r2.returncode == 0 and read_jsonl(out) == [row]
     # other settings: refused in one line, exit 2 (bad input)
     r3 = run_cli("tests", "harden", str(src), "--out", str(out), "--max-inputs", "31")
