@@ -152,3 +152,42 @@ def test_cli_harden_resumes_refuses_other_inputs_and_prints_json(tmp_path, runne
     r3 = run_cli("tests", "harden", str(src), "--out", str(out), "--max-inputs", "31")
     assert r3.returncode == 2 and "Traceback" not in r3.stderr
     assert len(r3.stderr.strip().splitlines()) == 1 and "--out" in r3.stderr
+
+
+def _samples(pid: str, programs: dict[str, str]) -> list[Candidate]:
+    return [Candidate(candidate_id=k, problem_id=pid, solution=v) for k, v in programs.items()]
+
+
+RIGHT = {"builtin": "def largest(xs):\n    return max(xs)\n", "sorted": "def largest(xs):\n    return sorted(xs)[-1]\n",
+         "loop": MAX_REF}
+
+
+def test_without_a_reference_the_agreeing_samples_decide(docker_backend):
+    p = _problem().model_copy(update={"reference_solution": None})
+    samples = _samples(p.id, {**RIGHT, "off_by_one": WRONG["off_by_one"],
+                              "fails": "def largest(xs):\n    return min(xs)\n"})
+    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=60), LIMITS, samples)
+    assert out.status == "hardened" and hard.metadata["hardened_by"] == "agreement of 3 samples"
+    assert hard.reference_solution is None and hard.tests == p.tests
+    verdicts = _verdicts(full_suite(hard), {**RIGHT, **WRONG}, docker_backend)
+    assert verdicts == {**{k: Status.passed for k in RIGHT}, **{k: Status.failed for k in WRONG}}
+    assert hard.strength.tpr == 1.0 and hard.strength.correct_programs == 3
+
+
+def test_samples_that_do_not_agree_decide_nothing(docker_backend):
+    p = _problem().model_copy(update={"reference_solution": None})
+    same, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=20), LIMITS,
+                               _samples(p.id, {"one": MAX_REF, "fails": "def largest(xs):\n    return 0\n"}))
+    assert same == p and out.status == "skipped" and "agreement needs 2" in out.reason
+
+
+def test_beside_a_reference_samples_it_tells_apart_are_known_wrong(docker_backend):
+    p = _problem()
+    samples = _samples(p.id, {"first_wins": WRONG["first_wins_ties_wrong"], "right": RIGHT["sorted"]})
+    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=60, max_mutants=0, minimal=True), LIMITS,
+                               samples)
+    # the pool: 4 trivial answers, the lookup table, the reference answering another value, 2 samples;
+    # the sample that is right is never shown wrong, so it does not count for TNR
+    assert hard.strength.wrong_programs == 7 and hard.strength.tnr == 1.0
+    assert _verdicts(full_suite(hard), {"first_wins": WRONG["first_wins_ties_wrong"]}, docker_backend) == {
+        "first_wins": Status.failed}

@@ -11,18 +11,28 @@ any case kills. The kept cases are added to `private_tests`, never to the public
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.models import ExecutionResult, Limits, Problem, Status, SuiteStrength, parse_type, type_error
+from codesynth.models import (
+    Candidate,
+    ExecutionResult,
+    Limits,
+    Problem,
+    Status,
+    SuiteStrength,
+    parse_type,
+    type_error,
+)
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.input_mutation import mutated_inputs, seed_inputs
 from codesynth.verifiers.oracle import INVALID, reference_outputs
 from codesynth.verifiers.strength import certify, correct_programs, run_programs
-from codesynth.verifiers.suite import as_tests, with_tests
-from codesynth.verifiers.wrong_programs import WrongProgram, wrong_pool
+from codesynth.verifiers.suite import as_tests, full_suite, with_tests
+from codesynth.verifiers.wrong_programs import WrongProgram, trivial_programs, wrong_pool
 
 
 class HardenConfig(BaseModel):
@@ -132,25 +142,88 @@ class Evidence:
         return set().union(*self.kills.values()) if self.kills else set()
 
 
-def gather_evidence(problem: Problem, backend: Backend, pool: list[WrongProgram], cfg: HardenConfig,
-                    limits: Limits | None = None) -> Evidence:
-    """Mutated inputs, their expected outputs, and the kill matrix of the wrong-program pool on them."""
-    out = HardenOutcome(problem_id=problem.id, status="unchanged")
-    ev = Evidence(outcome=out)
-    ref = _reference(problem)
-    if problem.kind == "io" or ref is None:
-        out.status = "skipped"
-        out.reason = "stdin/stdout problem (no call arguments to mutate)" if problem.kind == "io" \
-            else "no reference solution"
-        return ev
+@dataclass
+class Judges:
+    """Who decides: the program whose outputs become expectations, the programs known to be correct
+    (each must pass every new case), and the known-wrong pool."""
+
+    oracle: tuple[str, str]  # (language, program)
+    correct: list[tuple[str, str]]
+    pool: list[WrongProgram]
+    by: str  # reference | agreement
+
+
+def _inputs(problem: Problem, cfg: HardenConfig, out: HardenOutcome) -> list[tuple]:
     seeds = seed_inputs(problem) + (seed_inputs(problem, problem.private_tests) if problem.private_tests else [])
     out.seeds = len(seeds)
     inputs = mutated_inputs(seeds, cfg.max_inputs, f"{cfg.seed}:{problem.id}")
     out.inputs = len(inputs)
+    return inputs
+
+
+def _samples_as_wrong(samples: Sequence[Candidate], problem: Problem) -> list[WrongProgram]:
+    return [WrongProgram("sample", c.candidate_id, c.solution, c.language or problem.language) for c in samples]
+
+
+def _agreement(problem: Problem, samples: Sequence[Candidate], backend: Backend, cfg: HardenConfig,
+               limits: Limits | None, out: HardenOutcome) -> Judges | None:
+    """CodeT without a reference: the samples that pass the whole suite, grouped by their outputs on the
+    mutated inputs; the largest group (two at least, more than half of the passing) decides."""
+    passing = [c for c, r in zip(samples, run_programs(
+        full_suite(problem), [(c.candidate_id, c.solution, c.language) for c in samples], backend, limits),
+        strict=True) if r.status is Status.passed]
+    inputs = _inputs(problem, cfg, out)
+    if len(passing) < 2 or not inputs:
+        out.reason = f"no reference solution, and {len(passing)} sample(s) pass the suite (agreement needs 2)"
+        return None
+    groups: dict[tuple, list[Candidate]] = {}
+    for c in passing:
+        outs = reference_outputs(problem, c.solution, c.language or problem.language, inputs, backend, limits,
+                                 cfg.input_budget_s)
+        groups.setdefault(tuple("!" if o is INVALID else repr(o) for o in outs), []).append(c)
+    best = max(groups.values(), key=len)
+    if len(best) < 2 or len(best) * 2 <= len(passing):
+        out.reason = f"no reference solution, and the {len(passing)} passing samples do not agree (largest group {len(best)})"
+        return None
+    head = best[0]
+    lang = head.language or problem.language
+    stand_in = problem.model_copy(update={"reference_solution": head.solution if lang == "python" else None,
+                                          "reference_solutions": {}, "language": lang})
+    others = [c for c in samples if c not in best]
+    return Judges((lang, head.solution), [(c.language or problem.language, c.solution) for c in best],
+                  [*wrong_pool(stand_in, cfg.max_mutants, cfg.seed), *_samples_as_wrong(others, problem)], "agreement")
+
+
+def judges_for(problem: Problem, backend: Backend, cfg: HardenConfig, limits: Limits | None = None,
+               samples: Sequence[Candidate] = (), out: HardenOutcome | None = None) -> Judges | None:
+    """The reference decides where there is one (the samples join the wrong pool: one that disagrees with
+    it on a valid input is shown wrong); otherwise the agreement of the samples, if they agree."""
+    out = out or HardenOutcome(problem_id=problem.id, status="skipped")
+    if problem.kind == "io":
+        out.reason = "stdin/stdout problem (no call arguments to mutate)"
+        return None
+    ref = _reference(problem)
+    if ref is not None:
+        return Judges(ref, correct_programs(problem),
+                      [*wrong_pool(problem, cfg.max_mutants, cfg.seed), *_samples_as_wrong(samples, problem)],
+                      "reference")
+    if samples:
+        return _agreement(problem, samples, backend, cfg, limits, out)
+    out.reason = "no reference solution (give sampled solutions to decide by their agreement)"
+    return None
+
+
+def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: HardenConfig,
+                    limits: Limits | None = None, out: HardenOutcome | None = None) -> Evidence:
+    """Mutated inputs, their expected outputs, and the kill matrix of the wrong-program pool on them."""
+    out = out or HardenOutcome(problem_id=problem.id, status="unchanged")
+    out.status = "unchanged"
+    ev = Evidence(outcome=out)
+    inputs = _inputs(problem, cfg, out)
     if not inputs:
         out.reason = "no literal call arguments in the tests to mutate"
         return ev
-    lang, code = ref
+    lang, code = judges.oracle
     outputs = reference_outputs(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
     cases = [(a, o) for a, o in zip(inputs, outputs, strict=True) if o is not INVALID]
     if problem.kind == "calls":  # the expected value must fit the declared return type (a load rule)
@@ -158,12 +231,12 @@ def gather_evidence(problem: Problem, backend: Backend, pool: list[WrongProgram]
         cases = [(a, o) for a, o in cases if type_error(ret, o) is None]
     out.invalid = len(inputs) - len(cases)
     if not cases:
-        out.reason = "the reference rejected every new input"
+        out.reason = f"the {judges.by} rejected every new input"
         return ev
     tests, keys = as_tests(problem, cases)
-    good = correct_programs(problem)
+    good = judges.correct
     progs = [(f"correct{i}", c, lg) for i, (lg, c) in enumerate(good)]
-    progs += [(f"{w.kind}:{w.name}", w.code, "python") for w in pool]
+    progs += [(f"{w.kind}:{w.name}", w.code, w.language) for w in judges.pool]
     res = run_programs(with_tests(problem, tests), progs, backend, limits)
     disputed: set[int] = set()
     for r in res[: len(good)]:
@@ -180,27 +253,39 @@ def gather_evidence(problem: Problem, backend: Backend, pool: list[WrongProgram]
     return ev
 
 
+def _certify(problem: Problem, backend: Backend, judges: Judges, ev: Evidence, limits: Limits | None,
+             hardened: bool | None = None) -> SuiteStrength:
+    extra = judges.correct if judges.by == "agreement" else []
+    return certify(problem, backend, pool=judges.pool, shown_wrong=ev.killed, extra_correct=extra, limits=limits,
+                   hardened=hardened)
+
+
 def strength_of(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
-                limits: Limits | None = None) -> tuple[SuiteStrength, HardenOutcome]:
+                limits: Limits | None = None, samples: Sequence[Candidate] = ()) -> tuple[SuiteStrength, HardenOutcome]:
     """The certificate of the problem's suite as it is (`tests certify`): the same evidence as hardening
     decides which pool programs are known to be wrong, nothing is added."""
     cfg = cfg or HardenConfig()
-    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
-    ev = gather_evidence(problem, backend, pool, cfg, limits)
-    ev.outcome.status = "certified" if ev.outcome.status != "skipped" else "skipped"
-    return certify(problem, backend, pool=pool, shown_wrong=ev.killed, limits=limits), ev.outcome
+    out = HardenOutcome(problem_id=problem.id, status="skipped")
+    judges = judges_for(problem, backend, cfg, limits, samples, out)
+    if judges is None:  # nothing decides what is right: the suite measured on the trivial answers alone
+        return certify(problem, backend, pool=trivial_programs(problem), limits=limits), out
+    ev = gather_evidence(problem, backend, judges, cfg, limits, out)
+    out.status = "certified"
+    return _certify(problem, backend, judges, ev, limits), out
 
 
 def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
-                   limits: Limits | None = None) -> tuple[Problem, HardenOutcome]:
-    """The problem with killing cases added to its private tests, its certificate before and after."""
+                   limits: Limits | None = None, samples: Sequence[Candidate] = ()) -> tuple[Problem, HardenOutcome]:
+    """The problem with killing cases added to its private tests, its certificate before and after.
+    `samples`: sampled solutions; with a reference they join the known-wrong pool (those it tells
+    apart), without one their agreement decides the expected outputs (CodeT)."""
     cfg = cfg or HardenConfig()
-    pool = wrong_pool(problem, cfg.max_mutants, cfg.seed)
-    ev = gather_evidence(problem, backend, pool, cfg, limits)
-    out = ev.outcome
-    if out.status == "skipped":
+    out = HardenOutcome(problem_id=problem.id, status="skipped")
+    judges = judges_for(problem, backend, cfg, limits, samples, out)
+    if judges is None:
         return problem, out
-    before = certify(problem, backend, pool=pool, shown_wrong=ev.killed, limits=limits)
+    ev = gather_evidence(problem, backend, judges, cfg, limits, out)
+    before = _certify(problem, backend, judges, ev, limits)
     chosen = _cover(ev.kills, cfg.max_tests)
     if chosen and not cfg.minimal:
         chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests)
@@ -209,8 +294,10 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
         return _stamp(problem, before, before, False), out
     out.added = len(chosen)
     out.killers = len(set().union(*(ev.kills[i] for i in chosen)))
-    hardened = problem.model_copy(update={"private_tests": _append(problem, [ev.cases[i] for i in chosen])})
-    after = certify(hardened, backend, pool=pool, shown_wrong=ev.killed, limits=limits, hardened=True)
+    by = {"hardened_by": f"agreement of {len(judges.correct)} samples"} if judges.by == "agreement" else {}
+    hardened = problem.model_copy(update={"private_tests": _append(problem, [ev.cases[i] for i in chosen]),
+                                          "metadata": {**problem.metadata, **by}})
+    after = _certify(hardened, backend, judges, ev, limits, hardened=True)
     out.status = "hardened"
     return _stamp(hardened, before, after, True), out
 

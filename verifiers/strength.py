@@ -61,7 +61,7 @@ def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | No
     pool = wrong_pool(problem, max_mutants) if pool is None else pool
     good = [*correct_programs(problem), *extra_correct]
     progs = [(f"correct{i}", code, lang) for i, (lang, code) in enumerate(good)]
-    progs += [(f"{w.kind}:{w.name}", w.code, "python") for w in pool]
+    progs += [(f"{w.kind}:{w.name}", w.code, w.language) for w in pool]
     res = run_programs(suite, progs, backend, limits)
     ok_res, bad_res = res[: len(good)], res[len(good):]
     tpr, n_good = _rate(ok_res, True)

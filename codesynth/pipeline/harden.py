@@ -17,7 +17,7 @@ from typing import Any
 
 from codesynth.errors import InputError
 from codesynth.jsonl import JsonlWriter, iter_json_lines, write_json
-from codesynth.models import Problem, SuiteStrength
+from codesynth.models import Candidate, Problem, SuiteStrength
 from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.harden import HardenConfig, HardenOutcome, harden_problem, strength_of
@@ -77,25 +77,31 @@ def summarize(before: list[SuiteStrength | None], after: list[SuiteStrength | No
 
 def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig | None = None,
                 config: VerifyConfig | None = None, backend: Backend | None = None,
-                certify_only: bool = False) -> dict[str, Any]:
-    """Harden (or only certify) every problem, appending each to `out` when done; the summary."""
+                certify_only: bool = False, samples: Sequence[Candidate] = ()) -> dict[str, Any]:
+    """Harden (or only certify) every problem, appending each to `out` when done; the summary.
+    `samples`: sampled solutions (wrong-pool members beside a reference; the deciding agreement without one)."""
     cfg, config, out = cfg or HardenConfig(), config or VerifyConfig(), Path(out)
     fp = digest({"problems": [p.model_dump(mode="json") for p in problems], "config": cfg.model_dump(),
-                 "limits": config.limits.model_dump(), "certify_only": certify_only})
+                 "limits": config.limits.model_dump(), "certify_only": certify_only,
+                 **({"samples": [c.model_dump(mode="json") for c in samples]} if samples else {})})
+    by_problem: dict[str, list[Candidate]] = {}
+    for c in samples:
+        by_problem.setdefault(c.problem_id, []).append(c)
     done, outcomes = _done(out, fp)
     write_json(_state_path(out), {"fingerprint": fp})
     todo = [p for p in problems if p.id not in done]
-    langs = {lang for p in todo for lang in (p.language, *p.reference_solutions)} | {"python"}
+    langs = {lang for p in todo for lang in (p.language, *p.reference_solutions)} | {"python"} | {
+        c.language for c in samples if c.language}
     if todo:
         with using_backend(config, backend, langs) as b, JsonlWriter(out) as w, \
                 JsonlWriter(_outcomes_path(out)) as ow:
             for p in bar(todo, len(todo), "certify" if certify_only else "harden", config.progress):
                 t0 = time.monotonic()
                 if certify_only:
-                    strength, o = strength_of(p, b, cfg, config.limits)
+                    strength, o = strength_of(p, b, cfg, config.limits, by_problem.get(p.id, ()))
                     new = p.model_copy(update={"strength": strength})
                 else:
-                    new, o = harden_problem(p, b, cfg, config.limits)
+                    new, o = harden_problem(p, b, cfg, config.limits, by_problem.get(p.id, ()))
                 o.seconds = round(time.monotonic() - t0, 3)
                 w.write(new)
                 ow.write(o)
