@@ -30,7 +30,7 @@ from codesynth.models import (
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.input_mutation import mutated_inputs, seed_inputs
 from codesynth.verifiers.oracle import INVALID, reference_outputs
-from codesynth.verifiers.strength import certify, correct_programs, run_programs
+from codesynth.verifiers.strength import certify, correct_programs, measure, run_programs
 from codesynth.verifiers.suite import as_tests, full_suite, with_tests
 from codesynth.verifiers.wrong_programs import WrongProgram, trivial_programs, wrong_pool
 
@@ -254,10 +254,11 @@ def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: Har
 
 
 def _certify(problem: Problem, backend: Backend, judges: Judges, ev: Evidence, limits: Limits | None,
-             hardened: bool | None = None) -> SuiteStrength:
+             hardened: bool | None = None, settled: dict[int, ExecutionResult] | None = None,
+             ) -> tuple[SuiteStrength, list[ExecutionResult]]:
     extra = judges.correct if judges.by == "agreement" else []
-    return certify(problem, backend, pool=judges.pool, shown_wrong=ev.killed, extra_correct=extra, limits=limits,
-                   hardened=hardened)
+    return measure(problem, backend, pool=judges.pool, shown_wrong=ev.killed, extra_correct=extra, limits=limits,
+                   hardened=hardened, settled=settled)
 
 
 def strength_of(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
@@ -271,7 +272,7 @@ def strength_of(problem: Problem, backend: Backend, cfg: HardenConfig | None = N
         return certify(problem, backend, pool=trivial_programs(problem), limits=limits), out
     ev = gather_evidence(problem, backend, judges, cfg, limits, out)
     out.status = "certified"
-    return _certify(problem, backend, judges, ev, limits), out
+    return _certify(problem, backend, judges, ev, limits)[0], out
 
 
 def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
@@ -285,7 +286,7 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
     if judges is None:
         return problem, out
     ev = gather_evidence(problem, backend, judges, cfg, limits, out)
-    before = _certify(problem, backend, judges, ev, limits)
+    before, verdicts = _certify(problem, backend, judges, ev, limits)
     chosen = _cover(ev.kills, cfg.max_tests)
     if chosen and not cfg.minimal:
         chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests)
@@ -297,7 +298,9 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
     by = {"hardened_by": f"agreement of {len(judges.correct)} samples"} if judges.by == "agreement" else {}
     hardened = problem.model_copy(update={"private_tests": _append(problem, [ev.cases[i] for i in chosen]),
                                           "metadata": {**problem.metadata, **by}})
-    after = _certify(hardened, backend, judges, ev, limits, hardened=True)
+    # what the original suite rejects, the hardened one (a superset) rejects: only the rest run again
+    rejected = {i: r for i, r in enumerate(verdicts) if r.status not in (Status.passed, Status.sandbox_error)}
+    after, _ = _certify(hardened, backend, judges, ev, limits, hardened=True, settled=rejected)
     out.status = "hardened"
     return _stamp(hardened, before, after, True), out
 

@@ -45,9 +45,15 @@ def _rate(results: Sequence[ExecutionResult], accepted: bool) -> tuple[float | N
     return round(hits / len(counted), 4), len(counted)
 
 
-def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | None = None,
-            shown_wrong: set[int] | None = None, extra_correct: Sequence[tuple[str, str]] = (), limits: Limits | None = None,
-            max_mutants: int = 20, hardened: bool | None = None) -> SuiteStrength:
+def certify(problem: Problem, backend: Backend, **kw) -> SuiteStrength:
+    """`measure`'s certificate alone."""
+    return measure(problem, backend, **kw)[0]
+
+
+def measure(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | None = None,
+            shown_wrong: set[int] | None = None, extra_correct: Sequence[tuple[str, str]] = (),
+            limits: Limits | None = None, max_mutants: int = 20, hardened: bool | None = None,
+            settled: dict[int, ExecutionResult] | None = None) -> tuple[SuiteStrength, list[ExecutionResult]]:
     """Measure the problem's whole suite (public + private) on known-correct and known-wrong programs.
 
     `pool`: the wrong programs (default: `wrong_pool(problem, max_mutants)`); pass the same pool to
@@ -56,14 +62,20 @@ def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | No
     the ones this suite rejects, count for TNR: a mutant no input tells from the reference may be
     equivalent to it, so it is no known-wrong program (it still counts for the mutation score).
     None: every pool program is taken as wrong. `extra_correct`: (language, program) known correct besides
-    the references (agreeing candidates)."""
+    the references (agreeing candidates). `settled`: pool results known without a run (a program a
+    suite rejects, a larger suite holding it rejects too: hardening reuses the verdicts of before).
+    Returns the certificate and the pool programs' results."""
     suite = full_suite(problem)
     pool = wrong_pool(problem, max_mutants) if pool is None else pool
     good = [*correct_programs(problem), *extra_correct]
     progs = [(f"correct{i}", code, lang) for i, (lang, code) in enumerate(good)]
-    progs += [(f"{w.kind}:{w.name}", w.code, w.language) for w in pool]
+    settled = settled or {}
+    todo = [i for i in range(len(pool)) if i not in settled]
+    progs += [(f"{pool[i].kind}:{pool[i].name}", pool[i].code, pool[i].language) for i in todo]
     res = run_programs(suite, progs, backend, limits)
-    ok_res, bad_res = res[: len(good)], res[len(good):]
+    ok_res = res[: len(good)]
+    ran = dict(zip(todo, res[len(good):], strict=True))
+    bad_res = [settled[i] if i in settled else ran[i] for i in range(len(pool))]
     tpr, n_good = _rate(ok_res, True)
     known = [r for i, r in enumerate(bad_res)
              if shown_wrong is None or i in shown_wrong or r.status not in (Status.passed, Status.sandbox_error)]
@@ -73,7 +85,7 @@ def certify(problem: Problem, backend: Backend, *, pool: list[WrongProgram] | No
     return SuiteStrength(tpr=tpr, tnr=tnr, mutation_score=mscore, correct_programs=n_good, wrong_programs=n_bad,
                          mutants=n_mut, tests_public=pub, tests_private=priv,
                          hardened=bool(problem.strength and problem.strength.hardened) if hardened is None
-                         else hardened)
+                         else hardened), bad_res
 
 
 def _count(tests) -> int:
