@@ -6,7 +6,8 @@ one seed, keeping its type, and stays inside what the seeds show about the probl
 preconditions: numbers within the range the seeds use at that position (never crossing into
 negatives or zero when no seed does), lists as long as the seeds' or a little longer, made of
 elements the seeds use (kept sorted or duplicate-free when every seed is), strings over the
-seeds' alphabet. An input outside a problem's preconditions makes a wrong test, not a harder
+seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words).
+An input outside a problem's preconditions makes a wrong test, not a harder
 one; the reference's run then drops the inputs it still rejects (it raises or takes too long).
 """
 
@@ -80,18 +81,39 @@ def _mutate_number(v: Any, pos: _Position, rng: random.Random) -> Any:
     return rng.choice(ok) if ok else v
 
 
+def _mutate_words(v: str, seeds: list[str], rng: random.Random) -> str:
+    """Strings of space-separated words change word by word, with the seeds' words: a sentence stays
+    a sentence, a group of balanced brackets stays balanced."""
+    words = v.split(" ")
+    vocab = [w for s in seeds for w in s.split(" ") if w]
+    k = rng.randrange(len(words))
+    op = rng.randrange(4)
+    if op == 0 and len(words) > 1:
+        words.pop(k)
+    elif op == 1:
+        words.insert(k, words[k])
+    elif op == 2 and vocab:
+        words[k] = rng.choice(vocab)
+    else:
+        rng.shuffle(words)
+    return " ".join(words)
+
+
 def _mutate_string(v: str, pos: _Position, rng: random.Random) -> str:
     seeds = pos.strings() or [v]
-    alphabet = sorted({ch for s in seeds for ch in s}) or ["a"]
     min_len, max_len = min(map(len, seeds)), max(map(len, seeds))
-    ops = []
-    if v:
-        k = rng.randrange(len(v))
-        ops += [v[:k] + v[k + 1:], v[:k] + v[k] + v[k:], v[:k] + rng.choice(alphabet) + v[k + 1:]]
-        if len(v) > 1:
-            j = rng.randrange(len(v) - 1)
-            ops.append(v[:j] + v[j + 1] + v[j] + v[j + 2:])
-    ops += [v + rng.choice(alphabet), rng.choice(alphabet) + v, v + rng.choice(seeds)]
+    if any(" " in s.strip() for s in seeds):
+        ops = [_mutate_words(v, seeds, rng) for _ in range(3)] if v.strip() else []
+    else:
+        alphabet = sorted({ch for s in seeds for ch in s}) or ["a"]
+        ops = []
+        if v:
+            k = rng.randrange(len(v))
+            ops += [v[:k] + v[k + 1:], v[:k] + v[k] + v[k:], v[:k] + rng.choice(alphabet) + v[k + 1:]]
+            if len(v) > 1:
+                j = rng.randrange(len(v) - 1)
+                ops.append(v[:j] + v[j + 1] + v[j] + v[j + 2:])
+        ops += [v + rng.choice(alphabet), rng.choice(alphabet) + v, v + rng.choice(seeds)]
     ok = [s for s in ops if s != v and min_len <= len(s) <= max(max_len * 2, max_len + 2)]
     return rng.choice(ok) if ok else v
 
