@@ -191,3 +191,34 @@ def test_beside_a_reference_samples_it_tells_apart_are_known_wrong(docker_backen
     assert hard.strength.wrong_programs == 7 and hard.strength.tnr == 1.0
     assert _verdicts(full_suite(hard), {"first_wins": WRONG["first_wins_ties_wrong"]}, docker_backend) == {
         "first_wins": Status.failed}
+
+
+def test_cli_killed_mid_run_resumes_without_redoing_or_losing_a_problem(tmp_path, runner_image):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from helpers import ROOT
+
+    problems = [_problem().model_copy(update={"id": f"largest{i}"}) for i in range(3)]
+    src, out = tmp_path / "p.jsonl", tmp_path / "hard.jsonl"
+    save_problems(src, problems)
+    args = [sys.executable, "-m", "codesynth.cli", "tests", "harden", str(src), "--out", str(out), "--max-inputs",
+            "20", "--max-mutants", "5", "--timeout", "30", "--no-progress"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CODESYNTH_")}
+    proc = subprocess.Popen(args, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 1):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=60)
+    first = read_jsonl(out)
+    assert 1 <= len(first) < 3  # killed after the first problem, before the last
+    r = subprocess.run([*args, "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert r.returncode == 0, r.stderr
+    rows = read_jsonl(out)
+    assert [row["id"] for row in rows] == ["largest0", "largest1", "largest2"]
+    assert rows[: len(first)] == first  # what was written is kept, not redone
+    assert json.loads(r.stdout)["by_status"] == {"hardened": 3}

@@ -50,9 +50,9 @@ def _done(out: Path, fingerprint: str) -> tuple[set[str], list[HardenOutcome]]:
         raise InputError(f"{out}: exists and was not written by this command with these inputs "
                          "(other problems or settings); choose another --out or remove it")
     done = {str(obj.get("id")) for _, obj in iter_json_lines(out)}
-    outcomes = [HardenOutcome.model_validate(obj) for _, obj in iter_json_lines(_outcomes_path(out))
-                if obj.get("problem_id") in done] if _outcomes_path(out).exists() else []
-    return done, outcomes
+    last = {obj.get("problem_id"): obj for _, obj in iter_json_lines(_outcomes_path(out))} \
+        if _outcomes_path(out).exists() else {}
+    return done, [HardenOutcome.model_validate(obj) for pid, obj in last.items() if pid in done]
 
 
 def summarize(before: list[SuiteStrength | None], after: list[SuiteStrength | None],
@@ -103,8 +103,8 @@ def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig 
                 else:
                     new, o = harden_problem(p, b, cfg, config.limits, by_problem.get(p.id, ()))
                 o.seconds = round(time.monotonic() - t0, 3)
+                ow.write(o)  # first: the problem's line is the commit point, an outcome without it is redone
                 w.write(new)
-                ow.write(o)
                 outcomes.append(o)
     final = {str(obj.get("id")): obj for _, obj in iter_json_lines(out)}
     written = [Problem.model_validate(final[p.id]) for p in problems if p.id in final]
