@@ -16,7 +16,7 @@ from statistics import mean
 from typing import Any
 
 from codesynth.errors import InputError
-from codesynth.jsonl import JsonlWriter, iter_json_lines, write_json
+from codesynth.jsonl import JsonlWriter, iter_json_lines, repair_tail, write_json
 from codesynth.models import Candidate, Problem, SuiteStrength
 from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
@@ -49,6 +49,9 @@ def _done(out: Path, fingerprint: str) -> tuple[set[str], list[HardenOutcome]]:
     if saved != fingerprint:
         raise InputError(f"{out}: exists and was not written by this command with these inputs "
                          "(other problems or settings); choose another --out or remove it")
+    for f in (out, _outcomes_path(out)):  # a line cut short by a kill mid-write is not a record
+        if f.exists():
+            repair_tail(f)
     done = {str(obj.get("id")) for _, obj in iter_json_lines(out)}
     last = {obj.get("problem_id"): obj for _, obj in iter_json_lines(_outcomes_path(out))} \
         if _outcomes_path(out).exists() else {}
