@@ -94,3 +94,25 @@ def test_records_carry_the_problem_certificate_and_weights_and_cards_use_it():
                        "min_tnr": 0.5}
     card = dataset_card([rec], title="t", fmt="jsonl", files="x")
     assert "| suite strength | " in card and "TNR 0.500" in card
+
+
+@pytest.mark.docker
+def test_cli_certify_writes_the_certificate_and_a_json_summary(tmp_path, runner_image):
+    import json
+
+    from helpers import read_jsonl, run_cli
+
+    from codesynth.problems import save_problems
+
+    src, out = tmp_path / "p.jsonl", tmp_path / "cert.jsonl"
+    save_problems(src, [_largest()])
+    r = run_cli("tests", "certify", str(src), "--out", str(out), "--json", "--max-mutants",
+                "0", "--timeout", "30")
+    assert r.returncode == 0, r.stderr
+    summary = json.loads(r.stdout)
+    assert summary["by_status"] == {"certified": 1} and summary["tests_added"] == 0
+    assert summary["before"]["tnr"] == summary["after"]["tnr"] == 0.8333
+    [row] = read_jsonl(out)
+    assert row["strength"]["tnr"] == 0.8333 and row["private_tests"] is None and not row["strength"]["hardened"]
+    bad = run_cli("tests", "certify", str(tmp_path / "missing.jsonl"), "--out", str(tmp_path / "x.jsonl"))
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr and "missing.jsonl" in bad.stderr
