@@ -29,7 +29,7 @@ from codesynth.models import (
 )
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.input_mutation import mutated_inputs, seed_inputs
-from codesynth.verifiers.oracle import INVALID, reference_outputs
+from codesynth.verifiers.oracle import INVALID, reference_outputs, reference_run
 from codesynth.verifiers.strength import certify, correct_programs, measure, run_programs
 from codesynth.verifiers.suite import as_tests, full_suite, with_tests
 from codesynth.verifiers.wrong_programs import WrongProgram, trivial_programs, wrong_pool
@@ -45,6 +45,8 @@ class HardenConfig(BaseModel):
                           "(wrong programs outside the pool are caught by breadth, not by the cover).")
     max_mutants: int = Field(default=20, ge=0, description="Mutants of the reference in the wrong-program pool.")
     input_budget_s: float = Field(default=1.0, gt=0, description="The reference's time per input; slower: invalid.")
+    time_budget_s: float = Field(default=1.0, gt=0, description="The reference's time on all the added tests "
+                                 "together, at most: a hardened suite must still run well inside a program's limit.")
     seed: int = 0
 
 
@@ -90,21 +92,31 @@ def _failed(res: ExecutionResult, keys: list[Any], kind: str) -> set[int] | None
     return bad | (set(range(len(keys))) - seen if res.status is not Status.passed else set())
 
 
-def _cover(kills: dict[int, set[int]], limit: int) -> list[int]:
-    """Greedy set cover: cases, in order of how many not-yet-killed wrong programs they kill."""
+def _cover(kills: dict[int, set[int]], limit: int, cost: list[float] | None = None,
+           budget: float = float("inf")) -> list[int]:
+    """Greedy set cover: cases, in order of how many not-yet-killed wrong programs they kill (the
+    cheaper first among equals), while the reference's time on them stays within `budget`."""
+    cost = cost or [0.0] * (max(kills, default=-1) + 1)
     left = set().union(*kills.values()) if kills else set()
     chosen: list[int] = []
+    spent = 0.0
     while left and len(chosen) < limit:
-        best = max(sorted(kills), key=lambda c: len(kills[c] & left))
+        fits = [c for c in sorted(kills) if c not in chosen and spent + cost[c] <= budget]
+        if not fits:
+            break
+        best = max(fits, key=lambda c: (len(kills[c] & left), -cost[c]))
         if not kills[best] & left:
             break
         chosen.append(best)
+        spent += cost[best]
         left -= kills[best]
     return sorted(chosen)
 
 
-def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], limit: int) -> list[int]:
-    """Up to `limit` cases: the cover, then the rest round-robin over expected outputs (most varied first)."""
+def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], limit: int,
+          cost: list[float], budget: float) -> list[int]:
+    """Up to `limit` cases: the cover, then the rest round-robin over expected outputs (most varied
+    first), none that would take the reference's time on them all past `budget`."""
     groups: dict[str, list[int]] = {}
     for i in live:
         if i not in chosen:
@@ -112,10 +124,14 @@ def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], li
     for g in groups.values():
         g.reverse()
     out = list(chosen)
+    spent = sum(cost[i] for i in out)
     while len(out) < limit and any(groups.values()):
         for key in sorted(groups, key=lambda k: -len(groups[k])):
             if groups[key] and len(out) < limit:
-                out.append(groups[key].pop())
+                i = groups[key].pop()
+                if spent + cost[i] <= budget:
+                    out.append(i)
+                    spent += cost[i]
     return sorted(out)
 
 
@@ -134,6 +150,7 @@ class Evidence:
 
     outcome: HardenOutcome
     cases: list[tuple[tuple, Any]] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # the reference's time on each case
     live: list[int] = field(default_factory=list)  # cases no known-correct program fails
     kills: dict[int, set[int]] = field(default_factory=dict)  # case -> pool programs it kills
 
@@ -224,11 +241,12 @@ def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: Har
         out.reason = "no literal call arguments in the tests to mutate"
         return ev
     lang, code = judges.oracle
-    outputs = reference_outputs(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
-    cases = [(a, o) for a, o in zip(inputs, outputs, strict=True) if o is not INVALID]
-    if problem.kind == "calls":  # the expected value must fit the declared return type (a load rule)
-        ret = parse_type(problem.signature.returns)  # type: ignore[union-attr]
-        cases = [(a, o) for a, o in cases if type_error(ret, o) is None]
+    outputs, secs = reference_run(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
+    ret = parse_type(problem.signature.returns) if problem.kind == "calls" else None  # type: ignore[union-attr]
+    # data-form: the expected value must fit the declared return type (a load rule)
+    keep = [i for i, o in enumerate(outputs) if o is not INVALID and (ret is None or type_error(ret, o) is None)]
+    cases = [(inputs[i], outputs[i]) for i in keep]
+    ev.seconds = [secs[i] for i in keep]
     out.invalid = len(inputs) - len(cases)
     if not cases:
         out.reason = f"the {judges.by} rejected every new input"
@@ -237,7 +255,10 @@ def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: Har
     good = judges.correct
     progs = [(f"correct{i}", c, lg) for i, (lg, c) in enumerate(good)]
     progs += [(f"{w.kind}:{w.name}", w.code, w.language) for w in judges.pool]
-    res = run_programs(with_tests(problem, tests), progs, backend, limits)
+    # all the cases in one program: as long as the reference needs for them, with room to spare
+    base = limits or Limits()
+    run_limits = base.model_copy(update={"timeout_s": max(base.timeout_s, 3 * sum(ev.seconds) + 2)})
+    res = run_programs(with_tests(problem, tests), progs, backend, run_limits)
     disputed: set[int] = set()
     for r in res[: len(good)]:
         bad = _failed(r, keys, problem.kind)
@@ -287,9 +308,9 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
         return problem, out
     ev = gather_evidence(problem, backend, judges, cfg, limits, out)
     before, verdicts = _certify(problem, backend, judges, ev, limits)
-    chosen = _cover(ev.kills, cfg.max_tests)
+    chosen = _cover(ev.kills, cfg.max_tests, ev.seconds, cfg.time_budget_s)
     if chosen and not cfg.minimal:
-        chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests)
+        chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests, ev.seconds, cfg.time_budget_s)
     if not chosen:
         out.reason = out.reason or "no new input kills a wrong program the suite lets through"
         return _stamp(problem, before, before, False), out

@@ -26,7 +26,7 @@ from codesynth.verifiers.execution import run_pairs
 INVALID = object()
 
 _DRIVER = '''
-import copy as _cs_copy, signal as _cs_signal, sys as _cs_sys
+import copy as _cs_copy, signal as _cs_signal, sys as _cs_sys, time as _cs_time
 class _CsBudget(BaseException):
     pass
 def _cs_alarm(*_):
@@ -37,10 +37,13 @@ for _cs_i, _cs_args in enumerate({inputs!r}):
     try:
         _cs_signal.setitimer(_cs_signal.ITIMER_REAL, {budget!r})
         try:
-            _cs_r = repr({entry}(*_cs_copy.deepcopy(_cs_args)))
+            _cs_a = _cs_copy.deepcopy(_cs_args)
+            _cs_t = _cs_time.perf_counter()
+            _cs_r = repr({entry}(*_cs_a))
+            _cs_t = _cs_time.perf_counter() - _cs_t
         finally:
             _cs_signal.setitimer(_cs_signal.ITIMER_REAL, 0)
-        _cs_out.write("\\n" + {nonce!r} + str(_cs_i) + " ok " + _cs_r + "\\n")
+        _cs_out.write("\\n" + {nonce!r} + str(_cs_i) + " ok " + ("%.6f" % _cs_t) + " " + _cs_r + "\\n")
     except BaseException as _cs_e:
         _cs_out.write("\\n" + {nonce!r} + str(_cs_i) + " bad " + type(_cs_e).__name__ + "\\n")
     _cs_out.flush()
@@ -55,7 +58,7 @@ def _literal(text: str) -> Any:
 
 
 def _python_outputs(problem: Problem, reference: str, inputs: list[tuple], backend: Backend,
-                    limits: Limits, budget_s: float) -> list[Any]:
+                    limits: Limits, budget_s: float) -> tuple[list[Any], list[float]]:
     nonce = f"@cs{secrets.token_hex(8)}:"
     program = reference.rstrip("\n") + "\n\n" + _DRIVER.format(
         inputs=inputs, budget=budget_s, entry=problem.entry_point, nonce=nonce)
@@ -64,19 +67,24 @@ def _python_outputs(problem: Problem, reference: str, inputs: list[tuple], backe
                       limits=run_limits)
     [(_, res)] = list(execute_many(backend, iter([(0, req)]), ordered=True))
     out: list[Any] = [INVALID] * len(inputs)
+    secs = [budget_s] * len(inputs)
     stdout = res.run_output.stdout if res.run_output else ""
     for line in stdout.splitlines():
         if not line.startswith(nonce):
             continue
-        parts = line[len(nonce):].split(" ", 2)
-        if len(parts) < 3 or parts[1] != "ok" or not parts[0].isdigit() or int(parts[0]) >= len(inputs):
+        parts = line[len(nonce):].split(" ", 3)
+        if len(parts) < 4 or parts[1] != "ok" or not parts[0].isdigit() or int(parts[0]) >= len(inputs):
             continue
-        idx, value = parts[0], parts[2]
+        idx, value = parts[0], parts[3]
+        try:
+            secs[int(idx)] = float(parts[2])
+        except ValueError:
+            continue
         v = _literal(value)
         # a value that does not come back as itself (NaN, an object's repr) cannot be an expectation
         if v is not INVALID and repr(v) == value:
             out[int(idx)] = v
-    return out
+    return out, secs
 
 
 def _placeholder(t: tuple) -> Any:
@@ -84,7 +92,7 @@ def _placeholder(t: tuple) -> Any:
 
 
 def _calls_outputs(problem: Problem, reference: str, language: str, inputs: list[tuple], backend: Backend,
-                   limits: Limits) -> list[Any]:
+                   limits: Limits) -> tuple[list[Any], list[float]]:
     assert problem.signature is not None
     ret = parse_type(problem.signature.returns)
     ph = _placeholder(ret)
@@ -94,8 +102,9 @@ def _calls_outputs(problem: Problem, reference: str, language: str, inputs: list
                      language=language)
     [res] = run_pairs([(probe, cand)], backend, limits)
     out: list[Any] = [INVALID] * len(inputs)
+    secs = [res.duration_s / max(1, len(inputs))] * len(inputs)  # the driver times the run, not each call
     if res.status is Status.sandbox_error:
-        return out
+        return out, secs
     for i, o in enumerate(res.tests[: len(inputs)]):
         if o.passed:
             out[i] = ph
@@ -109,18 +118,29 @@ def _calls_outputs(problem: Problem, reference: str, language: str, inputs: list
             continue  # clipped: too long to keep exactly
         if type_error(ret, v) is None:
             out[i] = v
-    return out
+    return out, secs
+
+
+def reference_run(problem: Problem, reference: str, language: str, inputs: list[tuple], backend: Backend,
+                  limits: Limits | None = None, budget_s: float = 1.0, batch: int = 100,
+                  ) -> tuple[list[Any], list[float]]:
+    """The reference's output for each input, or INVALID (raised, too slow, not a literal), and the
+    seconds each call took (data-form: the run's time shared out)."""
+    limits = limits or Limits()
+    out: list[Any] = []
+    secs: list[float] = []
+    for k in range(0, len(inputs), batch):
+        chunk = inputs[k:k + batch]
+        if problem.kind == "calls":
+            o, t = _calls_outputs(problem, reference, language, chunk, backend, limits)
+        else:
+            o, t = _python_outputs(problem, reference, chunk, backend, limits, budget_s)
+        out += o
+        secs += t
+    return out, secs
 
 
 def reference_outputs(problem: Problem, reference: str, language: str, inputs: list[tuple], backend: Backend,
                       limits: Limits | None = None, budget_s: float = 1.0, batch: int = 100) -> list[Any]:
     """The reference's output for each input, or INVALID (raised, too slow, not a literal)."""
-    limits = limits or Limits()
-    out: list[Any] = []
-    for k in range(0, len(inputs), batch):
-        chunk = inputs[k:k + batch]
-        if problem.kind == "calls":
-            out += _calls_outputs(problem, reference, language, chunk, backend, limits)
-        else:
-            out += _python_outputs(problem, reference, chunk, backend, limits, budget_s)
-    return out
+    return reference_run(problem, reference, language, inputs, backend, limits, budget_s, batch)[0]

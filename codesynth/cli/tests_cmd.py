@@ -33,7 +33,7 @@ def _print(summary: dict, as_json: bool, certify_only: bool) -> None:
 
 
 def _run(problems_path: str, solutions: str | None, out: str, certify_only: bool, max_inputs: int, max_tests: int, max_mutants: int,
-         input_budget: float, seed: int, workers, timeout: float, memory: int, backend: str, as_json: bool,
+         input_budget: float, time_budget: float, seed: int, workers, timeout: float, memory: int, backend: str, as_json: bool,
          progress: bool) -> None:
     from codesynth.outpath import writable_file
     from codesynth.pipeline.harden import harden_file
@@ -50,7 +50,7 @@ def _run(problems_path: str, solutions: str | None, out: str, certify_only: bool
 
         raise InputError(f"--out {out}: is the input file; write the result elsewhere")
     cfg = HardenConfig(max_inputs=max_inputs, max_tests=max_tests, max_mutants=max_mutants,
-                       input_budget_s=input_budget, seed=seed)
+                       input_budget_s=input_budget, time_budget_s=time_budget, seed=seed)
     config = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory), backend=backend,
                           progress=progress and not as_json)
     _print(harden_file(problems, target, cfg, config, certify_only=certify_only, samples=samples), as_json,
@@ -90,8 +90,10 @@ def register(cli: click.Group) -> None:
                   help="Private tests added per problem, at most.")
     @click.option("--input-budget", type=seconds(60), default=1.0, show_default=True,
                   help="Seconds the reference may take per new input; slower inputs are dropped.")
+    @click.option("--time-budget", type=seconds(600), default=1.0, show_default=True,
+                  help="Seconds the reference may take on all the added tests together (the suite must stay fast).")
     def harden_cmd(problems, solutions, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress,
-                   max_inputs, max_tests, input_budget):
+                   max_inputs, max_tests, input_budget, time_budget):
         """Add private tests that kill wrong programs the suite lets through (EvalPlus-style).
 
         New inputs are mutated from the tests' own call arguments; the reference solution computes
@@ -99,7 +101,7 @@ def register(cli: click.Group) -> None:
         every killable mutant, trivial answer and public-test lookup table are kept, as private
         tests. Each problem gets its strength certificate before (metadata.strength_before) and
         after (strength)."""
-        _run(problems, solutions, out, False, max_inputs, max_tests, max_mutants, input_budget, seed, workers, timeout,
+        _run(problems, solutions, out, False, max_inputs, max_tests, max_mutants, input_budget, time_budget, seed, workers, timeout,
              memory, backend, as_json, not no_progress)
 
     @tests_group.command("certify")
@@ -107,5 +109,5 @@ def register(cli: click.Group) -> None:
     def certify_cmd(problems, solutions, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress):
         """Measure each problem's suite (public + private): TPR on its references, TNR on known-wrong
         programs, mutation score; written to each problem's `strength`."""
-        _run(problems, solutions, out, True, 60, 10, max_mutants, 1.0, seed, workers, timeout, memory, backend, as_json,
+        _run(problems, solutions, out, True, 60, 10, max_mutants, 1.0, 1.0, seed, workers, timeout, memory, backend, as_json,
              not no_progress)
