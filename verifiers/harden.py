@@ -114,21 +114,30 @@ def _cover(kills: dict[int, set[int]], limit: int, cost: list[float] | None = No
 
 
 def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], limit: int,
-          cost: list[float], budget: float) -> list[int]:
-    """Up to `limit` cases: the cover, then the rest round-robin over expected outputs (most varied
-    first), none that would take the reference's time on them all past `budget`."""
-    groups: dict[str, list[int]] = {}
+          cost: list[float], budget: float, kills: dict[int, set[int]]) -> list[int]:
+    """Up to `limit` cases: the cover, then the rest round-robin over behaviours (cases that kill a
+    different set of pool programs take a different path through the reference; behaviours the
+    cover lacks first), and within one behaviour different expected outputs first; none that would
+    take the reference's time on them all past `budget`."""
+    def sig(i: int) -> tuple[int, ...]:
+        return tuple(sorted(kills.get(i, ())))
+
+    have = {sig(i) for i in chosen}
+    groups: dict[tuple[int, ...], list[int]] = {}
     for i in live:
         if i not in chosen:
-            groups.setdefault(repr(cases[i][1]), []).append(i)
-    for g in groups.values():
-        g.reverse()
+            groups.setdefault(sig(i), []).append(i)
+    for k, g in groups.items():
+        seen: set[str] = set()
+        first = [i for i in g if repr(cases[i][1]) not in seen and not seen.add(repr(cases[i][1]))]
+        groups[k] = [*first, *(i for i in g if i not in first)][::-1]  # popped from the end
+    order = sorted(groups, key=lambda k: (k in have, -len(groups[k]), k))
     out = list(chosen)
     spent = sum(cost[i] for i in out)
     while len(out) < limit and any(groups.values()):
-        for key in sorted(groups, key=lambda k: -len(groups[k])):
-            if groups[key] and len(out) < limit:
-                i = groups[key].pop()
+        for k in order:
+            if groups[k] and len(out) < limit:
+                i = groups[k].pop()
                 if spent + cost[i] <= budget:
                     out.append(i)
                     spent += cost[i]
@@ -310,7 +319,7 @@ def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None 
     before, verdicts = _certify(problem, backend, judges, ev, limits)
     chosen = _cover(ev.kills, cfg.max_tests, ev.seconds, cfg.time_budget_s)
     if chosen and not cfg.minimal:
-        chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests, ev.seconds, cfg.time_budget_s)
+        chosen = _fill(chosen, ev.live, ev.cases, cfg.max_tests, ev.seconds, cfg.time_budget_s, ev.kills)
     if not chosen:
         out.reason = out.reason or "no new input kills a wrong program the suite lets through"
         return _stamp(problem, before, before, False), out
