@@ -41,7 +41,7 @@ class HardenConfig(BaseModel):
     max_inputs: int = Field(default=60, ge=1, le=150, description="Mutated inputs tried per problem.")
     max_tests: int = Field(default=10, ge=1, description="Private tests added per problem, at most.")
     minimal: bool = Field(default=False, description="Keep only the set cover of the wrong-program pool; by "
-                          "default the remaining places up to max_tests go to cases with varied expected outputs "
+                          "default the remaining places up to max_tests go to cases of varied behaviour and output "
                           "(wrong programs outside the pool are caught by breadth, not by the cover).")
     max_mutants: int = Field(default=20, ge=0, description="Mutants of the reference in the wrong-program pool.")
     input_budget_s: float = Field(default=1.0, gt=0, description="The reference's time per input; slower: invalid.")
