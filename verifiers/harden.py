@@ -6,7 +6,9 @@ input it rejects is dropped (verifiers/oracle.py); every known-correct program (
 reference, in every language) must pass each new case, or the case is dropped (a case that
 a correct program fails is a wrong test); the known-wrong pool (verifiers/wrong_programs.py)
 runs on the rest, and a greedy set cover keeps the fewest cases that kill every wrong program
-any case kills. The kept cases are added to `private_tests`, never to the public tests.
+any case kills; the places left up to `max_tests` go to cases of other behaviours (wrong programs
+outside the pool are caught by breadth), all within a budget of the reference's time. The kept
+cases are added to `private_tests`, never to the public tests.
 """
 
 from __future__ import annotations
