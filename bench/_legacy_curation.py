@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.code import code_tokens, ngrams, normalize_code
+from codesynth.verifiers.curation.code import code_tokens, ngrams, normalize_code
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 
 # ----------------------------------------------------------------- verifiers/dedup.py (old)

@@ -9,12 +9,12 @@ import pytest
 
 from codesynth.extract import program_from_reply
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.code import code_tokens, function_signatures, normalize_code
 from codesynth.verifiers.curation.agreement import generate_inputs, probe_tests
+from codesynth.verifiers.curation.code import code_tokens, function_signatures, normalize_code
 from codesynth.verifiers.curation.complexity import code_metrics
 from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate, load_benchmark
 from codesynth.verifiers.curation.dedup import DedupConfig, MinHasher, dedup, jaccard, shingles
-from codesynth.verifiers.mutation import mutants
+from codesynth.verifiers.suites.mutation import mutants
 
 
 def extract_code(text, entry_point=None, prompt=None):

@@ -207,8 +207,10 @@ def test_tests_mode_keeps_what_the_reference_passes(server, client_for, tmp_path
     assert rep.counts["problems_skipped_io"] == 1
     new = {p.id: p for p in load_problems(out / "problems.jsonl")}
     assert new["t/io-sum"] == IO  # untouched
-    assert "assert add(0, 0) == 0" in new["t/add"].tests and "add(2, 2) == 5" not in new["t/add"].tests
-    assert new["t/add"].tests.startswith(ADD.tests.rstrip()) and new["t/add"].metadata["generated_tests"] == 3
+    # generated tests are private: the public tests are untouched, the kept ones decide verdicts only
+    assert new["t/add"].tests == ADD.tests and rep.counts["kept_as"] == "private"
+    assert "assert add(0, 0) == 0" in new["t/add"].private_tests and "add(2, 2) == 5" not in new["t/add"].private_tests
+    assert new["t/add"].metadata["generated_tests"] == 3
 
 
 def test_tests_mode_without_reference_uses_dual_agreement(server, client_for, tmp_path, docker_backend):
@@ -242,7 +244,7 @@ def test_tests_mode_without_reference_uses_dual_agreement(server, client_for, tm
     }
     assert rep.counts["decided_by_agreement"] == 2 and rep.counts["problems_augmented"] == 1
     new = {p.id: p for p in load_problems(out / "problems.jsonl")}
-    assert "assert add(5, 5) == 10" in new["t/add-noref"].tests and new["t/mul"] == mul
+    assert "assert add(5, 5) == 10" in new["t/add-noref"].private_tests and new["t/mul"] == mul
     # nothing at all to execute: every test still says why it was dropped
     generate_tests(
         [mul], client_for(server), tmp_path / "t2", n_solutions=2, config=CFG, backend=docker_backend
@@ -488,5 +490,6 @@ def test_tests_mode_drops_copies_of_the_problems_own_tests(server, client_for, t
     ]  # fmt: skip
     assert rep.counts["tests_kept"] == 1 and rep.counts["dropped"] == {"already_in_problem": 2, "duplicate": 1}
     new = load_problems(out / "problems.jsonl")[0]
-    appended = new.tests[len(ADD.tests.rstrip()):]
+    assert new.tests == ADD.tests
+    appended = new.private_tests
     assert "add(7, 8) == 15" in appended and "add(1, 2)" not in appended and "add(-1, 1)" not in appended

@@ -148,12 +148,13 @@ def _register() -> None:
         sandbox_cmd,
         serve_cmd,
         synth_cmd,
+        tests_cmd,
         verifiers_cmd,
         verify_cmd,
     )
 
     for m in (problems_cmd, verify_cmd, sandbox_cmd, model_cmd, generate_cmd, synth_cmd, verifiers_cmd,
-              serve_cmd):
+              serve_cmd, tests_cmd):
         m.register(cli)
 
 

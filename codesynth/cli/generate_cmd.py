@@ -241,14 +241,17 @@ def register(cli: click.Group) -> None:
                   help="Sampled solutions for problems without a reference (CodeT agreement).")  # fmt: skip
     @click.option("--limit", type=AT_LEAST_1, default=None, help="Only the first N problems (N >= 1).")
     @_language_option("Judge data-form tests with the reference (or sampled solutions) in this language.")
+    @click.option("--public", is_flag=True,
+                  help="Add kept tests to the public tests (shown to models); by default they are private.")
     @_endpoint_options
     @_run
-    def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit, language):
-        """The model writes assert tests; only tests the reference (or agreeing solutions) pass are kept."""
+    def tests(client, out, vcfg, problems, n, tests_per_sample, n_solutions, limit, language, public):
+        """The model writes assert tests; a test is kept only if the reference (or agreeing solutions)
+        passes it and it rejects a known-wrong program; vacuous ones are counted and dropped."""
         from codesynth.pipeline.generate import generate_tests
 
         return generate_tests(_limit(_load(problems), limit), client, out, n=n, tests_per_sample=tests_per_sample,
-                              n_solutions=n_solutions, config=vcfg, language=language)  # fmt: skip
+                              n_solutions=n_solutions, config=vcfg, language=language, public=public)  # fmt: skip
 
     @generate.command()
     @click.argument("seeds", type=click.Path(dir_okay=False))

@@ -51,7 +51,7 @@ class AgreementConfig(BaseModel):
 # --------------------------------------------------------------------------- inputs
 
 
-def _literal_calls(tests: str, names: set[str]) -> list[tuple]:
+def literal_calls(tests: str, names: set[str]) -> list[tuple]:
     try:
         tree = ast.parse(tests)
     except (SyntaxError, ValueError):
@@ -88,7 +88,7 @@ def _perturb(v: Any) -> list[Any]:
 def generate_inputs(tests: str, entry_point: str, limit: int) -> list[tuple]:
     """Argument tuples: those literally in the tests, then one-argument perturbations."""
     seen: dict[str, tuple] = {}
-    base = _literal_calls(tests, {"candidate", entry_point})
+    base = literal_calls(tests, {"candidate", entry_point})
     for args in base:
         seen.setdefault(repr(args), args)
     for args in base:

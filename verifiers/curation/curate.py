@@ -34,6 +34,7 @@ class WeightConfig(BaseModel):
 
     use_agreement: bool = True
     use_test_strength: bool = True
+    use_suite_tnr: bool = Field(default=True, description="Weight by the suite's certified TNR (record.strength).")
     repair_decay: float = Field(
         default=0.8, gt=0, le=1, description="Factor per repair round a solution needed."
     )
@@ -102,6 +103,8 @@ def apply_weights(records: list[DatasetRecord], cfg: WeightConfig) -> dict[str, 
         ts = r.metadata.get("test_strength") or {}
         if cfg.use_test_strength and ts.get("mutation_score") is not None:
             factors["test_strength"] = float(ts["mutation_score"])
+        if cfg.use_suite_tnr and r.strength is not None and r.strength.tnr is not None:
+            factors["suite_tnr"] = r.strength.tnr  # a suite that lets wrong programs through vouches for less
         turn = int(((r.metadata.get("origin") or {}).get("turn")) or 0)
         if turn:
             factors["repair"] = cfg.repair_decay**turn

@@ -31,10 +31,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.code import code_tokens, ngrams, words
 from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark
 from codesynth.verifiers.curation.canonical import canonical_tokens
 from codesynth.verifiers.curation.cases import test_cases
+from codesynth.verifiers.curation.code import code_tokens, ngrams, words
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 from codesynth.verifiers.curation.registry import register_filter
 

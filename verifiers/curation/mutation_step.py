@@ -1,10 +1,10 @@
-"""Registers mutation testing (verifiers/mutation.py, the harden work's module) as the curation
+"""Registers mutation testing (verifiers/suites/mutation.py, the harden work's module) as the curation
 filter `mutation`: the module itself stays free of the curation registry."""
 
 from __future__ import annotations
 
 from codesynth.verifiers.curation.registry import register_filter
-from codesynth.verifiers.mutation import MutationConfig, mutation_filter
+from codesynth.verifiers.suites.mutation import MutationConfig, mutation_filter
 
 
 @register_filter("mutation", config=MutationConfig, order=70)

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.suites.strength_report import strength_line, strength_summary
 
 
 def _table(rows: Sequence[tuple[str, object]]) -> list[str]:
@@ -38,6 +39,7 @@ def dataset_card(
         ("solutions that needed repair rounds", repaired),
         ("weight (min / median / max)",
          f"{weights[0]:.3f} / {weights[len(weights) // 2]:.3f} / {weights[-1]:.3f}" if weights else "-"),
+        ("suite strength", strength_line(strength_summary([r.strength for r in records])).split(": ", 1)[1]),
         *run_facts,
     ]
     return "\n".join([

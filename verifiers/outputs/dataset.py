@@ -15,6 +15,7 @@ def make_dataset_record(problem: Problem, candidate: Candidate, result: Executio
         tests=problem.tests,
         entry_point=problem.entry_point,
         language=candidate.language or problem.language,
+        strength=problem.strength,
         metadata={
             "source": problem.source,
             "tags": problem.tags,

@@ -16,11 +16,12 @@ from typing import Any
 from codesynth.errors import CodesynthError
 from codesynth.models import SCHEMA_VERSION, RewardRecord, Status
 from codesynth.rundir import RunState, Tally, counts_as_sample, load_run, problem_tallies, read_manifest
-from codesynth.verifiers.code import code_tokens, function_signatures, ngrams
+from codesynth.verifiers.curation.code import code_tokens, function_signatures, ngrams
 from codesynth.verifiers.curation.complexity import code_metrics, distribution_stats, summarize
 from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
 from codesynth.verifiers.curation.dedup import DedupConfig, dedup
 from codesynth.verifiers.outputs.metrics import mean_pass_at_k
+from codesynth.verifiers.suites.strength_report import strength_line, strength_summary
 
 
 def _rate(d: dict[str, list[int]]) -> dict[str, dict[str, float]]:
@@ -166,6 +167,7 @@ def build_report(run_dir: str | Path, benchmarks: list[str] | None = None, seman
             "histogram": _histogram(strengths),
             "source": "curation" if strengths else "not measured (run codesynth curate)",
         },
+        "suite_strength": strength_summary([d.strength for d in dataset]),
         "diversity": {**diversity([d.solution for d in dataset]), "semantic": _semantic(dataset, semantic)},
         "curation": curation.get("summary"),
     }
@@ -277,6 +279,8 @@ def format_report(rep: dict[str, Any]) -> str:
         if ts.get("n")
         else f"test strength: {ts['source']}"
     )
+    if "suite_strength" in rep:
+        lines.append(strength_line(rep["suite_strength"]))
     dv = rep["diversity"]
     lines.append(
         f"diversity: distinct-1 {dv['distinct_1']:.3f}, distinct-2 {dv['distinct_2']:.3f}, "

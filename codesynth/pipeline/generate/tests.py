@@ -1,5 +1,10 @@
 """`generate tests`: model-written asserts, kept only when a reference (or agreeing
-sampled solutions, CodeT) passes them; the problem set comes back with the kept tests.
+sampled solutions, CodeT) passes them AND they reject at least one known-wrong program (a
+mutant of the reference, a trivial stub such as `return 0`, a lookup table of the public
+tests: verifiers/suites/wrong_programs.py) and the reference with its answers changed to other values of
+their type fails them; the others (`f(x) is not None`, `isinstance(f(x), int)`, `f(x) >= 0`) do
+not pin the value or test nothing, and are dropped as `vacuous` and counted.
+The problem set comes back with the kept tests, as private tests unless asked otherwise.
 
 Function problems get Python asserts. Data-form problems get {call, expect} cases: the model
 writes `assert f(<literals>) == <literal>` lines, read as data (`importers.assert_case`) and
@@ -28,6 +33,8 @@ from codesynth.problems import save_problems
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.curation.assert_dedup import new_tests
 from codesynth.verifiers.rewards import feedback as result_feedback
+from codesynth.verifiers.suites.suite import full_suite
+from codesynth.verifiers.suites.wrong_programs import WrongProgram, wrong_pool
 
 from ..verify import VerifyConfig, run_candidates, using_backend
 from .common import GenerationReport, Stage, bar, language_input, languages_of, require_posable
@@ -59,6 +66,8 @@ def generate_tests(
     config: VerifyConfig | None = None,
     backend: Backend | None = None,
     language: str | None = None,
+    public: bool = False,
+    max_mutants: int = 10,
 ) -> GenerationReport:
     """Model-written assert tests, kept only when the reference solution passes them.
 
@@ -67,17 +76,25 @@ def generate_tests(
     decides which tests are kept). Writes DIR/tests.jsonl (every test with its fate),
     DIR/problems.jsonl (the set with kept tests appended) and generation_tests.json.
     `language`: the language of the reference (or sampled solutions) that judges the tests of
-    data-form problems (None: each problem's own).
+    data-form problems (None: each problem's own). `public`: append kept tests to the public tests
+    (shown to models) instead of the private ones. `max_mutants`: mutants of the reference each test
+    is tried on (with the trivial stubs and the lookup table) to show that it tests something.
     """
     require_posable(problems, language)
     stage = Stage("tests", client, Path(out), config or VerifyConfig(), backend)
     config = stage.config
     stage.start({"problems": list(problems), "n": n, "tests_per_sample": tests_per_sample,
-                 "n_solutions": n_solutions, **language_input(language)}, problems, ("tests.jsonl",))
+                 "n_solutions": n_solutions, **language_input(language),
+                 **({"public": True} if public else {}), **({"max_mutants": max_mutants} if max_mutants != 10 else {})},
+                problems, ("tests.jsonl",))
     fn = [p for p in problems if p.kind in ("function", "calls") and p.entry_point]
     skipped = [p.id for p in problems if p not in fn]
     lang = {p.id: language or p.language for p in fn}
     refs = {p.id: p.references().get(lang[p.id]) for p in fn}
+    # known-wrong programs per problem (Python; mutants only of a Python reference being the judge)
+    pools = {p.id: wrong_pool(p if lang[p.id] == "python" else p.model_copy(update={"reference_solution": None,
+                                                                                     "reference_solutions": {}}),
+                              max_mutants) for p in fn}
 
     # 1. ask for tests; split replies into single asserts; drop the ones that test nothing
     reqs = (
@@ -115,6 +132,8 @@ def generate_tests(
                 if refs[p.id]
                 else sols[p.id]
             )
+            runners = [*runners, *(Candidate(candidate_id=_wrong_id(w), problem_id=p.id, solution=w.code,
+                                             language="python") for w in pools[p.id])]
             for r in runners:
                 pairs.append(
                     Candidate(
@@ -138,10 +157,10 @@ def generate_tests(
                 )
 
             # 4. decide, and append kept tests to each problem
-            augmented = _decide_tests(fn, tests, outcome, sols, client.model, refs)
+            augmented = _decide_tests(fn, tests, outcome, sols, client.model, refs, pools, public)
             checked = _check_augmented(augmented, refs, lang, b, config)
     else:
-        _decide_tests(fn, tests, outcome, sols, client.model, refs)  # nothing ran: say why for every test
+        _decide_tests(fn, tests, outcome, sols, client.model, refs, pools, public)  # nothing ran: say why for every test
         checked = {}
     new_set = [checked.get(p.id, p) for p in problems]
 
@@ -155,6 +174,8 @@ def generate_tests(
         **language_input(language),
         "tests_generated": len(all_tests),
         "tests_kept": sum(t.kept for t in all_tests),
+        "kept_as": "public" if public else "private",
+        "vacuous_dropped": reasons.get("vacuous", 0),
         "dropped": dict(reasons),
         "problems_augmented": len(checked),
         "decided_by_agreement": len(no_ref),
@@ -214,7 +235,30 @@ def _dedup_tests(p: Problem, tests: list[GeneratedTest]) -> list[GeneratedTest]:
     return tests
 
 
-def _decide_tests(fn, tests, outcome, sols, model, refs: dict[str, str | None]) -> dict[str, Problem]:
+def _wrong_id(w: WrongProgram) -> str:
+    return f"wrong:{w.kind}:{w.name}"
+
+
+def _kills(t: GeneratedTest, outcome, pool: list[WrongProgram]) -> bool:
+    """Keep a passing test only if a known-wrong program fails it: otherwise it tests nothing."""
+    def status(w: WrongProgram) -> Status:
+        return outcome[t.test_id].get(_wrong_id(w), (Status.sandbox_error,))[0]
+
+    killed = [w for w in pool if status(w) not in (Status.passed, Status.sandbox_error)]
+    # the reference with every answer changed passes it: the assert does not pin the value
+    unpinned = any(w.kind == "perturbed" and status(w) is Status.passed for w in pool)
+    if killed and not unpinned:
+        t.detail = "; ".join(filter(None, [t.detail, f"rejects {len(killed)} of {len(pool)} known-wrong programs"]))
+        return True
+    t.kept = False
+    _drop(t, "vacuous", "it accepts a wrong value (the reference with its answer changed passes it)" if unpinned
+          else f"every known-wrong program passes it ({len(pool)}: mutants of the reference, trivial stubs "
+               "such as `return 0`, a lookup table of the public tests)")
+    return False
+
+
+def _decide_tests(fn, tests, outcome, sols, model, refs: dict[str, str | None],
+                  pools: dict[str, list[WrongProgram]], public: bool) -> dict[str, Problem]:
     augmented: dict[str, Problem] = {}
     for p in fn:
         live = [t for t in tests[p.id] if not t.reason]
@@ -226,7 +270,7 @@ def _decide_tests(fn, tests, outcome, sols, model, refs: dict[str, str | None]) 
                     ref_id(p.id), (Status.sandbox_error, "not run", None)
                 )
                 if status is Status.passed:
-                    t.kept = True
+                    t.kept = _kills(t, outcome, pools[p.id])
                 else:
                     _drop(t, _fail_reason(status, etype), fb[:300])
         else:
@@ -241,21 +285,22 @@ def _decide_tests(fn, tests, outcome, sols, model, refs: dict[str, str | None]) 
             kept, agreeing, score = dual_agreement(passes, [t.test_id for t in live])
             for t in live:
                 if t.test_id in kept:
-                    t.kept, t.detail = (
-                        True,
-                        f"agreed by {len(agreeing)} of {len(sols[p.id])} sampled solutions",
-                    )
+                    t.detail = f"agreed by {len(agreeing)} of {len(sols[p.id])} sampled solutions"
+                    t.kept = _kills(t, outcome, pools[p.id])
                 else:
                     _drop(t, "disagreement" if passes else "no_solutions")
         kept_tests = [t for t in live if t.kept]
         if kept_tests:
+            field = "tests" if public else "private_tests"
+            old = getattr(p, field)
             if p.kind == "calls":
-                tests_now = [*p.tests, *(t.case for t in kept_tests)]
+                tests_now = [*(old or []), *(t.case for t in kept_tests)]
             else:
                 extra = "\n".join(t.code for t in kept_tests)
-                tests_now = f"{p.tests.rstrip()}\n\n# Tests written by {model}, kept after execution.\n{extra}\n"
+                head = f"{old.rstrip()}\n\n" if old else ""
+                tests_now = f"{head}# Tests written by {model}, kept after execution.\n{extra}\n"
             augmented[p.id] = p.model_copy(
-                update={"tests": tests_now, "metadata": {**p.metadata, "generated_tests": len(kept_tests)}}
+                update={field: tests_now, "metadata": {**p.metadata, "generated_tests": len(kept_tests)}}
             )
     return augmented
 
@@ -285,7 +330,8 @@ def _check_augmented(
         if refs[pid]
     ]
     ok = {pid for pid in augmented if not refs[pid]}
-    for c, res in run_candidates(list(augmented.values()), cands, b, config, trust_tests=False):
+    # the whole suite, public and private, as the verdict will use it
+    for c, res in run_candidates([full_suite(p) for p in augmented.values()], cands, b, config, trust_tests=False):
         if res.status is Status.passed:
             ok.add(c.problem_id)
     return {pid: p for pid, p in augmented.items() if pid in ok}

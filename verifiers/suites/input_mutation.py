@@ -1,0 +1,217 @@
+"""New test inputs from the ones a suite already has, by type-aware mutation (EvalPlus's method).
+
+Seeds are the literal argument tuples of the existing tests: `candidate(...)` / `f(...)` calls
+in assert code, or the `call` lists of data-form cases. Each new input changes one argument of
+one seed, keeping its type, and stays inside what the seeds show about the problem's
+preconditions: numbers within the range the seeds use at that position (never crossing into
+negatives or zero when no seed does), lists as long as the seeds' or a little longer, made of
+elements the seeds use (kept sorted or duplicate-free when every seed is), strings over the
+seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words).
+An input outside a problem's preconditions makes a wrong test, not a harder
+one; the reference's run then drops the inputs it still rejects (it raises or takes too long).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from codesynth.models import Problem
+from codesynth.verifiers.curation.agreement import literal_calls
+
+
+def seed_inputs(problem: Problem, tests: Any = None) -> list[tuple]:
+    """The literal argument tuples the problem's tests call its function with (no duplicates)."""
+    tests = problem.tests if tests is None else tests
+    if isinstance(tests, str):
+        found = literal_calls(tests, {"candidate", problem.entry_point or "candidate"})
+    elif tests and hasattr(tests[0], "call"):
+        found = [tuple(c.call) for c in tests]
+    else:
+        return []
+    seen: dict[str, tuple] = {}
+    for args in found:
+        seen.setdefault(repr(args), args)
+    return list(seen.values())
+
+
+@dataclass
+class _Position:
+    """What the seeds show about one argument position: the preconditions mutation keeps."""
+
+    values: list[Any] = field(default_factory=list)
+
+    def numbers(self) -> list[float]:
+        return [v for v in self.values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+    def elements(self) -> list[Any]:
+        return [x for v in self.values if isinstance(v, (list, tuple)) for x in v]
+
+    def strings(self) -> list[str]:
+        return [v for v in self.values if isinstance(v, str)]
+
+
+def _nonneg(nums: Sequence[float]) -> bool:
+    return bool(nums) and min(nums) >= 0
+
+
+def _in_range(v: float, nums: Sequence[float]) -> bool:
+    """Within the seeds' range, stretched by one unit (or 10 %) but never across 0 or 1."""
+    lo, hi = min(nums), max(nums)
+    pad = max(1, (hi - lo) * 0.1)
+    if lo >= 1:
+        lo_ok = max(1, lo - pad)
+    elif lo >= 0:
+        lo_ok = 0
+    else:
+        lo_ok = lo - pad
+    return lo_ok <= v <= hi + pad
+
+
+def _mutate_number(v: Any, pos: _Position, rng: random.Random) -> Any:
+    nums = pos.numbers() or [v]
+    lo, hi = min(nums), max(nums)
+    if isinstance(v, int):
+        options = [v + 1, v - 1, lo, hi, rng.randint(int(lo), int(hi)) if hi > lo else v, v + rng.randint(2, 5)]
+    else:
+        options = [v + 0.5, v - 0.5, v * 1.5, lo, hi, rng.uniform(lo, hi), round(v + rng.uniform(-1, 1), 3)]
+    ok = [x for x in options if x != v and _in_range(x, nums)]
+    return rng.choice(ok) if ok else v
+
+
+def _mutate_words(v: str, seeds: list[str], rng: random.Random) -> str:
+    """Strings of space-separated words change word by word, with the seeds' words: a sentence stays
+    a sentence, a group of balanced brackets stays balanced."""
+    words = v.split(" ")
+    vocab = [w for s in seeds for w in s.split(" ") if w]
+    k = rng.randrange(len(words))
+    op = rng.randrange(4)
+    if op == 0 and len(words) > 1:
+        words.pop(k)
+    elif op == 1:
+        words.insert(k, words[k])
+    elif op == 2 and vocab:
+        words[k] = rng.choice(vocab)
+    else:
+        rng.shuffle(words)
+    return " ".join(words)
+
+
+def _mutate_string(v: str, pos: _Position, rng: random.Random) -> str:
+    seeds = pos.strings() or [v]
+    min_len, max_len = min(map(len, seeds)), max(map(len, seeds))
+    if any(" " in s.strip() for s in seeds):
+        ops = [_mutate_words(v, seeds, rng) for _ in range(3)] if v.strip() else []
+    else:
+        alphabet = sorted({ch for s in seeds for ch in s}) or ["a"]
+        ops = []
+        if v:
+            k = rng.randrange(len(v))
+            ops += [v[:k] + v[k + 1:], v[:k] + v[k] + v[k:], v[:k] + rng.choice(alphabet) + v[k + 1:]]
+            if len(v) > 1:
+                j = rng.randrange(len(v) - 1)
+                ops.append(v[:j] + v[j + 1] + v[j] + v[j + 2:])
+        ops += [v + rng.choice(alphabet), rng.choice(alphabet) + v, v + rng.choice(seeds)]
+    ok = [s for s in ops if s != v and min_len <= len(s) <= max(max_len * 2, max_len + 2)]
+    return rng.choice(ok) if ok else v
+
+
+def _shape(seqs: list[Sequence]) -> tuple[bool, bool, int, int]:
+    """(all sorted, all duplicate-free, min length, max length) over the seeds of a position."""
+    longer = [s for s in seqs if len(s) >= 2]
+
+    def is_sorted(s):
+        try:
+            return list(s) == sorted(s)
+        except TypeError:
+            return False
+
+    def distinct(s):
+        try:
+            return len(set(map(repr, s))) == len(s)
+        except TypeError:
+            return False
+
+    return (bool(longer) and all(map(is_sorted, longer)), bool(longer) and all(map(distinct, longer)),
+            min(map(len, seqs)), max(map(len, seqs)))
+
+
+def _mutate_list(v: list | tuple, pos: _Position, rng: random.Random) -> list | tuple:
+    seqs = [s for s in pos.values if isinstance(s, (list, tuple))] or [v]
+    sorted_, distinct, min_len, max_len = _shape(seqs)
+    pool = pos.elements() or list(v)
+    items = list(v)
+    choice = rng.randrange(6)
+    if choice == 0 and items:
+        items.pop(rng.randrange(len(items)))
+    elif choice == 1 and items:
+        k = rng.randrange(len(items))
+        items.insert(k, items[k])
+    elif choice == 2 and pool:
+        items.insert(rng.randrange(len(items) + 1), rng.choice(pool))
+    elif choice == 3:
+        rng.shuffle(items)
+    elif choice == 4 and items:
+        # one element mutated by its own type, within the range of every element the seeds use
+        k = rng.randrange(len(items))
+        items[k] = mutate_value(items[k], _Position(pool), rng)
+    elif pool:
+        items = items + rng.sample(pool, min(len(pool), rng.randint(1, 3)))
+    if any(type(x) is not type(pool[0]) for x in items) if pool else False:
+        return v  # a heterogeneous result is a new type, not a mutation
+    if distinct:
+        items = list({repr(x): x for x in items}.values())
+    if sorted_:
+        try:
+            items.sort()
+        except TypeError:
+            return v
+    if not (min_len <= len(items) <= max(max_len * 2, max_len + 3)):
+        return v
+    return tuple(items) if isinstance(v, tuple) else items
+
+
+def mutate_value(v: Any, pos: _Position, rng: random.Random) -> Any:
+    """One type-preserving mutation of `v` (itself when none fits the position's preconditions)."""
+    if isinstance(v, bool):
+        bools = {x for x in pos.values if isinstance(x, bool)}
+        return (not v) if len(bools) > 1 else v  # flip only where the seeds use both values
+    if isinstance(v, (int, float)):
+        return _mutate_number(v, pos, rng)
+    if isinstance(v, str):
+        return _mutate_string(v, pos, rng)
+    if isinstance(v, (list, tuple)):
+        return _mutate_list(v, pos, rng)
+    return v  # dicts, None, ...: kept as the seeds have them
+
+
+def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[tuple]:
+    """Up to `limit` new argument tuples, each one seed with one argument mutated (deterministic)."""
+    if not seeds:
+        return []
+    arity = {len(s) for s in seeds}
+    positions = {n: [_Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
+    rng = random.Random(f"harden:{seed}")
+    known = {repr(s) for s in seeds}
+    out: list[tuple] = []
+    tries = 0
+    while len(out) < limit and tries < limit * 20:
+        tries += 1
+        base = rng.choice(seeds)
+        if not base:
+            break
+        k = rng.randrange(len(base))
+        new = mutate_value(base[k], positions[len(base)][k], rng)
+        # a second round on a previous mutant reaches further, still inside the seeds' ranges
+        if out and rng.random() < 0.3:
+            prev = rng.choice(out)
+            if len(prev) == len(base):
+                base, new = prev, mutate_value(prev[k], positions[len(prev)][k], rng)
+        args = base[:k] + (new,) + base[k + 1:]
+        key = repr(args)
+        if key not in known:
+            known.add(key)
+            out.append(args)
+    return out
