@@ -56,6 +56,13 @@ class Registry(Generic[T]):
         registration of a name in code replaces the first."""
         self._entries[name] = entry
 
+    def register_marked(self, spec: T, obj: Any, attr: str) -> Any:
+        """Register `spec` (a dataclass with a `name`) and mark `obj`, what a decorator decorated,
+        with it, so that an entry point naming `obj` finds it (see `marked`). Returns `obj`."""
+        self.register(spec.name, spec)  # type: ignore[attr-defined]
+        setattr(obj, attr, spec)
+        return obj
+
     def decorator(self, name: str) -> Callable[[T], T]:
         def deco(obj: T) -> T:
             self.register(name, obj)

@@ -82,11 +82,8 @@ def importer(name: str, *, description: str = "", options: type[BaseModel] | Non
     """Register the decorated `load(source, options) -> Imported` as importer `name`."""
 
     def deco(load: Loader) -> Loader:
-        spec = Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0], options,
-                        default_source)
-        REGISTRY.register(name, spec)
-        load.importer = spec  # type: ignore[attr-defined]  # an entry point names the loader
-        return load
+        return REGISTRY.register_marked(Importer(name, load, description or (load.__doc__ or "").strip().split("\n")[0],
+                                                 options, default_source), load, "importer")
 
     return deco
 

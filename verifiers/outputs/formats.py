@@ -53,11 +53,9 @@ def export_format(name: str, extensions: Sequence[str] = (".jsonl",), descriptio
         raise ValueError(f"export format {name!r}: give at least one extension ('' for a directory)")
 
     def deco(write: Writer) -> Writer:
-        spec = ExportFormat(name, write, tuple(e.lower() for e in extensions),
-                            description or (write.__doc__ or "").strip().split("\n")[0])
-        REGISTRY.register(name, spec)
-        write.export_format = spec  # type: ignore[attr-defined]  # an entry point names the writer
-        return write
+        return REGISTRY.register_marked(ExportFormat(name, write, tuple(e.lower() for e in extensions),
+                                                     description or (write.__doc__ or "").strip().split("\n")[0]),
+                                        write, "export_format")
 
     return deco
 
