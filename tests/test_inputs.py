@@ -228,9 +228,9 @@ def test_curate_interrupted_does_not_suggest_resume(tmp_path, runner_image):
     assert "codesynth: interrupted" in err and "--resume" not in err and "Traceback" not in err, err
 
 
-def test_readme_documents_the_exit_codes_errors_py_uses():
-    readme = (ROOT / "README.md").read_text()
-    table = dict(re.findall(r"^\| `?(\d+)`? \| ([^|]+)\|", readme, re.M))
+def test_docs_document_the_exit_codes_errors_py_uses():
+    page = (ROOT / "docs" / "reference" / "exit-codes.md").read_text()
+    table = dict(re.findall(r"^\| `?(\d+)`? \| ([^|]+)\|", page, re.M))
     expected = {
         errors.EXIT_OK: "completed", errors.InputError.exit_code: "bad input",
         errors.SandboxUnavailable.exit_code: "sandbox", errors.EndpointError.exit_code: "endpoint",
@@ -240,8 +240,8 @@ def test_readme_documents_the_exit_codes_errors_py_uses():
     for code, word in expected.items():
         assert word in table.get(str(code), ""), (code, table)
     assert len(set(expected)) == 7  # all distinct
-    assert "exit 3 for a missing image" not in readme
-    assert "missing runner image is built on first use" in readme
+    assert "exit 3 for a missing image" not in page
+    assert "missing runner image is built on first use" in page
 
 
 # --------------------------------------------------------------------------- exports

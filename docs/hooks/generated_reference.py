@@ -114,7 +114,6 @@ MEANINGS: dict[str, str] = {
     "Limits.open_files": "Open file descriptors per program (RLIMIT_NOFILE).",
     # reward schemes (codesynth.verifiers.rewards)
     "RewardScheme.name": "Recorded in each reward record's `scheme`.",
-    "RewardScheme.kind": "The formula: `binary`, `partial` or `shaped`.",
     "RewardScheme.pass_reward": "Reward of a candidate that passes every test.",
     "RewardScheme.category_rewards": "shaped: reward per failure category (categories not listed get 0).",
     # problems and candidates (codesynth.models)
