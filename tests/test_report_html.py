@@ -97,3 +97,17 @@ def test_semantic_diversity_and_distribution_plots(tmp_path, chromium_bin):
     for fig in ("complexity-sloc", "complexity-cc", "semantic-nearest"):
         assert re.search(rf"<figure id=\"{fig}\"><svg", html), fig
     assert "semantic diversity" in html
+
+
+def test_a_reply_without_code_shows_its_head():
+    """The page shows what the model said when its reply held no code (the quick start's case)."""
+    from codesynth.generators.client import Completion
+    from codesynth.generators.solutions import make_candidate
+    from codesynth.models import Problem
+    from codesynth.verifiers.outputs.report_html import _shown_code
+
+    p = Problem(id="p", prompt="Write f.", entry_point="f", tests="assert f() == 1\n")
+    c = make_candidate(p, Completion(text="I would rather talk about the weather."), "p~0", model="m",
+                       sample_index=0, mode="solutions")
+    assert c.solution == ""
+    assert "rather talk about the weather" in _shown_code(c)

@@ -121,7 +121,7 @@ def _shown_code(c) -> str:
     """The program judged, or, when the reply held none, the head of the reply (what the model said)."""
     if c.solution.strip():
         return c.solution[:4000]
-    head = c.metadata.get("reply_head")
+    head = c.origin.extra.get("reply_head")  # generators/solutions.py keeps the reply's head there
     return f"(no code in the reply; it began:)\n{head}" if head else "(the reply contained no code)"
 
 
