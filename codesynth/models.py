@@ -7,13 +7,22 @@ these; none of them imports the orchestration (`codesynth.run`) or the CLI.
 
 from __future__ import annotations
 
+import ast
 import keyword
 import math
 import re
 from enum import Enum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 #: Version of the on-disk record schemas (results/rewards/dataset). Bump on any
 #: incompatible change so concatenated logs from different runs stay replayable.
@@ -119,6 +128,30 @@ class IOCase(_Model):
     output: str
 
 
+class Checker(_Model):
+    """Judges a stdin/stdout answer where more than one is right (any valid path, any order).
+
+    Python: `code` defines `check(input, expected, got) -> bool | (bool, message)`. Any other
+    language: a program that reads `input.txt`, `expected.txt` and `output.txt` from its working
+    directory and exits 0 to accept (its first line of stdout is the message). Either runs in
+    the sandbox after the candidate has finished, never in its reach
+    (docs/topics/checkers.md)."""
+
+    language: Language = "python"
+    code: str = Field(min_length=1, description="The checker's source.")
+
+    @model_validator(mode="after")
+    def _python_defines_check(self) -> Checker:
+        if self.language == "python":
+            try:
+                tree = ast.parse(self.code)
+            except (SyntaxError, ValueError) as e:
+                raise ValueError(f"checker: Python syntax error: {e}") from None
+            if not any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body):
+                raise ValueError("checker: a Python checker defines check(input, expected, got)")
+        return self
+
+
 class SuiteStrength(_Model):
     """How far a problem's test suite can be trusted: measured, never assumed.
 
@@ -169,6 +202,8 @@ class Problem(_Model):
     compare: Literal["exact", "tokens", "float"] = Field(
         default="exact", description="How stdin/stdout outputs are compared (see README)."
     )
+    checker: Checker | None = Field(default=None, description="Judges stdin/stdout answers instead of "
+                                    "`compare` (problems with several right answers).")
     source: str | None = None
     tags: list[str] = Field(default_factory=list)
     difficulty: str | None = None
@@ -224,6 +259,8 @@ class Problem(_Model):
                 err = type_error(ret, case.expect)
                 if err:
                     raise ValueError(f"test {i}: 'expect': {err}")
+        if self.checker is not None and self.kind != "io":
+            raise ValueError("a checker judges stdin/stdout cases ({input, output}) only")
         if self.kind == "function" and (self.language != "python" or set(self.reference_solutions) - {"python"}):
             # Python test code runs in the Python tester only; other languages need io or data-form tests.
             raise ValueError("Python test code (a string) only tests Python; use {call, expect} cases "
@@ -384,6 +421,9 @@ class ExecutionResult(_Model):
     language: str | None = Field(default=None, description="Set for programs run through a compile step.")
     compile_cached: bool | None = Field(default=None, description="The compile step was a cache hit.")
     compile_s: float | None = Field(default=None, description="Seconds the compile step took (0 on a hit).")
+    # stdin/stdout requests with a checker: each case's stdout (None: the program did not exit 0),
+    # for the checker step (sandbox/checking.py); never recorded.
+    _outputs: list[str | None] | None = PrivateAttr(default=None)
 
     @property
     def passed(self) -> bool:

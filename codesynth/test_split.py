@@ -3,7 +3,9 @@
 The one rule every entry point uses (documented in docs/topics/public-private-tests.md):
 
 - A problem with `private_tests` keeps its split: `tests` public, `private_tests` private.
-- A problem without: its `tests` are split deterministically. Assert code becomes one test per
+- A problem without: its `tests` are split deterministically. A pytest file (codesynth.pytest_files)
+  becomes one unit per test function or `Test*` class, fixtures and helpers going to both halves.
+  Other assert code becomes one test per
   top-level assert (HumanEval's `check(candidate)` lifted to plain asserts on the entry point),
   stdin/stdout and data-form cases one test per case; the first third (rounded down, at least one
   when there are 3 or more) stays public, the rest is private. A suite that cannot be split without
@@ -27,6 +29,7 @@ from functools import lru_cache
 
 from codesynth.extract import split_asserts
 from codesynth.models import CallCase, IOCase, Problem, TestOutcome
+from codesynth.pytest_files import pytest_units
 
 Tests = str | list[IOCase] | list[CallCase]
 
@@ -76,6 +79,9 @@ def _assert_parts(code: str, entry_point: str | None) -> tuple[str, list[str]] |
     statements written before the first test (HumanEval's `METADATA = ...`); each half
     gets all of it. A statement between tests, an assert inside a loop or a helper, or
     set-up inside `check` make the suite inseparable."""
+    units = pytest_units(code)
+    if units is not None:
+        return units if units[1] else None  # a pytest file: one unit per test function or class
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError, MemoryError, RecursionError):

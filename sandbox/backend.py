@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from codesynth.models import CallCase, Candidate, ExecutionResult, IOCase, Limits, Problem, Signature
+from codesynth.models import CallCase, Candidate, Checker, ExecutionResult, IOCase, Limits, Problem, Signature
 from codesynth.test_split import combined
 
 
@@ -35,6 +35,8 @@ class ExecRequest(BaseModel):
     calls: list[CallCase] = Field(default_factory=list, description="data-form function tests (calls kind).")
     signature: Signature | None = None
     compare: Literal["exact", "tokens", "float"] = "exact"
+    checker: Checker | None = Field(default=None, description="io kind: judges each case's output instead of "
+                                    "`compare`, in a run of its own after the program's (sandbox/checking.py).")
     host_error: str | None = Field(default=None, description="Why this pairing cannot run at all (no sandbox).")
     limits: Limits = Field(default_factory=Limits)
     measure_cpu: bool = Field(default=False, description="Report the program's own CPU time (cpu_s), e.g. to derive "
@@ -83,6 +85,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
             limits=limits,
             fresh_interpreter=fresh,
             compare=problem.compare,
+            checker=problem.checker,
         )
     tests = suite if isinstance(suite, str) else ""
     if candidate.extra_tests:
@@ -128,7 +131,8 @@ def _lang_request(problem: Problem, candidate: Candidate, language: str, limits:
         kind="calls" if problem.kind == "calls" else "io", program=candidate.solution, language=language,
         cases=list(suite) if problem.kind == "io" else [],  # type: ignore[arg-type]
         calls=list(suite) if problem.kind == "calls" else [],  # type: ignore[arg-type]
-        signature=problem.signature, compare=problem.compare, entry_point=problem.entry_point,
+        signature=problem.signature, compare=problem.compare, checker=problem.checker,
+        entry_point=problem.entry_point,
         limits=limits, host_error=host_error, language_mode=mode,
     )
 

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from codesynth.models import ExecutionResult
+from codesynth.sandbox import checking
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 
 K = TypeVar("K")
@@ -60,7 +61,7 @@ def execute_many(
                     return
                 i, key, req = job
                 try:
-                    res = backend.execute(req)
+                    res = checking.execute(backend, req)
                 except BackendClosed:
                     return
                 done.put((i, key, res))

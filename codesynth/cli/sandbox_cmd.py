@@ -37,7 +37,7 @@ def setup_cmd(no_install: bool) -> None:
     "--base",
     default=None,
     metavar="IMAGE",
-    help="Base image, already on this engine (default: codesynth-base:trixie, made offline from Debian packages).",
+    help="Base image, already on this engine (default: codesynth-base:trixie-<hash>, made offline from Debian packages: python3 and pytest).",
 )
 @click.option("--force", is_flag=True, help="Rebuild even if the image is up to date (no build cache).")
 @click.option("--languages", default=None, metavar="LANGS",

@@ -31,7 +31,11 @@ HASH_LABEL = "codesynth.harness_hash"
 # trixie: its Python 3.13 has immortal objects, so forked candidates copy far fewer pages
 # (refcount writes) than with 3.11: about 15 % more programs/s in bench/.
 BOOTSTRAP_SUITE = "trixie"
-BOOTSTRAP_BASE = f"codesynth-base:{BOOTSTRAP_SUITE}"
+# What every image's Python has beyond the standard library: pytest, because pytest test files
+# are a test kind (the tester runs them with the real pytest; docs/topics/test-kinds.md).
+# Part of the base's tag and of the runner's hash, so a changed set is a new image.
+BOOTSTRAP_PACKAGES = ("python3", "python3-pytest")
+BOOTSTRAP_BASE = f"codesynth-base:{BOOTSTRAP_SUITE}-" + hashlib.sha256(" ".join(BOOTSTRAP_PACKAGES).encode()).hexdigest()[:8]
 LONG_TIMEOUT_S = 900  # builds and imports stream for a while
 
 _SANDBOX_DIR = Path(__file__).resolve().parent.parent  # sandbox/: the harness and Dockerfile.runner
@@ -73,6 +77,7 @@ def harness_hash(harness: Path | None = None, dockerfile: Path | None = None) ->
         h.update(p.relative_to(harness).as_posix().encode() + b"\0")
         h.update(p.read_bytes() + b"\0")
     h.update(b"Dockerfile.runner\0" + dockerfile.read_bytes())
+    h.update(b"\0base\0" + " ".join(BOOTSTRAP_PACKAGES).encode())
     return h.hexdigest()[:16]
 
 
@@ -199,7 +204,7 @@ def bootstrap_base(log: Log = stderr_log, image: str = BOOTSTRAP_BASE,
         root = tmp / "rootfs"
         log(f"debootstrap {BOOTSTRAP_SUITE} from {mirror} (takes about a minute)")
         proc = subprocess.run(
-            ["debootstrap", "--variant=minbase", "--include=python3", BOOTSTRAP_SUITE, str(root), mirror],
+            ["debootstrap", "--variant=minbase", "--include=" + ",".join(BOOTSTRAP_PACKAGES), BOOTSTRAP_SUITE, str(root), mirror],
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,

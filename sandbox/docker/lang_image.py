@@ -50,7 +50,7 @@ def _recipe(languages: tuple[str, ...]) -> list:
 def toolchain_tag(languages: tuple[str, ...]) -> str:
     pk = packages_for(languages)
     steps = json.dumps(_recipe(languages), sort_keys=True)
-    return f"{TOOLCHAIN_REPO}:{image.BOOTSTRAP_SUITE}-{_key(TOOLCHAIN_RECIPE + ' '.join(pk) + steps)}"
+    return f"{TOOLCHAIN_REPO}:{image.BOOTSTRAP_SUITE}-{_key(TOOLCHAIN_RECIPE + ' '.join(image.BOOTSTRAP_PACKAGES) + ' '.join(pk) + steps)}"
 
 
 def lang_image_tag(languages: tuple[str, ...]) -> str:

@@ -19,11 +19,13 @@ import traceback
 try:
     import crossing as _crossing
     import exits
+    import pytest_run as _pytest_run
     import remote as _remote
     import wire
 except ImportError:  # pragma: no cover
     from . import crossing as _crossing
     from . import exits, wire
+    from . import pytest_run as _pytest_run
     from . import remote as _remote
 
 CandidateDied, CandidateError, BoundaryError = _remote.CandidateDied, _remote.CandidateError, _remote.BoundaryError
@@ -316,6 +318,14 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
               "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
     error: BaseException | None = None
     ran_functions = False
+    if tree is None and _pytest_run.maybe_pytest(tests):  # a parse only for tests that could be pytest's
+        try:
+            tree = ast.parse(tests, filename="tests.py")
+        except SyntaxError as e:
+            return {"status": "error", "phase": "tests", "error_type": "TestSyntaxError",
+                    "error_message": f"the tests do not compile: {e}"}
+    if tree is not None and _pytest_run.is_pytest_file(tree):
+        return _run_pytest(tests, tree, g, rec, remote)
     try:
         try:
             cached = code_cache.get(tests) if code_cache is not None else None
@@ -362,6 +372,28 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
                       if any(not o["passed"] for o in rec.outcomes) else "a test failed")
     elif rec.total == 0 and not ran_functions:
         report.update(status="failed", error_type="NoTests", error_message="the tests contain no assertion")
+    else:
+        report.update(status="passed")
+    return report
+
+
+def _run_pytest(tests: str, tree: ast.Module, g: TestGlobals, rec: Recorder, remote: Remote) -> dict:
+    """A pytest file (pytest_run.py): the same report as assert tests, one outcome per item."""
+    try:
+        why = _pytest_run.run(tests, tree, g, rec, CandidateDied)
+    except CandidateDied as e:
+        return {"status": "crashed", "phase": "tests", "error_type": "ProcessDied",
+                "error_message": f"the program exited or was killed before the tests finished ({e})",
+                **_counts(rec)}
+    report = _counts(rec)
+    if remote.poisoned is not None:
+        report.update(status="failed", error_type="BoundaryLimit", error_message=remote.poisoned)
+    elif why is not None:
+        report.update(status="failed", error_type="CollectionError", error_message=why)
+    elif rec.passed < rec.total:
+        report.update(status="failed", error_type="AssertionError",
+                      error_message=next(o["message"] for o in rec.outcomes if not o["passed"])
+                      if any(not o["passed"] for o in rec.outcomes) else "a test failed")
     else:
         report.update(status="passed")
     return report
@@ -477,6 +509,8 @@ def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
 
 def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None) -> dict:
     leave = exits.leave  # model-written tests run in the child: its way out is bound first (exits.py)
+    if _pytest_run.maybe_pytest(tests):
+        _pytest_run.preload()  # once per tester: every forked child then starts with pytest loaded
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:

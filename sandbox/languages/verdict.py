@@ -144,6 +144,8 @@ def _common_failure(req: ExecRequest, raw: str, case: dict) -> tuple[Status, str
 
 
 def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
+    from codesynth.sandbox.protocol.results import case_outputs
+
     cases = resp.get("cases") or []
     outcomes: list[TestOutcome] = []
     first_bad = None
@@ -170,10 +172,13 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         status = Status.failed
         err_type = "WrongAnswer" if got.get("exit_code") == 0 else "RuntimeError"
         err_msg = msg
-    return _result(req, status, backend, resp, tests_total=total, tests_passed=passed_n, tests=outcomes,
-                   error_type=err_type, error_message=err_msg, stdout_tail=(last.get("stdout") or "")[-4096:],
-                   stderr_tail=last.get("stderr_tail") or "", exit_code=last.get("exit_code"),
-                   signal=last.get("signal"))
+    res = _result(req, status, backend, resp, tests_total=total, tests_passed=passed_n, tests=outcomes,
+                  error_type=err_type, error_message=err_msg, stdout_tail=(last.get("stdout") or "")[-4096:],
+                  stderr_tail=last.get("stderr_tail") or "", exit_code=last.get("exit_code"),
+                  signal=last.get("signal"))
+    if req.checker is not None:
+        res._outputs = case_outputs(cases)
+    return res
 
 
 def _show(v) -> str:

@@ -139,7 +139,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         elif first_bad and first_bad.get("signal"):
             status = Status.crashed
     last = cases[-1] if cases else {}
-    return _result(
+    res = _result(
         req, status, tests_total=total, tests_passed=passed_n, tests=outcomes,
         error_type=None if status is Status.passed else err_type,
         error_message=None if status is Status.passed else err_msg,
@@ -147,6 +147,14 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         exit_code=last.get("exit_code"), signal=last.get("signal"),
         duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=_cpu_s(resp),
     )
+    if req.checker is not None:
+        res._outputs = case_outputs(cases)
+    return res
+
+
+def case_outputs(cases: list[dict]) -> list[str | None]:
+    """Each case's stdout for a checker: None where the program did not exit 0 (nothing to judge)."""
+    return [c.get("stdout", "") if c.get("exit_code") == 0 and not c.get("signal") else None for c in cases]
 
 
 def _timeout_message(req: ExecRequest, resp: dict) -> str:

@@ -1,0 +1,196 @@
+"""pytest test files (KodCode's form) run by the real pytest, in the tester process.
+
+`from solution import *`, `test_*` functions, fixtures, `parametrize`: every collected test
+item (each parametrized case) is one counted test with its own feedback. The candidate lives in
+another process as always: `solution` is a module whose names resolve to the program's
+objects through the same proxies as assert tests (crossing.py, remote.py), so no code of the
+candidate runs here.
+
+Why a candidate cannot make pytest report a pass:
+- the verdict is what *this* process's plugin records from pytest's own reports; the program's
+  exit code, output, and anything it does to its own `pytest` never reach it;
+- the test file is written to a directory only the tester's uid can read (mode 0700, in the
+  sticky /scratch), and pytest runs with an explicit empty ini file there, `--noconftest`,
+  `--rootdir`/`--confcutdir` on that directory, plugin autoload off and the cache off: a
+  `conftest.py`, `pytest.ini` or `pyproject.toml` the program writes is never read;
+- only items whose function is the test file's own code are run: a `test_*` function the
+  program defines (and a star import would bring in) is dropped, and a star import exports
+  only names the test file uses that are neither pytest's nor fixture/parameter names;
+- a program that dies (os._exit, sys.exit, a kill) mid-run makes the run `crashed`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import sys
+import tempfile
+import types
+
+#: Names a star import from the program never brings in: pytest's own module and the names
+#: through which a module changes how pytest collects or runs it.
+_NEVER_EXPORTED = frozenset({
+    "pytest", "pytestmark", "pytest_plugins", "setup_module", "teardown_module", "setup_function",
+    "teardown_function", "setup", "teardown", "setUpModule", "tearDownModule", "conftest",
+})
+
+MODULE_NAME = "solution"
+
+
+def maybe_pytest(tests: str) -> bool:
+    """A cheap look before parsing: could these tests be a pytest file at all?"""
+    return "pytest" in tests or MODULE_NAME in tests or "def test" in tests or "class Test" in tests
+
+
+def preload() -> None:
+    try:
+        import pytest  # noqa: F401
+    except ImportError:
+        pass
+
+
+def is_pytest_file(tree: ast.Module) -> bool:
+    """Tests in pytest's form: they import pytest or `solution`, or a module-level test
+    function takes arguments (fixtures, parameters) or is decorated."""
+    for node in tree.body:
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in ("pytest", MODULE_NAME) for a in node.names):
+            return True
+        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in (
+                "pytest", MODULE_NAME):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test") and (
+                node.decorator_list or node.args.args or node.args.posonlyargs or node.args.kwonlyargs):
+            return True
+        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            return True
+    return False
+
+
+def _exported(tree: ast.Module, candidate_names) -> list[str]:
+    """What `from solution import *` brings in: names the tests use, minus what they define,
+    their functions' parameters (fixture names) and the names that steer pytest."""
+    used, bound = set(), set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
+            used.add(n.id)
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = n.args
+            bound.update(x.arg for x in (*a.posonlyargs, *a.args, *a.kwonlyargs))
+            bound.update(x.arg for x in (a.vararg, a.kwarg) if x is not None)
+            if not isinstance(n, ast.Lambda):
+                bound.add(n.name)
+        elif isinstance(n, ast.ClassDef):
+            bound.add(n.name)
+        if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            for dec in n.decorator_list:  # parametrize("x,y", ...), usefixtures("db"): names as strings
+                for c in ast.walk(dec):
+                    if isinstance(c, ast.Constant) and isinstance(c.value, str):
+                        bound.update(p.strip() for p in c.value.split(",") if p.strip().isidentifier())
+    return sorted(n for n in used - bound - _NEVER_EXPORTED
+                  if n in candidate_names and not n.startswith("_"))
+
+
+class _SolutionModule(types.ModuleType):
+    """`solution`: every name resolves to the program's object (TestGlobals.candidate)."""
+
+    def __init__(self, g, exported: list[str]):
+        super().__init__(MODULE_NAME)
+        self.__dict__["_cs_g"] = g
+        self.__dict__["__all__"] = exported
+
+    def __getattr__(self, key: str):
+        if key.startswith("__") or key in _NEVER_EXPORTED:
+            raise AttributeError(key)
+        try:
+            return self.__dict__["_cs_g"].candidate(key)
+        except KeyError:
+            raise AttributeError(f"the program does not define '{key}'") from None
+
+
+class _Plugin:
+    """Records each item's outcome into the harness's Recorder (the verdict's only source)."""
+
+    def __init__(self, rec, test_file: str, died_type: type):
+        self.rec, self.test_file, self.died_type = rec, test_file, died_type
+        self.died: BaseException | None = None
+        self.collect_errors: list[str] = []
+        self.items = 0
+
+    def pytest_collection_modifyitems(self, session, config, items):
+        keep = []
+        for it in items:
+            fn = getattr(it, "function", None)
+            code = getattr(fn, "__code__", None)
+            if code is not None and code.co_filename == self.test_file:
+                keep.append(it)
+        items[:] = keep
+        self.items = len(keep)
+
+    def pytest_collectreport(self, report):
+        if report.failed:
+            self.collect_errors.append(_text(report))
+
+    def pytest_runtest_makereport(self, item, call):
+        if call.excinfo is not None and isinstance(call.excinfo.value, self.died_type) and self.died is None:
+            self.died = call.excinfo.value
+
+    def pytest_runtest_logreport(self, report):
+        line = (report.location[1] or 0) + 1
+        name = f"tests:{line}: {report.nodeid.rpartition('::')[2]}"
+        if report.when == "call" or (report.when == "setup" and not report.passed):
+            if report.passed and not hasattr(report, "wasxfail"):
+                self.rec.record(name, True)
+            else:
+                why = "skipped" if report.skipped else _text(report)
+                self.rec.record(name, False, why)
+        elif report.when == "teardown" and report.failed:
+            self.rec.record(name + " (teardown)", False, _text(report))
+
+
+def _text(report) -> str:
+    try:
+        text = report.longreprtext
+    except Exception:  # noqa: BLE001 - a message is only a message
+        text = str(report.longrepr)
+    return text.strip()[-2000:] or "failed"
+
+
+_ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:pastebin", "-p", "no:nose",
+         "--noconftest", "--import-mode=importlib", "--tb=short", "-W", "ignore::pytest.PytestWarning"]
+
+
+def run(tests: str, tree: ast.Module, g, rec, died_type: type) -> str | None:
+    """Run the pytest file; outcomes go to `rec`. Returns an error message when pytest could
+    not collect the file (a data error of the problem), else None. Raises `died_type` when
+    the program died during the run."""
+    import pytest  # in the image (BOOTSTRAP_PACKAGES); imported here only for this kind
+
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    os.environ.pop("PYTEST_ADDOPTS", None)
+    base = "/scratch" if os.path.isdir("/scratch") and os.access("/scratch", os.W_OK) else None
+    d = tempfile.mkdtemp(prefix="cs-pytest-", dir=base)  # 0700: the candidate's uid cannot look in
+    old = sys.modules.get(MODULE_NAME)
+    try:
+        path = os.path.join(d, "test_solution.py")
+        ini = os.path.join(d, "pytest.ini")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(tests)
+        with open(ini, "w", encoding="utf-8") as f:
+            f.write("[pytest]\n")
+        sys.modules[MODULE_NAME] = _SolutionModule(g, _exported(tree, g._names))
+        plugin = _Plugin(rec, path, died_type)
+        pytest.main([*_ARGS, "-c", ini, "--rootdir", d, "--confcutdir", d, path], plugins=[plugin])
+        if plugin.died is not None:
+            raise plugin.died
+        if plugin.collect_errors:
+            return "pytest could not collect the tests: " + plugin.collect_errors[0]
+        if plugin.items == 0:
+            return "pytest collected no tests (no test_* function in the file)"
+        return None
+    finally:
+        if old is None:
+            sys.modules.pop(MODULE_NAME, None)
+        else:
+            sys.modules[MODULE_NAME] = old
+        shutil.rmtree(d, ignore_errors=True)
