@@ -9,10 +9,10 @@ candidate runs here.
 Why a candidate cannot make pytest report a pass:
 - the verdict is what *this* process's plugin records from pytest's own reports; the program's
   exit code, output, and anything it does to its own `pytest` never reach it;
-- the test file is written to a directory only the tester's uid can read (mode 0700, in the
-  sticky /scratch), and pytest runs with an explicit empty ini file there, `--noconftest`,
-  `--rootdir`/`--confcutdir` on that directory, plugin autoload off and the cache off: a
-  `conftest.py`, `pytest.ini` or `pyproject.toml` the program writes is never read;
+- the tests never touch the file system: they are compiled in this process (asserts rewritten as
+  pytest does) and handed to pytest as its module; pytest runs with no ini file (`-c /dev/null`),
+  `--noconftest`, plugin autoload off and the cache off, so a `conftest.py`, `pytest.ini` or
+  `pyproject.toml` the program writes is never read;
 - only items whose function is the test file's own code are run: a `test_*` function the
   program defines (and a star import would bring in) is dropped, and a star import exports
   only names the test file uses that are neither pytest's nor fixture/parameter names;
@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import ast
 import os
-import shutil
 import sys
-import tempfile
 import types
 
 #: Names a star import from the program never brings in: pytest's own module and the names
@@ -134,6 +132,7 @@ class _Plugin:
     def pytest_runtest_makereport(self, item, call):
         if call.excinfo is not None and isinstance(call.excinfo.value, self.died_type) and self.died is None:
             self.died = call.excinfo.value
+            item.session.shouldstop = "the program died"  # nothing left to call: stop at once
 
     def pytest_runtest_logreport(self, report):
         line = (report.location[1] or 0) + 1
@@ -157,30 +156,59 @@ def _text(report) -> str:
 
 
 _ARGS = ["-q", "-p", "no:cacheprovider", "-p", "no:stepwise", "-p", "no:pastebin", "-p", "no:nose",
-         "--noconftest", "--import-mode=importlib", "--tb=short", "-W", "ignore::pytest.PytestWarning"]
+         "-p", "no:tmpdir", "--noconftest", "--capture=sys", "--tb=short", "-W", "ignore::pytest.PytestWarning",
+         "-c", os.devnull]
+
+#: The name the tests are compiled under: their source is served from linecache, never from a file.
+TEST_FILE = "<codesynth-pytest>"
 
 
 def run(tests: str, tree: ast.Module, g, rec, died_type: type) -> str | None:
     """Run the pytest file; outcomes go to `rec`. Returns an error message when pytest could
-    not collect the file (a data error of the problem), else None. Raises `died_type` when
-    the program died during the run."""
+    not collect the file, else None. Raises `died_type` when the program died during the run."""
+    import linecache
+
     import pytest  # in the image (BOOTSTRAP_PACKAGES); imported here only for this kind
+    from _pytest.assertion.rewrite import rewrite_asserts
 
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     os.environ.pop("PYTEST_ADDOPTS", None)
-    base = "/scratch" if os.path.isdir("/scratch") and os.access("/scratch", os.W_OK) else None
-    d = tempfile.mkdtemp(prefix="cs-pytest-", dir=base)  # 0700: the candidate's uid cannot look in
+    # Tracebacks and pytest's own source lookups read the tests from here (mtime None: kept).
+    linecache.cache[TEST_FILE] = (len(tests), None, tests.splitlines(True), TEST_FILE)
     old = sys.modules.get(MODULE_NAME)
+    sys.modules[MODULE_NAME] = _SolutionModule(g, _exported(tree, g._names))
+    plugin = _Plugin(rec, TEST_FILE, died_type)
+    cwd = None
+
+    class TestsModule(pytest.Module):
+        """The tests as pytest's module: compiled here (asserts rewritten as pytest would), run
+        in the harness's test namespace; the path pytest is given is only a name."""
+
+        def _getobj(self):
+            t = ast.parse(tests, filename=TEST_FILE)
+            rewrite_asserts(t, tests.encode("utf-8"), None, self.config)
+            exec(compile(t, TEST_FILE, "exec", dont_inherit=True), g)
+            mod = types.ModuleType("test_solution")
+            mod.__dict__.update(dict.items(g))
+            mod.__file__ = TEST_FILE
+            return mod
+
+    class Collect:
+        @pytest.hookimpl(tryfirst=True)
+        def pytest_pycollect_makemodule(self, module_path, parent):
+            return TestsModule.from_parent(parent, path=module_path)
+
     try:
-        path = os.path.join(d, "test_solution.py")
-        ini = os.path.join(d, "pytest.ini")
-        with open(path, "w", encoding="utf-8") as f:
-            f.write(tests)
-        with open(ini, "w", encoding="utf-8") as f:
-            f.write("[pytest]\n")
-        sys.modules[MODULE_NAME] = _SolutionModule(g, _exported(tree, g._names))
-        plugin = _Plugin(rec, path, died_type)
-        pytest.main([*_ARGS, "-c", ini, "--rootdir", d, "--confcutdir", d, path], plugins=[plugin])
+        # An existing file pytest can name (this module, read-only in the image); its content
+        # is never read: Collect hands pytest the tests instead. -c os.devnull, --noconftest,
+        # autoload off: no ini file, conftest or plugin the program could write is ever read.
+        here = os.path.abspath(__file__)
+        try:
+            cwd = os.getcwd()
+        except OSError:  # the scratch directory was replaced since this tester started
+            cwd = None
+        os.chdir(os.path.dirname(here))  # pytest reads its cwd; a replaced one raises
+        pytest.main([*_ARGS, "--rootdir", os.path.dirname(here), here], plugins=[plugin, Collect()])
         if plugin.died is not None:
             raise plugin.died
         if plugin.collect_errors:
@@ -189,8 +217,13 @@ def run(tests: str, tree: ast.Module, g, rec, died_type: type) -> str | None:
             return "pytest collected no tests (no test_* function in the file)"
         return None
     finally:
+        if cwd is not None:
+            try:
+                os.chdir(cwd)
+            except OSError:
+                pass
         if old is None:
             sys.modules.pop(MODULE_NAME, None)
         else:
             sys.modules[MODULE_NAME] = old
-        shutil.rmtree(d, ignore_errors=True)
+        linecache.cache.pop(TEST_FILE, None)
