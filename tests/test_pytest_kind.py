@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import textwrap
 
-import pytest
-
 from codesynth.models import Candidate, Problem, Status
 from codesynth.test_split import split_tests
 from codesynth.verifiers.execution import run_pairs
