@@ -137,7 +137,8 @@ class Checker(_Model):
     the sandbox after the candidate has finished, never in its reach
     (docs/topics/checkers.md)."""
 
-    language: Language = "python"
+    language: Language = Field(default="python", description="The checker's language: python (a check "
+                               "function) or any other registered language (a program).")
     code: str = Field(min_length=1, description="The checker's source.")
 
     @model_validator(mode="after")
