@@ -1,14 +1,16 @@
 """pytest test files (KodCode's form): how to tell one, and its units for the public/private split.
 
 A pytest file imports pytest or `solution`, or has a module-level test function that takes
-arguments (fixtures, parameters) or is decorated, or a `Test*` class. The sandbox's tester runs
-such a file with the real pytest (sandbox/harness/pytest_run.py, which applies this same rule:
-the harness imports nothing of codesynth). Each collected item is one counted test.
+arguments (fixtures, parameters) or is decorated, or a `Test*` class. The host decides (this
+module, the one rule) and tells the sandbox (`ExecRequest.pytest_file`); the tester then runs
+the file with the real pytest (sandbox/harness/pytest_run.py). Each collected item is one
+counted test.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 
 #: The module a pytest file imports the program as (`from solution import *`).
 MODULE_NAME = "solution"
@@ -27,6 +29,14 @@ def is_pytest_tree(tree: ast.Module) -> bool:
         if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
             return True
     return False
+
+
+@lru_cache(maxsize=4096)  # one parse per suite, not one per candidate (every request asks)
+def is_pytest_file(code: str) -> bool:
+    try:
+        return is_pytest_tree(ast.parse(code))
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return False
 
 
 def _is_unit(node: ast.stmt) -> bool:

@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import CallCase, Candidate, Checker, ExecutionResult, IOCase, Limits, Problem, Signature
+from codesynth.pytest_files import is_pytest_file
 from codesynth.test_split import combined
 
 
@@ -29,6 +30,8 @@ class ExecRequest(BaseModel):
     language_mode: str | None = Field(default=None, description="One of the language's compile modes "
                                       "(TypeScript: check, strip); None: its default.")
     tests: str | None = Field(default=None, description="Assert-style test code (function kind).")
+    pytest_file: bool = Field(default=False, description="function kind: `tests` is a pytest file, run by the "
+                              "real pytest (codesynth.pytest_files says which files are).")
     entry_point: str | None = None
     names: list[str] = Field(default_factory=list, description="Names the tests use that the program must define.")
     cases: list[IOCase] = Field(default_factory=list, description="stdin/stdout cases (io kind).")
@@ -96,6 +99,7 @@ def build_request(problem: Problem, candidate: Candidate, limits: Limits | None 
         kind="function",
         program=candidate.solution,
         tests=tests,
+        pytest_file=is_pytest_file(tests),
         entry_point=problem.entry_point,
         names=list(problem.names),
         limits=limits,

@@ -1,7 +1,7 @@
 """What a candidate can import inside the runner image, and a static scan for what it lacks.
 
-The runner image is Python 3.13 with its standard library and nothing else: no numpy, no
-pandas, no third-party package at all (and not tkinter/idlelib/ensurepip, which Debian ships
+The runner image is Python 3.13 with its standard library and pytest (for pytest test files)
+and nothing else: no numpy, no pandas, no other third-party package (and not tkinter/idlelib/ensurepip, which Debian ships
 separately). The local backend runs the host's interpreter, where such packages may exist:
 the same program would pass there and fail with ModuleNotFoundError in Docker. The local
 backend uses `missing_imports` to warn about (or refuse) those programs.
@@ -47,7 +47,9 @@ subprocess symtable sys sysconfig syslog tabnanny tarfile tempfile termios test 
 timeit token tokenize tomllib trace traceback tracemalloc tty turtle types typing unicodedata unittest
 urllib uuid venv warnings wave weakref webbrowser wsgiref xml xmlrpc xxlimited xxlimited_35 xxsubtype zipapp
 zipfile zipimport zlib zoneinfo
-""".split())
+""".split()) | frozenset(
+    # Debian's python3-pytest and what it pulls in (the base image's BOOTSTRAP_PACKAGES)
+    "5703180c3dd46e872cf3__mypyc _pytest exceptiongroup iniconfig packaging pluggy py pytest tomli".split())
 
 
 def imported_modules(code: str) -> list[str]:

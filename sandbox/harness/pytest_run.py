@@ -36,33 +36,12 @@ _NEVER_EXPORTED = frozenset({
 MODULE_NAME = "solution"
 
 
-def maybe_pytest(tests: str) -> bool:
-    """A cheap look before parsing: could these tests be a pytest file at all?"""
-    return "pytest" in tests or MODULE_NAME in tests or "def test" in tests or "class Test" in tests
-
-
 def preload() -> None:
+    """Import pytest once in the tester server: every forked child then starts with it loaded."""
     try:
         import pytest  # noqa: F401
     except ImportError:
         pass
-
-
-def is_pytest_file(tree: ast.Module) -> bool:
-    """Tests in pytest's form: they import pytest or `solution`, or a module-level test
-    function takes arguments (fixtures, parameters) or is decorated."""
-    for node in tree.body:
-        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in ("pytest", MODULE_NAME) for a in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and not node.level and (node.module or "").split(".")[0] in (
-                "pytest", MODULE_NAME):
-            return True
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test") and (
-                node.decorator_list or node.args.args or node.args.posonlyargs or node.args.kwonlyargs):
-            return True
-        if isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            return True
-    return False
 
 
 def _exported(tree: ast.Module, candidate_names) -> list[str]:

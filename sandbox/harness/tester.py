@@ -285,10 +285,11 @@ def instrument(source: str, tree: ast.Module | None = None) -> tuple[ast.Module,
 
 
 def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None,
-        tree: ast.Module | None = None, names_used: list | None = None) -> dict:
+        tree: ast.Module | None = None, names_used: list | None = None, pytest_file: bool = False) -> dict:
     """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode);
     `tree` is the tests already parsed, if they were; `names_used` are names the problem says
-    its tests use, which the program must define."""
+    its tests use, which the program must define; `pytest_file`: the host says the tests are a
+    pytest file (codesynth.pytest_files), run by pytest_run.py."""
     remote = Remote(chan)
     try:
         hello = wire.loads_plain(wire.recv_frame(chan, 16 << 20))
@@ -318,13 +319,12 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
               "__cs_case__": rec.case, "__cs_fmt__": _fmt_compare})
     error: BaseException | None = None
     ran_functions = False
-    if tree is None and _pytest_run.maybe_pytest(tests):  # a parse only for tests that could be pytest's
+    if pytest_file:
         try:
-            tree = ast.parse(tests, filename="tests.py")
+            tree = tree or ast.parse(tests, filename="tests.py")
         except SyntaxError as e:
             return {"status": "error", "phase": "tests", "error_type": "TestSyntaxError",
                     "error_message": f"the tests do not compile: {e}"}
-    if tree is not None and _pytest_run.is_pytest_file(tree):
         return _run_pytest(tests, tree, g, rec, remote)
     try:
         try:
@@ -410,9 +410,10 @@ def _test_tb(e: BaseException) -> str:
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))[-3000:]
 
 
-def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_used: list | None = None) -> None:
+def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_used: list | None = None,
+         pytest_file: bool = False) -> None:
     try:
-        report = run(tests, entry_point, chan, names_used=names_used)
+        report = run(tests, entry_point, chan, names_used=names_used, pytest_file=pytest_file)
     except BaseException as e:  # noqa: BLE001 - the tester itself must always report
         report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                   "error_message": f"tester failure: {e}"[:2000]}
@@ -507,16 +508,17 @@ def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
     return header, tests, fds
 
 
-def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None) -> dict:
+def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None,
+                pytest_file: bool = False) -> dict:
     leave = exits.leave  # model-written tests run in the child: its way out is bound first (exits.py)
-    if _pytest_run.maybe_pytest(tests):
+    if pytest_file:
         _pytest_run.preload()  # once per tester: every forked child then starts with pytest loaded
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
         try:
             os.close(r)
-            main(tests, entry_point, chan, w, names_used)
+            main(tests, entry_point, chan, w, names_used, pytest_file)
         finally:
             leave(0)
     os.close(w)
@@ -554,8 +556,9 @@ def serve(ctrl_fd: int) -> None:
         tests = raw.decode("utf-8", "replace")
         del raw
         entry = header.get("entry_point")
+        pytest = bool(header.get("pytest"))
         safe, tree = False, None
-        if header.get("trusted", False):
+        if header.get("trusted", False) and not pytest:  # pytest files: always a forked tester
             safe = verdict_cache.get(tests)
             if safe is None:  # the static check parses the tests: once per distinct test text
                 if len(verdict_cache) > 4096:
@@ -568,14 +571,14 @@ def serve(ctrl_fd: int) -> None:
         try:
             if safe:
                 try:
-                    report = run(tests, entry, chan, code_cache, tree, header.get("names"))
+                    report = run(tests, entry, chan, code_cache, tree, header.get("names"), pytest)
                 except BaseException as e:  # noqa: BLE001
                     report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                               "error_message": f"tester failure: {e}"[:2000]}
                 finally:
                     snap.restore()
             else:
-                report = _run_forked(tests, entry, chan, header.get("names"))
+                report = _run_forked(tests, entry, chan, header.get("names"), pytest)
         finally:
             if chan >= 0:
                 os.close(chan)

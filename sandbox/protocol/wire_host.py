@@ -23,6 +23,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "tests_len": len(tests),
         "entry_point": req.entry_point,
         "names": list(req.names),
+        "pytest": req.pytest_file,
         "limits": req.limits.model_dump(),
         "fresh": req.fresh_interpreter,
         "trusted_tests": req.trusted_tests,
