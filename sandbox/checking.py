@@ -114,10 +114,9 @@ def _program_verdicts(backend: Backend, req: ExecRequest, judged: list[int],
                           program=req.checker.code, language=req.checker.language,  # type: ignore[union-attr]
                           files=files, limits=_limits(req))
         r = backend.execute(run)
-        code = r.run_output.exit_code if r.run_output is not None else None
         if r.status is Status.passed:
             verdicts.append((True, None))
-        elif r.status is Status.failed and code == 1 and r.run_output is not None:
+        elif r.status is Status.failed and r.exit_code == 1 and r.run_output is not None:
             first = (r.run_output.stdout.strip().splitlines() or [""])[0]
             verdicts.append((False, first[:300] or None))
         else:

@@ -62,3 +62,30 @@ def test_checker_form_is_checked_at_load():
         Checker(code="def judge(a, b, c):\n    return True\n")
     with pytest.raises(ValidationError, match="stdin/stdout"):
         Problem(id="f", prompt="", entry_point="f", tests="assert f() == 1\n", checker=Checker(code=CHECK))
+
+
+C_CHECKER = r'''
+#include <stdio.h>
+#include <stdlib.h>
+static int cmp(const void *a, const void *b) { long x = *(const long *)a, y = *(const long *)b; return (x > y) - (x < y); }
+static int load(const char *path, long *v) { FILE *f = fopen(path, "r"); int n = 0; if (!f) exit(3);
+    while (n < 1000 && fscanf(f, "%ld", &v[n]) == 1) n++; fclose(f); qsort(v, n, sizeof *v, cmp); return n; }
+int main(void) {
+    long a[1000], b[1000];
+    int n = load("expected.txt", a), m = load("output.txt", b);
+    if (n != m) { printf("printed %d numbers, the input has %d\n", m, n); return 1; }
+    for (int i = 0; i < n; i++) if (a[i] != b[i]) { printf("not the input's numbers\n"); return 1; }
+    return 0;
+}
+'''
+
+
+def test_a_checker_program_in_another_language_judges_each_case(lang_pool):
+    p = ANY_ORDER.model_copy(update={"id": "chk/c", "checker": Checker(language="c", code=C_CHECKER)})
+    right, short = _run(lang_pool, p, SORTED, DROPS_ONE)
+    assert right.status == Status.passed and right.tests_passed == 4, right
+    assert short.status == Status.failed and short.tests_passed == 0
+    assert "checker: printed" in (short.error_message or "")
+    broken = p.model_copy(update={"id": "chk/c-broken", "checker": Checker(language="c", code="int main( {")})
+    (res,) = _run(lang_pool, broken, SORTED)
+    assert res.status == Status.sandbox_error and res.error_type == "CheckerError"

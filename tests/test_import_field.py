@@ -133,3 +133,21 @@ def test_fixture_rows_verify_their_references_through_codesynth_verify(tmp_path)
     assert {x["problem_id"] for x in results} == {p["id"] for p in problems} and len(results) == 12
     assert all(x["status"] == "passed" for x in results), [(x["candidate_id"], x["error_message"]) for x in results
                                                           if x["status"] != "passed"]
+
+
+@pytest.mark.docker
+def test_references_in_other_languages_verify_on_the_toolchain_image(tmp_path):
+    """CodeContests' C++ and Java solutions and CodeContests+'s C++ submission, each judged on the
+    problem's tests by `codesynth verify` (the toolchain image)."""
+    problems = []
+    for name in ("codecontests", "codecontests-plus"):
+        for p in _import(name).problems:
+            problems.append(p.model_dump(exclude_none=True) | {"reference_solution": None})
+    f = tmp_path / "langs.jsonl"
+    f.write_text("".join(json.dumps({k: v for k, v in p.items() if v is not None}) + "\n" for p in problems))
+    r = run_cli("verify", str(f), "--out", str(tmp_path / "run"), timeout=1500)
+    assert r.returncode == 0, r.stderr[-2000:]
+    results = read_jsonl(tmp_path / "run" / "results.jsonl")
+    assert sorted(x["candidate_id"] for x in results) == ["codecontests-plus/1A#ref-cpp", "codecontests/1_A#ref-cpp",
+                                                          "codecontests/2_B#ref-java"]
+    assert all(x["status"] == "passed" for x in results), [(x["candidate_id"], x["status"], x["error_type"]) for x in results]
