@@ -48,7 +48,6 @@ def __cs_check_all():
 __cs_check_all()
 '''
 _MARK = "__CS_CHECK__"
-_NOT_JUDGED = object()
 
 
 def execute(backend: Backend, req: ExecRequest) -> ExecutionResult:

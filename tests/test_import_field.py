@@ -1,5 +1,5 @@
-"""Importers for the field's formats: CodeContests, CodeContests+, APPS, TACO, LiveCodeBench and
-KodCode, on fixture rows written in each dataset's real format (tests/data/field/). Each keeps
+"""Importers for the field's formats: CodeContests, CodeContests+, APPS, TACO, LiveCodeBench,
+KodCode and HardTests, on fixture rows written in each dataset's real format (tests/data/field/). Each keeps
 the source's public/private split, names every row it cannot convert with file:line and why,
 reads JSONL, JSON arrays and Parquet, and its reference solutions pass `codesynth verify`."""
 
@@ -88,6 +88,15 @@ def test_codecontests_plus_keeps_generators_and_skips_rows_judged_by_a_checker()
                            "does not run yet"]
 
 
+def test_hardtests_problems_keep_the_examples_and_every_language():
+    res = _import("hardtests")
+    (p,) = res.problems
+    assert p.id == "hardtests/AT_abc000_a" and len(p.tests) == 3 and p.language == "python"
+    assert "input()" in p.reference_solution and set(p.reference_solutions) == {"cpp"}
+    assert res.skipped == [f"{DATA / 'hardtests.jsonl'}:2: field 'public_test_cases': test types ['functional'], "
+                           "only 'stdin' is imported"]
+
+
 def test_parquet_and_json_array_files_read_as_the_jsonl(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -118,7 +127,7 @@ def test_fixture_rows_verify_their_references_through_codesynth_verify(tmp_path)
     ships none) passes `codesynth verify` on its imported tests, in one run."""
     known = {r["problem_id"]: r["solution"] for r in read_jsonl(DATA / "livecodebench_solutions.jsonl")}
     problems = []
-    for name in ("codecontests", "codecontests-plus", "apps", "taco", "livecodebench", "kodcode"):
+    for name in ("codecontests", "codecontests-plus", "apps", "taco", "livecodebench", "kodcode", "hardtests"):
         for p in _import(name).problems:
             d = p.model_dump(exclude_none=True)
             d["reference_solutions"] = {}  # other languages: the toolchain test below
@@ -130,7 +139,7 @@ def test_fixture_rows_verify_their_references_through_codesynth_verify(tmp_path)
     r = run_cli("verify", str(both), "--out", str(tmp_path / "run"), timeout=900)
     assert r.returncode == 0, r.stderr[-2000:]
     results = read_jsonl(tmp_path / "run" / "results.jsonl")
-    assert {x["problem_id"] for x in results} == {p["id"] for p in problems} and len(results) == 12
+    assert {x["problem_id"] for x in results} == {p["id"] for p in problems} and len(results) == 13
     assert all(x["status"] == "passed" for x in results), [(x["candidate_id"], x["error_message"]) for x in results
                                                           if x["status"] != "passed"]
 
@@ -140,7 +149,7 @@ def test_references_in_other_languages_verify_on_the_toolchain_image(tmp_path):
     """CodeContests' C++ and Java solutions and CodeContests+'s C++ submission, each judged on the
     problem's tests by `codesynth verify` (the toolchain image)."""
     problems = []
-    for name in ("codecontests", "codecontests-plus"):
+    for name in ("codecontests", "codecontests-plus", "hardtests"):
         for p in _import(name).problems:
             problems.append(p.model_dump(exclude_none=True) | {"reference_solution": None})
     f = tmp_path / "langs.jsonl"
@@ -149,5 +158,5 @@ def test_references_in_other_languages_verify_on_the_toolchain_image(tmp_path):
     assert r.returncode == 0, r.stderr[-2000:]
     results = read_jsonl(tmp_path / "run" / "results.jsonl")
     assert sorted(x["candidate_id"] for x in results) == ["codecontests-plus/1A#ref-cpp", "codecontests/1_A#ref-cpp",
-                                                          "codecontests/2_B#ref-java"]
+                                                          "codecontests/2_B#ref-java", "hardtests/AT_abc000_a#ref-cpp"]
     assert all(x["status"] == "passed" for x in results), [(x["candidate_id"], x["status"], x["error_type"]) for x in results]

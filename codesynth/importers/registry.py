@@ -72,7 +72,7 @@ class Importer:
 
 #: the modules holding the built-in importers (imported when the registry is first read)
 BUILTIN = ("humaneval", "mbpp", "multipl_e", "native", "codecontests", "codecontests_plus", "apps", "taco",
-           "livecodebench", "kodcode")
+           "livecodebench", "kodcode", "hardtests")
 REGISTRY: Registry[Importer] = Registry(GROUP, "problem format",
                                         builtin_modules=[f"codesynth.importers.{m}" for m in BUILTIN],
                                         coerce=marked("importer", Importer))
