@@ -355,8 +355,8 @@ def test_import_problems_dispatch(tmp_path):
     assert len(import_problems("mbpp", MBPP_SANITIZED)) == 3
     assert len(import_problems("HumanEval")) == 164
     assert len(import_problems("codesynth", BASIC)) >= 48
-    with pytest.raises(InputError, match="unknown problem format 'apps'"):
-        import_problems("apps", tmp_path / "x")
+    with pytest.raises(InputError, match="unknown problem format 'leetcode-hard'"):
+        import_problems("leetcode-hard", tmp_path / "x")
     with pytest.raises(InputError, match="needs a source file"):
         import_problems("mbpp")
 
