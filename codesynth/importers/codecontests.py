@@ -18,7 +18,7 @@ from typing import Any
 from codesynth.models import Problem
 
 from .registry import Imported, importer
-from .rows import RowError, convert, io_cases, problem, split_cases, text
+from .rows import RowError, convert, io_cases, problem, references, split_cases, text
 
 #: CodeContests' language codes -> codesynth languages (1, Python 2, has no runtime here).
 LANGUAGES = {2: "cpp", 3: "python", 4: "java"}
@@ -59,8 +59,6 @@ def _problem(row: dict, where: str) -> Problem:
     name = text(row, "name")
     public = _tests(row, "public_tests")
     private = _tests(row, "private_tests") + _tests(row, "generated_tests")
-    refs = solutions_by_language(row.get("solutions"))
-    language = "python" if "python" in refs or not refs else next(iter(refs))
     meta = {k: row[k] for k in ("source", "cf_contest_id", "cf_index", "cf_rating", "cf_tags",
                                 "memory_limit_bytes") if row.get(k) is not None}
     if _time_limit(row):
@@ -69,8 +67,8 @@ def _problem(row: dict, where: str) -> Problem:
         raise RowError("reads or writes named files (input_file/output_file), not stdin/stdout")
     return problem(
         id=f"codecontests/{name.split('.')[0].strip().replace(' ', '_') or name}", prompt=text(row, "description"),
-        **split_cases(public, private), language=language,
-        reference_solution=refs.pop(language, None), reference_solutions=refs, compare="tokens",
+        **split_cases(public, private), **references(solutions_by_language(row.get("solutions"))),
+        compare="tokens",
         source="codecontests", difficulty=str(row["difficulty"]) if row.get("difficulty") is not None else None,
         tags=[t for t in row.get("cf_tags") or [] if isinstance(t, str)], metadata={"name": name, **meta})
 

@@ -6,7 +6,7 @@ A row (the `1x` ... `5x` configurations carry the tests): `id`, `title`, `descri
 `correct_submissions` / `incorrect_submissions` (lists of `{code, language}`), `checker`,
 `validator`, `generator`, `generator_cmd` (testlib C++ programs). The tests have no public
 part (the statement shows the examples): the default split decides what a model may see.
-The first correct submission in each language codesynth runs becomes a reference; the
+The first correct submission in each language codesynth runs (rows.first_per_language) becomes a reference; the
 generator, validator and incorrect submissions are kept in metadata.
 
 A row whose `checker` is set is skipped with that reason: its answers are judged by a
@@ -22,26 +22,7 @@ from typing import Any
 from codesynth.models import Problem
 
 from .registry import Imported, importer
-from .rows import RowError, convert, io_cases, problem, text
-
-#: CodeContests+'s language names -> codesynth languages (Python 2 has no runtime here).
-LANGUAGES = {"cpp": "cpp", "c++": "cpp", "cpp17": "cpp", "python3": "python", "py3": "python", "python": "python",
-             "java": "java", "c": "c", "go": "go", "rust": "rust", "javascript": "javascript"}
-
-
-def _submissions(row: dict, field: str) -> dict[str, str]:
-    subs = row.get(field) or []
-    if not isinstance(subs, list):
-        raise RowError(f"field '{field}': expected a list of {{code, language}}")
-    out: dict[str, str] = {}
-    for s in subs:
-        if not isinstance(s, dict):
-            continue
-        lang = LANGUAGES.get(str(s.get("language", "")).strip().lower())
-        code = s.get("code")
-        if lang and isinstance(code, str) and code.strip() and lang not in out:
-            out[lang] = code if code.endswith("\n") else code + "\n"
-    return out
+from .rows import RowError, convert, first_per_language, io_cases, problem, references, text
 
 
 def _problem(row: dict, where: str) -> Problem:
@@ -53,19 +34,17 @@ def _problem(row: dict, where: str) -> Problem:
         raise RowError("field 'test_cases': missing or empty (the tests are in the 1x-5x configurations)")
     tests = io_cases([c.get("input") if isinstance(c, dict) else None for c in cases],
                      [c.get("output") if isinstance(c, dict) else None for c in cases], "field 'test_cases'")
-    refs = _submissions(row, "correct_submissions")
-    language = "python" if "python" in refs or not refs else next(iter(refs))
     meta: dict[str, Any] = {k: row[k] for k in ("title", "source", "validator", "generator", "generator_cmd")
                             if row.get(k)}
     if isinstance(row.get("time_limit"), int | float):
         meta["time_limit_s"] = row["time_limit"] / 1000
     if isinstance(row.get("memory_limit"), int | float):
         meta["memory_limit_mb"] = row["memory_limit"]
-    wrong = _submissions(row, "incorrect_submissions")
+    wrong = first_per_language(row.get("incorrect_submissions"), "incorrect_submissions")
     if wrong:
         meta["incorrect_submissions"] = wrong
-    return problem(id=f"codecontests-plus/{pid}", prompt=text(row, "description"), tests=tests, language=language,
-                   reference_solution=refs.pop(language, None), reference_solutions=refs, compare="tokens",
+    return problem(id=f"codecontests-plus/{pid}", prompt=text(row, "description"), tests=tests, compare="tokens",
+                   **references(first_per_language(row.get("correct_submissions"), "correct_submissions")),
                    source="codecontests-plus", metadata=meta)
 
 

@@ -18,11 +18,7 @@ from pathlib import Path
 from codesynth.models import IOCase, Problem
 
 from .registry import Imported, importer
-from .rows import RowError, convert, problem, text
-
-#: HardTests' language names (any case) -> codesynth languages.
-LANGUAGES = {"python": "python", "python3": "python", "py3": "python", "pypy3": "python", "cpp": "cpp",
-             "c++": "cpp", "java": "java", "c": "c", "go": "go", "rust": "rust", "javascript": "javascript"}
+from .rows import RowError, convert, first_per_language, problem, references, text
 
 
 def _problem(row: dict, where: str) -> Problem:
@@ -34,20 +30,11 @@ def _problem(row: dict, where: str) -> Problem:
     if kinds != {"stdin"}:
         raise RowError(f"field 'public_test_cases': test types {sorted(map(str, kinds))}, only 'stdin' is imported")
     tests = [IOCase(input=str(c.get("input") or ""), output=str(c.get("output") or "")) for c in cases]
-    refs: dict[str, str] = {}
-    for s in row.get("solutions") or []:
-        if not isinstance(s, dict):
-            continue
-        lang = LANGUAGES.get(str(s.get("language", "")).strip().lower())
-        code = s.get("code")
-        if lang and isinstance(code, str) and code.strip() and lang not in refs:
-            refs[lang] = code if code.endswith("\n") else code + "\n"
-    language = "python" if "python" in refs or not refs else next(iter(refs))
     meta = {k: row[k] for k in ("question_title", "platform", "contest_date", "url", "time_limit", "memory_limit")
             if row.get(k)}
-    return problem(id=f"hardtests/{pid}", prompt=text(row, "question_content"), tests=tests, language=language,
-                   reference_solution=refs.pop(language, None), reference_solutions=refs, compare="tokens",
-                   source="hardtests", metadata=meta)
+    return problem(id=f"hardtests/{pid}", prompt=text(row, "question_content"), tests=tests, compare="tokens",
+                   **references(first_per_language(row.get("solutions"), "solutions")), source="hardtests",
+                   metadata=meta)
 
 
 @importer("hardtests")

@@ -149,3 +149,34 @@ def problem(**fields: Any) -> Problem:
         return Problem(**fields)
     except ValidationError as e:
         raise RowError(describe_validation_error(e)) from None
+
+
+#: Language names the datasets use (any case) -> codesynth languages (Python 2 has no runtime here).
+LANGUAGE_NAMES = {"python": "python", "python3": "python", "py3": "python", "pypy3": "python", "cpp": "cpp",
+                  "c++": "cpp", "cpp17": "cpp", "java": "java", "c": "c", "go": "go", "rust": "rust",
+                  "javascript": "javascript"}
+
+
+def first_per_language(items: object, field: str) -> dict[str, str]:
+    """`[{code, language}, ...]` -> the first program in each language codesynth runs."""
+    if items is None:
+        return {}
+    if not isinstance(items, list):
+        raise RowError(f"field '{field}': expected a list of {{code, language}}")
+    out: dict[str, str] = {}
+    for s in items:
+        if not isinstance(s, dict):
+            continue
+        lang = LANGUAGE_NAMES.get(str(s.get("language", "")).strip().lower())
+        code = s.get("code")
+        if lang and isinstance(code, str) and code.strip() and lang not in out:
+            out[lang] = code if code.endswith("\n") else code + "\n"
+    return out
+
+
+def references(refs: dict[str, str]) -> dict[str, Any]:
+    """Problem fields for references in several languages: Python's is `reference_solution` when
+    there is one (the problem is then a Python problem), else the first language's."""
+    refs = dict(refs)
+    language = "python" if "python" in refs or not refs else next(iter(refs))
+    return {"language": language, "reference_solution": refs.pop(language, None), "reference_solutions": refs}
