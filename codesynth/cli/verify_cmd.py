@@ -8,7 +8,13 @@ from pathlib import Path
 
 import click
 
-from codesynth.cli.options import limits_options, reward_scheme_option, workers_option
+from codesynth.cli.options import (
+    chosen_profile,
+    limits_options,
+    profile_options,
+    reward_scheme_option,
+    workers_option,
+)
 from codesynth.models import Limits, RunSummary
 from codesynth.sandbox.registry import backend_kinds
 
@@ -26,6 +32,8 @@ def print_summary(summary: RunSummary, out: Path | str, as_json: bool) -> None:
         ("programs/s", f"{summary.programs_per_second:.1f}"),
         ("run directory", str(out)),
     ]
+    if summary.extra.get("sandbox"):
+        rows.append(("sandbox", str(summary.extra["sandbox"])))
     w = max(len(k) for k, _ in rows)
     click.echo("-" * (w + 14), err=False)
     for k, v in rows:
@@ -55,6 +63,7 @@ def register(cli: click.Group) -> None:
                        "warned about, refused with Docker's ModuleNotFoundError, or allowed.")
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
                   help="fork: child of the warm supervisor (ms); fresh: a new python3 per program.")
+    @profile_options
     @click.option("--untrusted-tests", is_flag=True,
                   help="The problem set's tests were written by a model: run each program's tests in a tester "
                        "forked for it alone (slower, nothing a test does can reach the next program).")
@@ -63,7 +72,7 @@ def register(cli: click.Group) -> None:
                   help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, local_imports,
-               interpreter, untrusted_tests, resume, do_curate, as_json):
+               interpreter, profile, packages, untrusted_tests, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
         from codesynth.outpath import writable_dir
         from codesynth.pipeline import VerifyConfig
@@ -76,7 +85,7 @@ def register(cli: click.Group) -> None:
         cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
                            timeout_auto=auto,
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
-                           local_imports=local_imports,
+                           local_imports=local_imports, profile=chosen_profile(profile, packages),
                            trust_tests=not untrusted_tests,
                            progress=sys.stderr.isatty() or not as_json)
         summary = run_verify(problems, solutions, out, cfg)

@@ -259,11 +259,13 @@ def verify_candidates(
 
     t0 = time.monotonic()
     executed = 0
+    sandbox = None
     with RunRecorder(d, problems, config.reward_scheme, cands) as rec:
         todo = [c for c in cands if not rec.done(c.candidate_id)]
         if todo:
             langs = {c.language or by_pid[c.problem_id].language for c in todo}
             with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
+                sandbox = b.describe()  # which image and profile served the run (the summary says)
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
                 try:
                     executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))
@@ -274,6 +276,8 @@ def verify_candidates(
     summary = summarize(problems, state, time.monotonic() - t0, executed, config, d)
     if missing_ref:
         summary.extra["problems_without_reference"] = missing_ref
+    if sandbox:
+        summary.extra["sandbox"] = sandbox
     write_json(d / SUMMARY, summary)
     return summary
 

@@ -288,7 +288,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.get("/v1/stats")
     async def stats() -> dict:
-        return {**adm.stats(), "languages": sorted(served)}
+        return {**adm.stats(), "languages": sorted(served), "sandbox": backend.describe()}
 
     @app.get("/metrics")
     async def metrics() -> Response:

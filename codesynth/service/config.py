@@ -32,6 +32,8 @@ class ServeConfig(BaseModel):
     language_modes: dict[str, str] = Field(default_factory=dict, description="/run_code's compile mode per "
                                            "language (TypeScript: check = tsc type-checks, strip = esbuild "
                                            "strips types as SandboxFusion's tsx does); others: their default.")
+    profile: str | None = Field(default=None, description="Runner image profile: scientific, or a pinned "
+                                "package file (sandbox/docker/profiles.py); None: minimal.")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
 
     @field_validator("languages")
