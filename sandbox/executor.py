@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from typing import TypeVar
 
 from codesynth.models import ExecutionResult
+from codesynth.sandbox import case_batches
 from codesynth.sandbox.backend import Backend, BackendClosed, ExecRequest
 
 K = TypeVar("K")
@@ -60,7 +61,7 @@ def execute_many(
                     return
                 i, key, req = job
                 try:
-                    res = backend.execute(req)
+                    res = case_batches.execute(backend, req)  # a long case list in batches across the pool
                 except BackendClosed:
                     return
                 done.put((i, key, res))

@@ -86,9 +86,9 @@ def candidate_for(problem: Problem, completion: Completion, index: int = 0, orig
 
 
 def request_for(problem: Problem, candidate: Candidate, limits: Limits | None = None,
-                interpreter: str = "fork", trusted_tests: bool = False) -> ExecRequest:
+                interpreter: str = "fork", trusted_tests: bool = False, fail_fast: bool = False) -> ExecRequest:
     """The sandbox request: the candidate and the problem's public and private tests."""
-    return build_request(problem, candidate, limits, interpreter, trusted_tests)  # type: ignore[arg-type]
+    return build_request(problem, candidate, limits, interpreter, trusted_tests, fail_fast)  # type: ignore[arg-type]
 
 
 def judge(problem: Problem, result: ExecutionResult) -> ExecutionResult:
@@ -137,19 +137,21 @@ def reward_for(problem: Problem, candidate: Candidate, result: ExecutionResult,
 
 def score_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCHEME, backend: Backend,
                 limits: Limits | None = None, workers: int | None = None,
-                limits_for: Callable[[Problem], Limits] | None = None) -> list[RewardRecord]:
-    """Execute (problem, candidate) pairs in parallel; one reward record each, in order."""
+                limits_for: Callable[[Problem], Limits] | None = None, fail_fast: bool = False) -> list[RewardRecord]:
+    """Execute (problem, candidate) pairs in parallel; one reward record each, in order.
+    `fail_fast`: a stdin/stdout problem stops at its first failing case (sandbox/case_batches.py)."""
     from codesynth.verifiers.execution import run_pairs
 
     if not pairs:
         return []
-    results = run_pairs(pairs, backend, limits, workers, limits_for)
+    results = run_pairs(pairs, backend, limits, workers, limits_for, fail_fast)
     return [reward_for(p, c, r, scheme)[1] for (p, c), r in zip(pairs, results, strict=True)]
 
 
 def score_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                backend: Backend | None = None, limits: Limits | None = None, workers: int | None = None,
-               origin: str = "adapter", limits_for: Callable[[Problem], Limits] | None = None) -> list[RewardRecord]:
+               origin: str = "adapter", limits_for: Callable[[Problem], Limits] | None = None,
+               fail_fast: bool = False) -> list[RewardRecord]:
     """Score (problem, reply) pairs; DataError for a problem that cannot judge (never a reward)."""
     from codesynth.verifiers import pool
 
@@ -157,13 +159,14 @@ def score_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | Rew
         return []
     pairs = [(check_problem(p), candidate_for(p, c, i, origin)) for i, (p, c) in enumerate(items)]
     return score_pairs(pairs, scheme=scheme, backend=backend or pool.get_backend(), limits=limits,
-                       workers=workers, limits_for=limits_for)
+                       workers=workers, limits_for=limits_for, fail_fast=fail_fast)
 
 
 def score(problem: Problem, completion: Completion, *, scheme: str | RewardScheme = DEFAULT_SCHEME,
-          backend: Backend | None = None, limits: Limits | None = None) -> RewardRecord:
+          backend: Backend | None = None, limits: Limits | None = None, fail_fast: bool = False) -> RewardRecord:
     """Score one reply against one problem."""
-    return score_many([(problem, completion)], scheme=scheme, backend=backend, limits=limits)[0]
+    return score_many([(problem, completion)], scheme=scheme, backend=backend, limits=limits,
+                      fail_fast=fail_fast)[0]
 
 
 def thread_runner(backend: Backend) -> Runner:

@@ -46,6 +46,9 @@ class ExecutionSettings(BaseModel):
     timeout_auto: bool = Field(
         default=False, description="Each problem's time limit from its reference's own run (at most "
         "limits.timeout_s): see verifiers/time_limits.py.")
+    fail_fast: bool = Field(
+        default=False, description="A stdin/stdout problem stops at its first failing case (RL rewards: "
+        "one failure decides a binary reward); cases not run count as not passed.")
     _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
 
     def limits_for(self, problem: Problem) -> Limits:
@@ -113,6 +116,7 @@ class ExecutionSettings(BaseModel):
             **({"backend_options": {k: _option_input(k, v) for k, v in sorted(self.backend_options.items())
                                     if k not in _SPEED_ONLY}} if set(self.backend_options) - _SPEED_ONLY else {}),
             **({"timeout": "auto"} if self.timeout_auto else {}),
+            **({"fail_fast": True} if self.fail_fast else {}),
         }
 
     def open_backend(self, run_id: str | None = None, languages: set[str] | None = None) -> Backend:

@@ -67,12 +67,15 @@ def register(cli: click.Group) -> None:
     @click.option("--untrusted-tests", is_flag=True,
                   help="The problem set's tests were written by a model: run each program's tests in a tester "
                        "forked for it alone (slower, nothing a test does can reach the next program).")
+    @click.option("--fail-fast", is_flag=True,
+                  help="A stdin/stdout problem stops at its first failing case (RL rewards: one failure decides "
+                       "a binary reward); cases not run count as not passed. Passing programs are unaffected.")
     @click.option("--resume", is_flag=True, help="Continue a run directory; nothing is run twice.")
     @click.option("--curate", "do_curate", is_flag=True,
                   help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, local_imports,
-               interpreter, profile, packages, untrusted_tests, resume, do_curate, as_json):
+               interpreter, profile, packages, untrusted_tests, fail_fast, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
         from codesynth.outpath import writable_dir
         from codesynth.pipeline import VerifyConfig
@@ -86,6 +89,7 @@ def register(cli: click.Group) -> None:
                            timeout_auto=auto,
                            backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
                            local_imports=local_imports, profile=chosen_profile(profile, packages),
+                           fail_fast=fail_fast,
                            trust_tests=not untrusted_tests,
                            progress=sys.stderr.isatty() or not as_json)
         summary = run_verify(problems, solutions, out, cfg)

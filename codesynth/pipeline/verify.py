@@ -161,7 +161,7 @@ def verify_stream(
             p = recorder.by_pid.get(c.problem_id)
             if p is None:
                 raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
-            yield c, request_for(p, c, config.limits_for(p), config.interpreter, config.trust_tests)
+            yield c, request_for(p, c, config.limits_for(p), config.interpreter, config.trust_tests, config.fail_fast)
 
     n = 0
     try:
@@ -216,7 +216,8 @@ def run_candidates(
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
     config.measure_limits(problems, backend)
-    jobs = ((c, request_for(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter, trust))
+    jobs = ((c, request_for(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter, trust,
+                            config.fail_fast))
             for c in candidates)
     # judged like every verdict: what a generation mode shows a model names public failures only
     return ((c, judge(by_id[c.problem_id], res)) for c, res in execute_many(backend, jobs, workers=config.workers))
