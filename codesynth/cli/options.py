@@ -101,17 +101,12 @@ def profile_options(f):
     """--profile / --packages: the runner image profile (sandbox/docker/profiles.py), as one
     value `profile` (None: minimal). A bad package file is one line naming file:line, at parse time."""
 
-    def check(ctx, param, value):
-        if value is None:
-            return value
+    def resolve(value):
         from codesynth.sandbox.docker.profiles import resolve
 
-        try:
-            resolve(value)
-        except InputError as e:
-            raise click.BadParameter(str(e), ctx=ctx, param=param) from None
-        return value
+        return resolve(value)
 
+    check = resolved_by(resolve)
     f = click.option("--packages", type=click.Path(dir_okay=False, exists=True), default=None, callback=check,
                      help="Python packages for the runner image, one pinned `name==version` a line: built into "
                           "a profile image on first use (pip on this host fetches the wheels), offline after.")(f)
