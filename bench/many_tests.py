@@ -39,7 +39,8 @@ from codesynth.models import Candidate, IOCase, Limits, Problem, Status  # noqa:
 from codesynth.sandbox.backend import build_request  # noqa: E402
 from codesynth.sandbox.executor import execute_many  # noqa: E402
 
-LIM = Limits(timeout_s=20, memory_mb=512, compile_timeout_s=180)
+# Generous: the bench measures throughput, a shared machine must not turn it into time-outs.
+LIM = Limits(timeout_s=120, memory_mb=512, compile_timeout_s=300)
 SOURCES = {
     "cpp": "#include <cstdio>\nint main() { int n; if (scanf(\"%d\", &n) != 1) return 1; long long s = 0, m = -1e18;\n"
            "  for (int i = 0; i < n; i++) { long long x; scanf(\"%lld\", &x); s += x; if (x > m) m = x; }\n"
@@ -130,6 +131,9 @@ def main() -> None:
                 ratio = f"  {v['vs_bare']:.2f}x bare" if "vs_bare" in v else ""
                 print(f"  {m:<10} {v['programs_per_s']:7.2f} programs/s {v['cases_per_s']:9.1f} cases/s{ratio}"
                       f"{'' if v['valid'] else '  INVALID'}")
+                if not v["valid"]:
+                    for r in rows:
+                        print(f"    {r[m].get('failures')}")
     finally:
         pool.close()
     if a.json:

@@ -179,6 +179,11 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def capacity(self) -> int: ...
 
+    def idle_workers(self) -> int:
+        """Workers free right now (a hint: sandbox/case_batches.py spreads a program's cases only
+        over free workers). A backend that cannot tell says none, so nothing is spread."""
+        return 0
+
     @abc.abstractmethod
     def start(self) -> None: ...
 

@@ -3,8 +3,9 @@
 A CodeContests-style problem has hundreds of cases. Each case is a fresh process either way
 (io_run / langrun fork one per case and reset the scratch directory between them), so the
 cases are independent and a program's case list can be cut into contiguous batches, each run
-as its own request on whichever worker is free (a compiled program is compiled once per
-container: the compile cache is keyed by its source). The batches' answers are merged back into
+as its own request on a worker that is free (`Backend.idle_workers`: a busy pool spreads
+nothing, which would only compile a program in several containers; the compile cache is per
+container, keyed by the source). The batches' answers are merged back into
 the verdict the whole list would have had: outcomes in case order, the first batch that did not
 pass decides the status, nothing after a time-out or output cut counts (the whole run would have
 stopped there), and the time limit still bounds all cases together (the batches' CPU seconds for
@@ -39,7 +40,9 @@ def execute(backend: Backend, req: ExecRequest) -> ExecutionResult:
     n = len(req.cases)
     if req.kind != "io" or req.host_error or n < 2 or (not req.fail_fast and n < 2 * MIN_BATCH):
         return backend.execute(req)
-    width = max(1, min(backend.capacity, n // MIN_BATCH if not req.fail_fast else n))
+    # Only over workers that are free now: with the pool busy (a large run), spreading would compile
+    # a program in several containers for nothing; at a run's tail, or one program alone, it cuts latency.
+    width = max(1, min(backend.idle_workers(), n // MIN_BATCH if not req.fail_fast else n))
     if not req.fail_fast:
         if width < 2:
             return backend.execute(req)

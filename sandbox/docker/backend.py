@@ -115,6 +115,9 @@ class DockerBackend(Backend):
     def capacity(self) -> int:
         return self._workers
 
+    def idle_workers(self) -> int:
+        return self._slots.qsize()
+
     @property
     def image(self) -> str:
         assert self._image

@@ -81,6 +81,9 @@ class LocalBackend(Backend):
     def capacity(self) -> int:
         return self._workers
 
+    def idle_workers(self) -> int:
+        return self._slots.qsize()
+
     def _spawn(self) -> SupervisorClient:
         d = tempfile.TemporaryDirectory(prefix="codesynth-local-")
         self._dirs.append(d)
