@@ -294,6 +294,7 @@ def test_ping_openapi_stats_metrics(url):
     post(url, "/run_code", {"code": "print(1)"})
     st = requests.get(url + "/v1/stats", timeout=10).json()
     assert st["workers"] == 2 and st["queued"] == 0 and st["programs"].get("passed", 0) >= 1
+    assert st["sandbox"].endswith(", profile minimal")  # which image and profile serve (docs/topics/image-profiles.md)
     m = requests.get(url + "/metrics", timeout=10).text
     assert "codesynth_queue_depth" in m and 'codesynth_programs_total{status="passed"}' in m
     assert 'codesynth_requests_total{code="200",endpoint="/run_code"}' in m
