@@ -74,6 +74,11 @@ def test_cli_refuses_a_bad_package_file_in_one_line(tmp_path):
     assert r.returncode == 2 and "Invalid value for '--packages': not with --profile" in r.stderr
     r = run_cli("verify", "problem_sets/basic.jsonl", "--out", str(tmp_path / "o"), "--profile", "huge")
     assert r.returncode == 2 and "'--profile'" in r.stderr
+    # a backend without images cannot honour a profile: refused, never dropped
+    r = run_cli("verify", "problem_sets/basic.jsonl", "--out", str(tmp_path / "o"), "--backend", "ray",
+                "--profile", "scientific")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert "Invalid value for '--profile': backend 'ray' has no runner image profiles" in r.stderr
 
 
 def test_local_backend_counts_the_profile_as_importable(tmp_path):

@@ -77,6 +77,8 @@ class ExecutionSettings(BaseModel):
                     value = data.pop(old)
                     if _accepts(kind, new):
                         opts.setdefault(new, value)
+                    elif old == "profile" and value:  # a verdict-changing choice is never dropped silently
+                        raise ValueError(f"backend {kind!r} has no runner image profiles (profile {value!r})")
             data["backend_options"] = opts
         return data
 

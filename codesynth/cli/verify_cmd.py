@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
 from codesynth.cli.options import (
     chosen_profile,
@@ -85,13 +86,20 @@ def register(cli: click.Group) -> None:
         check_workers(workers, memory)
         writable_dir(out)
         auto = timeout == "auto"
-        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
-                           timeout_auto=auto,
-                           backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
-                           local_imports=local_imports, profile=chosen_profile(profile, packages),
-                           fail_fast=fail_fast,
-                           trust_tests=not untrusted_tests,
-                           progress=sys.stderr.isatty() or not as_json)
+        chosen = chosen_profile(profile, packages)
+        try:
+            cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
+                               timeout_auto=auto,
+                               backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
+                               local_imports=local_imports, profile=chosen, fail_fast=fail_fast,
+                               trust_tests=not untrusted_tests,
+                               progress=sys.stderr.isatty() or not as_json)
+        except ValidationError as e:
+            if chosen is None:
+                raise
+            # the one setting checked against the backend here: a profile the backend cannot use
+            raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, "),
+                                     param_hint="'--packages'" if packages else "'--profile'") from None
         summary = run_verify(problems, solutions, out, cfg)
         print_summary(summary, out, as_json)
         if do_curate:
