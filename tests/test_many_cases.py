@@ -71,3 +71,16 @@ def test_verify_fail_fast_option(tmp_path):
     full, fast = rows
     assert full["tests_passed"] == 10 and len(full["tests"]) == N
     assert fast["tests_passed"] == 10 and len(fast["tests"]) < N and fast["status"] == "failed"
+
+
+def test_scoring_fail_fast_setting(docker_backend):
+    # the adapters' path (ascore_pairs: the service and async trainers; trl_reward_func(fail_fast=True))
+    import asyncio
+
+    from codesynth.verifiers.scoring import ascore_pairs, candidate_for
+
+    pair = (PROBLEM, candidate_for(PROBLEM, f"```python\n{WRONG_AT_10}```"))
+    fast, fast_rec = asyncio.run(ascore_pairs([pair], backend=docker_backend, fail_fast=True))[0]
+    full, full_rec = asyncio.run(ascore_pairs([pair], backend=docker_backend))[0]
+    assert fast_rec.reward == full_rec.reward == 0.0 and fast_rec.partial_credit == full_rec.partial_credit
+    assert len(fast.tests) < N == len(full.tests), (len(fast.tests), len(full.tests))

@@ -37,6 +37,7 @@ from codesynth.models import (
     TestOutcome,
 )
 from codesynth.problems import problem_data_error
+from codesynth.sandbox import case_batches
 from codesynth.sandbox.backend import Backend, ExecRequest, build_request
 from codesynth.test_split import combined, is_private
 from codesynth.verifiers.rewards import RewardScheme, hidden_failures, make_reward
@@ -177,7 +178,8 @@ def thread_runner(backend: Backend) -> Runner:
 
         async def one(i: int, r: ExecRequest) -> tuple[int, ExecutionResult]:
             async with sem:
-                return i, await asyncio.to_thread(backend.execute, r)
+                # a long stdin/stdout case list in batches over free workers, as execute_many does
+                return i, await asyncio.to_thread(case_batches.execute, backend, r)
 
         for fut in asyncio.as_completed([one(i, r) for i, r in enumerate(reqs)]):
             yield await fut
@@ -188,9 +190,9 @@ def thread_runner(backend: Backend) -> Runner:
 async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                        limits: Limits | None = None, run: Runner | None = None,
                        backend: Backend | None = None, trusted_tests: bool | Sequence[bool] = False,
-                       ) -> list[tuple[ExecutionResult, RewardRecord]]:
+                       fail_fast: bool = False) -> list[tuple[ExecutionResult, RewardRecord]]:
     """The asynchronous form: (judged result, reward) per pair, in order. `run` executes the
-    requests (default: `backend`'s, on threads)."""
+    requests (default: `backend`'s, on threads); `fail_fast` as for `score_pairs`."""
     if not pairs:
         return []
     if run is None:
@@ -198,7 +200,7 @@ async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCH
 
         run = thread_runner(backend or pool.get_backend())
     trust = [trusted_tests] * len(pairs) if isinstance(trusted_tests, bool) else list(trusted_tests)
-    reqs = [request_for(p, c, limits, trusted_tests=t) for (p, c), t in zip(pairs, trust, strict=True)]
+    reqs = [request_for(p, c, limits, trusted_tests=t, fail_fast=fail_fast) for (p, c), t in zip(pairs, trust, strict=True)]
     results: list[ExecutionResult | None] = [None] * len(reqs)
     async for i, res in run(reqs):
         results[i] = res
@@ -207,7 +209,8 @@ async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCH
 
 async def ascore_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                       limits: Limits | None = None, run: Runner | None = None, backend: Backend | None = None,
-                      origin: str = "adapter") -> list[RewardRecord]:
+                      origin: str = "adapter", fail_fast: bool = False) -> list[RewardRecord]:
     """`score_many`, awaitable."""
     pairs = [(check_problem(p), candidate_for(p, c, i, origin)) for i, (p, c) in enumerate(items)]
-    return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run, backend=backend)]
+    return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run, backend=backend,
+                                                 fail_fast=fail_fast)]
