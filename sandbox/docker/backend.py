@@ -135,14 +135,14 @@ class DockerBackend(Backend):
 
         if self._image is None:
             self._image = lang_image.ensure_image(self.languages, build=self._build)
-            if self.profile is not None:
-                from codesynth.sandbox.docker import profiles
-
-                self._image = profiles.ensure_profile_image(self._image, self.profile)
         elif _docker("image", "inspect", self._image, timeout=60).returncode != 0:
             raise SandboxUnavailable(
                 f"runner image {self._image} not found; build it with `codesynth sandbox build`"
             )
+        if self.profile is not None:  # on whichever runner image was chosen or given
+            from codesynth.sandbox.docker import profiles
+
+            self._image = profiles.ensure_profile_image(self._image, self.profile)
         self.image_languages = lang_image.image_languages_of(self._image)
         reap_orphans()
         t0 = time.monotonic()

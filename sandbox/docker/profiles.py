@@ -38,6 +38,7 @@ from codesynth.sandbox.docker.image_modules import PYTHON
 
 PROFILE_LABEL = "codesynth.profile"
 PACKAGES_LABEL = "codesynth.packages"  # the distributions installed, "name==version" space-separated
+KEY_LABEL = "codesynth.profile_key"  # Profile.key: the set asked for
 DEFAULT = "minimal"
 SITE = f"/usr/local/lib/python{PYTHON}/dist-packages"  # on the image's sys.path (Debian's python3)
 
@@ -158,6 +159,11 @@ def ensure_profile_image(base_tag: str, profile: Profile, log: Log = stderr_log,
     tag = profile_tag(base_tag, profile)
     if not force and image._image_id(tag) is not None:
         return tag
+    try:
+        if (client().images.get(base_tag).labels or {}).get(KEY_LABEL) == profile.key:
+            return base_tag  # given the profile image itself
+    except Exception:  # noqa: BLE001 - a base we cannot inspect: the build below says why
+        pass
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="codesynth-profile-") as ctx:
         installed = _fetch_wheels(profile, Path(ctx) / "site", log)
@@ -167,7 +173,7 @@ def ensure_profile_image(base_tag: str, profile: Profile, log: Log = stderr_log,
         with image._closing(c):
             stream = c.api.build(
                 path=ctx, dockerfile="Dockerfile.profile", tag=tag, buildargs={"BASE": base_tag},
-                labels={PROFILE_LABEL: profile.name, PACKAGES_LABEL: " ".join(installed),
+                labels={PROFILE_LABEL: profile.name, PACKAGES_LABEL: " ".join(installed), KEY_LABEL: profile.key,
                         "codesynth.profile_base": base_tag},
                 rm=True, forcerm=True, pull=False, nocache=force, network_mode="none", decode=True,
             )
