@@ -47,6 +47,9 @@ class ExecRequest(BaseModel):
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
     )
+    fail_fast: bool = Field(default=False, description="io kind: stop at the first failing case (cases are run in "
+                            "batches and judged between them: sandbox/case_batches.py); later cases count as "
+                            "not passed.")
     stdin: str | None = Field(default=None, description="run kind: the program's standard input.")
     files: dict[str, str] = Field(default_factory=dict, description="run kind: path relative to the working "
                                   "directory -> base64 content, written before the program starts.")
@@ -63,7 +66,16 @@ Interpreter = Literal["fork", "fresh"]
 
 
 def build_request(problem: Problem, candidate: Candidate, limits: Limits | None = None,
-                  interpreter: Interpreter = "fork", trusted_tests: bool = False) -> ExecRequest:
+                  interpreter: Interpreter = "fork", trusted_tests: bool = False,
+                  fail_fast: bool = False) -> ExecRequest:
+    """Pair a candidate with its problem's tests (see `_paired`); `fail_fast`: a stdin/stdout
+    problem stops at its first failing case (sandbox/case_batches.py)."""
+    req = _paired(problem, candidate, limits, interpreter, trusted_tests)
+    return req.model_copy(update={"fail_fast": True}) if fail_fast and req.kind == "io" else req
+
+
+def _paired(problem: Problem, candidate: Candidate, limits: Limits | None, interpreter: Interpreter,
+            trusted_tests: bool) -> ExecRequest:
     """Pair a candidate with its problem's tests (plus any tests the candidate brings).
 
     `interpreter`: "fork" (a child of the warm supervisor, milliseconds) or "fresh" (a new
@@ -174,6 +186,11 @@ class Backend(abc.ABC):
     @property
     @abc.abstractmethod
     def capacity(self) -> int: ...
+
+    def idle_workers(self) -> int:
+        """Workers free right now (a hint: sandbox/case_batches.py spreads a program's cases only
+        over free workers). A backend that cannot tell says none, so nothing is spread."""
+        return 0
 
     @abc.abstractmethod
     def start(self) -> None: ...

@@ -19,6 +19,7 @@ import base64
 import json
 
 from codesynth.models import ExecutionResult, Status, TestOutcome
+from codesynth.sandbox import case_batches
 from codesynth.sandbox.backend import Backend, ExecRequest
 
 #: Appended to a Python checker: judges every case of cases.json, prints the verdicts after a marker.
@@ -51,8 +52,9 @@ _MARK = "__CS_CHECK__"
 
 
 def execute(backend: Backend, req: ExecRequest) -> ExecutionResult:
-    """`backend.execute(req)`, then the checker on each output when the request has one."""
-    res = backend.execute(req)
+    """The program's run (a long case list in batches across the pool: sandbox/case_batches.py), then
+    the checker on each output when the request has one. Every caller executes through here."""
+    res = case_batches.execute(backend, req)
     outputs = res._outputs
     if req.checker is None or outputs is None or not any(o is not None for o in outputs):
         return res

@@ -61,7 +61,7 @@ def execute_many(
                     return
                 i, key, req = job
                 try:
-                    res = checking.execute(backend, req)
+                    res = checking.execute(backend, req)  # case batches across the pool, then the checker
                 except BackendClosed:
                     return
                 done.put((i, key, res))

@@ -22,7 +22,7 @@ from codesynth.models import Limits  # noqa: E402
 #: A test that uses one of these needs the engine and the runner image: it is marked
 #: `docker`, so `pytest -m "not docker"` is the fast tier (pure logic, the local backend).
 #: Modules that reach Docker another way (the CLI) say `pytestmark = pytest.mark.docker`.
-DOCKER_FIXTURES = {"runner_image", "docker_backend", "lang_pool", "tag"}
+DOCKER_FIXTURES = {"runner_image", "docker_backend", "lang_pool", "tag", "scientific_image"}
 
 
 def pytest_collection_modifyitems(config, items):
@@ -37,6 +37,15 @@ def runner_image() -> str:
 
     engine.ensure_engine(install=True)
     return image.ensure_image(build=True)
+
+
+@pytest.fixture(scope="session")
+def scientific_image(runner_image) -> str:
+    """The `scientific` profile image on the runner image: built once per package set and runner
+    image (its tag is their hash), a few minutes the first time, reused by every later session."""
+    from codesynth.sandbox.docker import profiles
+
+    return profiles.ensure_profile_image(runner_image, profiles.resolve("scientific"))
 
 
 @pytest.fixture(scope="session")

@@ -259,3 +259,24 @@ def test_serve_languages_option_is_checked_first():
                                "(known: python, c, cpp, java, javascript, typescript, go, rust)")
     r = run_cli("serve", "--languages", "all", "--ray", "auto", "--port", "0")
     assert r.returncode == 2 and "Invalid value for '--languages': not with --ray" in r.stderr
+
+
+@pytest.mark.docker
+def test_typescript_mode_is_a_server_option(lang_pool, lang_url):
+    # A type error: tsc (check, the default) fails the run; strip mode (SandboxFusion's tsx
+    # behaviour, `codesynth serve --language-mode typescript=strip`) runs it as JavaScript.
+    code = "const n: number = 'six' as any as string;\nconsole.log(n + 1);\n"
+    checked = call(lang_url, request("typescript", code))
+    assert checked.status == RunStatus.Failed and checked.run_result.return_code == 1
+    assert "TS2322" in checked.run_result.stderr
+    with serving(lang_pool, languages=("typescript",), language_modes={"typescript": "strip"}) as u:
+        stripped = call(u, request("typescript", code))
+        assert stripped.status == RunStatus.Success and stripped.run_result.stdout == "six1\n"
+
+
+def test_serve_language_mode_option_is_checked_first():
+    r = run_cli("serve", "--language-mode", "typescript=fast", "--port", "0")
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "Invalid value for '--language-mode'" in r.stderr and "unknown mode 'fast'" in r.stderr
+    r = run_cli("serve", "--language-mode", "typescript", "--port", "0")
+    assert r.returncode == 2 and "expected LANG=MODE" in r.stderr

@@ -19,11 +19,14 @@ def run_pairs(
     limits: Limits | None = None,
     workers: int | None = None,
     limits_for: Callable[[Problem], Limits] | None = None,
+    fail_fast: bool = False,
 ) -> list[ExecutionResult]:
     """Execute every pair; results come back in the order of `pairs`. `limits_for` gives a
-    problem its own limits (e.g. a time limit derived from its reference), else `limits`."""
+    problem its own limits (e.g. a time limit derived from its reference), else `limits`.
+    `fail_fast`: stdin/stdout problems stop at their first failing case."""
     limits = limits or Limits()
-    jobs = ((i, build_request(p, c, limits_for(p) if limits_for else limits)) for i, (p, c) in enumerate(pairs))
+    jobs = ((i, build_request(p, c, limits_for(p) if limits_for else limits, fail_fast=fail_fast))
+            for i, (p, c) in enumerate(pairs))
     out = [res for _, res in execute_many(backend, jobs, ordered=True, workers=workers)]
     if len(out) != len(pairs):  # the backend was closed under us (Ctrl-C): no partial verdict list
         from codesynth.sandbox.backend import BackendClosed

@@ -37,6 +37,7 @@ from codesynth.models import (
     TestOutcome,
 )
 from codesynth.problems import problem_data_error
+from codesynth.sandbox import checking
 from codesynth.sandbox.backend import Backend, ExecRequest, build_request
 from codesynth.test_split import combined, is_private
 from codesynth.verifiers.rewards import RewardScheme, hidden_failures, make_reward
@@ -86,9 +87,9 @@ def candidate_for(problem: Problem, completion: Completion, index: int = 0, orig
 
 
 def request_for(problem: Problem, candidate: Candidate, limits: Limits | None = None,
-                interpreter: str = "fork", trusted_tests: bool = False) -> ExecRequest:
+                interpreter: str = "fork", trusted_tests: bool = False, fail_fast: bool = False) -> ExecRequest:
     """The sandbox request: the candidate and the problem's public and private tests."""
-    return build_request(problem, candidate, limits, interpreter, trusted_tests)  # type: ignore[arg-type]
+    return build_request(problem, candidate, limits, interpreter, trusted_tests, fail_fast)  # type: ignore[arg-type]
 
 
 def judge(problem: Problem, result: ExecutionResult) -> ExecutionResult:
@@ -137,19 +138,21 @@ def reward_for(problem: Problem, candidate: Candidate, result: ExecutionResult,
 
 def score_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCHEME, backend: Backend,
                 limits: Limits | None = None, workers: int | None = None,
-                limits_for: Callable[[Problem], Limits] | None = None) -> list[RewardRecord]:
-    """Execute (problem, candidate) pairs in parallel; one reward record each, in order."""
+                limits_for: Callable[[Problem], Limits] | None = None, fail_fast: bool = False) -> list[RewardRecord]:
+    """Execute (problem, candidate) pairs in parallel; one reward record each, in order.
+    `fail_fast`: a stdin/stdout problem stops at its first failing case (sandbox/case_batches.py)."""
     from codesynth.verifiers.execution import run_pairs
 
     if not pairs:
         return []
-    results = run_pairs(pairs, backend, limits, workers, limits_for)
+    results = run_pairs(pairs, backend, limits, workers, limits_for, fail_fast)
     return [reward_for(p, c, r, scheme)[1] for (p, c), r in zip(pairs, results, strict=True)]
 
 
 def score_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                backend: Backend | None = None, limits: Limits | None = None, workers: int | None = None,
-               origin: str = "adapter", limits_for: Callable[[Problem], Limits] | None = None) -> list[RewardRecord]:
+               origin: str = "adapter", limits_for: Callable[[Problem], Limits] | None = None,
+               fail_fast: bool = False) -> list[RewardRecord]:
     """Score (problem, reply) pairs; DataError for a problem that cannot judge (never a reward)."""
     from codesynth.verifiers import pool
 
@@ -157,13 +160,14 @@ def score_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | Rew
         return []
     pairs = [(check_problem(p), candidate_for(p, c, i, origin)) for i, (p, c) in enumerate(items)]
     return score_pairs(pairs, scheme=scheme, backend=backend or pool.get_backend(), limits=limits,
-                       workers=workers, limits_for=limits_for)
+                       workers=workers, limits_for=limits_for, fail_fast=fail_fast)
 
 
 def score(problem: Problem, completion: Completion, *, scheme: str | RewardScheme = DEFAULT_SCHEME,
-          backend: Backend | None = None, limits: Limits | None = None) -> RewardRecord:
+          backend: Backend | None = None, limits: Limits | None = None, fail_fast: bool = False) -> RewardRecord:
     """Score one reply against one problem."""
-    return score_many([(problem, completion)], scheme=scheme, backend=backend, limits=limits)[0]
+    return score_many([(problem, completion)], scheme=scheme, backend=backend, limits=limits,
+                      fail_fast=fail_fast)[0]
 
 
 def thread_runner(backend: Backend) -> Runner:
@@ -174,7 +178,8 @@ def thread_runner(backend: Backend) -> Runner:
 
         async def one(i: int, r: ExecRequest) -> tuple[int, ExecutionResult]:
             async with sem:
-                return i, await asyncio.to_thread(backend.execute, r)
+                # a long stdin/stdout case list in batches over free workers, as execute_many does
+                return i, await asyncio.to_thread(checking.execute, backend, r)
 
         for fut in asyncio.as_completed([one(i, r) for i, r in enumerate(reqs)]):
             yield await fut
@@ -185,9 +190,9 @@ def thread_runner(backend: Backend) -> Runner:
 async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                        limits: Limits | None = None, run: Runner | None = None,
                        backend: Backend | None = None, trusted_tests: bool | Sequence[bool] = False,
-                       ) -> list[tuple[ExecutionResult, RewardRecord]]:
+                       fail_fast: bool = False) -> list[tuple[ExecutionResult, RewardRecord]]:
     """The asynchronous form: (judged result, reward) per pair, in order. `run` executes the
-    requests (default: `backend`'s, on threads)."""
+    requests (default: `backend`'s, on threads); `fail_fast` as for `score_pairs`."""
     if not pairs:
         return []
     if run is None:
@@ -195,7 +200,7 @@ async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCH
 
         run = thread_runner(backend or pool.get_backend())
     trust = [trusted_tests] * len(pairs) if isinstance(trusted_tests, bool) else list(trusted_tests)
-    reqs = [request_for(p, c, limits, trusted_tests=t) for (p, c), t in zip(pairs, trust, strict=True)]
+    reqs = [request_for(p, c, limits, trusted_tests=t, fail_fast=fail_fast) for (p, c), t in zip(pairs, trust, strict=True)]
     results: list[ExecutionResult | None] = [None] * len(reqs)
     async for i, res in run(reqs):
         results[i] = res
@@ -204,7 +209,8 @@ async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCH
 
 async def ascore_many(items: Sequence[tuple[Problem, Completion]], *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                       limits: Limits | None = None, run: Runner | None = None, backend: Backend | None = None,
-                      origin: str = "adapter") -> list[RewardRecord]:
+                      origin: str = "adapter", fail_fast: bool = False) -> list[RewardRecord]:
     """`score_many`, awaitable."""
     pairs = [(check_problem(p), candidate_for(p, c, i, origin)) for i, (p, c) in enumerate(items)]
-    return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run, backend=backend)]
+    return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run, backend=backend,
+                                                 fail_fast=fail_fast)]

@@ -22,7 +22,7 @@ from codesynth.verifiers.rewards import get_scheme
 from codesynth.verifiers.scoring import DEFAULT_SCHEME
 
 #: Old flat names of backend options, still accepted (`VerifyConfig(local_imports="refuse")`).
-_LEGACY_OPTIONS = {"recycle_after": "recycle_after", "local_imports": "image_imports"}
+_LEGACY_OPTIONS = {"recycle_after": "recycle_after", "local_imports": "image_imports", "profile": "profile"}
 
 
 class ExecutionSettings(BaseModel):
@@ -46,6 +46,9 @@ class ExecutionSettings(BaseModel):
     timeout_auto: bool = Field(
         default=False, description="Each problem's time limit from its reference's own run (at most "
         "limits.timeout_s): see verifiers/time_limits.py.")
+    fail_fast: bool = Field(
+        default=False, description="A stdin/stdout problem stops at its first failing case (RL rewards: "
+        "one failure decides a binary reward); cases not run count as not passed.")
     _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
 
     def limits_for(self, problem: Problem) -> Limits:
@@ -74,6 +77,8 @@ class ExecutionSettings(BaseModel):
                     value = data.pop(old)
                     if _accepts(kind, new):
                         opts.setdefault(new, value)
+                    elif old == "profile" and value:  # a verdict-changing choice is never dropped silently
+                        raise ValueError(f"backend {kind!r} has no runner image profiles (profile {value!r})")
             data["backend_options"] = opts
         return data
 
@@ -110,9 +115,10 @@ class ExecutionSettings(BaseModel):
             "codesynth": codesynth.__version__,
             "harness": harness_hash(),
             # an option can change verdicts (local's image_imports=refuse); none that only tune speed
-            **({"backend_options": {k: v for k, v in sorted(self.backend_options.items())
+            **({"backend_options": {k: _option_input(k, v) for k, v in sorted(self.backend_options.items())
                                     if k not in _SPEED_ONLY}} if set(self.backend_options) - _SPEED_ONLY else {}),
             **({"timeout": "auto"} if self.timeout_auto else {}),
+            **({"fail_fast": True} if self.fail_fast else {}),
         }
 
     def open_backend(self, run_id: str | None = None, languages: set[str] | None = None) -> Backend:
@@ -126,6 +132,16 @@ class ExecutionSettings(BaseModel):
 
 #: Options that change how fast programs run, never their verdicts (not in the fingerprint).
 _SPEED_ONLY = {"recycle_after"}
+
+
+def _option_input(name: str, value: Any) -> Any:
+    """A profile given as a file is its packages (an edited file is a different run), not its path."""
+    if name == "profile" and isinstance(value, str):
+        from codesynth.sandbox.docker.profiles import resolve
+
+        p = resolve(value)
+        return list(p.packages) if p is not None else None
+    return value
 
 
 def _accepts(kind: str, option: str) -> bool:

@@ -95,3 +95,31 @@ def limits_options(f):
     f = click.option("--memory", type=memory_mb(), default=512, show_default=True,
                      help=f"MB per program (at least {MIN_MEMORY_MB}).")(f)
     return f
+
+
+def profile_options(f):
+    """--profile / --packages: the runner image profile (sandbox/docker/profiles.py), as one
+    value `profile` (None: minimal). A bad package file is one line naming file:line, at parse time."""
+
+    def resolve(value):
+        from codesynth.sandbox.docker.profiles import resolve
+
+        return resolve(value)
+
+    check = resolved_by(resolve)
+    f = click.option("--packages", type=click.Path(dir_okay=False, exists=True), default=None, callback=check,
+                     help="Python packages for the runner image, one pinned `name==version` a line: built into "
+                          "a profile image on first use (pip on this host fetches the wheels), offline after.")(f)
+    f = click.option("--profile", type=click.Choice(["minimal", "scientific"]), default=None, callback=check,
+                     help="Runner image profile. minimal (default): the standard library only. scientific: "
+                          "numpy, pandas, scipy, sympy, networkx, scikit-learn, requests, pytest... pinned, built "
+                          "on first use (a few minutes; docs/topics/image-profiles.md).")(f)
+    return f
+
+
+def chosen_profile(profile: str | None, packages: str | None) -> str | None:
+    """The one profile spec --profile/--packages name (None: minimal)."""
+    if packages and profile not in (None, "minimal"):
+        raise click.BadParameter("not with --profile: a package file is a profile of its own",
+                                 param_hint="'--packages'")
+    return packages or (None if profile in (None, "minimal") else profile)

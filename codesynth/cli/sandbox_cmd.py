@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from codesynth.cli.options import chosen_profile, profile_options
+
 
 def _log(msg: str) -> None:
     click.echo(msg, err=True)
@@ -43,15 +45,24 @@ def setup_cmd(no_install: bool) -> None:
 @click.option("--languages", default=None, metavar="LANGS",
               help="Also build a toolchain image for these languages: cpp,java,... or all "
                    "(c, cpp, java, javascript, typescript, go, rust; python is always in).")
-def build_cmd(base: str | None, force: bool, languages: str | None) -> None:
-    """Build the runner image codesynth-runner:<version> (or a toolchain image with --languages)."""
+@profile_options
+def build_cmd(base: str | None, force: bool, languages: str | None, profile: str | None,
+              packages: str | None) -> None:
+    """Build the runner image codesynth-runner:<version> (or a toolchain image with --languages;
+    with --profile/--packages, the profile image on top of it)."""
     from codesynth.errors import InputError
+    from codesynth.sandbox.docker import profiles
     from codesynth.sandbox.docker.engine import ensure_engine
     from codesynth.sandbox.docker.image import build_image
 
     ensure_engine(install=False, log=_log)
+    chosen = profiles.resolve(chosen_profile(profile, packages))
+
+    def echo(tag: str) -> None:
+        click.echo(profiles.ensure_profile_image(tag, chosen, log=_log, force=force) if chosen else tag)
+
     if languages is None:
-        click.echo(build_image(base=base, force=force, log=_log))
+        echo(build_image(base=base, force=force, log=_log))
         return
     from codesynth.sandbox.docker.lang_image import build_lang_image
     from codesynth.sandbox.languages import image_languages
@@ -62,7 +73,7 @@ def build_cmd(base: str | None, force: bool, languages: str | None) -> None:
         langs = image_languages(languages)
     except ValueError as e:
         raise InputError(f"option --languages: {e}") from None
-    click.echo(build_lang_image(langs, force=force, log=_log))
+    echo(build_lang_image(langs, force=force, log=_log))
 
 
 @sandbox.command("doctor")

@@ -7,7 +7,7 @@ import os
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, memory_mb, seconds
+from codesynth.cli.options import AT_LEAST_1, chosen_profile, memory_mb, profile_options, seconds
 from codesynth.errors import InputError
 
 
@@ -32,8 +32,13 @@ def register(cli: click.Group) -> None:
     @click.option("--languages", default="python", show_default=True, metavar="LANGS",
                   help="Languages /run_code runs: cpp,java,... or all (c, cpp, java, javascript, typescript, go, "
                        "rust; python is always in). Needs the image `codesynth sandbox build --languages LANGS` makes.")
+    @click.option("--language-mode", "language_modes", multiple=True, metavar="LANG=MODE",
+                  help="Compile mode /run_code uses for LANG (repeatable). typescript=check (default): tsc "
+                       "type-checks, a type error fails the run; typescript=strip: esbuild strips the types "
+                       "and node runs it, as SandboxFusion's tsx does (much faster under load).")
+    @profile_options
     def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
-              languages) -> None:
+              languages, language_modes, profile, packages) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
         from codesynth.models import Limits
         from codesynth.sandbox.languages import image_languages
@@ -44,6 +49,16 @@ def register(cli: click.Group) -> None:
             langs = image_languages(languages)
         except ValueError as e:
             raise click.BadParameter(str(e), param_hint="'--languages'") from None
+        modes = {}
+        for item in language_modes:
+            lang, sep, mode = item.partition("=")
+            if not sep or not lang or not mode:
+                raise click.BadParameter(f"{item!r}: expected LANG=MODE, e.g. typescript=strip",
+                                         param_hint="'--language-mode'")
+            modes[lang.strip()] = mode.strip()
+        if ray_address and chosen_profile(profile, packages):
+            raise click.BadParameter("not with --ray (the cluster's pools run the minimal Python image)",
+                                     param_hint="'--profile'")
         if ray_address and set(langs) != {"python"}:
             raise click.BadParameter("not with --ray (the cluster's pools run the Python image)",
                                      param_hint="'--languages'")
@@ -56,10 +71,12 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs)
+                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs,
+                              language_modes=modes, profile=chosen_profile(profile, packages))
         except ValidationError as e:
             err = e.errors()[0]
-            option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory"}.get(str(err["loc"][0]),
+            option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory",
+                      "language_modes": "language-mode"}.get(str(err["loc"][0]),
                                                                                 str(err["loc"][0]).replace("_", "-"))
             raise click.BadParameter(err["msg"].removeprefix("Value error, "), param_hint=f"'--{option}'") from None
         run(cfg)

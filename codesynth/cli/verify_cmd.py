@@ -7,8 +7,15 @@ import time
 from pathlib import Path
 
 import click
+from pydantic import ValidationError
 
-from codesynth.cli.options import limits_options, reward_scheme_option, workers_option
+from codesynth.cli.options import (
+    chosen_profile,
+    limits_options,
+    profile_options,
+    reward_scheme_option,
+    workers_option,
+)
 from codesynth.models import Limits, RunSummary
 from codesynth.sandbox.registry import backend_kinds
 
@@ -26,6 +33,8 @@ def print_summary(summary: RunSummary, out: Path | str, as_json: bool) -> None:
         ("programs/s", f"{summary.programs_per_second:.1f}"),
         ("run directory", str(out)),
     ]
+    if summary.extra.get("sandbox"):
+        rows.append(("sandbox", str(summary.extra["sandbox"])))
     w = max(len(k) for k, _ in rows)
     click.echo("-" * (w + 14), err=False)
     for k, v in rows:
@@ -55,15 +64,19 @@ def register(cli: click.Group) -> None:
                        "warned about, refused with Docker's ModuleNotFoundError, or allowed.")
     @click.option("--interpreter", type=click.Choice(["fork", "fresh"]), default="fork", show_default=True,
                   help="fork: child of the warm supervisor (ms); fresh: a new python3 per program.")
+    @profile_options
     @click.option("--untrusted-tests", is_flag=True,
                   help="The problem set's tests were written by a model: run each program's tests in a tester "
                        "forked for it alone (slower, nothing a test does can reach the next program).")
+    @click.option("--fail-fast", is_flag=True,
+                  help="A stdin/stdout problem stops at its first failing case (RL rewards: one failure decides "
+                       "a binary reward); cases not run count as not passed. Passing programs are unaffected.")
     @click.option("--resume", is_flag=True, help="Continue a run directory; nothing is run twice.")
     @click.option("--curate", "do_curate", is_flag=True,
                   help="Then run the default curation filters into DIR/curated.jsonl (see `codesynth curate`).")
     @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
     def verify(problems, solutions, out, workers, timeout, memory, backend, reward_scheme, local_imports,
-               interpreter, untrusted_tests, resume, do_curate, as_json):
+               interpreter, profile, packages, untrusted_tests, fail_fast, resume, do_curate, as_json):
         """Execute candidates (or reference solutions) against PROBLEMS in the sandbox."""
         from codesynth.outpath import writable_dir
         from codesynth.pipeline import VerifyConfig
@@ -73,12 +86,20 @@ def register(cli: click.Group) -> None:
         check_workers(workers, memory)
         writable_dir(out)
         auto = timeout == "auto"
-        cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
-                           timeout_auto=auto,
-                           backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
-                           local_imports=local_imports,
-                           trust_tests=not untrusted_tests,
-                           progress=sys.stderr.isatty() or not as_json)
+        chosen = chosen_profile(profile, packages)
+        try:
+            cfg = VerifyConfig(workers=workers, limits=Limits(timeout_s=10.0 if auto else timeout, memory_mb=memory),
+                               timeout_auto=auto,
+                               backend=backend, resume=resume, reward_scheme=reward_scheme, interpreter=interpreter,
+                               local_imports=local_imports, profile=chosen, fail_fast=fail_fast,
+                               trust_tests=not untrusted_tests,
+                               progress=sys.stderr.isatty() or not as_json)
+        except ValidationError as e:
+            if chosen is None:
+                raise
+            # the one setting checked against the backend here: a profile the backend cannot use
+            raise click.BadParameter(e.errors()[0]["msg"].removeprefix("Value error, "),
+                                     param_hint="'--packages'" if packages else "'--profile'") from None
         summary = run_verify(problems, solutions, out, cfg)
         print_summary(summary, out, as_json)
         if do_curate:

@@ -161,7 +161,7 @@ def verify_stream(
             p = recorder.by_pid.get(c.problem_id)
             if p is None:
                 raise InputError(f"candidate '{c.candidate_id}' names unknown problem '{c.problem_id}'")
-            yield c, request_for(p, c, config.limits_for(p), config.interpreter, config.trust_tests)
+            yield c, request_for(p, c, config.limits_for(p), config.interpreter, config.trust_tests, config.fail_fast)
 
     n = 0
     try:
@@ -216,7 +216,8 @@ def run_candidates(
     by_id = {p.id: p for p in problems}
     trust = config.trust_tests if trust_tests is None else trust_tests
     config.measure_limits(problems, backend)
-    jobs = ((c, request_for(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter, trust))
+    jobs = ((c, request_for(by_id[c.problem_id], c, config.limits_for(by_id[c.problem_id]), config.interpreter, trust,
+                            config.fail_fast))
             for c in candidates)
     # judged like every verdict: what a generation mode shows a model names public failures only
     return ((c, judge(by_id[c.problem_id], res)) for c, res in execute_many(backend, jobs, workers=config.workers))
@@ -259,11 +260,13 @@ def verify_candidates(
 
     t0 = time.monotonic()
     executed = 0
+    sandbox = None
     with RunRecorder(d, problems, config.reward_scheme, cands) as rec:
         todo = [c for c in cands if not rec.done(c.candidate_id)]
         if todo:
             langs = {c.language or by_pid[c.problem_id].language for c in todo}
             with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
+                sandbox = b.describe()  # which image and profile served the run (the summary says)
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up
                 try:
                     executed = verify_stream(rec, todo, b, config, on_result=_bar_update(bar, rec.state))
@@ -274,6 +277,8 @@ def verify_candidates(
     summary = summarize(problems, state, time.monotonic() - t0, executed, config, d)
     if missing_ref:
         summary.extra["problems_without_reference"] = missing_ref
+    if sandbox:
+        summary.extra["sandbox"] = sandbox
     write_json(d / SUMMARY, summary)
     return summary
 

@@ -137,14 +137,15 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         if size > config.max_files_bytes:
             raise FieldError("files", f"{size} bytes in total; at most {config.max_files_bytes} on this server")
         limits, lowered = fusion.effective_limits(req, pool)
-        ereq = fusion.to_exec_request(req, limits, f"run-{next(ids)}", config.max_files_bytes)
+        ereq = fusion.to_exec_request(req, limits, f"run-{next(ids)}", config.max_files_bytes,
+                                      config.language_modes)
         res, waited = await adm.run(ereq, config.queue_timeout_s)
         if res.status is Status.error and res.error_type == "FileSetup":
             raise FieldError("files", res.error_message or "could not be written")
         extra: dict[str, Any] = {"queue_s": round(waited, 6)}
         if lowered:
             extra["note"] = f"memory_limit_MB {req.memory_limit_MB} is above this server's {pool.memory_mb} MB: ran with {pool.memory_mb}"
-        return fusion.to_response(res, extra)
+        return fusion.to_response(res, extra, req.unfetchable())
 
     # ------------------------------------------------------------------ native batch API
 
@@ -287,7 +288,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.get("/v1/stats")
     async def stats() -> dict:
-        return {**adm.stats(), "languages": sorted(served)}
+        return {**adm.stats(), "languages": sorted(served), "sandbox": backend.describe()}
 
     @app.get("/metrics")
     async def metrics() -> Response:

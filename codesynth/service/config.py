@@ -29,6 +29,11 @@ class ServeConfig(BaseModel):
     ray: str | None = Field(default=None, description="A Ray cluster address: serve with every node's pool behind.")
     languages: tuple[str, ...] = Field(default=("python",), description="What /run_code runs: languages beyond "
                                        "Python need a toolchain image (`codesynth sandbox build --languages`).")
+    language_modes: dict[str, str] = Field(default_factory=dict, description="/run_code's compile mode per "
+                                           "language (TypeScript: check = tsc type-checks, strip = esbuild "
+                                           "strips types as SandboxFusion's tsx does); others: their default.")
+    profile: str | None = Field(default=None, description="Runner image profile: scientific, or a pinned "
+                                "package file (sandbox/docker/profiles.py); None: minimal.")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
 
     @field_validator("languages")
@@ -38,6 +43,15 @@ class ServeConfig(BaseModel):
         if unknown:
             raise ValueError(f"unknown language {unknown[0]!r} (known: {', '.join(languages.names())})")
         return tuple(sorted(set(v) | {"python"}))  # every runner image has it
+
+    @field_validator("language_modes")
+    @classmethod
+    def _modes_known(cls, v: dict[str, str]) -> dict[str, str]:
+        for lang, mode in v.items():
+            if lang not in languages.names():
+                raise ValueError(f"unknown language {lang!r} (known: {', '.join(languages.names())})")
+            languages.get(lang).toolchain.compile_for(mode)  # its ValueError names the known modes
+        return v
 
     def needs_token(self) -> bool:
         return self.host not in LOOPBACK

@@ -97,17 +97,20 @@ class RunCodeRequest(BaseModel):
                 raise ValueError(f"file {path!r}: content is not valid base64") from None
         return v
 
-    @field_validator("fetch_files")
-    @classmethod
-    def _fetch(cls, v: list[str]) -> list[str]:
-        for path in v:
-            _check_path(path)
-        return v
+    def unfetchable(self) -> list[str]:
+        """`fetch_files` entries outside the working directory (absolute, `..`, empty): SandboxFusion
+        answers the files it can and leaves the others out, so these are listed as missing, not refused."""
+        return [p for p in self.fetch_files if not _inside(p)]
+
+
+def _inside(path: str) -> bool:
+    norm = posixpath.normpath(path) if path else ""
+    return bool(path) and not path.startswith("/") and norm != ".." and not norm.startswith("../") \
+        and "\0" not in path
 
 
 def _check_path(path: str) -> None:
-    norm = posixpath.normpath(path) if path else ""
-    if not path or path.startswith("/") or norm == ".." or norm.startswith("../") or "\0" in path:
+    if not _inside(path):
         raise ValueError(f"path {path!r} must be relative to the program's working directory and stay inside it")
 
 
@@ -139,11 +142,14 @@ def effective_limits(req: RunCodeRequest, pool: Limits) -> tuple[Limits, bool]:
     return limits, memory < want
 
 
-def to_exec_request(req: RunCodeRequest, limits: Limits, request_id: str, fetch_max: int) -> ExecRequest:
+def to_exec_request(req: RunCodeRequest, limits: Limits, request_id: str, fetch_max: int,
+                    modes: Mapping[str, str] | None = None) -> ExecRequest:
+    """`modes`: the server's compile mode per language (`codesynth serve --language-mode`)."""
+    language = LANGUAGES[req.language]
     return ExecRequest(
         candidate_id=request_id, problem_id="run_code", kind="run", program=req.code, stdin=req.stdin,
-        language=LANGUAGES[req.language], files={p: c or "" for p, c in req.files.items()},
-        fetch_files=list(req.fetch_files), limits=limits, fetch_max_bytes=fetch_max,
+        language=language, language_mode=(modes or {}).get(language), files={p: c or "" for p, c in req.files.items()},
+        fetch_files=[p for p in req.fetch_files if _inside(p)], limits=limits, fetch_max_bytes=fetch_max,
     )
 
 
@@ -175,7 +181,8 @@ def _compile_failed(res: ExecutionResult, out: RunOutput, detail: dict[str, Any]
     return RunCodeResponse(status="Failed", message=message, run_result=step, files=out.files, codesynth=detail)
 
 
-def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
+def to_response(res: ExecutionResult, extra: dict[str, Any], unfetchable: list[str] = ()) -> RunCodeResponse:
+    """`unfetchable`: fetch_files paths never asked of the sandbox (RunCodeRequest.unfetchable)."""
     out = res.run_output
     detail = {"status": res.status.value, "error_type": res.error_type, "error_message": res.error_message,
               "limits": res.limits.model_dump(), "duration_s": res.duration_s, "attempts": res.attempts,
@@ -192,7 +199,7 @@ def to_response(res: ExecutionResult, extra: dict[str, Any]) -> RunCodeResponse:
             codesynth=detail,
         )
     detail.update(stdout_bytes=out.stdout_bytes, stderr_bytes=out.stderr_bytes, truncated=out.truncated,
-                  missing_files=out.missing_files)
+                  missing_files=[*out.missing_files, *unfetchable])
     run = CommandRunResult(status="Finished", execution_time=res.duration_s, stdout=out.stdout, stderr=out.stderr,
                            return_code=res.exit_code)
     if res.signal:

@@ -42,7 +42,8 @@ def serve(config: ServeConfig, log=None) -> None:
     check(config)
     log = log or (lambda m: print(m, file=sys.stderr, flush=True))
     problems = load_problems(config.problems) if config.problems else []
-    kind, options = ("ray", {"address": config.ray}) if config.ray else ("docker", {"languages": set(config.languages)})
+    kind, options = ("ray", {"address": config.ray}) if config.ray else \
+        ("docker", {"languages": set(config.languages), "profile": config.profile})
     backend = create_backend(kind, workers=config.workers, limits=config.limits, run_id=f"serve{os.getpid()}",
                              **options)
     backend.start()  # before listening: an engine or image problem is one line and exit 3

@@ -71,6 +71,7 @@ class DockerBackend(Backend):
         build_image: bool = True,
         pin_cpus: bool = True,
         languages: set[str] | None = None,
+        profile: str | None = None,
     ):
         self._workers = max(1, workers or os.cpu_count() or 1)
         self.limits = limits or Limits()
@@ -84,6 +85,12 @@ class DockerBackend(Backend):
         # Languages other than Python need a toolchain image (sandbox/docker/lang_image.py); which
         # ones the chosen image really has is read from its label at start().
         self.languages = set(languages or {"python"}) | {"python"}
+        # A runner image profile (sandbox/docker/profiles.py): minimal (None), scientific, or a
+        # package file; its image is built on the chosen runner image on first use.
+        from codesynth.sandbox.docker import profiles
+
+        self.profile = profiles.resolve(profile)
+        self.profile_label: str | None = None  # what the image's labels say, once read
         # One core per container: a program's processes (candidate, tester, supervisor)
         # hand work to each other many times per program; on one core those hand-offs
         # are plain context switches instead of cross-core wake-ups that leave cores idle.
@@ -108,6 +115,9 @@ class DockerBackend(Backend):
     def capacity(self) -> int:
         return self._workers
 
+    def idle_workers(self) -> int:
+        return self._slots.qsize()
+
     @property
     def image(self) -> str:
         assert self._image
@@ -129,6 +139,10 @@ class DockerBackend(Backend):
             raise SandboxUnavailable(
                 f"runner image {self._image} not found; build it with `codesynth sandbox build`"
             )
+        if self.profile is not None:  # on whichever runner image was chosen or given
+            from codesynth.sandbox.docker import profiles
+
+            self._image = profiles.ensure_profile_image(self._image, self.profile)
         self.image_languages = lang_image.image_languages_of(self._image)
         reap_orphans()
         t0 = time.monotonic()
@@ -325,7 +339,13 @@ class DockerBackend(Backend):
         return set(getattr(self, "image_languages", {"python"})) | set(base_languages())
 
     def describe(self) -> str:
-        return f"image {self._image}" if self._image else self.name
+        if not self._image:
+            return self.name
+        from codesynth.sandbox.docker import profiles
+
+        if self.profile_label is None:
+            self.profile_label = profiles.profile_of(self._image)
+        return f"image {self._image}, profile {self.profile_label}"
 
     def _compiled(self) -> bool:
         return bool(self.languages - {"python"})

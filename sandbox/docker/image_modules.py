@@ -87,7 +87,8 @@ def _host_has(name: str) -> bool:
         return False
 
 
-def missing_imports(code: str) -> list[str]:
+def missing_imports(code: str, present: frozenset[str] = frozenset()) -> list[str]:
     """Modules `code` imports that this host has but the runner image lacks: where the
-    local backend's verdict would differ from Docker's."""
-    return [m for m in imported_modules(code) if m not in MODULES and _host_has(m)]
+    local backend's verdict would differ from Docker's. `present`: what the image's profile
+    adds (sandbox/docker/profiles.py `modules_of`)."""
+    return [m for m in imported_modules(code) if m not in MODULES and m not in present and _host_has(m)]

@@ -58,12 +58,17 @@ class LocalBackend(Backend):
     name = "local"
 
     def __init__(self, workers: int | None = None, quiet: bool = False, limits: Limits | None = None,
-                 run_id: str | None = None, recycle_after: int | None = None, image_imports: ImageImports = "warn"):
+                 run_id: str | None = None, recycle_after: int | None = None, image_imports: ImageImports = "warn",
+                 profile: str | None = None):
         # limits travel with each request; run_id and recycle_after mean nothing for plain processes
         if image_imports not in ("warn", "refuse", "allow"):
             raise ValueError(f"image_imports must be warn, refuse or allow, not {image_imports!r}")
         self._workers = workers or os.cpu_count() or 1
         self._image_imports = image_imports
+        # The runner image profile the Docker backend would use: its packages count as importable.
+        from codesynth.sandbox.docker import profiles
+
+        self._profile_modules = profiles.modules_of(profiles.resolve(profile))
         self._warned: set[str] = set()
         self._slots: queue.Queue[SupervisorClient] = queue.Queue()
         self._all: list[SupervisorClient] = []
@@ -75,6 +80,9 @@ class LocalBackend(Backend):
     @property
     def capacity(self) -> int:
         return self._workers
+
+    def idle_workers(self) -> int:
+        return self._slots.qsize()
 
     def _spawn(self) -> SupervisorClient:
         d = tempfile.TemporaryDirectory(prefix="codesynth-local-")
@@ -123,7 +131,8 @@ class LocalBackend(Backend):
     def _check_imports(self, request: ExecRequest) -> ExecutionResult | None:
         if self._image_imports == "allow":
             return None
-        missing = missing_imports(request.program) + missing_imports(request.tests or "")
+        present = self._profile_modules
+        missing = missing_imports(request.program, present) + missing_imports(request.tests or "", present)
         if not missing:
             return None
         if self._image_imports == "refuse":

@@ -29,6 +29,7 @@ def trl_reward_func(
     name: str = "codesynth_reward",
     on_sandbox_error: Literal["none", "raise"] = "none",
     time_limit: float | Literal["auto"] | None = "auto",
+    fail_fast: bool = False,
 ) -> Callable[..., list[float | None]]:
     """A reward function for `trl.GRPOTrainer(reward_funcs=[...])`.
 
@@ -50,6 +51,9 @@ def trl_reward_func(
     problem in the sandbox (4 s for a problem without a reference), so one hanging completion
     does not stall a whole step for the generic 10 s. A number fixes it for every problem;
     None keeps `limits.timeout_s`. `reward_func.limits_for(problem)` says which limits a problem got.
+
+    `fail_fast=True`: a stdin/stdout problem stops at its first failing case (docs/topics/many-tests.md);
+    a binary reward is unchanged, a pass fraction counts the cases not run as failed.
     """
     by_id = load_problem_index(problems)
     base = limits or Limits()
@@ -121,7 +125,8 @@ def trl_reward_func(
                 )
             items.append((problem, comp))
         measure([p for p, _ in items])
-        recs = score_many(items, scheme=scheme, backend=backend, limits=base, origin="trl", limits_for=limits_for)
+        recs = score_many(items, scheme=scheme, backend=backend, limits=base, origin="trl", limits_for=limits_for,
+                          fail_fast=fail_fast)
         # An infrastructure failure says nothing about the completion: None tells TRL to leave it
         # out (GRPOTrainer turns None into NaN and sums with nansum), where a 0 would train against it.
         failed = [i for i, r in enumerate(recs) if r.status is Status.sandbox_error]
