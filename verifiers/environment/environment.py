@@ -91,6 +91,13 @@ class CodeEnvironment:
         if final is not None:
             self.recorder.final(candidate, final)
 
+    def record_final(self, candidate: Candidate, final: ExecutionResult, closing: EpisodeTurn) -> None:
+        """An episode ended early: the last turn's final verdict, and a closing line saying so."""
+        if self.recorder is None:
+            return
+        self.recorder.turn(closing)
+        self.recorder.final(candidate, final)
+
     def close(self) -> None:
         """Close the run directory's files (the backend is its owner's to close)."""
         if self.recorder is not None:
