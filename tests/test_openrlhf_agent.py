@@ -17,7 +17,7 @@ from types import SimpleNamespace
 import pytest
 from helpers import ROOT
 
-from codesynth.models import Limits, Problem
+from codesynth.models import Problem
 from codesynth.problems import save_problems
 from codesynth.verifiers import pool
 from codesynth.verifiers.environment import read_episodes
