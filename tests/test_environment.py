@@ -14,9 +14,13 @@ import logging
 import pytest
 
 from codesynth.errors import DataError, InputError
-from codesynth.models import CallCase, IOCase, Limits, Param, Problem, Signature
-from codesynth.rundir import EPISODES, read_run
+from codesynth.ids import repair_id
+from codesynth.models import CallCase, Candidate, IOCase, Limits, Origin, Param, Problem, Signature
+from codesynth.rundir import EPISODES, load_dataset, read_run
 from codesynth.verifiers.environment import CodeEnvironment, Policy, read_episodes, rlef_feedback
+from codesynth.verifiers.execution import run_pairs
+from codesynth.verifiers.outputs.exports import export
+from codesynth.verifiers.run_recorder import RunRecorder
 
 CANARY = "zq7canary41x"
 
@@ -190,7 +194,7 @@ def test_canary_of_private_tests_reaches_no_observation_record_or_log(env, tmp_p
     caplog.set_level(logging.DEBUG)
     seen = []
     scripts = {
-        "shout": [[GOOD], [WRONG, WRONG, WRONG], [GAMED], [HANG], [BOMB], [LEAKER, LEAKER], ["none"] * 3],
+        "shout": [[GOOD], [WRONG, GOOD], [WRONG, WRONG, WRONG], [GAMED], [HANG], [BOMB], [LEAKER, LEAKER], ["none"] * 3],
         "double": [[fence("import sys\nd = sys.stdin.read()\nprint(d); print(d, file=sys.stderr)\nraise SystemExit(d)")],
                    [fence("a, w = input().split()\nprint(int(a) * 2, w)")]],
         "count": [[fence("def count(s):\n    print(s)\n    raise RuntimeError(s)")],
@@ -201,11 +205,37 @@ def test_canary_of_private_tests_reaches_no_observation_record_or_log(env, tmp_p
             seen += play(env, pid, replies, Policy(max_turns=3))[1]
     assert any(o.passed for o in seen) and any(o.passed is False for o in seen)
     env.close()
-    texts = [o.model_dump_json() for o in seen] + [r.getMessage() for r in caplog.records]
     run = tmp_path / "run"
-    texts += [p.read_text() for p in run.iterdir() if p.is_file()]
+    exported = export(load_dataset(run), "multiturn", tmp_path / "export.jsonl")
+    texts = [o.model_dump_json() for o in seen] + [r.getMessage() for r in caplog.records]
+    texts += [p.read_text() for p in [*run.iterdir(), *tmp_path.glob("export*")] if p.is_file()]
+    assert "failed the following tests" in exported.read_text()  # a multi-turn row with its feedback
     assert (run / EPISODES).exists() and (run / "results.jsonl").exists()
     leaks = [t[:300] for t in texts if CANARY in t or CANARY.upper() in t]
     assert leaks == []
     # the check itself can fail: the canary is in the problems the environment holds
     assert CANARY in json.dumps([p.model_dump() for p in env.problems.values()])
+
+
+def test_episodes_and_repair_trajectories_export_as_multiturn_chat(env, docker_backend, tmp_path):
+    play(env, "shout", [WRONG, GOOD])
+    env.close()
+    rows = [json.loads(x) for x in export(load_dataset(tmp_path / "run"), "multiturn",
+                                          tmp_path / "ep.jsonl").read_text().splitlines()]
+    assert [m["role"] for m in rows[0]["messages"]] == ["user", "assistant", "user", "assistant"]
+    assert rows[0]["messages"][2]["content"].startswith("Your code failed the following tests:\n- assert shout('hi')")
+    assert "return s.upper()\n" in rows[0]["messages"][1]["content"]
+    assert (tmp_path / "ep.README.md").exists()  # the same dataset card as every export
+
+    # a repair trajectory: turn 0 fails, turn 1 (its parent the failure) passes
+    first = Candidate(candidate_id="shout#s0", problem_id="shout", solution="def shout(s):\n    return s.upper()\n")
+    fixed = Candidate(candidate_id=repair_id("shout#s0", 1), problem_id="shout",
+                      solution="def shout(s):\n    return s.upper() + '!'\n",
+                      origin=Origin(kind="repair", turn=1, parent_id="shout#s0"))
+    with RunRecorder(tmp_path / "repair", [SHOUT], "binary") as rec:
+        for c in (first, fixed):
+            rec.record(c, run_pairs([(SHOUT, c)], docker_backend)[0])
+    row = json.loads(export(load_dataset(tmp_path / "repair"), "multiturn", tmp_path / "r.jsonl").read_text())
+    shown = read_run(tmp_path / "repair").rewards["shout#s0"].feedback
+    assert [m["content"] for m in row["messages"][1:3]] == ["```python\ndef shout(s):\n    return s.upper()\n```", shown]
+    assert "Failed test" in shown and CANARY not in json.dumps(row)

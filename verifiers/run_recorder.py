@@ -46,14 +46,27 @@ class RunRecorder:
     def done(self, candidate_id: str) -> bool:
         return candidate_id in self.state.results
 
-    def record(self, c: Candidate, res: ExecutionResult) -> None:
+    def record(self, c: Candidate, res: ExecutionResult, turns: list[dict[str, str]] | None = None) -> None:
+        """Record a raw verdict. `turns`: the earlier turns of its trajectory as the model saw them
+        (default: read from the run, the parent chain's programs and their reward feedback)."""
         # Turns that stream into each other record from several threads; a line is whole either way,
         # the lock keeps the in-memory state and the files agreeing.
         with self._lock:
             if not self._closed:
-                self._record(c, res)
+                self._record(c, res, turns)
 
-    def _record(self, c: Candidate, res: ExecutionResult) -> None:
+    def trajectory(self, c: Candidate) -> list[dict[str, str]]:
+        """The earlier turns of `c`'s repair trajectory, oldest first: each parent's program and the
+        feedback its reward record gave (what the repair prompt showed the model)."""
+        out: list[dict[str, str]] = []
+        pid = c.origin.parent_id
+        while pid is not None and pid in self.state.candidates and pid in self.state.rewards and len(out) < 100:
+            parent = self.state.candidates[pid]
+            out.append({"code": parent.solution, "feedback": self.state.rewards[pid].feedback})
+            pid = parent.origin.parent_id
+        return out[::-1]
+
+    def _record(self, c: Candidate, res: ExecutionResult, turns: list[dict[str, str]] | None = None) -> None:
         st, cid = self.state, c.candidate_id
         if cid not in st.results:
             # judged once, here: the record keeps no private test's content (codesynth.test_split)
@@ -68,7 +81,8 @@ class RunRecorder:
             self._writers[REWARDS].write(rew)
             st.rewards[cid] = rew
         if res.status is Status.passed and cid not in st.dataset:
-            rec = make_dataset_record(self.by_pid[c.problem_id], c, res)
+            rec = make_dataset_record(self.by_pid[c.problem_id], c, res,
+                                      turns if turns is not None else self.trajectory(c))
             self._writers[DATASET].write(rec)
             st.dataset[cid] = rec
 

@@ -87,19 +87,14 @@ class CodeEnvironment:
 
     # ------------------------------------------------------------------ records
 
-    def record(self, turn: EpisodeTurn, candidate: Candidate, final: ExecutionResult | None) -> None:
+    def record(self, turn: EpisodeTurn, candidate: Candidate, final: ExecutionResult | None,
+               history: list[dict[str, str]] | None = None) -> None:
+        """One turn; with `final`, the episode's final verdict too (`history`: its earlier turns)."""
         if self.recorder is None:
             return
         self.recorder.turn(turn)
         if final is not None:
-            self.recorder.final(candidate, final)
-
-    def record_final(self, candidate: Candidate, final: ExecutionResult, closing: EpisodeTurn) -> None:
-        """An episode ended early: the last turn's final verdict, and a closing line saying so."""
-        if self.recorder is None:
-            return
-        self.recorder.turn(closing)
-        self.recorder.final(candidate, final)
+            self.recorder.final(candidate, final, history or [])
 
     def close(self) -> None:
         """Close the run directory's files (the backend is its owner's to close)."""

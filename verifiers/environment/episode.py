@@ -53,6 +53,8 @@ class Episode:
         self.reward: float | None = None
         self.passed: bool | None = None
         self.last: Candidate | None = None
+        #: earlier turns as the model saw them: its program and the feedback (for multi-turn records)
+        self.history: list[dict[str, str]] = []
 
     @property
     def max_turns(self) -> int:
@@ -127,7 +129,8 @@ class Episode:
             _infrastructure(final, self.problem.id)
             _, rec = reward_for(self.problem, cand, final, self.env.policy.scheme)
             self.reward, self.passed, self.done = rec.reward, rec.passed, True
-        self.env.record(self._turn_record(reply, cand, pub, feedback), cand, final)
+        self.env.record(self._turn_record(reply, cand, pub, feedback), cand, final, self.history)
+        self.history = [*self.history, {"code": cand.solution, "feedback": feedback}]
         log.debug("episode %s turn %d: public %s, done %s", self.id, self.turn, pub.status.value if pub else "-",
                   self.done)
         self.turn += 1
@@ -144,8 +147,8 @@ class Episode:
         if self.last is None:  # nothing was sent: the empty reply is the episode's one turn
             self.env.record(self._turn_record("", cand, None, ""), cand, final)
             self.turn, self.last = 1, cand
-        else:
-            self.env.record_final(cand, final, self._turn_record(completion_text(""), cand, None, "", closing=True))
+        else:  # the last turn's final verdict, on a closing line; its own feedback was the last shown
+            self.env.record(self._turn_record("", cand, None, "", closing=True), cand, final, self.history[:-1])
         return self._final_observation()
 
     def _final_observation(self) -> Observation:

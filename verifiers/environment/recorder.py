@@ -35,9 +35,10 @@ class EpisodeRecorder:
         with self._lock:
             self._turns.write(record)
 
-    def final(self, candidate: Candidate, result: ExecutionResult) -> None:
-        """The final program's raw verdict: the run recorder judges (redacts) and rewards it."""
-        self.run.record(candidate, result)
+    def final(self, candidate: Candidate, result: ExecutionResult, turns: list[dict[str, str]]) -> None:
+        """The final program's raw verdict (the run recorder judges, redacts and rewards it), with the
+        episode's earlier turns (program and feedback), which a passing record carries for export."""
+        self.run.record(candidate, result, turns)
 
     def close(self) -> None:
         with self._lock:
