@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -42,7 +41,7 @@ class CodeEnvironment:
     def __init__(self, problems: Sequence[Problem] | Mapping[str, Problem] | str | os.PathLike, *,
                  policy: Policy | None = None, backend: Backend | None = None, run: Runner | None = None,
                  limits: Limits | None = None, out: str | os.PathLike | None = None, pose: Pose | None = None):
-        self.problems = load_problem_index(problems if not isinstance(problems, Path) else str(problems))
+        self.problems = load_problem_index(problems)
         if not self.problems:
             raise DataError("code environment: no problems given")
         self.policy = policy or Policy()
