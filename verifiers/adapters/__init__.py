@@ -8,6 +8,7 @@ the one scoring path (`codesynth.verifiers.scoring`).
 | openrlhf   | `codesynth.verifiers.adapters.openrlhf`  | `reward_func` (file: `verifiers/openrlhf_reward.py`) |
 | ray_data   | `codesynth.verifiers.adapters.ray_data`  | `verify_dataset(ds, pool, problems)`            |
 | trl_environment | `codesynth.verifiers.adapters.trl_environment` | `trl_environment(problems)`: an `environment_factory` (RLEF episodes) |
+| skyrl      | `codesynth.verifiers.adapters.skyrl`     | `register_skyrl()`: the `codesynth_rlef` SkyRL-gym text environment |
 
 A new trainer is one new module plus `register_adapter` (or the `codesynth.trainer_adapters`
 entry-point group, `name = "package.module"`); `adapter_names()` lists them all
@@ -32,6 +33,7 @@ _adapters: Registry[ModuleType] = Registry("codesynth.trainer_adapters", "traine
     "openrlhf": "codesynth.verifiers.adapters.openrlhf",
     "ray_data": "codesynth.verifiers.adapters.ray_data",
     "trl_environment": "codesynth.verifiers.adapters.trl_environment",
+    "skyrl": "codesynth.verifiers.adapters.skyrl",
 })
 
 
