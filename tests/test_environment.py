@@ -225,7 +225,7 @@ def test_episodes_and_repair_trajectories_export_as_multiturn_chat(env, docker_b
     assert [m["role"] for m in rows[0]["messages"]] == ["user", "assistant", "user", "assistant"]
     assert rows[0]["messages"][2]["content"].startswith("Your code failed the following tests:\n- assert shout('hi')")
     assert "return s.upper()\n" in rows[0]["messages"][1]["content"]
-    assert (tmp_path / "ep.README.md").exists()  # the same dataset card as every export
+    assert (tmp_path / "ep.jsonl.README.md").exists()  # the same dataset card as every export
 
     # a repair trajectory: turn 0 fails, turn 1 (its parent the failure) passes
     first = Candidate(candidate_id="shout#s0", problem_id="shout", solution="def shout(s):\n    return s.upper()\n")
