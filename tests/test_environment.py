@@ -49,7 +49,7 @@ def fence(code: str) -> str:
 GOOD = fence("def shout(s):\n    return s.upper() + '!'")
 WRONG = fence("def shout(s):\n    return s.upper()")
 GAMED = fence("def shout(s):\n    return {'hi': 'HI!', 'a b': 'A B!'}[s]")  # only the public inputs
-HANG = fence("def shout(s):\n    while True:\n        pass")
+HANG = fence("import time\ndef shout(s):\n    time.sleep(60)")  # idle: stopped by the idle net, whatever the load
 BOMB = fence("def shout(s):\n    x = [bytearray(1 << 20) for _ in range(4096)]\n    return s")
 LEAKER = fence(  # prints everything it gets, raises with it, exits from anywhere
     "import sys, os\n"
