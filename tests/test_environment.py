@@ -95,10 +95,9 @@ def test_feedback_names_the_public_failures_and_a_fix_earns_the_reward(env):
     assert not first.done and first.reward is None and first.public_passed is False
     assert first.feedback.splitlines() == [
         "Your code failed the following tests:",
-        "- assert shout('hi') == 'HI!'; expected: 'HI!'; got:      'HI'",
-        "- assert shout('a b') == 'A B!'; expected: 'A B!'; got:      'A B'",
-    ] or first.feedback.startswith("Your code failed the following tests:\n- assert shout('hi') == 'HI!'")
-    assert "expected" in first.feedback and "'HI'" in first.feedback
+        "- assert shout('hi') == 'HI!'; expected: 'HI!'; got: 'HI'",
+        "- assert shout('a b') == 'A B!'; expected: 'A B!'; got: 'A B'",
+    ]
     assert (seen[2].done, seen[2].reward, seen[2].turn) == (True, 1.0, 2)
 
 
@@ -126,10 +125,10 @@ def test_io_and_data_form_problems(env):
     _, seen = play(env, "double", [fence("a, w = input().split()\nprint(int(a) * 3, w)"),
                                    fence("a, w = input().split()\nprint(int(a) * 2, w)")])
     assert seen[1].feedback == ("Your code failed the following tests:\n"
-                                "- input: '2 ok\\n'; expected: '4 ok'; got:      '6 ok'")
+                                "- input: '2 ok\\n'; expected: '4 ok'; got: '6 ok'")
     assert seen[2].reward == 1.0
     _, seen = play(env, "count", [fence("def count(s):\n    return len(s) + 1")])
-    assert seen[1].feedback == 'Your code failed the following tests:\n- count("abc"): expected: 3; got:      4'
+    assert seen[1].feedback == 'Your code failed the following tests:\n- count("abc"): expected: 3; got: 4'
 
 
 def test_other_reward_schemes_and_codesynth_feedback(env):

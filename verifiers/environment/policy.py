@@ -11,6 +11,7 @@ codesynth's own feedback (`rewards.feedback`) RLEF's.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -88,6 +89,10 @@ def failure_line(outcome: TestOutcome) -> str:
     return _one_line(text)
 
 
+_LABEL = re.compile(r"^(input|expected|got):\s+")
+
+
 def _one_line(text: str) -> str:
-    out = "; ".join(p.strip() for p in text.splitlines() if p.strip())
+    # the harness aligns "expected:" and "got:" under each other; on one line one space will do
+    out = "; ".join(_LABEL.sub(r"\1: ", p.strip()) for p in text.splitlines() if p.strip())
     return out if len(out) <= LINE_CHARS else out[: LINE_CHARS - 3] + "..."
