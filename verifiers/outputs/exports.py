@@ -68,6 +68,21 @@ def to_sharegpt(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]
     return {"conversations": conv, **_provenance(rec)}
 
 
+def to_multiturn(rec: DatasetRecord, system: str | None = None) -> dict[str, Any]:
+    """The whole trajectory as chat (SFT on learning from feedback): each earlier turn's program as
+    an assistant turn and the feedback it got as the next user turn, then the verified program.
+    A record without earlier turns is the single-turn chat of `to_openai`."""
+    msgs = [{"role": "system", "content": system}] if system else []
+    msgs.append({"role": "user", "content": rec.instruction})
+    for t in rec.metadata.get("turns") or []:
+        code = str(t.get("code") or "")
+        said = f"```{rec.language}\n{code.rstrip()}\n```" if code.strip() else "(no code)"
+        msgs += [{"role": "assistant", "content": said},
+                 {"role": "user", "content": str(t.get("feedback") or "The program did not pass the tests.")}]
+    msgs.append({"role": "assistant", "content": answer_text(rec)})
+    return {"messages": msgs, **_provenance(rec)}
+
+
 def _write_json_rows(rows: Iterable[dict], out: Path, array: bool) -> None:
     tmp = out.with_name(out.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as fh:
@@ -164,6 +179,8 @@ def _rows_format(name: str, to_row, description: str):
 write_openai = _rows_format("openai", to_openai, "OpenAI chat fine-tuning rows (`messages` only).")
 write_alpaca = _rows_format("alpaca", to_alpaca, "Alpaca rows (instruction, input, output) with provenance.")
 write_sharegpt = _rows_format("sharegpt", to_sharegpt, "ShareGPT conversations with provenance.")
+write_multiturn = _rows_format("multiturn", to_multiturn, "Chat rows with every turn of a repair trajectory or "
+                               "code-environment episode (feedback as user turns), with provenance.")
 
 
 @export_format("parquet", (".parquet",))
