@@ -32,9 +32,18 @@ def register(cli: click.Group) -> None:
     @click.option("--languages", default="python", show_default=True, metavar="LANGS",
                   help="Languages /run_code runs: cpp,java,... or all (c, cpp, java, javascript, typescript, go, "
                        "rust; python is always in). Needs the image `codesynth sandbox build --languages LANGS` makes.")
+    @click.option("--env", "env_file", type=click.Path(dir_okay=False, exists=True), default=None,
+                  metavar="PROBLEMS.jsonl",
+                  help="Also serve these problems as a multi-turn code environment at /openenv (OpenEnv's "
+                       "protocol: GenericEnvClient(base_url='http://HOST:PORT/openenv'); needs the openenv extra).")
+    @click.option("--env-sessions", type=AT_LEAST_1, default=64, show_default=True,
+                  help="Episodes (WebSocket sessions) open at once; one more is refused.")
+    @click.option("--env-idle-timeout", type=seconds(), default=300.0, show_default=True,
+                  help="Seconds a session may stay silent before it is closed and its slot freed.")
     def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
-              languages) -> None:
-        """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
+              languages, env_file, env_sessions, env_idle_timeout) -> None:
+        """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward
+        (and with --env, the episode environment at /openenv)."""
         from codesynth.models import Limits
         from codesynth.sandbox.languages import image_languages
         from codesynth.service import ServeConfig
@@ -56,10 +65,12 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs)
+                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs, env=env_file,
+                              env_sessions=env_sessions, env_idle_timeout_s=env_idle_timeout)
         except ValidationError as e:
             err = e.errors()[0]
-            option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory"}.get(str(err["loc"][0]),
+            option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory",
+                      "env_idle_timeout_s": "env-idle-timeout"}.get(str(err["loc"][0]),
                                                                                 str(err["loc"][0]).replace("_", "-"))
             raise click.BadParameter(err["msg"].removeprefix("Value error, "), param_hint=f"'--{option}'") from None
         run(cfg)

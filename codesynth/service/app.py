@@ -49,7 +49,7 @@ from codesynth.verifiers.scoring import (
 )
 
 ROUTES = ("/run_code", "/v1/ping", "/v1/verify", "/v1/score", "/openrlhf/reward", "/v1/stats", "/metrics",
-          "/openapi.json", "/docs")
+          "/openapi.json", "/docs", "/openenv/ws", "/openenv/reset", "/openenv/step")
 
 
 class FieldError(Exception):
@@ -68,9 +68,10 @@ def _describe(errors: Sequence[dict]) -> str:
 
 
 def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem] = (),
-               close_backend: bool = False) -> FastAPI:
+               close_backend: bool = False, env_problems: Sequence[Problem] = ()) -> FastAPI:
     """The app over a started `backend`. `close_backend`: close it when the server shuts down
-    (after in-flight requests have drained)."""
+    (after in-flight requests have drained). `env_problems`: the episode environment's set,
+    mounted at /openenv (OpenEnv's protocol; needs the `openenv` package)."""
     adm = Admission(backend, config.queue_size)
     pool = config.limits
     preloaded = {p.id: p for p in problems}
@@ -283,11 +284,27 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         recs = await score_pairs(pairs, pool, scheme_ok(req.reward_scheme or DEFAULT_SCHEME))
         return OpenRLHFResponse(**openrlhf_reward.result(recs))
 
+    # ------------------------------------------------------------------ the episode environment
+
+    host = None
+    if env_problems:
+        from codesynth.service.openenv_env import EpisodeHost, create_openenv_app
+        from codesynth.service.sessions import IdleTimeout
+
+        for p in env_problems:
+            check_problem(p)  # a data bug is the server's start-up error, never an episode's reward
+        # Every episode's test runs take turns with /run_code and the batches through admission.
+        host = EpisodeHost(env_problems, run_many, source=config.env or "the served set")
+        app.mount("/openenv", IdleTimeout(create_openenv_app(host, config.env_sessions), config.env_idle_timeout_s))
+
     # ------------------------------------------------------------------ observability
 
     @app.get("/v1/stats")
     async def stats() -> dict:
-        return {**adm.stats(), "languages": sorted(served)}
+        out = {**adm.stats(), "languages": sorted(served)}
+        if host is not None:
+            out["sessions"] = {"open": host.open, "max": config.env_sessions, "episodes": host.episodes}
+        return out
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -30,6 +30,12 @@ class ServeConfig(BaseModel):
     languages: tuple[str, ...] = Field(default=("python",), description="What /run_code runs: languages beyond "
                                        "Python need a toolchain image (`codesynth sandbox build --languages`).")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
+    # The episode environment at /openenv (OpenEnv's protocol): sessions are WebSocket connections.
+    env: str | None = Field(default=None, description="A problem set to serve as the OpenEnv environment at /openenv.")
+    env_sessions: int = Field(default=64, ge=1, description="Episodes (WebSocket sessions) open at once; "
+                              "one more is refused with OpenEnv's CAPACITY_REACHED error.")
+    env_idle_timeout_s: float = Field(default=300.0, gt=0, description="A session that sends nothing for this "
+                                      "long is closed (code 1001) and its slot freed.")
 
     @field_validator("languages")
     @classmethod
