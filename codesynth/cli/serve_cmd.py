@@ -36,12 +36,14 @@ def register(cli: click.Group) -> None:
                   metavar="PROBLEMS.jsonl",
                   help="Also serve these problems as a multi-turn code environment at /openenv (OpenEnv's "
                        "protocol: GenericEnvClient(base_url='http://HOST:PORT/openenv'); needs the openenv extra).")
+    @click.option("--env-out", type=click.Path(file_okay=False), default=None, metavar="DIR",
+                  help="Record every episode turn in this run directory (episodes.jsonl, final verdicts).")
     @click.option("--env-sessions", type=AT_LEAST_1, default=64, show_default=True,
                   help="Episodes (WebSocket sessions) open at once; one more is refused.")
     @click.option("--env-idle-timeout", type=seconds(), default=300.0, show_default=True,
                   help="Seconds a session may stay silent before it is closed and its slot freed.")
     def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
-              languages, env_file, env_sessions, env_idle_timeout) -> None:
+              languages, env_file, env_out, env_sessions, env_idle_timeout) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward
         (and with --env, the episode environment at /openenv)."""
         from codesynth.models import Limits
@@ -65,7 +67,7 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs, env=env_file,
+                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs, env=env_file, env_out=env_out,
                               env_sessions=env_sessions, env_idle_timeout_s=env_idle_timeout)
         except ValidationError as e:
             err = e.errors()[0]

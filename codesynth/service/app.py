@@ -75,6 +75,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     adm = Admission(backend, config.queue_size)
     pool = config.limits
     preloaded = {p.id: p for p in problems}
+    host = None  # the episode environment, when env_problems are served
     ids = itertools.count()
     # What was asked for (--languages), of what the image has: the same answers whichever
     # covering image this machine happens to hold.
@@ -84,6 +85,8 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         adm.close()
+        if host is not None:
+            host.close()  # the run directory's files (--env-out)
         if close_backend:
             await asyncio.get_running_loop().run_in_executor(None, backend.close)
 
@@ -286,15 +289,12 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     # ------------------------------------------------------------------ the episode environment
 
-    host = None
     if env_problems:
         from codesynth.service.openenv_env import EpisodeHost, create_openenv_app
         from codesynth.service.sessions import IdleTimeout
 
-        for p in env_problems:
-            check_problem(p)  # a data bug is the server's start-up error, never an episode's reward
         # Every episode's test runs take turns with /run_code and the batches through admission.
-        host = EpisodeHost(env_problems, run_many, source=config.env or "the served set")
+        host = EpisodeHost(env_problems, run_many, pool, source=config.env or "the served set", out=config.env_out)
         app.mount("/openenv", IdleTimeout(create_openenv_app(host, config.env_sessions), config.env_idle_timeout_s))
 
     # ------------------------------------------------------------------ observability

@@ -32,6 +32,8 @@ class ServeConfig(BaseModel):
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
     # The episode environment at /openenv (OpenEnv's protocol): sessions are WebSocket connections.
     env: str | None = Field(default=None, description="A problem set to serve as the OpenEnv environment at /openenv.")
+    env_out: str | None = Field(default=None, description="A run directory every episode turn is recorded in "
+                                "(episodes.jsonl, and the final programs' verdicts).")
     env_sessions: int = Field(default=64, ge=1, description="Episodes (WebSocket sessions) open at once; "
                               "one more is refused with OpenEnv's CAPACITY_REACHED error.")
     env_idle_timeout_s: float = Field(default=300.0, gt=0, description="A session that sends nothing for this "

@@ -14,7 +14,6 @@ an OpenEnv error frame over the WebSocket, HTTP 422 over HTTP.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -25,9 +24,10 @@ from openenv.core.env_server.types import Action, ConcurrencyConfig, State
 from openenv.core.env_server.types import Observation as OpenEnvObservation
 from pydantic import ConfigDict, Field, create_model
 
-from codesynth.errors import CodesynthError
-from codesynth.models import Problem
-from codesynth.verifiers.environment import CodeEpisode, Policy
+from codesynth.errors import CodesynthError, SandboxUnavailable
+from codesynth.models import Limits, Problem
+from codesynth.pipeline.environment import code_environment
+from codesynth.verifiers.environment import CodeEnvironment, Episode, Policy
 from codesynth.verifiers.environment.records import Observation as EpisodeObservation
 from codesynth.verifiers.scoring import Runner
 
@@ -36,6 +36,10 @@ log = logging.getLogger("codesynth.service.openenv")
 
 class EpisodeRequestError(ValueError):
     """A reset/step this server cannot serve as given: the message is the whole answer."""
+
+
+class EpisodeFailed(RuntimeError):
+    """The episode broke on the server (not the request's fault); the message names no test."""
 
 
 class CodeAction(Action):
@@ -57,39 +61,38 @@ CodeObservation = create_model(
 
 
 class EpisodeHost:
-    """What every session shares: the served problems, the policy, the runner (admission control)."""
+    """What every session shares: the library's environment over the served problems (posed as
+    `synth` poses them), its test runs going through `runner` (the service's admission control)."""
 
-    def __init__(self, problems: Sequence[Problem], runner: Runner, policy: Policy | None = None,
-                 source: str = "the served set", recorder: Any = None):
-        self.problems = {p.id: p for p in problems}
-        self.runner, self.policy, self.source, self.recorder = runner, policy or Policy(), source, recorder
-        self.ids = itertools.count()
+    def __init__(self, problems: Sequence[Problem], runner: Runner, limits: Limits, policy: Policy | None = None,
+                 source: str = "the served set", out: str | None = None):
+        self.env = code_environment(list(problems), run=runner, limits=limits, policy=policy, out=out)
+        # HTTP /step keeps no session: its episode is one turn (same problems, same recorder).
+        self.one_turn = CodeEnvironment(self.env.problems, run=runner, limits=limits, pose=self.env.pose,
+                                        policy=self.env.policy.model_copy(update={"max_turns": 1}))
+        self.one_turn.recorder = self.env.recorder
+        self.source = source
         self.open = 0  # sessions holding an environment (for /v1/stats)
         self.episodes = 0
 
-    def problem(self, task_id: Any) -> Problem:
+    def episode(self, task_id: Any, one_turn: bool = False) -> Episode:
         if not isinstance(task_id, str) or not task_id:
             raise EpisodeRequestError("reset needs task_id: the id of a problem of the served set "
-                                      f"({len(self.problems)} problems from {self.source}), e.g. "
-                                      f"reset(task_id={next(iter(self.problems), 'ID')!r})")
-        p = self.problems.get(task_id)
-        if p is None:
-            near = ", ".join(repr(i) for i in itertools.islice(self.problems, 3))
-            raise EpisodeRequestError(f"unknown task_id {task_id!r}: not in the served set ({len(self.problems)} "
-                                      f"problems from {self.source}; e.g. {near})")
-        return p
-
-    def episode(self, problem: Problem) -> CodeEpisode:
+                                      f"({len(self.env.problems)} problems from {self.source}), e.g. "
+                                      f"reset(task_id={next(iter(self.env.problems), 'ID')!r})")
+        episode = (self.one_turn if one_turn else self.env).episode(task_id)  # DataError names an unknown id
         self.episodes += 1
-        return CodeEpisode(problem, run=self.runner, policy=self.policy, recorder=self.recorder,
-                           episode_id=f"openenv-{next(self.ids)}")
+        return episode
+
+    def close(self) -> None:
+        self.env.close()
 
 
 def _wire(obs: EpisodeObservation) -> OpenEnvObservation:
     return CodeObservation(**obs.model_dump())
 
 
-class CodeEnvironment(Environment):
+class EpisodeSession(Environment):
     """One session's environment: at most one episode at a time (a reset starts a new one)."""
 
     SUPPORTS_CONCURRENT_SESSIONS = True  # episodes share nothing but the pool, which admission guards
@@ -97,7 +100,7 @@ class CodeEnvironment(Environment):
     def __init__(self, host: EpisodeHost):
         super().__init__()
         self.host = host
-        self.episode: CodeEpisode | None = None
+        self.episode: Episode | None = None
         self.last: EpisodeObservation | None = None
         self._closed = False
         host.open += 1
@@ -107,8 +110,8 @@ class CodeEnvironment(Environment):
         if kwargs:
             raise EpisodeRequestError(f"reset takes task_id (and OpenEnv's seed, episode_id), not "
                                       f"{', '.join(sorted(kwargs))}")
-        self.episode = self.host.episode(self.host.problem(task_id))
-        self.last = await _guarded(self.episode.areset())
+        self.episode = self.host.episode(task_id)
+        self.last = await _guarded(self.episode.areset(episode_id))
         return _wire(self.last)
 
     async def step_async(self, action: CodeAction, timeout_s: float | None = None, **kwargs: Any) -> OpenEnvObservation:
@@ -117,13 +120,9 @@ class CodeEnvironment(Environment):
             if action.task_id is None:
                 raise EpisodeRequestError("step before reset: call reset(task_id=ID) first (over HTTP, which keeps "
                                           "no session, put task_id in the action for a one-turn episode)")
-            # HTTP /step: a fresh environment per request, so the episode is this one turn.
-            self.episode = self.host.episode(self.host.problem(action.task_id))
-            self.episode.policy = self.episode.policy.model_copy(update={"max_turns": 1})
+            self.episode = self.host.episode(action.task_id, one_turn=True)
             await _guarded(self.episode.areset())
-        elif self.last is not None and self.last.done:
-            raise EpisodeRequestError("the episode is over (done): call reset(task_id=ID) to start another")
-        self.last = await _guarded(self.episode.astep(reply))
+        self.last = await _guarded(self.episode.astep(reply))  # after the end: InputError says so
         return _wire(self.last)
 
     def reset(self, seed=None, episode_id=None, **kwargs):  # OpenEnv calls the async forms (overridden)
@@ -162,7 +161,7 @@ async def _guarded(coro):
         raise
     except Exception as e:  # noqa: BLE001 - logged by type only: a message could quote a private test
         log.warning("openenv: an episode failed (%s)", type(e).__name__)
-        raise RuntimeError(f"the episode failed on the server ({type(e).__name__}); start another with reset") from None
+        raise EpisodeFailed(f"the episode failed on the server ({type(e).__name__}); start another with reset") from None
 
 
 def create_openenv_app(host: EpisodeHost, sessions: int):
@@ -170,20 +169,20 @@ def create_openenv_app(host: EpisodeHost, sessions: int):
     from fastapi import Request
     from fastapi.responses import JSONResponse
 
-    def factory() -> CodeEnvironment:
-        return CodeEnvironment(host)
+    def factory() -> EpisodeSession:
+        return EpisodeSession(host)
 
-    factory.__name__ = "CodeEnvironment"
+    factory.__name__ = "EpisodeSession"
     app = create_fastapi_app(factory, CodeAction, CodeObservation, env_name="codesynth",
                              concurrency_config=ConcurrencyConfig(max_concurrent_envs=sessions),
                              mode="simulation")
 
+    # Over HTTP the same one line as over the WebSocket (OpenEnv's handlers would answer 500).
     @app.exception_handler(EpisodeRequestError)
-    async def _bad(request: Request, exc: EpisodeRequestError):
-        return JSONResponse(status_code=422, content={"detail": str(exc)})
-
-    @app.exception_handler(RuntimeError)
-    async def _failed(request: Request, exc: RuntimeError):
-        return JSONResponse(status_code=500, content={"detail": str(exc)})
+    @app.exception_handler(CodesynthError)
+    @app.exception_handler(EpisodeFailed)
+    async def _one_line(request: Request, exc: Exception):
+        code = 503 if isinstance(exc, SandboxUnavailable) else 500 if isinstance(exc, EpisodeFailed) else 422
+        return JSONResponse(status_code=code, content={"detail": str(exc)})
 
     return app
