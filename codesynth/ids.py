@@ -8,6 +8,7 @@ already judged:
 - `<problem>#s<i>`         sample i of a model for a problem
 - `<problem>#<k>`          the k-th candidate of a problem in a candidates file
 - `<root>#r<turn>`         repair turn `turn` of the trajectory that started at `root`
+- `<problem>#e<episode>`   turn 0 of a code-environment episode (its later turns: `#r<turn>`)
 - `<problem>#null`         the do-nothing function that checks tests test something
 - `<test>@<runner>`        a generated test run against one solution
 - `<problem>#<hash>#<i>`   completion i of a trainer batch (the hash of its code)
@@ -36,6 +37,10 @@ def file_id(problem_id: str, index: int) -> str:
 
 def repair_id(root_id: str, turn: int) -> str:
     return f"{root_id}#r{turn}"
+
+
+def episode_root(problem_id: str, episode: str) -> str:
+    return f"{problem_id}#e{episode}"
 
 
 def null_id(problem_id: str) -> str:

@@ -31,6 +31,8 @@ DATASET = "dataset.jsonl"
 CANDIDATES = "candidates.jsonl"
 SUMMARY = "summary.json"
 MANIFEST = "run.json"
+#: Every model turn of code-environment episodes (codesynth.verifiers.environment), one line each.
+EPISODES = "episodes.jsonl"
 
 
 # --------------------------------------------------------------------------- reading

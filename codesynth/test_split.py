@@ -47,10 +47,21 @@ def public_count(n: int) -> int:
     return 0 if n < MIN_SPLIT else max(1, n // 3)
 
 
+#: `metadata[ALL_PUBLIC] = True` on a problem without `private_tests`: every test is public (no
+#: default split). `public_problem` sets it on the public half it makes.
+ALL_PUBLIC = "all_tests_public"
+
+
+def _all_public(problem: Problem) -> bool:
+    return problem.private_tests is None and problem.metadata.get(ALL_PUBLIC) is True
+
+
 def split_tests(problem: Problem) -> Split:
     """The problem's public and private tests (see the module docstring for the rule)."""
     if problem.private_tests is not None:
         return Split(problem.tests, problem.private_tests)
+    if _all_public(problem):
+        return Split(problem.tests, None)
     tests = problem.tests
     if isinstance(tests, list):
         k = public_count(len(tests))
@@ -63,6 +74,19 @@ def split_tests(problem: Problem) -> Split:
     if k == 0:
         return Split(None, tests)
     return Split(_join(pre, asserts[:k]), _join(pre, asserts[k:]))
+
+
+def public_problem(problem: Problem) -> Problem | None:
+    """The problem with its public tests only, all of them public: what a model may be given
+    feedback on (RLEF's turns). None when no test is public (then no feedback can name a test).
+
+    Nothing private travels in it: no private tests, no reference or strength to read them from."""
+    public = split_tests(problem).public
+    if public is None:
+        return None
+    return problem.model_copy(update={
+        "tests": public, "private_tests": None, "reference_solution": None, "reference_solutions": {},
+        "strength": None, "metadata": {**problem.metadata, ALL_PUBLIC: True}})
 
 
 def _join(pre: str, asserts: list[str]) -> str:
@@ -154,6 +178,8 @@ def combined(problem: Problem) -> tuple[Tests, Layout]:
 
     Raises ValueError when the two parts cannot be run as one suite (both define
     `check(candidate)` in a form that cannot be lifted to plain asserts)."""
+    if _all_public(problem):
+        return problem.tests, Layout(has_private=False)
     if isinstance(problem.tests, str):
         priv = problem.private_tests if isinstance(problem.private_tests, str) else None
         return _combined_code(problem.tests, priv, problem.entry_point)

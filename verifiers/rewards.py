@@ -7,6 +7,8 @@ Reward schemes (see the README's reward section):
   countable (assert-style tests and stdin/stdout cases), else 0.0.
 - ``shaped``  : 1.0 if passed, else a fixed value per failure category (a syntax
   error is worse than a wrong answer), plus ``partial_weight`` x fraction passed.
+- ``rlef``    : RLEF's (Gehring et al., ICML 2025): +1 if passed, -0.2 for a reply with no valid
+  code (none extracted, or it does not parse), else -1.
 
 A scheme is named by a string: a registered name (``binary``, ``partial``, ``shaped`` or one a
 user registered), ``NAME:key=value,...`` (override any field, e.g. ``shaped:timeout=-0.5,partial_weight=0.3``),
@@ -290,6 +292,19 @@ def shaped(result: ExecutionResult, scheme: RewardScheme) -> float:
     # Partial credit only where the program loaded and its tests ran (status `failed`).
     bonus = scheme.partial_weight * (partial_credit(result) or 0.0) if result.status is Status.failed else 0.0
     return base + bonus
+
+
+#: RLEF's rewards of a failure: a reply without valid code, any other failure.
+RLEF_INVALID, RLEF_FAIL = -0.2, -1.0
+
+
+@register_reward_scheme("rlef")
+def rlef(result: ExecutionResult, scheme: RewardScheme) -> float:
+    """pass_reward (+1) if passed; -0.2 for no valid code (none extracted, or it does not parse); else -1."""
+    if result.status is Status.passed:
+        return scheme.pass_reward
+    invalid = failure_category(result) in (FailureCategory.no_code, FailureCategory.syntax_error)
+    return RLEF_INVALID if invalid else RLEF_FAIL
 
 
 def make_reward(
