@@ -20,7 +20,7 @@ import time
 import pytest
 import requests
 import websockets
-from helpers import ROOT, free_port, our_containers, serving
+from helpers import ROOT, free_port, our_containers, run_cli, serving
 from openenv import GenericEnvClient
 
 from codesynth.models import Problem
@@ -191,7 +191,7 @@ def test_bad_requests_over_the_websocket_are_one_line(url):
         assert words in m and "\n" not in m, m
 
 
-def test_session_limit_idle_timeout_and_a_client_that_vanishes(docker_backend):
+def test_session_limit_idle_timeout_and_a_client_that_vanishes(docker_backend, capfd):
     with serving(docker_backend, env_problems=PROBLEMS, env_sessions=2, env_idle_timeout_s=1.5) as u:
         base = u + "/openenv"
 
@@ -212,10 +212,21 @@ def test_session_limit_idle_timeout_and_a_client_that_vanishes(docker_backend):
                 with pytest.raises(RuntimeError, match="capacity"):
                     await c.reset(task_id="shout")
             await a.close()
-            await asyncio.sleep(3)  # b falls silent past the idle time-out: closed, told why
-            with pytest.raises(RuntimeError, match="no message for 1.5 s"):
+            await asyncio.sleep(3)  # b falls silent past the idle time-out: its session is closed
+            # (OpenEnv's client reconnects by itself: the new session has no episode, and says so)
+            with pytest.raises(RuntimeError, match="step before reset: .*--env-idle-timeout"):
                 await b.step({"code": SCRIPTS["shout"]["right"][0]})
             await b.close()
+            # a raw client sees the close itself: one error frame saying why, then code 1001
+            async with websockets.connect(base.replace("http", "ws") + "/ws") as ws:
+                await ws.send(json.dumps({"type": "reset", "data": {"task_id": "shout"}}))
+                assert json.loads(await ws.recv())["type"] == "observation"
+                frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
+                assert frame == {"type": "error", "data": {"code": "SESSION_ERROR", "message": (
+                    "session closed: no message for 1.5 s (the server's --env-idle-timeout)")}}
+                with pytest.raises(websockets.ConnectionClosed) as closed:
+                    await ws.recv()
+                assert closed.value.rcvd.code == 1001
 
         asyncio.run(limits())
         settles(lambda s: s["sessions"]["open"] == 0, "slots freed")
@@ -230,11 +241,15 @@ def test_session_limit_idle_timeout_and_a_client_that_vanishes(docker_backend):
             await asyncio.sleep(0.3)
             ws.transport.abort()
 
+        label = f"codesynth.run={docker_backend.run_id}"
+        pool_before = set(our_containers(label))
         asyncio.run(vanish())
         settles(lambda s: s["sessions"]["open"] == 0 and s["running"] == 0, "the vanished session ends")
-        # the pool is whole (no container left behind or lost) and serves the next episode
-        assert len(our_containers(f"codesynth.run={docker_backend.run_id}")) == docker_backend.capacity
+        # the pool is as it was: no container left behind, none lost (its workers and warm spare)
+        settles(lambda _: set(our_containers(label)) == pool_before, "only the pool's containers")
         assert asyncio.run(play(base, "shout", SCRIPTS["shout"]["right"]))[-1]["reward"] == 1.0
+        err = capfd.readouterr().err  # uvicorn's own log (not propagated to the root logger)
+        assert "Traceback" not in err and "Exception in ASGI" not in err, err
 
 
 def test_token_guards_the_websocket(docker_backend):
@@ -306,3 +321,16 @@ def test_cli_serve_env_sigterm_ends_sessions_and_leaves_no_container(tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_cli_refuses_a_bad_env_file_in_one_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps({"id": "broken", "prompt": "p", "entry_point": "f", "tests": "assert f(1) ==\n"}) + "\n")
+    for args, words in [
+        (["--env", str(tmp_path / "missing.jsonl")], "does not exist"),
+        (["--env", str(bad)], f"--env {bad}: problem 'broken'"),
+        (["--env", str(bad), "--env-idle-timeout", "0"], "--env-idle-timeout"),
+        (["--env", str(bad), "--env-sessions", "0"], "--env-sessions"),
+    ]:
+        r = run_cli("serve", "--port", str(free_port()), *args, timeout=120)
+        assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

@@ -118,8 +118,10 @@ class EpisodeSession(Environment):
         reply = _reply_of(action)
         if self.episode is None:
             if action.task_id is None:
-                raise EpisodeRequestError("step before reset: call reset(task_id=ID) first (over HTTP, which keeps "
-                                          "no session, put task_id in the action for a one-turn episode)")
+                raise EpisodeRequestError("step before reset: this session holds no episode (a new connection, or "
+                                          "the server closed an idle one: --env-idle-timeout); call reset(task_id=ID) "
+                                          "first (over HTTP, which keeps no session, put task_id in the action for a "
+                                          "one-turn episode)")
             self.episode = self.host.episode(action.task_id, one_turn=True)
             await _guarded(self.episode.areset())
         self.last = await _guarded(self.episode.astep(reply))  # after the end: InputError says so

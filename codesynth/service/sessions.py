@@ -1,5 +1,6 @@
 """Per-session limits of the /openenv WebSocket sessions that OpenEnv's own server has no
-hook for: an idle time-out that frees the slot and says why, as an ASGI wrapper.
+hook for, as an ASGI wrapper: an idle time-out that frees the slot and says why, and a quiet
+end for a client that vanished mid-step.
 
 OpenEnv's `session_timeout` reaper destroys an idle session's environment but leaves its
 socket open (a later step would reach a closed environment), so the time-out is enforced
@@ -28,7 +29,7 @@ class IdleTimeout:
         if scope["type"] != "websocket":
             return await self.app(scope, receive, send)
         pending: asyncio.Future | None = None
-        idle = False
+        idle = gone = False
 
         async def timed_receive():
             nonlocal pending, idle
@@ -42,13 +43,22 @@ class IdleTimeout:
             return msg
 
         async def told_send(msg):
+            nonlocal gone
+            if gone:
+                return
             if idle and msg["type"] == "websocket.close":
                 why = f"session closed: no message for {self.idle_s:g} s (the server's --env-idle-timeout)"
                 # The error frame first: OpenEnv's client reads it on its next call (one clear line).
                 await send({"type": "websocket.send", "text": json.dumps(
                     {"type": "error", "data": {"message": why, "code": SESSION_ERROR}})})
                 msg = {"type": "websocket.close", "code": 1001, "reason": why[:120]}
-            await send(msg)
+            try:
+                await send(msg)
+            except OSError:  # uvicorn's ClientDisconnected: the client left mid-step
+                # What was for it goes nowhere; the handler's next receive reads the disconnect and
+                # ends the session (OpenEnv's handler would otherwise fail sending its error frame
+                # to the gone client and end in a traceback).
+                gone = True
 
         try:
             await self.app(scope, timed_receive, told_send)
