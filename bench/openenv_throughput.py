@@ -25,15 +25,13 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import requests
 from openenv import GenericEnvClient
-from serve_throughput import free_port, log
+from serve_throughput import log, start_server
 
 from codesynth.importers import import_humaneval
 from codesynth.models import Limits
@@ -62,21 +60,31 @@ async def _bounded(n: int, jobs):
     return await asyncio.gather(*(one(j) for j in jobs))
 
 
+async def _steps(p, step, lat: list[float]) -> list[tuple]:
+    """The script of `p`, one reply a turn through `step` (reply -> (observation dict, reward, done))."""
+    out = []
+    for reply in script(p):
+        t0 = time.perf_counter()
+        obs, reward, done = await step(reply)
+        lat.append(time.perf_counter() - t0)
+        out.append(seen(obs, reward, done))
+        if done:
+            break
+    return out
+
+
 async def _inproc(env, problems, concurrency: int) -> tuple[float, list, list[float]]:
     lat: list[float] = []
 
     async def episode(p):
         ep = env.episode(p.id)
         await ep.areset()
-        out = []
-        for reply in script(p):
-            t0 = time.perf_counter()
+
+        async def step(reply):
             o = await ep.astep(reply)
-            lat.append(time.perf_counter() - t0)
-            out.append(seen(o.model_dump(), o.reward, o.done))
-            if o.done:
-                break
-        return out
+            return o.model_dump(), o.reward, o.done
+
+        return await _steps(p, step, lat)
 
     t0 = time.perf_counter()
     res = await _bounded(concurrency, [lambda p=p: episode(p) for p in problems])
@@ -89,40 +97,16 @@ async def _served(base: str, problems, concurrency: int) -> tuple[float, list, l
     async def episode(p):
         async with GenericEnvClient(base_url=base, message_timeout_s=600) as env:
             await env.reset(task_id=p.id)
-            out = []
-            for reply in script(p):
-                t0 = time.perf_counter()
+
+            async def step(reply):
                 r = await env.step({"code": reply})
-                lat.append(time.perf_counter() - t0)
-                out.append(seen(r.observation, r.reward, r.done))
-                if r.done:
-                    break
-            return out
+                return r.observation, r.reward, r.done
+
+            return await _steps(p, step, lat)
 
     t0 = time.perf_counter()
     res = await _bounded(concurrency, [lambda p=p: episode(p) for p in problems])
     return time.perf_counter() - t0, res, lat
-
-
-def start_server(workers: int, env_file: Path, sessions: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "codesynth.cli", "serve", "--port", str(port), "--workers", str(workers),
-         "--memory", "512", "--env", str(env_file), "--env-sessions", str(sessions)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    url = f"http://127.0.0.1:{port}"
-    end = time.monotonic() + 300
-    while time.monotonic() < end:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited: {proc.stderr.read().strip()}")
-        try:
-            if requests.get(url + "/v1/ping", timeout=2).ok:
-                return proc, url
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("server did not answer in 300 s")
 
 
 def pct(xs: list[float], q: float) -> float:
@@ -148,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     backend = DockerBackend(workers=args.workers, limits=limits, run_id=f"bench{os.getpid()}")
     backend.start()
     env = code_environment(problems, backend=backend, limits=limits)
-    proc, url = start_server(args.workers, env_file, args.concurrency)
+    proc, url = start_server(args.workers, limits.timeout_s, "--env", str(env_file), "--env-sessions",
+                             str(args.concurrency))
     base = url + "/openenv"
     rows: dict[str, list] = {"inproc": [], "served": []}
     valid = True

@@ -132,6 +132,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(proc: subprocess.Popen, url: str, within: float = 180) -> None:
+    """Until the `codesynth serve` subprocess `proc` answers at `url` (failing if it exits first)."""
+    import requests
+
+    end = time.monotonic() + within
+    while True:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else proc.returncode
+        try:
+            if requests.get(url + "/v1/ping", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < end, f"the server did not answer in {within:g} s"
+        time.sleep(0.2)
+
+
 @contextmanager
 def serving(backend, env_problems=(), **overrides):
     """A real uvicorn server in a thread, over the session's warm pool (`env_problems`: served at /openenv)."""

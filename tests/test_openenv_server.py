@@ -20,7 +20,7 @@ import time
 import pytest
 import requests
 import websockets
-from helpers import ROOT, free_port, our_containers, run_cli, serving
+from helpers import ROOT, free_port, our_containers, run_cli, serving, wait_until_serving
 from openenv import GenericEnvClient
 
 from codesynth.models import Problem
@@ -276,16 +276,7 @@ def test_cli_serve_env_sigterm_ends_sessions_and_leaves_no_container(tmp_path):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     u = f"http://127.0.0.1:{port}"
     try:
-        end = time.monotonic() + 180
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                if requests.get(u + "/v1/ping", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < end
-            time.sleep(0.2)
+        wait_until_serving(proc, u)
         label = f"codesynth.run=serve{proc.pid}"
         assert our_containers(label)
 
