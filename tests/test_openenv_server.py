@@ -324,6 +324,8 @@ def test_cli_refuses_a_bad_env_file_in_one_line(tmp_path):
         (["--env", str(bad)], f"{bad}:1: problem 'broken': test code does not parse"),
         (["--env", str(bad), "--env-idle-timeout", "0"], "--env-idle-timeout"),
         (["--env", str(bad), "--env-sessions", "0"], "--env-sessions"),
+        (["--env", str(bad), "--env-reward", "nope"], "--env-reward"),
+        (["--env", str(bad), "--env-turns", "0"], "--env-turns"),
     ]:
         r = run_cli("serve", "--port", str(free_port()), *args, timeout=120)
         assert r.returncode == 2 and words in r.stderr and "Traceback" not in r.stderr, (args, r.stderr)

@@ -7,7 +7,7 @@ import os
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, memory_mb, seconds
+from codesynth.cli.options import AT_LEAST_1, memory_mb, reward_scheme_option, seconds
 from codesynth.errors import InputError
 
 
@@ -38,12 +38,19 @@ def register(cli: click.Group) -> None:
                        "protocol: GenericEnvClient(base_url='http://HOST:PORT/openenv'); needs the openenv extra).")
     @click.option("--env-out", type=click.Path(file_okay=False), default=None, metavar="DIR",
                   help="Record every episode turn in this run directory (episodes.jsonl, final verdicts).")
+    @click.option("--env-turns", type=click.IntRange(1, 100), default=3, show_default=True,
+                  help="Model turns an episode has at most (RLEF's budget: 3).")
+    @reward_scheme_option("rlef", "--env-reward", "env_reward",
+                          what="Reward of an episode's final program (rlef: +1 / -1, -0.2 without code)")
+    @click.option("--env-feedback", type=click.Choice(["rlef", "codesynth"]), default="rlef", show_default=True,
+                  help="Feedback after a turn: RLEF's failure lines, or the reward record's feedback.")
     @click.option("--env-sessions", type=AT_LEAST_1, default=64, show_default=True,
                   help="Episodes (WebSocket sessions) open at once; one more is refused.")
     @click.option("--env-idle-timeout", type=seconds(), default=300.0, show_default=True,
                   help="Seconds a session may stay silent before it is closed and its slot freed.")
     def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
-              languages, env_file, env_out, env_sessions, env_idle_timeout) -> None:
+              languages, env_file, env_out, env_turns, env_reward, env_feedback, env_sessions,
+              env_idle_timeout) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward
         (and with --env, the episode environment at /openenv)."""
         from codesynth.models import Limits
@@ -67,7 +74,9 @@ def register(cli: click.Group) -> None:
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
-                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs, env=env_file, env_out=env_out,
+                              queue_timeout_s=queue_timeout, ray=ray_address, languages=langs, env=env_file,
+                              env_out=env_out,
+                              env_turns=env_turns, env_reward=env_reward, env_feedback=env_feedback,
                               env_sessions=env_sessions, env_idle_timeout_s=env_idle_timeout)
         except ValidationError as e:
             err = e.errors()[0]

@@ -292,9 +292,12 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     if env_problems:
         from codesynth.service.openenv_env import EpisodeHost, create_openenv_app
         from codesynth.service.sessions import IdleTimeout
+        from codesynth.verifiers.environment import Policy
 
         # Every episode's test runs take turns with /run_code and the batches through admission.
-        host = EpisodeHost(env_problems, run_many, pool, source=config.env or "the served set", out=config.env_out)
+        policy = Policy(max_turns=config.env_turns, scheme=config.env_reward, feedback=config.env_feedback)
+        host = EpisodeHost(env_problems, run_many, pool, policy, source=config.env or "the served set",
+                           out=config.env_out)
         app.mount("/openenv", IdleTimeout(create_openenv_app(host, config.env_sessions), config.env_idle_timeout_s))
 
     # ------------------------------------------------------------------ observability
