@@ -7,6 +7,7 @@ the one scoring path (`codesynth.verifiers.scoring`).
 | verl       | `codesynth.verifiers.adapters.verl`      | `compute_score`, `compute_score_batch` (file: `verifiers/verl_reward.py`), `to_verl_rows` |
 | openrlhf   | `codesynth.verifiers.adapters.openrlhf`  | `reward_func` (file: `verifiers/openrlhf_reward.py`) |
 | ray_data   | `codesynth.verifiers.adapters.ray_data`  | `verify_dataset(ds, pool, problems)`            |
+| trl_environment | `codesynth.verifiers.adapters.trl_environment` | `trl_environment(problems)`: an `environment_factory` (RLEF episodes) |
 
 A new trainer is one new module plus `register_adapter` (or the `codesynth.trainer_adapters`
 entry-point group, `name = "package.module"`); `adapter_names()` lists them all
@@ -30,6 +31,7 @@ _adapters: Registry[ModuleType] = Registry("codesynth.trainer_adapters", "traine
     "verl": "codesynth.verifiers.adapters.verl",
     "openrlhf": "codesynth.verifiers.adapters.openrlhf",
     "ray_data": "codesynth.verifiers.adapters.ray_data",
+    "trl_environment": "codesynth.verifiers.adapters.trl_environment",
 })
 
 

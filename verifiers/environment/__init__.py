@@ -14,11 +14,11 @@ feedback of the public tests, and when done the reward of public and private tes
 | `recorder`    | every turn to `episodes.jsonl`, the final verdicts to the run   |
 """
 
-from codesynth.verifiers.environment.environment import CodeEnvironment
+from codesynth.verifiers.environment.environment import CodeEnvironment, shared_environment
 from codesynth.verifiers.environment.episode import Episode, default_pose
 from codesynth.verifiers.environment.policy import Policy, rlef_feedback
 from codesynth.verifiers.environment.recorder import EpisodeRecorder, read_episodes
 from codesynth.verifiers.environment.records import EpisodeTurn, Observation
 
 __all__ = ["CodeEnvironment", "Episode", "EpisodeRecorder", "EpisodeTurn", "Observation", "Policy",
-           "default_pose", "read_episodes", "rlef_feedback"]
+           "default_pose", "read_episodes", "rlef_feedback", "shared_environment"]

@@ -14,7 +14,10 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from codesynth.errors import DataError
+from codesynth.jsonl import describe_validation_error
 from codesynth.models import Candidate, ExecutionResult, Limits, Problem
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.adapters.specs import load_problem_index
@@ -91,6 +94,13 @@ class CodeEnvironment:
         if final is not None:
             self.recorder.final(candidate, final)
 
+    def record_final(self, candidate: Candidate, final: ExecutionResult, closing: EpisodeTurn) -> None:
+        """An episode ended early: the last turn's final verdict, and a closing line saying so."""
+        if self.recorder is None:
+            return
+        self.recorder.turn(closing)
+        self.recorder.final(candidate, final)
+
     def close(self) -> None:
         """Close the run directory's files (the backend is its owner's to close)."""
         if self.recorder is not None:
@@ -101,3 +111,38 @@ class CodeEnvironment:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+# --------------------------------------------------------------------------- one per trainer process
+
+_shared: dict[tuple, CodeEnvironment] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_environment(problems: str | None = None, *, max_turns: int | None = None, scheme: str | None = None,
+                       feedback: str | None = None, out: str | None = None) -> CodeEnvironment:
+    """The process's environment for a trainer that loads a file, not an object (verl's agent loop,
+    OpenRLHF's agent file): made once per configuration, on the shared pool. Anything not given is
+    read from the environment: `CODESYNTH_PROBLEMS` (the problem set, required),
+    `CODESYNTH_ENV_TURNS`, `CODESYNTH_ENV_SCHEME`, `CODESYNTH_ENV_FEEDBACK`, `CODESYNTH_ENV_OUT`
+    (a run directory for the episodes)."""
+    env = os.environ
+    problems = problems or env.get("CODESYNTH_PROBLEMS")
+    if not problems:
+        raise DataError("code environment: no problem set: pass problems=PATH or set CODESYNTH_PROBLEMS=PATH")
+    turns = max_turns if max_turns is not None else env.get("CODESYNTH_ENV_TURNS")
+    if turns is not None and not str(turns).isdigit():
+        raise DataError(f"CODESYNTH_ENV_TURNS={turns!r}: expected a whole number of at least 1")
+    settings = {k: v for k, v in {"max_turns": int(turns) if turns is not None else None,
+                                  "scheme": scheme or env.get("CODESYNTH_ENV_SCHEME"),
+                                  "feedback": feedback or env.get("CODESYNTH_ENV_FEEDBACK")}.items() if v}
+    out = out or env.get("CODESYNTH_ENV_OUT") or None
+    key = (str(problems), tuple(sorted(settings.items())), out)
+    with _shared_lock:
+        if key not in _shared:
+            try:
+                policy = Policy(**settings)
+            except ValidationError as e:
+                raise DataError(f"code environment: {describe_validation_error(e)}") from None
+            _shared[key] = CodeEnvironment(str(problems), policy=policy, out=out)
+        return _shared[key]

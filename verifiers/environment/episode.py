@@ -84,6 +84,20 @@ class Episode:
         final = (await self.env.arun([(self.problem, cand)]))[0] if self._ends(pub) else None
         return self._conclude(reply, cand, pub, final)
 
+    def finish(self) -> Observation:
+        """End now (a trainer's rollout stopped before the turn budget): the last program, or a reply
+        with no code when there was none, is judged on every test. A finished episode answers again."""
+        if self.done:
+            return self._final_observation()
+        cand = self.last or self._candidate("")
+        return self._close(cand, self.env.run([(self.problem, cand)])[0])
+
+    async def afinish(self) -> Observation:
+        if self.done:
+            return self._final_observation()
+        cand = self.last or self._candidate("")
+        return self._close(cand, (await self.env.arun([(self.problem, cand)]))[0])
+
     # ------------------------------------------------------------------ the steps
 
     def _candidate(self, reply: Completion) -> Candidate:
@@ -113,13 +127,7 @@ class Episode:
             _infrastructure(final, self.problem.id)
             _, rec = reward_for(self.problem, cand, final, self.env.policy.scheme)
             self.reward, self.passed, self.done = rec.reward, rec.passed, True
-        self.env.record(EpisodeTurn(
-            episode_id=self.id, problem_id=self.problem.id, turn=self.turn, candidate_id=cand.candidate_id,
-            parent_id=cand.origin.parent_id, reply=completion_text(reply), code=cand.solution,
-            public_status=pub.status if pub else None, public_tests_passed=pub.tests_passed if pub else None,
-            public_tests_total=pub.tests_total if pub else None, feedback=feedback, done=self.done,
-            reward=self.reward, passed=self.passed, scheme=self.env.policy.scheme if self.done else None,
-        ), cand, final)
+        self.env.record(self._turn_record(reply, cand, pub, feedback), cand, final)
         log.debug("episode %s turn %d: public %s, done %s", self.id, self.turn, pub.status.value if pub else "-",
                   self.done)
         self.turn += 1
@@ -127,6 +135,33 @@ class Episode:
         return Observation(episode_id=self.id, problem_id=self.problem.id, turn=self.turn, feedback=feedback,
                            public_passed=pub.passed if pub else None, done=self.done, reward=self.reward,
                            passed=self.passed)
+
+
+    def _close(self, cand: Candidate, final: ExecutionResult) -> Observation:
+        _infrastructure(final, self.problem.id)
+        _, rec = reward_for(self.problem, cand, final, self.env.policy.scheme)
+        self.reward, self.passed, self.done = rec.reward, rec.passed, True
+        if self.last is None:  # nothing was sent: the empty reply is the episode's one turn
+            self.env.record(self._turn_record("", cand, None, ""), cand, final)
+            self.turn, self.last = 1, cand
+        else:
+            self.env.record_final(cand, final, self._turn_record(completion_text(""), cand, None, "", closing=True))
+        return self._final_observation()
+
+    def _final_observation(self) -> Observation:
+        return Observation(episode_id=self.id, problem_id=self.problem.id, turn=self.turn, done=True,
+                           reward=self.reward, passed=self.passed)
+
+    def _turn_record(self, reply: Completion, cand: Candidate, pub: ExecutionResult | None, feedback: str,
+                     closing: bool = False) -> EpisodeTurn:
+        return EpisodeTurn(
+            episode_id=self.id, problem_id=self.problem.id, turn=self.turn - 1 if closing else self.turn,
+            candidate_id=cand.candidate_id, parent_id=cand.origin.parent_id,
+            reply=completion_text(reply), code=cand.solution,
+            public_status=pub.status if pub else None, public_tests_passed=pub.tests_passed if pub else None,
+            public_tests_total=pub.tests_total if pub else None, feedback=feedback, done=self.done,
+            reward=self.reward, passed=self.passed, scheme=self.env.policy.scheme if self.done else None,
+            closing=closing)
 
 
 def _infrastructure(result: ExecutionResult, problem_id: str) -> None:

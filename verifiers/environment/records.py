@@ -49,3 +49,5 @@ class EpisodeTurn(BaseModel):
     reward: float | None = None
     passed: bool | None = None
     scheme: str | None = None
+    closing: bool = Field(default=False, description="The episode was ended early (`finish`): this line gives "
+                          "the last turn's final verdict, not a new turn.")
