@@ -9,7 +9,7 @@ the same size played by `openenv`'s `GenericEnvClient`, --concurrency episodes i
 each side (both idle while the other is measured; rounds interleave them).
 
 Every episode is the same script on both sides, over HumanEval (its docstring examples public,
-`check` private): turn 1 a wrong program (`return None`: feedback from the public tests), turn 2
+`check` private): turn 1 a wrong program (it raises: feedback from the public tests), turn 2
 the canonical solution (public tests pass: the final verdict on all tests). The episode's
 observations must be equal on both sides (feedback, done, reward), else the round is INVALID.
 
@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def script(problem) -> list[str]:
-    wrong = f"```python\ndef {problem.entry_point}(*args, **kwargs):\n    return None\n```\n"
+    # fails fast (a `return None` can send a suite's loop spinning until the time limit)
+    wrong = f"```python\ndef {problem.entry_point}(*args, **kwargs):\n    raise NotImplementedError\n```\n"
     return [wrong, f"```python\n{problem.reference_solution}```\n"]
 
 
