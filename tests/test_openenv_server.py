@@ -130,6 +130,8 @@ def test_64_concurrent_episodes_answer_what_the_in_process_environment_answers(u
     assert in_process["shout", "right"][0]["prompt"][-1]["content"].count("def shout") >= 1
     stats = requests.get(url + "/v1/stats", timeout=30).json()
     assert stats["sessions"]["open"] == 0 and stats["sessions"]["episodes"] >= 64
+    metrics = requests.get(url + "/metrics", timeout=30).text
+    assert "codesynth_env_sessions 0.0" in metrics and "codesynth_env_episodes " in metrics
     # the canary: nothing any client received, nothing logged or printed by the server
     assert CANARY not in json.dumps(got)
     assert CANARY not in caplog.text

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from codesynth import __version__
 from codesynth.errors import DataError, InputError, SandboxUnavailable
@@ -299,6 +299,10 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         host = EpisodeHost(env_problems, run_many, pool, policy, source=config.env or "the served set",
                            out=config.env_out)
         app.mount("/openenv", IdleTimeout(create_openenv_app(host, config.env_sessions), config.env_idle_timeout_s))
+        Gauge("codesynth_env_sessions", "OpenEnv sessions open (/openenv)", registry=adm.registry).set_function(
+            lambda: host.open)
+        Gauge("codesynth_env_episodes", "Episodes started (/openenv)", registry=adm.registry).set_function(
+            lambda: host.episodes)
 
     # ------------------------------------------------------------------ observability
 
