@@ -95,10 +95,12 @@ def url(docker_backend):
         yield u
 
 
-async def play(base: str, pid: str, replies: list[str], **client_kw) -> list[dict]:
+async def play(base: str, pid: str, replies: list[str], all_reset=None, **client_kw) -> list[dict]:
     async with GenericEnvClient(base_url=base, message_timeout_s=300, **client_kw) as env:
         r = await env.reset(task_id=pid)
         seen = [comparable(r.observation, r.reward, r.done)]
+        if all_reset is not None:  # every session open at once before any steps
+            await all_reset()
         for reply in replies:
             r = await env.step({"code": reply})
             seen.append(comparable(r.observation, r.reward, r.done))
@@ -113,7 +115,20 @@ def test_64_concurrent_episodes_answer_what_the_in_process_environment_answers(u
     todo = [plays[i % len(plays)] for i in range(64)]
 
     async def all_at_once():
-        return await asyncio.gather(*(play(url + "/openenv", pid, SCRIPTS[pid][name]) for pid, name in todo))
+        arrived, go, open_then = [0], asyncio.Event(), []
+
+        async def all_reset():
+            arrived[0] += 1
+            if arrived[0] == len(todo):  # the last one in: the server holds every session now
+                open_then.append(await asyncio.to_thread(
+                    lambda: requests.get(url + "/v1/stats", timeout=60).json()["sessions"]["open"]))
+                go.set()
+            await go.wait()
+
+        got = await asyncio.gather(*(play(url + "/openenv", pid, SCRIPTS[pid][name], all_reset)
+                                     for pid, name in todo))
+        assert open_then == [64]
+        return got
 
     got = asyncio.run(all_at_once())
     for (pid, name), seen in zip(todo, got, strict=True):
