@@ -132,11 +132,12 @@ def latencies(backend, url: str, n: int) -> tuple[list[float], list[float]]:
     return inproc, http
 
 
-def start_server(workers: int, timeout_s: float) -> tuple[subprocess.Popen, str]:
+def start_server(workers: int, timeout_s: float, *extra: str) -> tuple[subprocess.Popen, str]:
+    """`codesynth serve` in a subprocess (`extra`: more options), once it answers."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "codesynth.cli", "serve", "--port", str(port), "--workers", str(workers),
-         "--memory", "512", "--queue-size", "100000", "--queue-timeout", "600"],
+         "--memory", "512", "--queue-size", "100000", "--queue-timeout", "600", *extra],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}"
     end = time.monotonic() + 180

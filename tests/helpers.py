@@ -132,16 +132,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_until_serving(proc: subprocess.Popen, url: str, within: float = 180) -> None:
+    """Until the `codesynth serve` subprocess `proc` answers at `url` (failing if it exits first)."""
+    import requests
+
+    end = time.monotonic() + within
+    while True:
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else proc.returncode
+        try:
+            if requests.get(url + "/v1/ping", timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < end, f"the server did not answer in {within:g} s"
+        time.sleep(0.2)
+
+
 @contextmanager
-def serving(backend, **overrides):
-    """A real uvicorn server in a thread, over the session's warm pool."""
+def serving(backend, env_problems=(), **overrides):
+    """A real uvicorn server in a thread, over the session's warm pool (`env_problems`: served at /openenv)."""
     import uvicorn
 
     from codesynth.service import ServeConfig, create_app
 
     cfg = ServeConfig(limits=backend.limits, **overrides)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend, env_problems=env_problems), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()

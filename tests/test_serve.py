@@ -19,7 +19,7 @@ import time
 import pytest
 import requests
 import uvicorn
-from helpers import PROBLEM_SETS, ROOT, free_port, run_cli, serving
+from helpers import PROBLEM_SETS, ROOT, free_port, run_cli, serving, wait_until_serving
 from sandbox_fusion import RunCodeRequest, RunStatus, run_code
 
 from codesynth.models import Candidate
@@ -382,16 +382,7 @@ def test_cli_serve_sigterm_drains_and_leaves_no_container():
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     u = f"http://127.0.0.1:{port}"
     try:
-        end = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, proc.stderr.read()
-            try:
-                if requests.get(u + "/v1/ping", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert time.monotonic() < end
-            time.sleep(0.2)
+        wait_until_serving(proc, u, within=120)
         label = f"label=codesynth.run=serve{proc.pid}"
         assert subprocess.run(["docker", "ps", "-q", "--filter", label], capture_output=True, text=True).stdout.split()
         with concurrent.futures.ThreadPoolExecutor(1) as ex:

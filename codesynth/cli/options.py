@@ -67,9 +67,10 @@ def _scheme(value: str) -> None:
     get_scheme(value)
 
 
-def reward_scheme_option(default: str = "binary"):
-    return click.option("--reward-scheme", default=default, show_default=True, callback=resolved_by(_scheme),
-                        help="A registered scheme (binary, partial, shaped, or one a plugin registers), "
+def reward_scheme_option(default: str = "binary", *names: str, what: str = "A registered scheme"):
+    return click.option(*(names or ("--reward-scheme",)), default=default, show_default=True,
+                        callback=resolved_by(_scheme), metavar="SCHEME",
+                        help=f"{what} (binary, partial, shaped, rlef, or one a plugin registers), "
                              "NAME:key=value,... or a RewardScheme JSON file.")
 
 

@@ -7,7 +7,14 @@ import os
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, chosen_profile, memory_mb, profile_options, seconds
+from codesynth.cli.options import (
+    AT_LEAST_1,
+    chosen_profile,
+    memory_mb,
+    profile_options,
+    reward_scheme_option,
+    seconds,
+)
 from codesynth.errors import InputError
 
 
@@ -36,10 +43,28 @@ def register(cli: click.Group) -> None:
                   help="Compile mode /run_code uses for LANG (repeatable). typescript=check (default): tsc "
                        "type-checks, a type error fails the run; typescript=strip: esbuild strips the types "
                        "and node runs it, as SandboxFusion's tsx does (much faster under load).")
+    @click.option("--env", "env_file", type=click.Path(dir_okay=False, exists=True), default=None,
+                  metavar="PROBLEMS.jsonl",
+                  help="Also serve these problems as a multi-turn code environment at /openenv (OpenEnv's "
+                       "protocol: GenericEnvClient(base_url='http://HOST:PORT/openenv'); needs the openenv extra).")
+    @click.option("--env-out", type=click.Path(file_okay=False), default=None, metavar="DIR",
+                  help="Record every episode turn in this run directory (episodes.jsonl, final verdicts).")
+    @click.option("--env-turns", type=click.IntRange(1, 100), default=3, show_default=True,
+                  help="Model turns an episode has at most (RLEF's budget: 3).")
+    @reward_scheme_option("rlef", "--env-reward", "env_reward",
+                          what="Reward of an episode's final program (rlef: +1 / -1, -0.2 without code)")
+    @click.option("--env-feedback", type=click.Choice(["rlef", "codesynth"]), default="rlef", show_default=True,
+                  help="Feedback after a turn: RLEF's failure lines, or the reward record's feedback.")
+    @click.option("--env-sessions", type=AT_LEAST_1, default=64, show_default=True,
+                  help="Episodes (WebSocket sessions) open at once; one more is refused.")
+    @click.option("--env-idle-timeout", type=seconds(), default=300.0, show_default=True,
+                  help="Seconds a session may stay silent before it is closed and its slot freed.")
     @profile_options
     def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
-              languages, language_modes, profile, packages) -> None:
-        """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
+              languages, language_modes, env_file, env_out, env_turns, env_reward, env_feedback, env_sessions,
+              env_idle_timeout, profile, packages) -> None:
+        """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward
+        (and with --env, the episode environment at /openenv)."""
         from codesynth.models import Limits
         from codesynth.sandbox.languages import image_languages
         from codesynth.service import ServeConfig
@@ -72,11 +97,14 @@ def register(cli: click.Group) -> None:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
                               limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
                               queue_timeout_s=queue_timeout, ray=ray_address, languages=langs,
-                              language_modes=modes, profile=chosen_profile(profile, packages))
+                              language_modes=modes, profile=chosen_profile(profile, packages), env=env_file,
+                              env_out=env_out,
+                              env_turns=env_turns, env_reward=env_reward, env_feedback=env_feedback,
+                              env_sessions=env_sessions, env_idle_timeout_s=env_idle_timeout)
         except ValidationError as e:
             err = e.errors()[0]
             option = {"queue_timeout_s": "queue-timeout", "limits": "memory", "memory_mb": "memory",
-                      "language_modes": "language-mode"}.get(str(err["loc"][0]),
+                      "language_modes": "language-mode", "env_idle_timeout_s": "env-idle-timeout"}.get(str(err["loc"][0]),
                                                                                 str(err["loc"][0]).replace("_", "-"))
             raise click.BadParameter(err["msg"].removeprefix("Value error, "), param_hint=f"'--{option}'") from None
         run(cfg)

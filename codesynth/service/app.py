@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from codesynth import __version__
 from codesynth.errors import DataError, InputError, SandboxUnavailable
@@ -49,7 +49,7 @@ from codesynth.verifiers.scoring import (
 )
 
 ROUTES = ("/run_code", "/v1/ping", "/v1/verify", "/v1/score", "/openrlhf/reward", "/v1/stats", "/metrics",
-          "/openapi.json", "/docs")
+          "/openapi.json", "/docs", "/openenv/ws", "/openenv/reset", "/openenv/step")
 
 
 class FieldError(Exception):
@@ -68,12 +68,14 @@ def _describe(errors: Sequence[dict]) -> str:
 
 
 def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem] = (),
-               close_backend: bool = False) -> FastAPI:
+               close_backend: bool = False, env_problems: Sequence[Problem] = ()) -> FastAPI:
     """The app over a started `backend`. `close_backend`: close it when the server shuts down
-    (after in-flight requests have drained)."""
+    (after in-flight requests have drained). `env_problems`: the episode environment's set,
+    mounted at /openenv (OpenEnv's protocol; needs the `openenv` package)."""
     adm = Admission(backend, config.queue_size)
     pool = config.limits
     preloaded = {p.id: p for p in problems}
+    host = None  # the episode environment, when env_problems are served
     ids = itertools.count()
     # What was asked for (--languages), of what the image has: the same answers whichever
     # covering image this machine happens to hold.
@@ -83,6 +85,8 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         adm.close()
+        if host is not None:
+            host.close()  # the run directory's files (--env-out)
         if close_backend:
             await asyncio.get_running_loop().run_in_executor(None, backend.close)
 
@@ -284,11 +288,31 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
         recs = await score_pairs(pairs, pool, scheme_ok(req.reward_scheme or DEFAULT_SCHEME))
         return OpenRLHFResponse(**openrlhf_reward.result(recs))
 
+    # ------------------------------------------------------------------ the episode environment
+
+    if env_problems:
+        from codesynth.service.openenv_env import EpisodeHost, create_openenv_app
+        from codesynth.service.sessions import IdleTimeout
+        from codesynth.verifiers.environment import Policy
+
+        # Every episode's test runs take turns with /run_code and the batches through admission.
+        policy = Policy(max_turns=config.env_turns, scheme=config.env_reward, feedback=config.env_feedback)
+        host = EpisodeHost(env_problems, run_many, pool, policy, source=config.env or "the served set",
+                           out=config.env_out)
+        app.mount("/openenv", IdleTimeout(create_openenv_app(host, config.env_sessions), config.env_idle_timeout_s))
+        Gauge("codesynth_env_sessions", "OpenEnv sessions open (/openenv)", registry=adm.registry).set_function(
+            lambda: host.open)
+        Gauge("codesynth_env_episodes", "Episodes started (/openenv)", registry=adm.registry).set_function(
+            lambda: host.episodes)
+
     # ------------------------------------------------------------------ observability
 
     @app.get("/v1/stats")
     async def stats() -> dict:
-        return {**adm.stats(), "languages": sorted(served), "sandbox": backend.describe()}
+        out = {**adm.stats(), "languages": sorted(served), "sandbox": backend.describe()}
+        if host is not None:
+            out["sessions"] = {"open": host.open, "max": config.env_sessions, "episodes": host.episodes}
+        return out
 
     @app.get("/metrics")
     async def metrics() -> Response:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from codesynth import languages
@@ -35,6 +37,18 @@ class ServeConfig(BaseModel):
     profile: str | None = Field(default=None, description="Runner image profile: scientific, or a pinned "
                                 "package file (sandbox/docker/profiles.py); None: minimal.")
     graceful_s: float = Field(default=30.0, gt=0, description="On SIGTERM: how long in-flight requests may finish.")
+    # The episode environment at /openenv (OpenEnv's protocol): sessions are WebSocket connections.
+    env: str | None = Field(default=None, description="A problem set to serve as the OpenEnv environment at /openenv.")
+    env_out: str | None = Field(default=None, description="A run directory every episode turn is recorded in "
+                                "(episodes.jsonl, and the final programs' verdicts).")
+    env_turns: int = Field(default=3, ge=1, le=100, description="Model turns an episode has at most (RLEF: 3).")
+    env_reward: str = Field(default="rlef", description="The final program's reward scheme (RLEF's +1/-1/-0.2).")
+    env_feedback: Literal["rlef", "codesynth"] = Field(default="rlef", description="Feedback after a turn: "
+                                                       "RLEF's lines, or the reward record's feedback.")
+    env_sessions: int = Field(default=64, ge=1, description="Episodes (WebSocket sessions) open at once; "
+                              "one more is refused with OpenEnv's CAPACITY_REACHED error.")
+    env_idle_timeout_s: float = Field(default=300.0, gt=0, description="A session that sends nothing for this "
+                                      "long is closed (code 1001) and its slot freed.")
 
     @field_validator("languages")
     @classmethod

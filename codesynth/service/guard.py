@@ -1,6 +1,6 @@
 """The ASGI layer in front of every route: the token (a Bearer header, or a `/t/<token>/`
-path prefix for clients that cannot send headers, like verl's SandboxFusion path), the
-request body size limit, and per-endpoint request counts."""
+path prefix for clients that cannot send headers, like verl's SandboxFusion path; WebSocket
+handshakes too), the request body size limit, and per-endpoint request counts."""
 
 from __future__ import annotations
 
@@ -38,6 +38,12 @@ class Guard:
         return False, scope
 
     async def __call__(self, scope, receive, send):
+        if scope["type"] == "websocket":  # the /openenv sessions: the same token, checked at the handshake
+            ok, scope = self._authorized(scope)
+            if not ok:
+                self.count("unauthorized", 403)
+                return await send({"type": "websocket.close", "code": 1008})  # the handshake gets HTTP 403
+            return await self.app(scope, receive, send)
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         ok, scope = self._authorized(scope)
