@@ -267,10 +267,10 @@ class ChatClient:
                 text, finish, pt, ct = _parse(raw)
             except openai.RateLimitError as e:
                 last, delay = f"rate limited (429): {_status_msg(e)}", _retry_after(e)
-                self._congested(delay)
+                self._congested(delay, t0, rate_limited=True)
             except openai.APITimeoutError:
                 last = f"no reply within {ep.timeout_s:g}s"
-                self._congested(None)
+                self._congested(None, t0)
             except openai.APIConnectionError as e:
                 last = f"connection failed: {_cause(e)}"
             except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
@@ -289,7 +289,7 @@ class ChatClient:
                         f"endpoint {self.url} answered HTTP {e.status_code}: {_status_msg(e)}"
                     ) from None
                 last = f"HTTP {e.status_code}: {_status_msg(e)}"
-                self._congested(_retry_after(e))
+                self._congested(_retry_after(e), t0)
             except (_Malformed, ValueError, AttributeError, TypeError) as e:
                 last = f"malformed reply ({e if isinstance(e, _Malformed) else type(e).__name__})"
             else:
@@ -307,11 +307,12 @@ class ChatClient:
         """For a progress line: requests in flight, the concurrency limit, completions/s."""
         return self.governor.status(self.usage._in_flight) if self.governor is not None else ""
 
-    def _congested(self, retry_after: float | None) -> None:
+    def _congested(self, retry_after: float | None, sent_at: float, rate_limited: bool = False) -> None:
         # At once, not when the retry finally succeeds: the governor cuts while the endpoint is
-        # still refusing, and Retry-After holds back new requests, not only this one's retry.
+        # still refusing (and may hold back new requests, not only this one's retry).
         if self.governor is not None:
-            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after))
+            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after),
+                                    sent_at, rate_limited)  # fmt: skip
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ep = self.endpoint
@@ -391,10 +392,13 @@ class _Pump:
         call = self.io.loop.call_soon_threadsafe
         while True:
             with self.room:
-                while not self.over and (self.sent - self.finished >= self.gov.limit
-                                         or self.produced - self.consumed >= READ_AHEAD
-                                         or self.gov.pause_left() > 0):  # fmt: skip
-                    self.room.wait(min(0.5, self.gov.pause_left() or 0.5))
+                while not self.over:
+                    if self.sent - self.finished >= self.gov.limit or self.produced - self.consumed >= READ_AHEAD:
+                        self.room.wait(0.5)
+                    elif (wait := self.gov.send_wait()) > 0:  # Retry-After, or the pace after a 429
+                        self.room.wait(min(0.5, wait))
+                    else:
+                        break
             if self.over:
                 return
             try:
@@ -408,6 +412,7 @@ class _Pump:
             if self.over:
                 return
             self.sent += 1
+            self.gov.sent()
             call(self._launch, req)
 
     def _wake_feeder(self) -> None:
