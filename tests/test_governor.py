@@ -5,6 +5,7 @@ Retry-After. The real `openai` client speaks to it through ChatClient.map. Behav
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 import time
@@ -143,7 +144,7 @@ def retries_waited(ep: ModelEndpoint) -> list[float]:
     """For every refused request, how long until it came again."""
     waits = []
     for visits in ep.by_question.values():
-        waits += [b[0] - a[0] for a, b in zip(visits, visits[1:]) if a[1]]
+        waits += [b[0] - a[0] for a, b in itertools.pairwise(visits) if a[1]]
     return waits
 
 
