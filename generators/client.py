@@ -277,7 +277,7 @@ class ChatClient:
             except _Status as e:
                 if e.status == 429:
                     last, delay = f"rate limited (429): {e.message}", e.retry_after
-                    self._congested(delay, t0, rate_limited=True)
+                    self._congested(delay, t0, rate_limited=True, retry=attempt > 0)
                 elif e.status in (401, 403):
                     raise EndpointError(
                         f"endpoint {self.url} refused our key ({e.message}); set ${ep.api_key_env}"
@@ -317,12 +317,13 @@ class ChatClient:
         """For a progress line: requests in flight, the concurrency limit, completions/s."""
         return self.governor.status(self.usage._in_flight) if self.governor is not None else ""
 
-    def _congested(self, retry_after: float | None, sent_at: float, rate_limited: bool = False) -> None:
+    def _congested(self, retry_after: float | None, sent_at: float, rate_limited: bool = False,
+                   retry: bool = False) -> None:  # fmt: skip
         # At once, not when the retry finally succeeds: the governor cuts while the endpoint is
         # still refusing (and may hold back new requests, not only this one's retry).
         if self.governor is not None:
             self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after),
-                                    sent_at, rate_limited)  # fmt: skip
+                                    sent_at, rate_limited, retry)  # fmt: skip
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ep = self.endpoint

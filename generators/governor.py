@@ -28,8 +28,8 @@ gradient limiters:
   doubling each second no 429 comes, so it settles just under the endpoint's rate instead of
   collapsing.
   The refused request's retry waits `Retry-After` (the client's backoff); new requests are
-  paused for `Retry-After` only when a request sent after a cut is refused too, within twice
-  `Retry-After` of it (the cut did not suffice: the endpoint wants silence).
+  paused for `Retry-After` only when a retry that waited it, sent after a cut, is refused again
+  within twice `Retry-After` of the cut (the cut did not suffice: the endpoint wants silence).
 - A 5xx or a timeout (overload) halves the limit at once and `Retry-After` pauses new requests.
 - Either acts on a refusal only if its request was sent after the last cut (older ones say
   nothing about the new limits; at most one cut per round trip for those without a send time).
@@ -148,9 +148,10 @@ class Governor:
 
     # ------------------------------------------------------------------ signals
     def congested(self, retry_after_s: float | None = None, sent_at: float | None = None,
-                  rate_limited: bool = False) -> None:
+                  rate_limited: bool = False, retry: bool = False) -> None:
         """A request sent at `sent_at` (monotonic) met a 429 (`rate_limited`), a 5xx or a timeout;
-        called as it happens, before the client's retry (which waits `retry_after_s` itself)."""
+        called as it happens, before the client's retry (which waits `retry_after_s` itself).
+        `retry`: the request was a retry (it had already waited its backoff)."""
         now = time.monotonic()
         with self._lock:
             last_cut = max(self._cut_at, self._rate_cut_at)
@@ -161,8 +162,9 @@ class Governor:
             else:  # one cut per round trip: requests in flight at a cut were sent under the old limit
                 fresh = now - last_cut >= max(self._base or 0.0, 0.05)
             # A 429 pauses everyone only when a cut did not suffice; overload pauses at once.
-            # Refused again soon after a cut (its own retries, which waited Retry-After, included).
-            insisting = fresh and last_cut >= 0 and now - last_cut <= 2 * max(retry_after_s or 0.0, 1.0)
+            # A retry that waited Retry-After, sent after a cut and refused again soon after it: the
+            # endpoint wants silence (a new request refused then is a burst, for the pace to answer).
+            insisting = retry and fresh and last_cut >= 0 and now - last_cut <= 2 * max(retry_after_s or 0.0, 1.0)
             if retry_after_s and (self.fixed or not rate_limited or insisting):
                 self._pause(now, retry_after_s)
             if self.fixed or not fresh:
