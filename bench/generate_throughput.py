@@ -33,6 +33,11 @@ alone against the raw client) and then verifies the same programs alone: if that
 the endpoint's rate (a loaded machine), the line says HOST-BOUND, since then the host's sandbox
 capacity, not generation, decides.
 
+Every endpoint scenario also meters each phase's CPU by party (`CpuMeter`: the endpoint process,
+this process with its docker CLI children, our containers' cgroups) and prints CPU ms per
+completion and the ceiling the machine's cores allow at that cost (cores / the sum); under
+0.9x raw it says the floor is PHYSICALLY OUT OF REACH here, whatever the scheduling.
+
 Prints completions/s, the ratios, how far the adaptive concurrency grew; exits 1 if a completion
 got no verdict. Shared machines are noisy: the load average is printed with each scenario.
 
