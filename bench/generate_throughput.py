@@ -33,6 +33,11 @@ alone against the raw client) and then verifies the same programs alone: if that
 the endpoint's rate (a loaded machine), the line says HOST-BOUND, since then the host's sandbox
 capacity, not generation, decides.
 
+Every endpoint scenario also meters each phase's CPU by party (`CpuMeter`: the endpoint process,
+this process with its docker CLI children, our containers' cgroups) and prints CPU ms per
+completion and the ceiling the machine's cores allow at that cost (cores / the sum); under
+0.9x raw it says the floor is PHYSICALLY OUT OF REACH here, whatever the scheduling.
+
 Prints completions/s, the ratios, how far the adaptive concurrency grew; exits 1 if a completion
 got no verdict. Shared machines are noisy: the load average is printed with each scenario.
 
@@ -154,6 +159,99 @@ def cpu_busy_s() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """CPU seconds each party spent during a phase, from the kernel's own accounting (other users of
+    a shared machine do not count, so this stays meaningful at any load):
+
+    - `endpoint`: the bench endpoint's process (/proc/PID/stat),
+    - `ours`: this process: the client, the governor, the pipeline and the sandbox pool's host side
+      (the supervisor clients, scoring, records), plus the `docker` CLI children it waited for,
+    - `containers`: the sandbox containers this process started (label codesynth.owner=host:PID),
+      from their cgroups' cpuacct.usage, sampled every 0.2 s while they live (a container's last
+      fraction of a sampling period before its removal is missed: the pool is idle by then).
+    """
+
+    CGROUP = Path("/sys/fs/cgroup/cpuacct/docker")
+
+    def __init__(self, endpoint_pid: int | None):
+        import resource
+        import socket
+        import threading
+
+        self._res, self._pid = resource, endpoint_pid
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"
+        self._mine: dict[str, int] = {}  # container id -> latest cpuacct.usage (ns)
+        self._foreign: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _proc_s(self, pid: int | None) -> float:
+        if pid is None:
+            return 0.0
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+    def _self_s(self) -> float:
+        me, kids = self._res.getrusage(self._res.RUSAGE_SELF), self._res.getrusage(self._res.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def _owned(self, cid: str) -> bool:
+        try:
+            cfg = json.loads(Path(f"/var/lib/docker/containers/{cid}/config.v2.json").read_text())
+            return (cfg.get("Config", {}).get("Labels") or {}).get("codesynth.owner") == self._owner
+        except (OSError, ValueError):
+            return False
+
+    def _sample(self) -> None:
+        while True:
+            try:
+                ids = [d.name for d in self.CGROUP.iterdir() if d.is_dir()]
+            except OSError:
+                ids = []
+            for cid in ids:
+                if cid in self._foreign:
+                    continue
+                if cid not in self._mine and not self._owned(cid):
+                    self._foreign.add(cid)
+                    continue
+                try:
+                    self._mine[cid] = int((self.CGROUP / cid / "cpuacct.usage").read_text())
+                except (OSError, ValueError):
+                    pass
+            if self._stop.wait(0.2):
+                return
+
+    def __enter__(self) -> CpuMeter:
+        self._t0, self._end0, self._self0 = time.monotonic(), self._proc_s(self._pid), self._self_s()
+        self._thread.start()
+        time.sleep(0.05)  # the first sample: containers already up count from here
+        self._c0 = dict(self._mine)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall_s = time.monotonic() - self._t0
+        self.endpoint_s = self._proc_s(self._pid) - self._end0
+        self.ours_s = self._self_s() - self._self0
+        self._stop.set()
+        self._thread.join()
+        self.containers_s = sum(v - self._c0.get(k, 0) for k, v in self._mine.items()) / 1e9
+
+    def per_completion_ms(self, n: int) -> dict[str, float]:
+        parts = {"endpoint": self.endpoint_s, "ours": self.ours_s, "containers": self.containers_s}
+        out = {k: round(1000 * v / n, 3) for k, v in parts.items()}
+        out["total"] = round(1000 * sum(parts.values()) / n, 3)
+        return out
+
+
+def ceiling_per_s(cpu_ms: dict[str, float], cores: int) -> float:
+    """Completions/s the cores allow when every party's CPU per completion is what was measured."""
+    return round(1000 * cores / cpu_ms["total"], 1) if cpu_ms["total"] > 0 else float("inf")
+
+
 def timed(fn):
     """(result, wall s, machine CPU s) of fn()."""
     c0, t0 = cpu_busy_s(), time.monotonic()
@@ -264,16 +362,21 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
     max_batch = args.max_batch if max_batch is None else max_batch
     rate = args.rate if rate is None else rate
     total = len(msgs)
+    cores = os.cpu_count() or 1
     proc, url = start_server(problems, tmp, (lo, hi), max_batch, mode, growth, rate)
     raw: dict[str, float] = {}
+    cpu: dict[str, CpuMeter] = {}
     try:
         if mode != "ratelimit":
-            raw["before"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
-        rep, client, wall, cpu = ours(problems, url, tmp, f"ours-{name}", args.n, verify=True)
+            with CpuMeter(proc.pid) as cpu["raw"]:
+                raw["before"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
+        with CpuMeter(proc.pid) as cpu["ours"]:
+            rep, client, wall, _ = ours(problems, url, tmp, f"ours-{name}", args.n, verify=True)
         verified = len(read_run(tmp / f"ours-{name}").results)
         # The same without verification: the governor against the raw client, whatever the host's
         # sandbox capacity (on a loaded machine verification, not generation, can be the limit).
-        _, gen_client, gen_wall, _ = ours(problems, url, tmp, f"gen-{name}", args.n, verify=False)
+        with CpuMeter(proc.pid) as cpu["gen"]:
+            _, gen_client, gen_wall, _ = ours(problems, url, tmp, f"gen-{name}", args.n, verify=False)
         if mode != "ratelimit":
             raw["after"] = asyncio.run(raw_client(url, msgs, args.raw_concurrency))
     finally:
@@ -283,17 +386,22 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
     # The host's verification capacity right now (the same programs, alone): below the endpoint's
     # rate, this scenario is host-bound after all (a loaded machine), and the line says so.
     cands = list(read_run(tmp / f"ours-{name}").candidates.values())
-    _, ver_wall, _ = timed(lambda: verify_candidates(problems, cands, tmp / "verify", VerifyConfig(progress=False)))
+    with CpuMeter(None) as cpu["verify"]:
+        _, ver_wall, _ = timed(lambda: verify_candidates(problems, cands, tmp / "verify", VerifyConfig(progress=False)))
     gov = client.governor.summary()
+    per = {k: m.per_completion_ms(total) for k, m in cpu.items()}
     out = {
         "endpoint": what.format(lo=lo, hi=hi, max_batch=max_batch, rate=rate),
-        "ours": {"completions_per_s": round(rate_ours, 1), "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
+        "ours": {"completions_per_s": round(rate_ours, 1), "wall_s": round(wall, 2),
                  "verified": verified, "passed": rep.counts.get("passed"), "retries": client.usage.retries,
                  "requests": client.usage.requests, "concurrency_end": gov.limit, "concurrency_max": gov.max_limit,
                  "cuts": gov.cuts, "governor": gov.model_dump()},
         "gen_only": {"completions_per_s": round(total / gen_wall, 1), "retries": gen_client.usage.retries,
                      "concurrency_end": gen_client.governor.limit, "concurrency_max": gen_client.governor.max_limit},
         "verify_alone_programs_per_s": round(total / ver_wall, 1),
+        # CPU ms per completion of each party in each phase, and what the cores allow at that cost.
+        "cpu_ms_per_completion": per,
+        "cpu_ceiling_per_s": {k: ceiling_per_s(v, cores) for k, v in per.items() if k != "verify"},
         "load_avg": os.getloadavg(),
     }
     if raw:
@@ -303,9 +411,14 @@ def endpoint_scenario(problems, msgs, tmp: Path, args, name: str) -> dict:
         out["ratio_vs_raw"] = round(rate_ours / raw_best, 3)
         out["gen_only_ratio_vs_raw"] = round(total / gen_wall / raw_best, 3)
         out["host_bound"] = total / ver_wall < 1.25 * raw_best
+        # The floor is physically out of reach when the cores cannot run 0.9x raw's completions/s
+        # at the CPU each one costs with verification (endpoint + ours + containers).
+        out["floor_reachable"] = out["cpu_ceiling_per_s"]["ours"] >= 0.9 * raw_best
     else:
         out["ratio_vs_rate_limit"] = round(rate_ours / rate, 3)
+        out["gen_only_ratio_vs_rate_limit"] = round(total / gen_wall / rate, 3)
         out["retried_share"] = round(client.usage.retries / total, 4)
+        out["gen_only_retried_share"] = round(gen_client.usage.retries / total, 4)
     return out
 
 
@@ -322,14 +435,26 @@ def print_endpoint(name: str, r: dict, total: int) -> None:
     print(f"[{name}] the same without --verify: {g['completions_per_s']:.0f}/s, {g['retries']} retries, concurrency "
           f"{g['concurrency_end']} at the end (max {g['concurrency_max']})"
           + (f", {r['gen_only_ratio_vs_raw']:.2f}x raw" if "raw" in r else ""))
+    cpu, ceil = r["cpu_ms_per_completion"], r["cpu_ceiling_per_s"]
+    for phase, what in (("raw", "raw client"), ("ours", "ours --verify"), ("gen", "ours, no --verify"),
+                        ("verify", "verify alone")):
+        if phase in cpu:
+            c = cpu[phase]
+            print(f"[{name}] CPU ms/completion, {what}: endpoint {c['endpoint']:.2f} + ours {c['ours']:.2f} + "
+                  f"containers {c['containers']:.2f} = {c['total']:.2f}"
+                  + (f" -> ceiling on {os.cpu_count()} cores {ceil[phase]:.0f}/s" if phase in ceil else ""))
     if "raw" in r:
         bound = (" HOST-BOUND: verification alone cannot keep up with the endpoint on this machine now"
                  if r["host_bound"] else "")
         print(f"[{name}] ratio vs raw: {r['ratio_vs_raw']:.2f}x (floor 0.9x); verify alone "
               f"{r['verify_alone_programs_per_s']:.0f}/s  (load avg {r['load_avg'][0]:.1f}){bound}")
+        if not r["floor_reachable"]:
+            print(f"[{name}] PHYSICALLY OUT OF REACH here: 0.9x raw = {0.9 * r['raw']['completions_per_s']:.0f}/s "
+                  f"> the cores' ceiling at the CPU a verified completion costs, {ceil['ours']:.0f}/s")
     else:
         print(f"[{name}] vs the rate limit: {r['ratio_vs_rate_limit']:.2f}x; retried {100 * r['retried_share']:.1f}% "
-              f"of requests, lost {total - o['verified']}  (load avg {r['load_avg'][0]:.1f})")
+              f"of requests, lost {total - o['verified']}; without --verify {r['gen_only_ratio_vs_rate_limit']:.2f}x, "
+              f"retried {100 * r['gen_only_retried_share']:.1f}%  (load avg {r['load_avg'][0]:.1f})")
 
 
 def main() -> None:
@@ -344,6 +469,9 @@ def main() -> None:
     ap.add_argument("--json", dest="json_out", default=None)
     args = ap.parse_args()
 
+    # Imported now, so no phase's CPU accounting pays for an import.
+    import codesynth.generators.client  # noqa: F401
+    import codesynth.pipeline.generate  # noqa: F401
     from codesynth.generators.prompts import solution_messages
     from codesynth.importers import import_humaneval
 

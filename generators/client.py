@@ -1,14 +1,18 @@
 """One chat client for every OpenAI-compatible endpoint (OpenAI, vLLM, llama.cpp, Ollama).
 
-The `openai` package (its async client, on one event-loop thread) does the HTTP; we own
-the policy around it: retries with backoff on 429/5xx/timeouts/malformed replies, bounded
-(adaptive) concurrency, the response cache, token accounting, and one clear `EndpointError`
-when the endpoint is dead or the model unknown.
+On one event-loop thread, the async HTTP client `openai` is built on (httpx) POSTs the chat
+completions' JSON (the `openai` client's own per-request machinery cost about as much CPU
+again as the HTTP itself: CPU that verification on the same cores needs; measured by
+bench/generate_throughput.py), and the `openai` client lists the models. We own the policy
+around them: retries with backoff on 429/5xx/timeouts/malformed replies, bounded (adaptive)
+concurrency, the response cache, token accounting, and one clear `EndpointError` when the
+endpoint is dead or the model unknown.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import os
 import queue
@@ -28,6 +32,11 @@ from codesynth.errors import EndpointError
 from codesynth.generators.budget import Budget
 from codesynth.generators.cache import CachedReply, ResponseCache, cache_key
 from codesynth.generators.governor import Governor
+
+# The HTTP library the installed `openai` is built on (httpx, or its successor httpx2 in openai
+# 3), its async client class being public as `openai.DefaultAsyncHttpxClient`: the same
+# transport, defaults and exceptions whichever it is (the two differ several-fold in CPU).
+httpx = importlib.import_module(openai.DefaultAsyncHttpxClient.__mro__[1].__module__.partition(".")[0])
 
 Messages = list[dict[str, str]]
 T = TypeVar("T")
@@ -111,6 +120,14 @@ class _Malformed(Exception):
     pass
 
 
+class _Status(Exception):
+    """The endpoint answered an HTTP error status."""
+
+    def __init__(self, status: int, message: str, retry_after: float | None):
+        super().__init__(message)
+        self.status, self.message, self.retry_after = status, message, retry_after
+
+
 class _Cancelled(Exception):
     """The map() that issued this request has stopped; nobody wants the reply."""
 
@@ -143,10 +160,7 @@ class ChatClient:
     def _loop(self) -> _EventLoop:
         with self._io_lock:
             if self._io is None or self._io.pid != os.getpid():  # a forked child starts its own
-                # Retries are ours (the client's own would hide them from accounting and backoff).
-                oa = openai.AsyncOpenAI(base_url=self.url, api_key=self.endpoint.api_key(), max_retries=0,
-                                        timeout=self.endpoint.timeout_s)  # fmt: skip
-                self._io = _EventLoop(oa)
+                self._io = _EventLoop(self.url, self.endpoint)
                 weakref.finalize(self, self._io.close).atexit = False
             return self._io
 
@@ -259,37 +273,33 @@ class ChatClient:
             t0 = time.monotonic()
             self.usage._begin()
             try:
-                # The client's generic POST, not `chat.completions.create`: the same HTTP, auth and
-                # status errors, without its per-request walk of the typed parameters and typed
-                # reply (more CPU than the HTTP itself on a fast endpoint). The JSON is ours to check.
-                raw = await io.oa.post("/chat/completions", cast_to=bytes,
-                                       body={"model": model, "messages": messages, **params})  # fmt: skip
-                text, finish, pt, ct = _parse(raw)
-            except openai.RateLimitError as e:
-                last, delay = f"rate limited (429): {_status_msg(e)}", _retry_after(e)
-                self._congested(delay)
-            except openai.APITimeoutError:
-                last = f"no reply within {ep.timeout_s:g}s"
-                self._congested(None)
-            except openai.APIConnectionError as e:
-                last = f"connection failed: {_cause(e)}"
-            except (openai.AuthenticationError, openai.PermissionDeniedError) as e:
-                raise EndpointError(
-                    f"endpoint {self.url} refused our key ({_status_msg(e)}); set ${ep.api_key_env}"
-                ) from None
-            except openai.NotFoundError as e:
-                raise EndpointError(f"model '{model}' not found at {self.url}: {_status_msg(e)}") from None
-            except (openai.BadRequestError, openai.UnprocessableEntityError) as e:
-                # This request only (prompt too long, bad parameter for this model): record, go on.
-                self.usage._add(rejected=1)
-                return Completion(text="", request_error=f"HTTP {e.status_code}: {_status_msg(e)}"), attempt > 0
-            except openai.APIStatusError as e:
-                if e.status_code < 500 and e.status_code not in (408, 409):
+                text, finish, pt, ct = _parse(await _post(io.http, {"model": model, "messages": messages, **params}))
+            except _Status as e:
+                if e.status == 429:
+                    last, delay = f"rate limited (429): {e.message}", e.retry_after
+                    self._congested(delay, t0, rate_limited=True, retry=attempt > 0)
+                elif e.status in (401, 403):
                     raise EndpointError(
-                        f"endpoint {self.url} answered HTTP {e.status_code}: {_status_msg(e)}"
+                        f"endpoint {self.url} refused our key ({e.message}); set ${ep.api_key_env}"
                     ) from None
-                last = f"HTTP {e.status_code}: {_status_msg(e)}"
-                self._congested(_retry_after(e))
+                elif e.status == 404:
+                    raise EndpointError(f"model '{model}' not found at {self.url}: {e.message}") from None
+                elif e.status in (400, 422):
+                    # This request only (prompt too long, bad parameter for this model): record, go on.
+                    self.usage._add(rejected=1)
+                    return Completion(text="", request_error=f"HTTP {e.status}: {e.message}"), attempt > 0
+                elif e.status < 500 and e.status not in (408, 409):
+                    raise EndpointError(f"endpoint {self.url} answered HTTP {e.status}: {e.message}") from None
+                else:
+                    last = f"HTTP {e.status}: {e.message}"
+                    self._congested(e.retry_after, t0)
+            except httpx.TimeoutException:
+                last = f"no reply within {ep.timeout_s:g}s"
+                self._congested(None, t0)
+            except httpx.TransportError as e:
+                last = f"connection failed: {_cause(e)}"
+            except httpx.RequestError as e:  # a body it cannot decode, a redirect loop
+                last = f"malformed reply ({type(e).__name__})"
             except (_Malformed, ValueError, AttributeError, TypeError) as e:
                 last = f"malformed reply ({e if isinstance(e, _Malformed) else type(e).__name__})"
             else:
@@ -307,11 +317,13 @@ class ChatClient:
         """For a progress line: requests in flight, the concurrency limit, completions/s."""
         return self.governor.status(self.usage._in_flight) if self.governor is not None else ""
 
-    def _congested(self, retry_after: float | None) -> None:
+    def _congested(self, retry_after: float | None, sent_at: float, rate_limited: bool = False,
+                   retry: bool = False) -> None:  # fmt: skip
         # At once, not when the retry finally succeeds: the governor cuts while the endpoint is
-        # still refusing, and Retry-After holds back new requests, not only this one's retry.
+        # still refusing (and may hold back new requests, not only this one's retry).
         if self.governor is not None:
-            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after))
+            self.governor.congested(None if retry_after is None else min(self.endpoint.max_backoff_s, retry_after),
+                                    sent_at, rate_limited, retry)  # fmt: skip
 
     def _backoff(self, attempt: int, retry_after: float | None) -> float:
         ep = self.endpoint
@@ -391,10 +403,13 @@ class _Pump:
         call = self.io.loop.call_soon_threadsafe
         while True:
             with self.room:
-                while not self.over and (self.sent - self.finished >= self.gov.limit
-                                         or self.produced - self.consumed >= READ_AHEAD
-                                         or self.gov.pause_left() > 0):  # fmt: skip
-                    self.room.wait(min(0.5, self.gov.pause_left() or 0.5))
+                while not self.over:
+                    if self.sent - self.finished >= self.gov.limit or self.produced - self.consumed >= READ_AHEAD:
+                        self.room.wait(0.5)
+                    elif (wait := self.gov.send_wait()) > 0:  # Retry-After, or the pace after a 429
+                        self.room.wait(min(0.5, wait))
+                    else:
+                        break
             if self.over:
                 return
             try:
@@ -408,6 +423,7 @@ class _Pump:
             if self.over:
                 return
             self.sent += 1
+            self.gov.sent()
             call(self._launch, req)
 
     def _wake_feeder(self) -> None:
@@ -488,14 +504,33 @@ class _Pump:
 
 
 class _EventLoop:
-    """An asyncio loop on a daemon thread, with the async `openai` client bound to it."""
+    """An asyncio loop on a daemon thread, with the HTTP clients bound to it: `http` (httpx) for
+    chat completions, `oa` (the `openai` client, made on first use) for the model list."""
 
-    def __init__(self, oa: openai.AsyncOpenAI):
+    def __init__(self, url: str, endpoint: EndpointConfig):
         self.pid = os.getpid()
-        self.oa = oa
+        self.url, self.endpoint = url, endpoint
+        self._oa: openai.AsyncOpenAI | None = None
+        # Connections: as many as the governor lets fly (it, not the pool, bounds them); timeouts
+        # as the openai client sets them (each phase, read included, within timeout_s).
+        keep = max(endpoint.concurrency or 0, endpoint.max_concurrency)
+        self.http = openai.DefaultAsyncHttpxClient(
+            base_url=url + "/", timeout=endpoint.timeout_s,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=keep),
+            headers={"Authorization": f"Bearer {endpoint.api_key()}", "Content-Type": "application/json",
+                     "Accept": "application/json"},
+        )  # fmt: skip
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name="codesynth-llm")
         self.thread.start()
+
+    @property
+    def oa(self) -> openai.AsyncOpenAI:
+        if self._oa is None:
+            # Retries are ours (the client's own would hide them from accounting and backoff).
+            self._oa = openai.AsyncOpenAI(base_url=self.url, api_key=self.endpoint.api_key(), max_retries=0,
+                                          timeout=self.endpoint.timeout_s)  # fmt: skip
+        return self._oa
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` on the loop from another thread and wait; an interrupt (Ctrl-C) cancels it."""
@@ -506,6 +541,11 @@ class _EventLoop:
             fut.cancel()
             raise
 
+    async def _aclose(self) -> None:
+        await self.http.aclose()
+        if self._oa is not None:
+            await self._oa.close()
+
     def close(self) -> None:
         if self.pid != os.getpid() or not self.thread.is_alive():
             return
@@ -513,13 +553,34 @@ class _EventLoop:
             self.loop.call_soon(self.loop.stop)
             return
         try:
-            asyncio.run_coroutine_threadsafe(self.oa.close(), self.loop).result(5)
+            asyncio.run_coroutine_threadsafe(self._aclose(), self.loop).result(5)
         except Exception:  # noqa: BLE001 - closing connections is best effort
             pass
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(5)
         if not self.thread.is_alive():
             self.loop.close()
+
+
+async def _post(http: httpx.AsyncClient, body: dict[str, Any]) -> bytes:
+    """POST a chat completion; the reply's bytes, or _Status for an HTTP error status."""
+    resp = await http.post("chat/completions", content=json.dumps(body).encode())
+    if resp.status_code >= 400:
+        raise _Status(resp.status_code, _body_msg(resp), _header_seconds(resp.headers.get("retry-after")))
+    return resp.content
+
+
+def _body_msg(resp: httpx.Response) -> str:
+    """The endpoint's own words for an error status (its JSON `error.message`, or the text)."""
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    msg = None
+    if isinstance(body, dict):
+        err = body.get("error")
+        msg = err.get("message") if isinstance(err, dict) else body.get("message") or (err if isinstance(err, str) else None)
+    return str(msg or resp.text.strip() or resp.reason_phrase or f"HTTP {resp.status_code}")[:300]
 
 
 async def _pause(seconds: float, stop: asyncio.Event | None) -> None:
@@ -582,9 +643,9 @@ def _cause(e: BaseException) -> str:
     return text.split("] ", 1)[-1] if text.startswith("[Errno") else text
 
 
-def _retry_after(e: openai.APIStatusError) -> float | None:
+def _header_seconds(v: str | None) -> float | None:
+    """A Retry-After header's seconds (None when absent or an HTTP date)."""
     try:
-        v = e.response.headers.get("retry-after")
         return float(v) if v is not None else None
-    except (ValueError, AttributeError):
+    except ValueError:
         return None

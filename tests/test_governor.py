@@ -5,6 +5,7 @@ Retry-After. The real `openai` client speaks to it through ChatClient.map. Behav
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 import threading
 import time
@@ -17,22 +18,44 @@ from codesynth.generators.client import ChatClient, ChatRequest
 
 class ModelEndpoint:
     """`slots` requests served at once, each 40-120 ms (seeded by the request's seed); the rest
-    queue. `refuse_above`: more than that many in the server at once get a 429 with `Retry-After`."""
+    queue. A 429 with `Retry-After` goes to: more than `refuse_above` in the server at once,
+    requests above `rate` a second (a token bucket of a tenth of a second), and every request in
+    the first `refuse_for_s` seconds after the first one (an endpoint that wants silence)."""
 
-    def __init__(self, slots: int, refuse_above: int | None = None, retry_after: float = 1.0):
+    def __init__(self, slots: int, refuse_above: int | None = None, retry_after: float = 1.0,
+                 rate: float | None = None, refuse_for_s: float = 0.0):  # fmt: skip
         self.slots_n, self.refuse_above, self.retry_after = slots, refuse_above, retry_after
+        self.rate, self.refuse_for_s = rate, refuse_for_s
+        self.bucket, self.refilled = max(1.0, (rate or 0) / 10), time.monotonic()
         self.in_server = self.max_in_server = 0
         self.arrivals: list[float] = []  # monotonic times chat requests arrived (429s included)
         self.refusals: list[float] = []  # when each 429 was sent
+        self.by_question: dict[str, list[tuple[float, bool]]] = {}  # question -> (arrival, refused)
         self.answered = 0
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def _refuse(self, now: float) -> bool:
+        if self.refuse_above is not None and self.in_server >= self.refuse_above:
+            return True
+        if now - self.arrivals[0] < self.refuse_for_s:
+            return True
+        if self.rate is not None:
+            self.bucket = min(max(1.0, self.rate / 10), self.bucket + (now - self.refilled) * self.rate)
+            self.refilled = now
+            if self.bucket < 1:
+                return True
+            self.bucket -= 1
+        return False
+
     async def _chat(self, request: web.Request) -> web.Response:
         body = await request.json()
-        self.arrivals.append(time.monotonic())
-        if self.refuse_above is not None and self.in_server >= self.refuse_above:
-            self.refusals.append(time.monotonic())
+        now = time.monotonic()
+        self.arrivals.append(now)
+        refused = self._refuse(now)
+        self.by_question.setdefault(body["messages"][-1]["content"], []).append((now, refused))
+        if refused:
+            self.refusals.append(now)
             return web.json_response({"error": {"message": "slow down", "type": "rate_limit"}}, status=429,
                                      headers={"Retry-After": f"{self.retry_after:g}"})  # fmt: skip
         self.in_server += 1
@@ -117,20 +140,52 @@ def test_it_never_exceeds_the_ceiling_or_a_fixed_concurrency():
         assert all(d.limit == 5 for d in fixed.governor.summary().decisions)
 
 
-def test_it_backs_off_on_429_honours_retry_after_and_loses_nothing():
-    with ModelEndpoint(slots=100, refuse_above=10, retry_after=3) as ep:
+def retries_waited(ep: ModelEndpoint) -> list[float]:
+    """For every refused request, how long until it came again."""
+    waits = []
+    for visits in ep.by_question.values():
+        waits += [b[0] - a[0] for a, b in itertools.pairwise(visits) if a[1]]
+    return waits
+
+
+def test_a_429_paces_the_requests_the_retry_waits_for_retry_after_and_nothing_is_lost():
+    with ModelEndpoint(slots=100, refuse_above=10, retry_after=1.5) as ep:
         c = ep.client()
         run(c, 300)
     s = c.governor.summary()
     assert ep.refusals and c.usage.retries >= len(ep.refusals)  # every 429 was retried, none lost
-    assert s.cuts >= 1 and s.paused_s > 0
-    assert any("Retry-After" in d.reason for d in s.decisions)
-    # After the first 429 nothing new reached the endpoint until Retry-After (3 s) had passed (a
-    # margin at each end for requests already on the wire, and for a loaded machine).
-    first = ep.refusals[0]
-    assert not [t for t in ep.arrivals if first + 1.0 < t < first + 2.8]
-    # It settled below the point of refusal instead of hammering it.
-    assert s.limit <= 12
+    # Each refused request came again only after the endpoint's Retry-After (the client's clock
+    # starts a little after the server's: a small margin).
+    waits = retries_waited(ep)
+    assert len(waits) == len(ep.refusals) and min(waits) >= 1.5 - 0.05
+    # The 429 was answered on the rate: a pace, cut on the 429, and the limit in flight cut once.
+    assert s.rate_cuts >= 1 and s.rate_limit_per_s is not None
+    assert any(d.reason.startswith("429: paced at") for d in s.decisions)
+    assert "429: paced" in s.last_reason or s.decisions[-1].reason == s.last_reason
+    # It settled instead of hammering the edge: few requests refused (the ramp finds the edge once).
+    assert len(ep.refusals) <= 0.15 * 300
+
+
+def test_a_rate_limited_endpoint_gets_paced_just_under_its_rate_with_few_retries():
+    rate = 60.0
+    with ModelEndpoint(slots=100, rate=rate, retry_after=1.0) as ep:
+        c = ep.client()
+        run(c, 360)
+    s = c.governor.summary()
+    assert s.rate_limit_per_s is not None and s.rate_cuts >= 1
+    # Not collapsed: the limit in flight was cut by a quarter once, never halved again and again.
+    assert s.limit >= 2 and s.cuts == s.rate_cuts
+    assert c.usage.retries <= 0.1 * 360  # few retried (the ramp's overshoot, a few probes)
+
+
+def test_an_endpoint_that_keeps_refusing_after_the_cut_gets_silence_for_retry_after():
+    with ModelEndpoint(slots=100, refuse_for_s=2.0, retry_after=1.0) as ep:
+        c = ep.client()
+        run(c, 60)
+    s = c.governor.summary()
+    # The cut did not help (it refused what was sent after it too): new requests waited.
+    assert s.paused_s > 0 and any("Retry-After" in d.reason for d in s.decisions)
+    assert min(retries_waited(ep)) >= 1.0 - 0.05
 
 
 def test_generate_shows_what_the_governor_decided(tmp_path):

@@ -153,8 +153,10 @@ def _print(rep, as_json: bool) -> None:
                f"{u['retries']} retries; {u['prompt_tokens']}+{u['completion_tokens']} tokens, "
                f"{u['tokens_per_s']} tokens/s")  # fmt: skip
     if g := rep.governor:
+        pace = (f", paced at {g['rate_limit_per_s']:g}/s after {g['rate_cuts']} 429 cuts"
+                if g.get("rate_limit_per_s") is not None else "")
         click.echo(f"  concurrency: {g['mode']}, {g['limit']} in flight at the end (max {g['max_limit']}, ceiling "
-                   f"{g['ceiling']}), {g['cuts']} cuts on 429/5xx; last decision: {g['decisions'][-1]['reason']}")
+                   f"{g['ceiling']}), {g['cuts']} cuts on 429/5xx{pace}; last decision: {g['decisions'][-1]['reason']}")
     for k, v in rep.counts.items():
         click.echo(f"  {k}: {json.dumps(v) if isinstance(v, (dict, list)) else v}")
     for k, v in rep.pass_at_k.items():
