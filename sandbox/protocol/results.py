@@ -59,11 +59,12 @@ def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
         traceback=resp.get("traceback"), stdout_tail=resp.get("stdout_tail") or "",
         stderr_tail=resp.get("stderr_tail") or "", exit_code=resp.get("exit_code"),
         signal=resp.get("signal"), duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
-        cpu_s=_cpu_s(resp),
+        cpu_s=cpu_seconds(resp),
     )
 
 
-def _cpu_s(resp: dict) -> float | None:
+def cpu_seconds(resp: dict) -> float | None:
+    """The program's own CPU time the supervisor reported (None: not measured)."""
     v = resp.get("cpu_s")
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
@@ -121,9 +122,9 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     passed_n = sum(o.passed for o in outcomes)
     raw = resp.get("status")
     if raw == "timeout" and any(c.get("oom") for c in cases):  # a memory bomb slowed down, not a slow program
-        status, err_type, err_msg = Status.memory_exceeded, "Killed", _oom_message(req)
+        status, err_type, err_msg = Status.memory_exceeded, "Killed", oom_message(req)
     elif raw == "timeout":
-        status, err_type, err_msg = Status.timeout, "Timeout", _timeout_message(req, resp)
+        status, err_type, err_msg = Status.timeout, "Timeout", timeout_message(req, resp)
     elif raw == "output_exceeded":
         status, err_type, err_msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
     elif raw != "ok":
@@ -145,17 +146,17 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         error_message=None if status is Status.passed else err_msg,
         stdout_tail=(last.get("stdout") or "")[-4096:], stderr_tail=last.get("stderr_tail") or "",
         exit_code=last.get("exit_code"), signal=last.get("signal"),
-        duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=_cpu_s(resp),
+        duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=cpu_seconds(resp),
     )
 
 
-def _timeout_message(req: ExecRequest, resp: dict) -> str:
+def timeout_message(req: ExecRequest, resp: dict) -> str:
     """The supervisor says which clock stopped the program (its CPU time, or the wall-clock net)."""
     msg = resp.get("timeout_message")
     return msg if isinstance(msg, str) and msg else f"exceeded the time limit of {req.limits.timeout_s:g} s"
 
 
-def _oom_message(req: ExecRequest) -> str:
+def oom_message(req: ExecRequest) -> str:
     return f"killed by the out-of-memory killer (limit {req.limits.memory_mb} MB)"
 
 
@@ -179,9 +180,9 @@ def plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionRes
     code, sig, err = c.get("exit_code"), c.get("signal"), c.get("error_type")
     status, msg = Status.passed, None
     if raw == "timeout" and c.get("oom"):
-        status, err, msg = Status.memory_exceeded, "Killed", _oom_message(req)
+        status, err, msg = Status.memory_exceeded, "Killed", oom_message(req)
     elif raw == "timeout":
-        status, err, msg = Status.timeout, "Timeout", _timeout_message(req, resp)
+        status, err, msg = Status.timeout, "Timeout", timeout_message(req, resp)
     elif raw == "output_exceeded":
         status, err, msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
     elif c.get("oom") or err == "MemoryError":
