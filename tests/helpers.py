@@ -133,15 +133,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(backend, **overrides):
-    """A real uvicorn server in a thread, over the session's warm pool."""
+def serving(backend, problems=(), **overrides):
+    """A real uvicorn server in a thread, over the session's warm pool (`problems`: preloaded)."""
     import uvicorn
 
     from codesynth.service import ServeConfig, create_app
 
     cfg = ServeConfig(limits=backend.limits, **overrides)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend, problems), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()

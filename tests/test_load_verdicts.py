@@ -222,6 +222,6 @@ def test_other_languages_are_judged_on_cpu_time_under_load(lang_pool, busy, lang
     assert r.status is Status.passed, (lang, r.status, r.error_type, r.error_message, r.stderr_tail[-300:])
     assert r.cpu_s is not None and r.cpu_s >= SPIN_S, (lang, r.cpu_s)  # it did compute near its limit
     loop = Candidate(candidate_id="loop", problem_id=problem.id, solution=LOOPS[lang], language=lang)
-    r = lang_pool.execute(build_request(problem, loop, LANG_LIMIT.model_copy(update={"timeout_s": 1})))
+    r = lang_pool.execute(build_request(problem, loop, LANG_LIMIT.model_copy(update={"timeout_s": 0.5})))
     assert r.status is Status.timeout, (lang, r.status, r.error_type, r.error_message)
     assert "CPU time" in (r.error_message or ""), (lang, r.error_message)

@@ -7,7 +7,7 @@ import os
 import click
 from pydantic import ValidationError
 
-from codesynth.cli.options import AT_LEAST_1, memory_mb, seconds
+from codesynth.cli.options import AT_LEAST_1, TimeoutOrAuto, memory_mb, seconds
 from codesynth.errors import InputError
 
 
@@ -21,6 +21,10 @@ def register(cli: click.Group) -> None:
     @click.option("--token-env", default=None, metavar="VAR",
                   help="Environment variable holding the token every request must carry.")
     @click.option("--memory", type=memory_mb(), default=1024, show_default=True, help="MB per program, at most.")
+    @click.option("--timeout", type=TimeoutOrAuto(), default=10.0, show_default=True,
+                  help="CPU seconds per program of /v1/verify, /v1/score and /openrlhf/reward when a request names "
+                       "none, or auto: 4 x the CPU time of the problem's reference (1 s at least, 10 s at most), "
+                       "measured once per problem; a request's `timeout_auto` overrides it.")
     @click.option("--queue-size", type=AT_LEAST_1, default=256, show_default=True, help="Requests that may wait.")
     @click.option("--queue-timeout", type=seconds(), default=10.0, show_default=True,
                   help="Seconds a request may wait for a worker before it gets HTTP 504.")
@@ -32,7 +36,7 @@ def register(cli: click.Group) -> None:
     @click.option("--languages", default="python", show_default=True, metavar="LANGS",
                   help="Languages /run_code runs: cpp,java,... or all (c, cpp, java, javascript, typescript, go, "
                        "rust; python is always in). Needs the image `codesynth sandbox build --languages LANGS` makes.")
-    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
+    def serve(host, port, workers, token_env, memory, timeout, queue_size, queue_timeout, problems, ray_address,
               languages) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward."""
         from codesynth.models import Limits
@@ -55,7 +59,9 @@ def register(cli: click.Group) -> None:
                 raise InputError(f"--token-env {token_env}: the environment variable is not set or empty")
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
-                              limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
+                              limits=Limits(memory_mb=memory, output_bytes=8 << 20,
+                                            timeout_s=10.0 if timeout == "auto" else timeout),
+                              timeout_auto=timeout == "auto", queue_size=queue_size,
                               queue_timeout_s=queue_timeout, ray=ray_address, languages=langs)
         except ValidationError as e:
             err = e.errors()[0]

@@ -164,7 +164,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
             ok = outputs_match(case.output, got.get("stdout", ""), req.compare)
             msg = None if ok else (f"input: {_clip(case.input)!r}\n  expected: {_clip(case.output.rstrip())!r}\n"
                                    f"  got:      {_clip(got.get('stdout', '').rstrip())!r}")
-        outcomes.append(TestOutcome(name=f"case {i}", passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=f"case {i}", passed=ok, message=msg, private=req.case_private(i - 1)))
         if not ok and first_bad is None:
             first_bad = (got, msg)
     total, passed_n = len(req.cases), sum(o.passed for o in outcomes)
@@ -203,7 +203,8 @@ def _calls_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
     for i, c in enumerate(req.calls):
         name = f"{sig.name}({', '.join(_show(a) for a in c.call)})"
         if i >= len(lines):
-            outcomes.append(TestOutcome(name=name, passed=False, message="no result (the program stopped first)"))
+            outcomes.append(TestOutcome(name=name, passed=False, message="no result (the program stopped first)",
+                                        private=req.case_private(i)))
             continue
         kind, value = lines[i]
         if kind == "ok":
@@ -215,7 +216,7 @@ def _calls_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
                 err_type, err_msg = "RuntimeError", str(value)
         else:
             ok, msg = False, f"unreadable result line {value!r}"
-        outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=name, passed=ok, message=msg, private=req.case_private(i)))
     passed_n = sum(o.passed for o in outcomes)
     status = Status.passed
     fail = _common_failure(req, resp, case)

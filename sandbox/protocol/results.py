@@ -113,7 +113,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
             exp, out = normalize_output(case.output), normalize_output(got.get("stdout", ""))
             ok = exp == out if req.compare == "exact" else outputs_match(case.output, got.get("stdout", ""), req.compare)
             msg = None if ok else f"input: {_clip(case.input)!r}\n  expected: {_clip(exp)!r}\n  got:      {_clip(out)!r}"
-        outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=name, passed=ok, message=msg, private=req.case_private(i - 1)))
         if not ok and first_bad is None:
             first_bad = got
             err_type = got.get("error_type") or ("WrongAnswer" if got.get("exit_code") == 0 else "RuntimeError")
