@@ -197,5 +197,5 @@ def plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionRes
     return _result(
         req, status, error_type=err if status is not Status.passed else None, error_message=msg,
         stdout_tail=out.stdout[-4096:], stderr_tail=out.stderr[-4096:], exit_code=code, signal=sig,
-        duration_s=float(c.get("duration_s") or 0.0), backend=backend, run_output=out,
+        duration_s=float(c.get("duration_s") or 0.0), backend=backend, run_output=out, cpu_s=cpu_seconds(resp),
     )
