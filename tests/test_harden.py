@@ -236,7 +236,7 @@ def test_model_written_input_generators_add_inputs_judged_like_the_rest(docker_b
     try:
         client = ChatClient(EndpointConfig(base_url=server.base_url, model="scripted-model", backoff_s=0.01),
                             SamplingParams(), ResponseCache(tmp_path / "cache"))
-        summary = harden_file([p], tmp_path / "hard.jsonl", HardenConfig(max_inputs=4),
+        summary = harden_file([p], tmp_path / "hard.jsonl", HardenConfig(max_inputs=8),
                               VerifyConfig(progress=False, limits=LIMITS), docker_backend, client=client,
                               generators=1)
     finally:

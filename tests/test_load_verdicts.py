@@ -179,28 +179,28 @@ def test_humaneval_keeps_its_verdicts_under_load(docker_backend, busy, humaneval
 # time too. Each correct program computes until it has used SPIN_S seconds of its own CPU
 # (read the way its language can: clock(), a thread's CPU time, getrusage, /proc), well
 # inside the limit but, beside the busy containers, far beyond it in wall-clock time.
-SPIN_S, LANG_LIMIT = 1.5, Limits(timeout_s=3, memory_mb=256, compile_timeout_s=120)
+SPIN_S, LANG_LIMIT = 1.2, Limits(timeout_s=4, memory_mb=256, compile_timeout_s=120)
 NEAR_LIMIT = {
     "c": "#include <time.h>\nlong long add(long long a, long long b) {\n"
-         "    volatile long long x = 0;\n    while (clock() < (clock_t)(1.5 * CLOCKS_PER_SEC)) x++;\n    return a + b;\n}\n",
+         "    volatile long long x = 0;\n    while (clock() < (clock_t)(1.2 * CLOCKS_PER_SEC)) x++;\n    return a + b;\n}\n",
     "cpp": "#include <ctime>\nlong long add(long long a, long long b) {\n"
-           "    volatile long long x = 0;\n    while (std::clock() < (std::clock_t)(1.5 * CLOCKS_PER_SEC)) x++;\n"
+           "    volatile long long x = 0;\n    while (std::clock() < (std::clock_t)(1.2 * CLOCKS_PER_SEC)) x++;\n"
            "    return a + b;\n}\n",
     "java": "class Solution {\n    static long add(long a, long b) {\n"
             "        java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();\n"
-            "        while (t.getCurrentThreadCpuTime() < 1_500_000_000L) {}\n        return a + b;\n    }\n}\n",
+            "        while (t.getCurrentThreadCpuTime() < 1_200_000_000L) {}\n        return a + b;\n    }\n}\n",
     "go": "package main\n\nimport \"syscall\"\n\nfunc add(a int, b int) int {\n\tfor {\n\t\tvar ru syscall.Rusage\n"
           "\t\tsyscall.Getrusage(syscall.RUSAGE_SELF, &ru)\n"
-          "\t\tif float64(ru.Utime.Sec+ru.Stime.Sec)+float64(ru.Utime.Usec+ru.Stime.Usec)/1e6 >= 1.5 {\n"
+          "\t\tif float64(ru.Utime.Sec+ru.Stime.Sec)+float64(ru.Utime.Usec+ru.Stime.Usec)/1e6 >= 1.2 {\n"
           "\t\t\treturn a + b\n\t\t}\n\t}\n}\n",
     "rust": "fn cpu() -> f64 {\n    let s = std::fs::read_to_string(\"/proc/self/stat\").unwrap();\n"
             "    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();\n"
             "    (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0\n}\n"
-            "fn add(a: i64, b: i64) -> i64 {\n    while cpu() < 1.5 {}\n    a + b\n}\n",
+            "fn add(a: i64, b: i64) -> i64 {\n    while cpu() < 1.2 {}\n    a + b\n}\n",
     "javascript": "function add(a, b) {\n  for (;;) {\n    const u = process.cpuUsage();\n"
-                  "    if (u.user + u.system >= 1.5e6) return a + b;\n  }\n}\n",
+                  "    if (u.user + u.system >= 1.2e6) return a + b;\n  }\n}\n",
     "typescript": "function add(a: number, b: number): number {\n  for (;;) {\n    const u = process.cpuUsage();\n"
-                  "    if (u.user + u.system >= 1.5e6) return a + b;\n  }\n}\n",
+                  "    if (u.user + u.system >= 1.2e6) return a + b;\n  }\n}\n",
 }
 LOOPS = {lang: PROGRAMS[lang]["loop"] for lang in NEAR_LIMIT}
 

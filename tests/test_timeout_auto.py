@@ -65,11 +65,9 @@ def test_the_service_gives_each_problem_its_references_limit(docker_backend):
     from helpers import serving
 
     from codesynth.models import Problem
-    from codesynth.verifiers.adapters import problem_spec
 
-    problem = Problem.model_validate(PROBLEM)
-    spec = problem_spec(problem)
-    body = {"completions": [SLOW_1S, PROBLEM["reference_solution"]], "problem": [spec, spec]}
+    problem = Problem.model_validate(PROBLEM)  # preloaded: its reference sets the limit
+    body = {"completions": [SLOW_1S, PROBLEM["reference_solution"]], "problem_id": ["t/inc", "t/inc"]}
     with serving(docker_backend, problems=[problem], timeout_auto=True) as url:
         r = requests_post(url, "/v1/score", body)
         assert r["rewards"] == [0.0, 1.0], r
