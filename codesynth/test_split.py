@@ -15,20 +15,21 @@ The one rule every entry point uses (documented in docs/topics/public-private-te
 Why a minority public: a model that special-cases the inputs it was shown (`if x == 'DCCC':
 return 800`) still has to pass the tests it never saw (RLEF, Gehring et al. 2025).
 
-`layout(problem)` also says how to tell the outcome of a private test in a verdict: the
-combined suite is sent to the sandbox in one request (public part first), so a private
-outcome is known by its position (cases) or by the line of the combined test code it comes from.
+`combined(problem)` is the suite sent to the sandbox in one request (public part first) and its
+layout: which cases, or which lines of the combined test code, are private. The request
+carries that layout (`build_request`), so each outcome is marked private or public where it is
+made (the tester knows the line of each assert; the host compares each case), never inferred
+afterwards from its position in a list.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from codesynth.extract import split_asserts
-from codesynth.models import CallCase, IOCase, Problem, TestOutcome
+from codesynth.models import CallCase, IOCase, Problem
 from codesynth.pytest_files import pytest_units
 
 Tests = str | list[IOCase] | list[CallCase]
@@ -227,20 +228,3 @@ def _as_asserts(code: str, entry_point: str | None) -> str:
         raise ValueError("tests and private_tests both define check(candidate) and one of them cannot be "
                          "written as plain asserts: write private_tests as plain asserts on the entry point")
     return _join(*parts)
-
-
-_LINE = re.compile(r"^(?:tests|check):(\d+):")
-
-
-def is_private(layout: Layout, index: int, outcome: TestOutcome) -> bool:
-    """Is the `index`-th outcome of a verdict on the combined suite a private test's?
-
-    An outcome of assert code whose line cannot be read counts as private (never shown)."""
-    if not layout.has_private:
-        return False
-    if layout.private_to == 0:  # cases
-        return index >= layout.public_cases
-    m = _LINE.match(outcome.name)
-    if m is None:
-        return True
-    return layout.private_from <= int(m.group(1)) < layout.private_to

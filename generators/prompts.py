@@ -6,9 +6,12 @@ inputs give byte-identical messages and therefore the same cache key on a rerun.
 
 from __future__ import annotations
 
+import json
+
 from codesynth import languages
 from codesynth.models import Problem
 from codesynth.signatures import declaration, fence_tag, label
+from codesynth.test_split import split_tests
 
 Messages = list[dict[str, str]]
 
@@ -254,4 +257,32 @@ def grounded_messages(snippet_text: str, where: str, language: str = "python") -
                 f"in the {lab} standard library. " + proposal_format(language)
             ),
         },
+    ]
+
+
+def input_generator_messages(problem: Problem, n_inputs: int = 20) -> Messages:
+    """HardTests-style: a program that prints test inputs (never outputs) for the problem.
+
+    Shown: the task and, as examples of the format, inputs of its PUBLIC tests only. One input
+    per line as JSON: the whole standard input as a JSON string (stdin/stdout problems), else a
+    JSON array of the arguments."""
+    public = split_tests(problem).public
+    if problem.kind == "io":
+        what = "one JSON string per line, each the whole standard input of one run (\\n for line breaks)"
+        examples = [c.input for c in (public or [])[:2]] if isinstance(public, list) else []
+    else:
+        ep = problem.entry_point or (problem.signature.name if problem.signature else "the function")
+        what = f"one JSON array per line, each the arguments of one call of `{ep}`"
+        examples = [c.call for c in (public or [])[:2]] if isinstance(public, list) else []
+    shown = "".join(f"\n{json.dumps(e)}" for e in examples)
+    return [
+        {"role": "system", "content": "You are an expert tester. You write programs that generate hard, valid "
+                                      "test inputs."},
+        {"role": "user", "content": (
+            f"{task_text(problem)}\n\nDo not solve the task. Instead write a Python program that prints "
+            f"{n_inputs} test inputs for it: {what}. Every input must be valid for the task (respect every "
+            "constraint it states); cover edge cases, boundary values and larger inputs. Print inputs only, "
+            "never expected outputs."
+            + (f" Example inputs in this format:{shown}" if shown else "")
+            + "\n\nReply with the program in one ```python code block.")},
     ]

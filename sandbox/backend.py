@@ -40,10 +40,14 @@ class ExecRequest(BaseModel):
     compare: Literal["exact", "tokens", "float"] = "exact"
     checker: Checker | None = Field(default=None, description="io kind: judges each case's output instead of "
                                     "`compare`, in a run of its own after the program's (sandbox/checking.py).")
+    public_cases: int | None = Field(default=None, description="io/calls: the first this many cases are public, "
+                                     "the rest private (None: no private case). Each outcome is marked from it.")
+    private_lines: tuple[int, int] | None = Field(default=None, description="function: the [from, to) lines of "
+                                                  "`tests` holding private tests; the tester marks each outcome.")
     host_error: str | None = Field(default=None, description="Why this pairing cannot run at all (no sandbox).")
     limits: Limits = Field(default_factory=Limits)
     measure_cpu: bool = Field(default=False, description="Report the program's own CPU time (cpu_s), e.g. to derive "
-                              "a problem's time limit from its reference (Python programs).")
+                              "a problem's time limit from its reference.")
     fresh_interpreter: bool = Field(
         default=False, description="Spawn a new python3 per program instead of forking the warm supervisor."
     )
@@ -60,6 +64,10 @@ class ExecRequest(BaseModel):
         description="The tests are the user's own (a problem set), not model-written: they may run in the "
         "long-lived tester when they pass its static safety check.",
     )
+
+    def case_private(self, index: int) -> bool:
+        """Is case (or call) `index` (0-based) of this request a private test?"""
+        return self.public_cases is not None and index >= self.public_cases
 
 
 Interpreter = Literal["fork", "fresh"]
@@ -84,12 +92,13 @@ def _paired(problem: Problem, candidate: Candidate, limits: Limits | None, inter
     """
     limits = limits or Limits()
     # Public and private tests run together (public first); codesynth.test_split tells them apart.
-    suite, _ = combined(problem)
+    suite, layout = combined(problem)
+    marks = _visibility(layout)
     choice = problem.metadata.get("interpreter", interpreter)
     fresh = choice == "fresh"
     language = candidate.language or problem.language
     if language != "python" or problem.kind == "calls":
-        return _lang_request(problem, candidate, language, limits, suite)
+        return _lang_request(problem, candidate, language, limits, suite).model_copy(update=marks)
     if problem.kind == "io":
         return ExecRequest(
             candidate_id=candidate.candidate_id,
@@ -101,6 +110,7 @@ def _paired(problem: Problem, candidate: Candidate, limits: Limits | None, inter
             fresh_interpreter=fresh,
             compare=problem.compare,
             checker=problem.checker,
+            **marks,
         )
     tests = suite if isinstance(suite, str) else ""
     if candidate.extra_tests:
@@ -118,7 +128,19 @@ def _paired(problem: Problem, candidate: Candidate, limits: Limits | None, inter
         fresh_interpreter=fresh,
         # tests a candidate brings along are never trusted
         trusted_tests=trusted_tests and not candidate.extra_tests,
+        **marks,
     )
+
+
+def _visibility(layout) -> dict:
+    """The request's marks of which tests are private (test_split.Layout), so that every
+    outcome is marked where it is made (the tester, or the host comparing a case), never
+    guessed later from its position in a list."""
+    if not layout.has_private:
+        return {}
+    if layout.private_to == 0:
+        return {"public_cases": layout.public_cases}
+    return {"private_lines": (layout.private_from, layout.private_to)}
 
 
 def _lang_request(problem: Problem, candidate: Candidate, language: str, limits: Limits,

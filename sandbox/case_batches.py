@@ -67,8 +67,10 @@ def split(req: ExecRequest, parts: int) -> list[ExecRequest]:
     n = len(req.cases)
     parts = max(1, min(parts, n))
     bounds = [round(i * n / parts) for i in range(parts + 1)]
+    pc = req.public_cases  # a batch's own count: its outcomes are marked private by their index in it
     return [req.model_copy(update={"cases": req.cases[a:b], "measure_cpu": req.measure_cpu or req.language == "python",
-                                   "candidate_id": req.candidate_id})
+                                   "candidate_id": req.candidate_id,
+                                   "public_cases": None if pc is None else max(0, min(b, pc) - a)})
             for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 

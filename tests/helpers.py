@@ -149,15 +149,16 @@ def wait_until_serving(proc: subprocess.Popen, url: str, within: float = 180) ->
 
 
 @contextmanager
-def serving(backend, env_problems=(), **overrides):
-    """A real uvicorn server in a thread, over the session's warm pool (`env_problems`: served at /openenv)."""
+def serving(backend, problems=(), env_problems=(), **overrides):
+    """A real uvicorn server in a thread, over the session's warm pool (`problems`: preloaded;
+    `env_problems`: served at /openenv)."""
     import uvicorn
 
     from codesynth.service import ServeConfig, create_app
 
     cfg = ServeConfig(limits=backend.limits, **overrides)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend, env_problems=env_problems), host="127.0.0.1", port=port,
+    server = uvicorn.Server(uvicorn.Config(create_app(cfg, backend, problems, env_problems=env_problems), host="127.0.0.1", port=port,
                                            log_level="warning", lifespan="on"))
     t = threading.Thread(target=server.run, daemon=True)
     t.start()

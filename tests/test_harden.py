@@ -13,12 +13,25 @@ import json
 import pytest
 from helpers import read_jsonl, run_cli
 
-from codesynth.models import CallCase, Candidate, Limits, Param, Problem, Signature, Status
+from codesynth.models import (
+    CallCase,
+    Candidate,
+    IOCase,
+    Limits,
+    Param,
+    Problem,
+    Signature,
+    Status,
+    parse_type,
+    type_error,
+)
 from codesynth.problems import save_problems
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.suites.harden import HardenConfig, harden_problem
 from codesynth.verifiers.suites.input_mutation import mutated_inputs, seed_inputs
+from codesynth.verifiers.suites.io_mutation import mutated_io_inputs
 from codesynth.verifiers.suites.oracle import INVALID, reference_outputs
+from codesynth.verifiers.suites.signature_inputs import signature_inputs
 from codesynth.verifiers.suites.suite import full_suite
 
 pytestmark = pytest.mark.docker
@@ -125,13 +138,125 @@ def test_data_form_problem_gets_private_call_cases(docker_backend):
     assert verdicts == {"ge": Status.failed, "len": Status.failed, "ref": Status.passed}
 
 
-def test_io_and_reference_less_problems_are_skipped_with_a_reason(docker_backend):
-    io = Problem(id="io", prompt="x", tests=[{"input": "1\n", "output": "1\n"}], reference_solution="print(input())")
-    no_ref = Problem(id="noref", prompt="x", entry_point="f", tests="assert f(1) == 1\n")
-    for p in (io, no_ref):
-        same, out = harden_problem(p, docker_backend)
-        assert same == p and out.status == "skipped" and out.reason
+def test_signature_draws_fit_the_types_and_the_seeds_ranges():
+    sig = Signature(name="f", params=[Param(name="xs", type="list[int]"), Param(name="s", type="str"),
+                                      Param(name="k", type="int"), Param(name="on", type="bool")], returns="int")
+    p = Problem(id="sig", prompt="x", signature=sig, tests=[CallCase(call=[[3, 5], "ab", 4, True], expect=1)])
+    drawn = signature_inputs(p, [([3, 5], "ab", 4, True)], 30, seed=3)
+    assert len(drawn) == 30 and drawn == signature_inputs(p, [([3, 5], "ab", 4, True)], 30, seed=3)
+    for xs, s, k, on in drawn:
+        assert all(type_error(parse_type(q.type), v) is None for q, v in zip(sig.params, (xs, s, k, on), strict=True))
+        assert all(2 <= x <= 6 for x in xs) and 2 <= len(xs) <= 5  # the seed's range, stretched a little
+        assert set(s) <= {"a", "b"} and 3 <= k <= 5
 
+
+def test_data_form_problem_with_one_test_gets_inputs_from_its_signature(docker_backend):
+    sig = Signature(name="count_above", params=[Param(name="xs", type="list[int]"), Param(name="t", type="int")],
+                    returns="int")
+    ref = "def count_above(xs, t):\n    return sum(1 for x in xs if x > t)\n"
+    p = Problem(id="above1", prompt="How many elements exceed t?", signature=sig, reference_solution=ref,
+                tests=[CallCase(call=[[1, 5, 9], 4], expect=2)])
+    wrong = {"ge": "def count_above(xs, t):\n    return sum(1 for x in xs if x >= t)\n"}
+    assert _verdicts(p, wrong, docker_backend) == {"ge": Status.passed}
+    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=30), LIMITS)
+    assert out.status == "hardened" and out.drawn == 15 and out.inputs > out.drawn, out
+    assert _verdicts(full_suite(hard), {**wrong, "ref": ref}, docker_backend) == {"ge": Status.failed,
+                                                                                  "ref": Status.passed}
+
+
+def test_reference_less_problems_are_skipped_with_a_reason(docker_backend):
+    no_ref = Problem(id="noref", prompt="x", entry_point="f", tests="assert f(1) == 1\n")
+    same, out = harden_problem(no_ref, docker_backend)
+    assert same == no_ref and out.status == "skipped" and out.reason
+
+
+# stdin/stdout: n, then n numbers; print the largest. Every public case has its maximum last or
+# in the middle; the reference refuses an input whose count is wrong (outside the format).
+IO_REF = ("n = int(input())\nxs = list(map(int, input().split()))\nassert len(xs) == n and n >= 1\n"
+          "print(max(xs))\n")
+IO_WRONG = {
+    "off_by_one": "input()\nxs = list(map(int, input().split()))\nprint(max(xs[1:]))\n",
+    "special_cased": "input()\nxs = input().split()\nprint(8 if xs == ['2', '8', '4'] else xs[-1])\n",
+}
+
+
+def _io_problem() -> Problem:
+    return Problem(id="io-largest", prompt="Read n, then n integers; print the largest.", reference_solution=IO_REF,
+                   tests=[IOCase(input="3\n1 2 3\n", output="3\n"), IOCase(input="2\n5 9\n", output="9\n"),
+                          IOCase(input="3\n2 8 4\n", output="8\n")])
+
+
+def test_stdin_inputs_are_mutated_by_token_type_keeping_counts():
+    seeds = ["3\n1 2 3\n", "2\n5 9\n", "3\n2 8 4\n"]
+    new = mutated_io_inputs(seeds, 30, seed=1)
+    assert len(new) == 30 and not set(new) & set(seeds)
+    assert mutated_io_inputs(seeds, 30, seed=1) == new  # deterministic
+    for text in new:
+        head, body = text.splitlines()
+        xs = body.split()
+        assert int(head) == len(xs) >= 1, text  # a count changes only with what it counts
+        assert all(x.lstrip("-").isdigit() and int(x) >= 1 for x in xs), text  # ints, in the seeds' range
+    assert any(len(t.splitlines()[1].split()) not in (2, 3) for t in new)  # lists grow and shrink
+    words = mutated_io_inputs(["abc\n", "ab\n"], 5, seed=2)
+    assert words and all(set(w.strip()) <= set("abc") for w in words)  # strings over the seeds' alphabet
+
+
+def test_stdin_stdout_problem_gets_private_cases_that_reject_the_wrong_pool(docker_backend):
+    p = _io_problem()
+    assert set(_verdicts(p, IO_WRONG, docker_backend).values()) == {Status.passed}
+    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=40), LIMITS)
+    assert out.status == "hardened" and out.added >= 1, out
+    assert hard.tests == p.tests and all(isinstance(c, IOCase) for c in hard.private_tests)
+    for c in hard.private_tests:  # each new case is what the reference prints, on a well-formed input
+        head, body = c.input.splitlines()
+        assert int(head) == len(body.split()) and c.output == f"{max(map(int, body.split()))}\n", c
+    verdicts = _verdicts(full_suite(hard), {**IO_WRONG, "ref": IO_REF}, docker_backend)
+    assert verdicts == {"off_by_one": Status.failed, "special_cased": Status.failed, "ref": Status.passed}
+
+
+# A model's input generator (HardTests-style): five lists with the maximum first (what the public
+# cases never show), a line that is no JSON, and an input outside the format (n = 0).
+GENERATOR = ("```python\nimport json\nfor n in range(2, 7):\n"
+             "    print(json.dumps(str(n) + '\\n' + ' '.join(str(50 - i) for i in range(n)) + '\\n'))\n"
+             "print('not json')\nprint(json.dumps('0\\n\\n'))\n```")
+
+
+def test_model_written_input_generators_add_inputs_judged_like_the_rest(docker_backend, tmp_path):
+    from scripted_server import ScriptedServer
+
+    from codesynth.config import EndpointConfig, SamplingParams
+    from codesynth.generators.cache import ResponseCache
+    from codesynth.generators.client import ChatClient
+    from codesynth.pipeline import VerifyConfig
+    from codesynth.pipeline.harden import harden_file
+
+    secret = IOCase(input="5\n11 22 33 44 98765\n", output="98765\n")  # private: never in a prompt
+    p = _io_problem().model_copy(update={"private_tests": [secret]})
+    server = ScriptedServer(responder=lambda body: GENERATOR).start()
+    try:
+        client = ChatClient(EndpointConfig(base_url=server.base_url, model="scripted-model", backoff_s=0.01),
+                            SamplingParams(), ResponseCache(tmp_path / "cache"))
+        summary = harden_file([p], tmp_path / "hard.jsonl", HardenConfig(max_inputs=8),
+                              VerifyConfig(progress=False, limits=LIMITS), docker_backend, client=client,
+                              generators=1)
+    finally:
+        server.stop()
+    assert len(server.requests) == 1
+    prompt = json.dumps(server.requests[0]["messages"])
+    assert "Read n, then n integers" in prompt and "98765" not in prompt  # public inputs only as examples
+    assert summary["inputs_generated"] == 6, summary  # five lists and n = 0; the line that is no JSON skipped
+    [out] = [json.loads(line) for line in (tmp_path / "hard.jsonl.outcomes.jsonl").read_text().splitlines()]
+    assert out["invalid"] >= 1  # n = 0: the reference refuses it, so it is no test
+    hard = Problem.model_validate(json.loads((tmp_path / "hard.jsonl").read_text()))
+    assert all(c.input != "0\n\n" for c in hard.private_tests)
+    verdicts = _verdicts(full_suite(hard), {**IO_WRONG, "ref": IO_REF}, docker_backend)
+    assert verdicts == {"off_by_one": Status.failed, "special_cased": Status.failed, "ref": Status.passed}
+
+
+def test_stdin_inputs_the_reference_rejects_are_dropped(docker_backend):
+    p = _io_problem()
+    outs = reference_outputs(p, IO_REF, "python", [("2\n4 6\n",), ("3\n4 6\n",), ("1\n\n",)], docker_backend, LIMITS)
+    assert outs == ["6\n", INVALID, INVALID]
 
 
 def test_cli_harden_resumes_refuses_other_inputs_and_prints_json(tmp_path, runner_image):

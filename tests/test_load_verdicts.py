@@ -13,6 +13,7 @@ import subprocess
 import time
 
 import pytest
+from lang_programs import PROGRAMS
 
 from codesynth.models import Candidate, IOCase, Limits, Status
 from codesynth.sandbox.backend import ExecRequest, build_request
@@ -172,3 +173,55 @@ def test_humaneval_keeps_its_verdicts_under_load(docker_backend, busy, humaneval
                         solution=p.reference_solution + f"\n{p.entry_point} = lambda *a, **k: None\n")
         r = docker_backend.execute(build_request(p, bad, lim, trusted_tests=True))
         assert r.status is Status.failed, (pid, r.status, r.error_type, r.error_message)
+
+
+# Compiled and other-runtime languages (sandbox/harness/langrun.py): judged on their own CPU
+# time too. Each correct program computes until it has used SPIN_S seconds of its own CPU
+# (read the way its language can: clock(), a thread's CPU time, getrusage, /proc), well
+# inside the limit but, beside the busy containers, far beyond it in wall-clock time.
+SPIN_S, LANG_LIMIT = 1.2, Limits(timeout_s=4, memory_mb=256, compile_timeout_s=120)
+NEAR_LIMIT = {
+    "c": "#include <time.h>\nlong long add(long long a, long long b) {\n"
+         "    volatile long long x = 0;\n    while (clock() < (clock_t)(1.2 * CLOCKS_PER_SEC)) x++;\n    return a + b;\n}\n",
+    "cpp": "#include <ctime>\nlong long add(long long a, long long b) {\n"
+           "    volatile long long x = 0;\n    while (std::clock() < (std::clock_t)(1.2 * CLOCKS_PER_SEC)) x++;\n"
+           "    return a + b;\n}\n",
+    "java": "class Solution {\n    static long add(long a, long b) {\n"
+            "        java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();\n"
+            "        while (t.getCurrentThreadCpuTime() < 1_200_000_000L) {}\n        return a + b;\n    }\n}\n",
+    "go": "package main\n\nimport \"syscall\"\n\nfunc add(a int, b int) int {\n\tfor {\n\t\tvar ru syscall.Rusage\n"
+          "\t\tsyscall.Getrusage(syscall.RUSAGE_SELF, &ru)\n"
+          "\t\tif float64(ru.Utime.Sec+ru.Stime.Sec)+float64(ru.Utime.Usec+ru.Stime.Usec)/1e6 >= 1.2 {\n"
+          "\t\t\treturn a + b\n\t\t}\n\t}\n}\n",
+    "rust": "fn cpu() -> f64 {\n    let s = std::fs::read_to_string(\"/proc/self/stat\").unwrap();\n"
+            "    let f: Vec<&str> = s[s.rfind(')').unwrap() + 2..].split(' ').collect();\n"
+            "    (f[11].parse::<f64>().unwrap() + f[12].parse::<f64>().unwrap()) / 100.0\n}\n"
+            "fn add(a: i64, b: i64) -> i64 {\n    while cpu() < 1.2 {}\n    a + b\n}\n",
+    "javascript": "function add(a, b) {\n  for (;;) {\n    const u = process.cpuUsage();\n"
+                  "    if (u.user + u.system >= 1.2e6) return a + b;\n  }\n}\n",
+    "typescript": "function add(a: number, b: number): number {\n  for (;;) {\n    const u = process.cpuUsage();\n"
+                  "    if (u.user + u.system >= 1.2e6) return a + b;\n  }\n}\n",
+}
+LOOPS = {lang: PROGRAMS[lang]["loop"] for lang in NEAR_LIMIT}
+
+
+def _add_problem():
+    from codesynth.models import Problem
+
+    return Problem.model_validate({
+        "id": "t/add", "prompt": "add", "tests": [{"call": [1, 2], "expect": 3}],
+        "signature": {"name": "add", "params": [{"name": "a", "type": "int"}, {"name": "b", "type": "int"}],
+                      "returns": "int"}})
+
+
+@pytest.mark.parametrize("lang", sorted(NEAR_LIMIT))
+def test_other_languages_are_judged_on_cpu_time_under_load(lang_pool, busy, lang):
+    problem = _add_problem()
+    good = Candidate(candidate_id="near", problem_id=problem.id, solution=NEAR_LIMIT[lang], language=lang)
+    r = lang_pool.execute(build_request(problem, good, LANG_LIMIT).model_copy(update={"measure_cpu": True}))
+    assert r.status is Status.passed, (lang, r.status, r.error_type, r.error_message, r.stderr_tail[-300:])
+    assert r.cpu_s is not None and r.cpu_s >= SPIN_S, (lang, r.cpu_s)  # it did compute near its limit
+    loop = Candidate(candidate_id="loop", problem_id=problem.id, solution=LOOPS[lang], language=lang)
+    r = lang_pool.execute(build_request(problem, loop, LANG_LIMIT.model_copy(update={"timeout_s": 0.5})))
+    assert r.status is Status.timeout, (lang, r.status, r.error_type, r.error_message)
+    assert "CPU time" in (r.error_message or ""), (lang, r.error_message)

@@ -13,10 +13,10 @@ import requests
 from helpers import read_jsonl, run_cli, serving
 from scripted_server import Reply, ScriptedServer, last_user
 
-from codesynth.models import CallCase, IOCase, Problem
-from codesynth.models import TestOutcome as Outcome
+from codesynth.models import CallCase, Candidate, IOCase, Problem, Status
 from codesynth.problems import save_problems
-from codesynth.test_split import combined, is_private, public_count, split_tests
+from codesynth.sandbox.backend import build_request
+from codesynth.test_split import combined, public_count, split_tests
 from codesynth.verifiers.adapters import (
     compute_score_batch,
     score_many,
@@ -44,10 +44,9 @@ def test_assert_code_is_split_per_assert_check_lifted():
     assert sp.private == "import math\nassert f(2) == 3\nassert f(3) == 4\n"
     code, layout = combined(p)
     assert code == sp.public + sp.private
-    # the outcome of a line of the private half is private; of the public half, public
-    assert not is_private(layout, 0, Outcome(name="tests:2: assert f(1) == 2", passed=False))
-    assert is_private(layout, 1, Outcome(name="tests:4: assert f(2) == 3", passed=False))
-    assert is_private(layout, 2, Outcome(name="no line here", passed=False))  # unreadable: never shown
+    # the request tells the tester which lines hold private tests: it marks each outcome
+    req = build_request(p, Candidate(candidate_id="c", problem_id="a", solution="def f(x):\n    return x\n"))
+    assert req.tests == code and req.private_lines == (3, 6) and req.public_cases is None
 
 
 @pytest.mark.parametrize("tests", [
@@ -63,7 +62,8 @@ def test_a_suite_that_cannot_be_split_stays_whole_and_private(tests):
     assert sp.public is None and sp.private == tests
     code, layout = combined(p)
     assert code == tests and layout.has_private
-    assert is_private(layout, 0, Outcome(name="tests:2: assert f(2) == 3", passed=False))
+    req = build_request(p, Candidate(candidate_id="c", problem_id="a", solution="def f(x):\n    return x\n"))
+    assert req.private_lines == (1, tests.count("\n") + 2)  # every line of it
 
 
 def test_set_up_before_the_tests_goes_to_both_halves():
@@ -89,6 +89,8 @@ def test_cases_split_by_position_and_explicit_private_tests_win():
                     signature={"name": "f", "params": [{"name": "x", "type": "int"}], "returns": "int"})
     suite, layout = combined(calls)
     assert [c.call for c in suite] == [[1], [7]] and layout.public_cases == 1
+    req = build_request(io, Candidate(candidate_id="c", problem_id="io", solution="print(input())\n"))
+    assert req.public_cases == 2 and [req.case_private(i) for i in range(6)] == [False] * 2 + [True] * 4
 
 
 # --------------------------------------------------------------------------- the canary
@@ -123,6 +125,21 @@ def _no_canary(where: str, text: str) -> None:
 def _around(text: str) -> str:
     i = text.lower().find(CANARY)
     return text[max(0, i - 200): i + 60]
+
+
+def test_every_outcome_is_marked_private_where_it_is_made(docker_backend):
+    """The tester marks assert outcomes by their line, the host each case as it compares it;
+    the judge reads the marks, so outcomes in another order hide exactly the same content."""
+    from codesynth.verifiers.scoring import judge
+
+    for p, program, public, private in ((SHOUT, LEAKY_SHOUT, 2, 2), (ECHO, LEAKY_ECHO, 1, 1)):
+        raw = run_pairs([(p, candidate_for(p, program))], docker_backend)[0]
+        assert raw.status is Status.failed, (raw.status, raw.error_message)
+        assert [o.private for o in raw.tests] == [False] * public + [True] * private, raw.tests
+        shuffled = raw.model_copy(update={"tests": [*raw.tests[public:], *raw.tests[:public]]})
+        judged = judge(p, shuffled)
+        assert [o.private for o in judged.tests] == [True] * private + [False] * public
+        _no_canary("a judged verdict whose outcomes came in another order", judged.model_dump_json())
 
 
 def test_score_and_adapters_never_show_private_content(docker_backend):

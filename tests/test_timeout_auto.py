@@ -54,3 +54,43 @@ def test_a_bad_timeout_is_one_clear_line(tmp_path):
     r = run_cli("verify", str(probs), "--out", str(tmp_path / "x"), "--timeout", "soon")
     assert r.returncode == 2
     assert "--timeout" in r.stderr and "Traceback" not in r.stderr
+
+
+# The service: /v1/score, /v1/verify and /openrlhf/reward take the same rule (the server's
+# `--timeout auto`, or a request's `timeout_auto`), through the same code (ReferenceTimes).
+SLOW_1S = SLOW.replace("< 3", "< 1.6")  # correct, 1.6 s of CPU: within the pool's 5 s, over an auto 1 s
+
+
+def test_the_service_gives_each_problem_its_references_limit(docker_backend):
+    from helpers import serving
+
+    from codesynth.models import Problem
+
+    problem = Problem.model_validate(PROBLEM)  # preloaded: its reference sets the limit
+    body = {"completions": [SLOW_1S, PROBLEM["reference_solution"]], "problem_id": ["t/inc", "t/inc"]}
+    with serving(docker_backend, problems=[problem], timeout_auto=True) as url:
+        r = requests_post(url, "/v1/score", body)
+        assert r["rewards"] == [0.0, 1.0], r
+        assert r["records"][0]["status"] == "timeout"
+        fixed = requests_post(url, "/v1/score", {**body, "timeout_auto": False})  # the request decides
+        assert fixed["rewards"] == [1.0, 1.0], fixed
+        lines = requests_post(url, "/v1/verify", {
+            "problems": [PROBLEM], "candidates": [{"candidate_id": "slow", "problem_id": "t/inc", "solution": SLOW_1S}]})
+        assert [(x["result"]["status"], x["result"]["limits"]["timeout_s"]) for x in lines] == [("timeout", 1.0)]
+        rl = requests_post(url, "/openrlhf/reward", {"query": ["Q" + SLOW_1S], "prompts": ["Q"], "labels": ["t/inc"]})
+        assert rl["rewards"] == [0.0], rl
+    with serving(docker_backend, problems=[problem]) as url:  # the server's default: the fixed limit
+        assert requests_post(url, "/openrlhf/reward", {"query": ["Q" + SLOW_1S], "prompts": ["Q"],
+                                                       "labels": ["t/inc"]})["rewards"] == [1.0]
+        auto = requests_post(url, "/v1/score", {**body, "timeout_auto": True})
+        assert auto["rewards"] == [0.0, 1.0], auto
+
+
+def requests_post(url: str, path: str, body: dict):
+    import requests
+
+    r = requests.post(url + path, json=body, timeout=120)
+    assert r.status_code == 200, r.text
+    if path == "/v1/verify":
+        return [json.loads(line) for line in r.text.splitlines() if line.strip()]
+    return r.json()

@@ -39,7 +39,7 @@ from codesynth.models import (
 from codesynth.problems import problem_data_error
 from codesynth.sandbox import checking
 from codesynth.sandbox.backend import Backend, ExecRequest, build_request
-from codesynth.test_split import combined, is_private
+from codesynth.test_split import combined
 from codesynth.verifiers.rewards import RewardScheme, hidden_failures, make_reward
 
 #: The reward scheme when none is named (verify, adapters, service alike).
@@ -104,8 +104,10 @@ def judge(problem: Problem, result: ExecutionResult) -> ExecutionResult:
         return result
     outcomes: list[TestOutcome] = []
     k = 0
-    for i, o in enumerate(result.tests):
-        if is_private(layout, i, o):
+    for o in result.tests:
+        # Marked where the outcome was made (the tester, or the host comparing a case: see
+        # build_request), never inferred here from its place in the list.
+        if o.private:
             k += 1
             outcomes.append(TestOutcome(name=f"hidden test {k}", passed=o.passed, private=True))
         else:
@@ -190,9 +192,12 @@ def thread_runner(backend: Backend) -> Runner:
 async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCHEME,
                        limits: Limits | None = None, run: Runner | None = None,
                        backend: Backend | None = None, trusted_tests: bool | Sequence[bool] = False,
-                       fail_fast: bool = False) -> list[tuple[ExecutionResult, RewardRecord]]:
+                       fail_fast: bool = False,
+                       limits_for: Callable[[Problem], Limits] | None = None,
+                       ) -> list[tuple[ExecutionResult, RewardRecord]]:
     """The asynchronous form: (judged result, reward) per pair, in order. `run` executes the
-    requests (default: `backend`'s, on threads); `fail_fast` as for `score_pairs`."""
+    requests (default: `backend`'s, on threads); `fail_fast` as for `score_pairs`; `limits_for`
+    gives a problem its own limits."""
     if not pairs:
         return []
     if run is None:
@@ -200,7 +205,8 @@ async def ascore_pairs(pairs: Pairs, *, scheme: str | RewardScheme = DEFAULT_SCH
 
         run = thread_runner(backend or pool.get_backend())
     trust = [trusted_tests] * len(pairs) if isinstance(trusted_tests, bool) else list(trusted_tests)
-    reqs = [request_for(p, c, limits, trusted_tests=t, fail_fast=fail_fast) for (p, c), t in zip(pairs, trust, strict=True)]
+    reqs = [request_for(p, c, limits_for(p) if limits_for else limits, trusted_tests=t, fail_fast=fail_fast)
+            for (p, c), t in zip(pairs, trust, strict=True)]
     results: list[ExecutionResult | None] = [None] * len(reqs)
     async for i, res in run(reqs):
         results[i] = res

@@ -20,6 +20,7 @@ from codesynth.sandbox.backend import Backend
 from codesynth.sandbox.registry import backend_kinds, open_backend
 from codesynth.verifiers.rewards import get_scheme
 from codesynth.verifiers.scoring import DEFAULT_SCHEME
+from codesynth.verifiers.time_limits import ReferenceTimes
 
 #: Old flat names of backend options, still accepted (`VerifyConfig(local_imports="refuse")`).
 _LEGACY_OPTIONS = {"recycle_after": "recycle_after", "local_imports": "image_imports", "profile": "profile"}
@@ -49,21 +50,17 @@ class ExecutionSettings(BaseModel):
     fail_fast: bool = Field(
         default=False, description="A stdin/stdout problem stops at its first failing case (RL rewards: "
         "one failure decides a binary reward); cases not run count as not passed.")
-    _problem_limits: dict[str, Limits] = PrivateAttr(default_factory=dict)
+    _times: ReferenceTimes = PrivateAttr(default_factory=ReferenceTimes)
 
     def limits_for(self, problem: Problem) -> Limits:
         """The problem's own limits (timeout_auto, once measured), else `limits`."""
-        return self._problem_limits.get(problem.id, self.limits)
+        return self._times.limits_for(problem, self.limits) if self.timeout_auto else self.limits
 
     def measure_limits(self, problems: Iterable[Problem], backend: Backend) -> None:
         """With timeout_auto: run the reference of each problem not measured yet, once, and keep
         the problem's own time limit (the stages of `synth` bring new problems as they go)."""
-        new = [p for p in problems if p.id not in self._problem_limits]
-        if self.timeout_auto and new:
-            from codesynth.verifiers.time_limits import reference_limits
-
-            got = reference_limits(new, backend, self.limits, self.workers)
-            self._problem_limits.update({p.id: lim for p, lim in zip(new, got, strict=True)})
+        if self.timeout_auto:
+            self._times.measure(problems, backend, self.limits, self.workers)
 
     @model_validator(mode="before")
     @classmethod

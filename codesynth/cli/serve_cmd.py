@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 from codesynth.cli.options import (
     AT_LEAST_1,
+    TimeoutOrAuto,
     chosen_profile,
     memory_mb,
     profile_options,
@@ -28,6 +29,10 @@ def register(cli: click.Group) -> None:
     @click.option("--token-env", default=None, metavar="VAR",
                   help="Environment variable holding the token every request must carry.")
     @click.option("--memory", type=memory_mb(), default=1024, show_default=True, help="MB per program, at most.")
+    @click.option("--timeout", type=TimeoutOrAuto(), default=10.0, show_default=True,
+                  help="CPU seconds per program of /v1/verify, /v1/score and /openrlhf/reward when a request names "
+                       "none, or auto: 4 x the CPU time of the problem's reference (1 s at least, 10 s at most), "
+                       "measured once per problem; a request's `timeout_auto` overrides it.")
     @click.option("--queue-size", type=AT_LEAST_1, default=256, show_default=True, help="Requests that may wait.")
     @click.option("--queue-timeout", type=seconds(), default=10.0, show_default=True,
                   help="Seconds a request may wait for a worker before it gets HTTP 504.")
@@ -60,7 +65,7 @@ def register(cli: click.Group) -> None:
     @click.option("--env-idle-timeout", type=seconds(), default=300.0, show_default=True,
                   help="Seconds a session may stay silent before it is closed and its slot freed.")
     @profile_options
-    def serve(host, port, workers, token_env, memory, queue_size, queue_timeout, problems, ray_address,
+    def serve(host, port, workers, token_env, memory, timeout, queue_size, queue_timeout, problems, ray_address,
               languages, language_modes, env_file, env_out, env_turns, env_reward, env_feedback, env_sessions,
               env_idle_timeout, profile, packages) -> None:
         """Serve /run_code (SandboxFusion-compatible), /v1/verify, /v1/score and /openrlhf/reward
@@ -95,7 +100,9 @@ def register(cli: click.Group) -> None:
                 raise InputError(f"--token-env {token_env}: the environment variable is not set or empty")
         try:
             cfg = ServeConfig(host=host, port=port, workers=workers, token=token, problems=problems,
-                              limits=Limits(memory_mb=memory, output_bytes=8 << 20), queue_size=queue_size,
+                              limits=Limits(memory_mb=memory, output_bytes=8 << 20,
+                                            timeout_s=10.0 if timeout == "auto" else timeout),
+                              timeout_auto=timeout == "auto", queue_size=queue_size,
                               queue_timeout_s=queue_timeout, ray=ray_address, languages=langs,
                               language_modes=modes, profile=chosen_profile(profile, packages), env=env_file,
                               env_out=env_out,

@@ -34,7 +34,7 @@ def _print(summary: dict, as_json: bool, certify_only: bool) -> None:
 
 def _run(problems_path: str, solutions: str | None, out: str, certify_only: bool, max_inputs: int, max_tests: int, max_mutants: int,
          input_budget: float, time_budget: float, seed: int, workers, timeout: float, memory: int, backend: str, as_json: bool,
-         progress: bool) -> None:
+         progress: bool, model: dict | None = None) -> None:
     from codesynth.outpath import writable_file
     from codesynth.pipeline.harden import harden_file
     from codesynth.pipeline.verify import VerifyConfig
@@ -53,8 +53,34 @@ def _run(problems_path: str, solutions: str | None, out: str, certify_only: bool
                        input_budget_s=input_budget, time_budget_s=time_budget, seed=seed)
     config = VerifyConfig(workers=workers, limits=Limits(timeout_s=timeout, memory_mb=memory), backend=backend,
                           progress=progress and not as_json)
-    _print(harden_file(problems, target, cfg, config, certify_only=certify_only, samples=samples), as_json,
-           certify_only)
+    generators = (model or {}).pop("generators", 0)
+    if not generators:
+        _print(harden_file(problems, target, cfg, config, certify_only=certify_only, samples=samples), as_json,
+               certify_only)
+        return
+    from codesynth.generators.session import open_client
+
+    with open_client(_endpoint_config(model or {})) as client:
+        summary = harden_file(problems, target, cfg, config, certify_only=certify_only, samples=samples,
+                              client=client, generators=generators)
+    _print(summary, as_json, certify_only)
+
+
+def _endpoint_config(opts: dict):
+    """The generator client's config: the TOML config, then these options over it."""
+    from pydantic import ValidationError
+
+    from codesynth.config import load_config
+    from codesynth.errors import InputError
+    from codesynth.jsonl import describe_validation_error
+
+    cfg = load_config(opts.get("config_path"))
+    ep = {k: opts[k] for k in ("base_url", "model", "api_key_env") if opts.get(k) is not None}
+    try:
+        cfg.endpoint = cfg.endpoint.model_validate({**cfg.endpoint.model_dump(), **ep})
+    except ValidationError as e:
+        raise InputError(f"bad option: {describe_validation_error(e)}") from None
+    return cfg
 
 
 def _common(f):
@@ -92,17 +118,31 @@ def register(cli: click.Group) -> None:
                   help="Seconds the reference may take per new input; slower inputs are dropped.")
     @click.option("--time-budget", type=seconds(600), default=1.0, show_default=True,
                   help="Seconds the reference may take on all the added tests together (the suite must stay fast).")
+    @click.option("--generators", type=AT_LEAST_0, default=0, show_default=True,
+                  help="Input generators a model writes per problem (HardTests-style): each runs in the sandbox and "
+                       "its inputs are judged like the mutated ones. 0: no model.")
+    @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+                  help="TOML config of the model endpoint (with --generators).")
+    @click.option("--base-url", default=None, help="OpenAI-compatible endpoint of the model that writes the generators "
+                  "(none anywhere: the bundled local model).")
+    @click.option("--model", default=None, help="Model name (default: the endpoint's only model).")
+    @click.option("--api-key-env", default=None, help="Environment variable holding the API key.")
     def harden_cmd(problems, solutions, out, max_mutants, seed, workers, timeout, memory, backend, as_json, no_progress,
-                   max_inputs, max_tests, input_budget, time_budget):
+                   max_inputs, max_tests, input_budget, time_budget, generators, config_path, base_url, model,
+                   api_key_env):
         """Add private tests that kill wrong programs the suite lets through (EvalPlus-style).
 
-        New inputs are mutated from the tests' own call arguments; the reference solution computes
+        New inputs are mutated from the tests' own call arguments (stdin texts token by token; with few
+        seeds, data-form inputs are also drawn from the signature), and with --generators a model's
+        input generators add theirs; the reference solution computes
         their expected outputs in the sandbox; inputs it rejects are dropped; the fewest that kill
         every killable mutant, trivial answer and public-test lookup table are kept, as private
         tests. Each problem gets its strength certificate before (metadata.strength_before) and
         after (strength)."""
         _run(problems, solutions, out, False, max_inputs, max_tests, max_mutants, input_budget, time_budget, seed, workers, timeout,
-             memory, backend, as_json, not no_progress)
+             memory, backend, as_json, not no_progress,
+             {"generators": generators, "config_path": config_path, "base_url": base_url, "model": model,
+              "api_key_env": api_key_env})
 
     @tests_group.command("certify")
     @_common

@@ -1,5 +1,9 @@
 """`codesynth tests harden` and `tests certify` over a problem file: resumable, with progress.
 
+With a model (`client`, `generators` > 0), the model first writes input generators for each
+problem (HardTests-style); each runs in the sandbox and its inputs join the mutated ones,
+judged the same way (verifiers/suites/generated_inputs.py).
+
 Each problem is written to the output the moment it is done (one whole JSONL line, appended);
 a sidecar `OUT.state.json` holds the fingerprint of the inputs (the problems and the settings),
 and `OUT.outcomes.jsonl` what was done to each problem. Run again with the same inputs, it
@@ -16,10 +20,14 @@ from statistics import mean
 from typing import Any
 
 from codesynth.errors import InputError
+from codesynth.extract import extract_code
+from codesynth.generators.client import ChatClient, ChatRequest
+from codesynth.generators.prompts import input_generator_messages
 from codesynth.jsonl import JsonlWriter, iter_json_lines, repair_tail, write_json
 from codesynth.models import Candidate, Problem, SuiteStrength
 from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.suites.generated_inputs import run_input_generator
 from codesynth.verifiers.suites.harden import HardenConfig, HardenOutcome, harden_problem, strength_of
 from codesynth.verifiers.suites.strength_report import strength_summary
 
@@ -71,6 +79,8 @@ def summarize(before: list[SuiteStrength | None], after: list[SuiteStrength | No
         "tests_added": sum(o.added for o in outcomes),
         "inputs_tried": sum(o.inputs for o in outcomes),
         "inputs_invalid": sum(o.invalid for o in outcomes),
+        "inputs_drawn": sum(o.drawn for o in outcomes),
+        "inputs_generated": sum(o.generated for o in outcomes),
         "cases_disputed": sum(o.disputed for o in outcomes),
         "seconds_per_problem": round(mean([o.seconds for o in outcomes]), 3) if outcomes else None,
         "before": cert(before),
@@ -78,15 +88,32 @@ def summarize(before: list[SuiteStrength | None], after: list[SuiteStrength | No
     }
 
 
+def generator_programs(client: ChatClient, problems: Sequence[Problem], n: int, n_inputs: int,
+                       ) -> dict[str, list[str]]:
+    """`n` input generator programs per problem, written by the model (replies without code dropped)."""
+    reqs = (ChatRequest(messages=input_generator_messages(p, n_inputs), sample_index=i, tag=p)
+            for p in problems for i in range(n))
+    out: dict[str, list[str]] = {}
+    for req, comp in client.map(reqs):
+        code = extract_code(comp.text)
+        if code:
+            out.setdefault(req.tag.id, []).append(code)
+    return out
+
+
 def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig | None = None,
                 config: VerifyConfig | None = None, backend: Backend | None = None,
-                certify_only: bool = False, samples: Sequence[Candidate] = ()) -> dict[str, Any]:
+                certify_only: bool = False, samples: Sequence[Candidate] = (),
+                client: ChatClient | None = None, generators: int = 0) -> dict[str, Any]:
     """Harden (or only certify) every problem, appending each to `out` when done; the summary.
-    `samples`: sampled solutions (wrong-pool members beside a reference; the deciding agreement without one)."""
+    `samples`: sampled solutions (wrong-pool members beside a reference; the deciding agreement without one).
+    `client`, `generators`: that many model-written input generators per problem (0: none)."""
     cfg, config, out = cfg or HardenConfig(), config or VerifyConfig(), Path(out)
+    generators = generators if client is not None and not certify_only else 0
     fp = digest({"problems": [p.model_dump(mode="json") for p in problems], "config": cfg.model_dump(),
                  "limits": config.limits.model_dump(), "certify_only": certify_only,
-                 **({"samples": [c.model_dump(mode="json") for c in samples]} if samples else {})})
+                 **({"samples": [c.model_dump(mode="json") for c in samples]} if samples else {}),
+                 **({"generators": generators, "model": client.model} if generators else {})})
     by_problem: dict[str, list[Candidate]] = {}
     for c in samples:
         by_problem.setdefault(c.problem_id, []).append(c)
@@ -95,6 +122,7 @@ def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig 
     todo = [p for p in problems if p.id not in done]
     langs = {lang for p in todo for lang in (p.language, *p.reference_solutions)} | {"python"} | {
         c.language for c in samples if c.language}
+    programs = generator_programs(client, todo, generators, cfg.max_inputs) if generators and todo else {}
     if todo:
         with using_backend(config, backend, langs) as b, JsonlWriter(out) as w, \
                 JsonlWriter(_outcomes_path(out)) as ow:
@@ -104,7 +132,9 @@ def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig 
                     strength, o = strength_of(p, b, cfg, config.limits, by_problem.get(p.id, ()))
                     new = p.model_copy(update={"strength": strength})
                 else:
-                    new, o = harden_problem(p, b, cfg, config.limits, by_problem.get(p.id, ()))
+                    extra = [a for prog in programs.get(p.id, ())
+                             for a in run_input_generator(p, prog, b, config.limits, cfg.max_inputs)]
+                    new, o = harden_problem(p, b, cfg, config.limits, by_problem.get(p.id, ()), extra)
                 o.seconds = round(time.monotonic() - t0, 3)
                 ow.write(o)  # first: the problem's line is the commit point, an outcome without it is redone
                 w.write(new)

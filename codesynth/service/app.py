@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -47,6 +47,7 @@ from codesynth.verifiers.scoring import (
     request_for,
     reward_for,
 )
+from codesynth.verifiers.time_limits import ReferenceTimes
 
 ROUTES = ("/run_code", "/v1/ping", "/v1/verify", "/v1/score", "/openrlhf/reward", "/v1/stats", "/metrics",
           "/openapi.json", "/docs", "/openenv/ws", "/openenv/reset", "/openenv/step")
@@ -76,6 +77,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
     pool = config.limits
     preloaded = {p.id: p for p in problems}
     host = None  # the episode environment, when env_problems are served
+    times = ReferenceTimes()  # the server's: a problem's reference runs once, whichever request brings it
     ids = itertools.count()
     # What was asked for (--languages), of what the image has: the same answers whichever
     # covering image this machine happens to hold.
@@ -163,6 +165,14 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
             raise FieldError("limits.timeout_s", f"at most {config.max_timeout_s:g} on this server")
         return lim.model_copy(update={"cpus": pool.cpus})
 
+    async def timed(problems: Iterable[Problem], base: Limits, auto: bool | None) -> Callable[[Problem], Limits]:
+        """Each problem's limits: `base`, or with timeout auto (the request's choice, else the
+        server's) its own time limit from its reference's run, measured here once."""
+        if not (config.timeout_auto if auto is None else auto):
+            return lambda p: base
+        await times.ameasure(problems, base, run_many)
+        return lambda p: times.limits_for(p, base)
+
     def scheme_ok(spec: str) -> str:
         try:
             get_scheme(spec)
@@ -219,10 +229,12 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
             pairs.append((p, c))
             trust.append(req.trust_tests if c.problem_id in sent else True)
 
+        limits_of = await timed([p for p, _ in pairs], limits, req.timeout_auto)
+
         async def lines() -> AsyncIterator[bytes]:
             # Streamed in completion order, each verdict judged by the one scoring path.
             try:
-                async for i, res in run_many([request_for(p, c, limits, trusted_tests=t)
+                async for i, res in run_many([request_for(p, c, limits_of(p), trusted_tests=t)
                                               for (p, c), t in zip(pairs, trust, strict=True)]):
                     judged, rew = reward_for(*pairs[i], res, scheme)
                     yield (VerifyLine(result=judged, reward=rew).model_dump_json() + "\n").encode()
@@ -231,8 +243,10 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
         return StreamingResponse(lines(), media_type="application/x-ndjson")
 
-    async def score_pairs(pairs: list[tuple[Problem, Candidate]], limits: Limits, scheme: str):
-        return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run_many)]
+    async def score_pairs(pairs: list[tuple[Problem, Candidate]], limits: Limits, scheme: str, auto: bool | None):
+        limits_of = await timed([p for p, _ in pairs], limits, auto)
+        return [rec for _, rec in await ascore_pairs(pairs, scheme=scheme, limits=limits, run=run_many,
+                                                     limits_for=limits_of)]
 
     def data_error(field: str, fn):
         """A data bug is the request's (422 naming the field), never a reward."""
@@ -273,7 +287,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
                 raise FieldError(f"{'problem' if specs is not None else 'tests'}.{i}", str(e)) from None
             p = data_error(f"{'problem' if specs is not None else 'tests'}.{i}", lambda p=p: check_problem(p))
             pairs.append((p, candidate_for(p, comp, i, "score")))
-        recs = await score_pairs(pairs, limits, scheme)
+        recs = await score_pairs(pairs, limits, scheme, req.timeout_auto)
         return ScoreResponse(rewards=[None if r.status is Status.sandbox_error else r.reward for r in recs],
                              records=recs)
 
@@ -285,7 +299,7 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
             raise FieldError("labels", str(e)) from None
         pairs = [(p, candidate_for(p, text, i, "openrlhf")) for i, (p, text) in enumerate(items)]
         # the same default scheme as every other path (was hard-coded binary here); the request may name one
-        recs = await score_pairs(pairs, pool, scheme_ok(req.reward_scheme or DEFAULT_SCHEME))
+        recs = await score_pairs(pairs, pool, scheme_ok(req.reward_scheme or DEFAULT_SCHEME), req.timeout_auto)
         return OpenRLHFResponse(**openrlhf_reward.result(recs))
 
     # ------------------------------------------------------------------ the episode environment

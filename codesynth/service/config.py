@@ -21,6 +21,8 @@ class ServeConfig(BaseModel):
     token: str | None = Field(default=None, description="Required on every request when set (Bearer or /t/<token>/).")
     # The pool's containers are sized by these: a request may ask for less, never more.
     limits: Limits = Field(default_factory=lambda: Limits(memory_mb=1024, output_bytes=8 << 20))
+    timeout_auto: bool = Field(default=False, description="`--timeout auto`: each problem's time limit from its "
+                               "reference's own run, unless a request says otherwise (`timeout_auto`).")
     max_timeout_s: float = Field(default=300.0, gt=0, description="Largest run_timeout a request may ask for.")
     queue_size: int = Field(default=256, ge=1, description="Requests that may wait for a worker at once.")
     queue_timeout_s: float = Field(default=10.0, gt=0, description="How long a request may wait to start "

@@ -20,6 +20,9 @@ class VerifyRequest(_Strict):
     problems: list[Problem] = Field(default_factory=list)
     candidates: list[Candidate] = Field(min_length=1)
     limits: Limits | None = Field(default=None, description="Within the server's; default: the server's.")
+    timeout_auto: bool | None = Field(default=None, description="Each problem's time limit from its reference "
+                                      "solution's own run (4 x its CPU time, 1 s at least, limits.timeout_s at most), "
+                                      "as `verify --timeout auto`; default: the server's `--timeout`.")
     reward_scheme: str = DEFAULT_SCHEME
     trust_tests: bool = Field(default=False, description="The sent problems' tests are your own code (not "
                               "model-written): they may run in the long-lived tester. Preloaded sets always are.")
@@ -45,6 +48,9 @@ class ScoreRequest(_Strict):
     entry_point: list[str | None] | None = None
     reward_scheme: str = DEFAULT_SCHEME
     limits: Limits | None = None
+    timeout_auto: bool | None = Field(default=None, description="Each problem's time limit from its reference "
+                                      "solution's own run (4 x its CPU time, 1 s at least, limits.timeout_s at most), "
+                                      "as `verify --timeout auto`; default: the server's `--timeout`.")
 
 
 class ScoreResponse(_Strict):
@@ -61,6 +67,9 @@ class OpenRLHFRequest(BaseModel):
     labels: list[Any]
     reward_scheme: str | None = Field(default=None, description="Any registered reward scheme; default: "
                                       "the one every scoring path uses (binary).")
+    timeout_auto: bool | None = Field(default=None, description="Each problem's time limit from its reference "
+                                      "solution's own run (4 x its CPU time, 1 s at least, limits.timeout_s at most), "
+                                      "as `verify --timeout auto`; default: the server's `--timeout`.")
 
 
 class OpenRLHFResponse(_Strict):

@@ -39,8 +39,8 @@ def hard_wall_limit(timeout_s: float) -> float:
 
 def group_times(pgid: int) -> tuple[float, float]:
     """(cpu_s, busy_s) of process group `pgid`: the CPU seconds its processes and the children
-    they reaped used; the longest any member has been running or waiting to run (at least
-    cpu_s: children it reaped were busy for their CPU time).
+    they reaped used; the longest any thread of a member has been running or waiting to run (at
+    least cpu_s: children it reaped were busy for their CPU time).
 
     A process that left the group (setsid) is not counted: RLIMIT_CPU and the hard wall-clock
     bound still limit it."""
@@ -61,13 +61,30 @@ def group_times(pgid: int) -> tuple[float, float]:
             if int(rest[2]) != pgid:
                 continue
             cpu += int(rest[11]) + int(rest[12]) + int(rest[13]) + int(rest[14])
-            with open(f"/proc/{name}/schedstat", "rb") as fh:
-                on_cpu_ns, waited_ns = fh.read().split()[:2]
-            busy = max(busy, int(on_cpu_ns) + int(waited_ns))
+            busy = max(busy, _busiest_thread_ns(name))
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile, or no schedstat (then the idle net counts all wall time)
     cpu_s = cpu / _TICK
     return cpu_s, max(busy / 1e9, cpu_s)  # reaped children's CPU was busy time too
+
+
+def _busiest_thread_ns(pid: str) -> int:
+    """The longest any thread of process `pid` has been running or waiting to run (ns). Per
+    thread: a JVM's or a Go program's first thread may wait the whole run while others compute."""
+    busy = 0
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        tids = []
+    for tid in tids or [pid]:
+        path = f"/proc/{pid}/task/{tid}/schedstat" if tids else f"/proc/{pid}/schedstat"
+        try:
+            with open(path, "rb") as fh:
+                on_cpu_ns, waited_ns = fh.read().split()[:2]
+            busy = max(busy, int(on_cpu_ns) + int(waited_ns))
+        except (OSError, IndexError, ValueError):
+            continue
+    return busy
 
 
 class CpuClock:

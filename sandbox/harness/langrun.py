@@ -14,6 +14,11 @@ The host sends, per request, the source files (a JSON object as the program byte
      candidate can read and execute but not write: the tmpfs belongs to the compiler uid).
      Data-form tests get a results pipe on fd 3; the host compares what arrives there.
 
+Time is judged as for Python programs (cputime.py): the cases of a request share one budget
+of the program's own CPU time (every thread of the JVM, V8 or the Go runtime counts), the
+wall clock being a safety net for idle programs; the compile step gets the same rule with
+its own limit, so a busy machine turns neither into a time-out.
+
 Straggler sweep, scratch reset and anomaly handling are the supervisor's (hygiene.py,
 waiting.py), as for Python programs. Nothing here judges an answer.
 """
@@ -28,6 +33,7 @@ import shutil
 import signal
 import time
 
+import cputime
 import explain
 import host_channel
 import hygiene
@@ -217,7 +223,10 @@ def _compile(ctx, lang: dict, files: dict[str, str], key: str) -> dict:
     os.close(w)
     t0 = time.monotonic()
     cap = waiting.Capture(r, keep_all=MSG_CHARS)
-    how, _, status = waiting.wait_loop(t0 + float(lim["timeout_s"]), [cap], 1 << 30, None, done_pid=pid)
+    budget = float(lim["timeout_s"])
+    clock = cputime.CpuClock(pid, budget, t0, cputime.wall_limit(budget))
+    how, _, status = waiting.wait_loop(t0 + cputime.hard_wall_limit(budget), [cap], 1 << 30, None, done_pid=pid,
+                                       cpu=clock)
     waiting.kill_group(pid)
     if how != "exited":
         status = waiting.reap(pid)
@@ -230,8 +239,8 @@ def _compile(ctx, lang: dict, files: dict[str, str], key: str) -> dict:
             info = json.loads(bytes(cap.head).decode("utf-8", "replace"))
         except ValueError:
             info = {}
-    if how == "timeout":
-        return {"how": "timeout", "duration_s": took}
+    if how in ("timeout", "cpu", "idle"):
+        return {"how": "timeout", "duration_s": took, "timeout_kind": "cpu" if how == "cpu" else "wall"}
     code, sig = waiting.decode_status(status)
     if code == 0:
         return {"how": "built", "duration_s": took}
@@ -292,6 +301,7 @@ def run(ctx, req: dict, program: str, tests_len: int) -> dict:
         if got["how"] != "built":
             return {"status": "compile_failed", "how": got["how"], "compile": compile_info,
                     "message": got.get("message", ""), "signal": got.get("signal"),
+                    "timeout_kind": got.get("timeout_kind"),
                     "duration_s": round(time.monotonic() - t0, 6)}
     elif not lang.get("compile"):
         return {"status": "sandbox_error", "error_type": "NoCompile", "error_message": "no compile step"}
@@ -321,13 +331,15 @@ def _rss_kb(pid: int) -> int:
         return 0
 
 
-def _wait(deadline: float, caps: list, cap: int, pid: int, limit_kb: int) -> tuple[str, int | None, int]:
+def _wait(deadline: float, caps: list, cap: int, pid: int, limit_kb: int,
+          clock: cputime.CpuClock) -> tuple[str, int | None, int]:
     """The supervisor's wait loop in short slices, reading the program's resident memory in
-    between: over the limit, it is killed and the answer is "memory"."""
+    between: over the limit, it is killed and the answer is "memory". `clock` stops it on its
+    CPU time ("cpu") or idle time ("idle"); `deadline` is the hard wall-clock bound."""
     peak = 0
     while True:
         how, _, status = waiting.wait_loop(min(deadline, time.monotonic() + RSS_POLL_S), caps, cap, None,
-                                        done_pid=pid)
+                                           done_pid=pid, cpu=clock)
         if how != "timeout":
             return how, status, peak
         peak = max(peak, _rss_kb(pid))
@@ -340,19 +352,27 @@ def _wait(deadline: float, caps: list, cap: int, pid: int, limit_kb: int) -> tup
 
 def _run_cases(ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dict:
     t0 = time.monotonic()
-    deadline = t0 + float(limits["timeout_s"])
+    limit = float(limits["timeout_s"])
+    deadline = t0 + cputime.hard_wall_limit(limit)  # the bound on all cases together: the verdict is on CPU time
+    spent = 0.0  # CPU seconds of the cases that ended: one budget for the whole request
     cap = int(limits["output_bytes"])
     results_fd = bool(lang.get("results_fd"))
     plain = req.get("kind") == "run"  # a plain run (/run_code) returns stderr whole, not just its tail
     cases = []
     status = "ok"
+    extra: dict = {}
 
     def fork(fds: dict[int, int]) -> int:
         return _fork_run(ctx, lang, argv, {**fds, 3: fds[3] if results_fd else ctx.devnull}, limits)
 
     for i, stdin_text in enumerate(req["inputs"]):
         c_pid, caps, c0 = waiting.start_case(fork, stdin_text.encode("utf-8"), cap, whole_stderr=plain, side_keep=cap)
-        how, c_status, rss_kb = _wait(deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10)
+        clock = cputime.CpuClock(c_pid, limit - spent, c0, cputime.wall_limit(limit))
+        how, c_status, rss_kb = _wait(deadline, caps, cap, c_pid, int(limits["memory_mb"]) << 10, clock)
+        if how == "exited":
+            spent += waiting.LAST_EXIT_CPU_S
+        elif how == "timeout":
+            clock.used_s = cputime.group_times(c_pid)[0]  # before the kill
         exit_code, sig, oom = waiting.end_case(ctx, c_pid, how, c_status, caps, cap)
         if how == "memory":
             oom, how = True, "exited"
@@ -362,12 +382,16 @@ def _run_cases(ctx, lang: dict, argv: list[str], req: dict, limits: dict) -> dic
         if plain:
             case["stderr"], case["stderr_bytes"] = bytes(caps[1].head).decode("utf-8", "replace"), caps[1].total
         cases.append(case)
-        if how == "timeout":
+        if how in ("timeout", "cpu", "idle"):
             status = "timeout"
+            tv = explain.time_verdict(how, spent + clock.used_s, limits, None, None)
+            extra = {"timeout_kind": tv["timeout_kind"], "cpu_s": tv["cpu_s"], "timeout_message": tv["error_message"]}
         elif how == "output":
             status = "output_exceeded"
         if status != "ok":
             break
         if i + 1 < len(req["inputs"]):
             hygiene.cleanup(ctx)
-    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6)}
+    if req.get("measure_cpu"):
+        extra.setdefault("cpu_s", round(spent, 4))
+    return {"status": status, "cases": cases, "duration_s": round(time.monotonic() - t0, 6), **extra}

@@ -118,12 +118,12 @@ class _Plugin:
         name = f"tests:{line}: {report.nodeid.rpartition('::')[2]}"
         if report.when == "call" or (report.when == "setup" and not report.passed):
             if report.passed and not hasattr(report, "wasxfail"):
-                self.rec.record(name, True)
+                self.rec.record(name, True, line=line)
             else:
                 why = "skipped" if report.skipped else _text(report)
-                self.rec.record(name, False, why)
+                self.rec.record(name, False, why, line=line)
         elif report.when == "teardown" and report.failed:
-            self.rec.record(name + " (teardown)", False, _text(report))
+            self.rec.record(name + " (teardown)", False, _text(report), line=line)
 
 
 def _text(report) -> str:

@@ -84,27 +84,37 @@ class TestGlobals(dict):
 
 
 class Recorder:
-    def __init__(self, remote: Remote | None = None):
+    """Each test's outcome, marked private or public here, where the test's own line is known
+    (`private_lines`: the [from, to) lines of the tests that are private; None: none is). A
+    test whose line is unknown counts as private: its content is never shown."""
+
+    def __init__(self, remote: Remote | None = None, private_lines: list | None = None):
         self.remote = remote
+        self.private_lines = private_lines
         self.outcomes: list[dict] = []
         self.total = 0
         self.passed = 0
         self.first_error: BaseException | None = None
         self.first_kind = "AssertionError"
 
-    def case(self, name: str):
-        return _Case(self, name)
+    def case(self, name: str, line: int | None = None):
+        return _Case(self, name, line)
 
-    def record(self, name: str, ok: bool, message: str | None = None) -> None:
+    def private(self, line: int | None) -> bool:
+        if not self.private_lines:
+            return False
+        return line is None or self.private_lines[0] <= line < self.private_lines[1]
+
+    def record(self, name: str, ok: bool, message: str | None = None, line: int | None = None) -> None:
         self.total += 1
         self.passed += ok
         if len(self.outcomes) < MAX_OUTCOMES:
-            self.outcomes.append({"name": name, "passed": ok, "message": message})
+            self.outcomes.append({"name": name, "passed": ok, "message": message, "private": self.private(line)})
 
 
 class _Case:
-    def __init__(self, rec: Recorder, name: str):
-        self.rec, self.name = rec, name
+    def __init__(self, rec: Recorder, name: str, line: int | None):
+        self.rec, self.name, self.line = rec, name, line
 
     def __enter__(self):
         r = self.rec.remote
@@ -113,7 +123,7 @@ class _Case:
 
     def __exit__(self, et, ev, tb):
         if et is None:
-            self.rec.record(self.name, True)
+            self.rec.record(self.name, True, line=self.line)
             return False
         if not issubclass(et, Exception):
             return False  # CandidateDied, KeyboardInterrupt: abort the run
@@ -126,7 +136,7 @@ class _Case:
             # Why an answer that looks right is not: it did not cross as the type it claims to be.
             seen = list(dict.fromkeys(r.notes[self.notes_from:]))[:2]
             msg = (msg + "".join(f"\n  note: {n}" for n in seen))[:2500]
-        self.rec.record(self.name, False, msg)
+        self.rec.record(self.name, False, msg, self.line)
         return True
 
 
@@ -255,7 +265,8 @@ def _wrap_body(body: list[ast.stmt], lines: list[str], where: str) -> list[ast.s
             items=[
                 ast.withitem(
                     context_expr=ast.Call(
-                        func=ast.Name("__cs_case__", ast.Load()), args=[ast.Constant(name)], keywords=[]
+                        func=ast.Name("__cs_case__", ast.Load()), args=[ast.Constant(name), ast.Constant(stmt.lineno)],
+                        keywords=[]
                     )
                 )
             ],
@@ -285,11 +296,13 @@ def instrument(source: str, tree: ast.Module | None = None) -> tuple[ast.Module,
 
 
 def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None = None,
-        tree: ast.Module | None = None, names_used: list | None = None, pytest_file: bool = False) -> dict:
+        tree: ast.Module | None = None, names_used: list | None = None, pytest_file: bool = False,
+        private_lines: list | None = None) -> dict:
     """Execute the tests; return the report dict. `code_cache` keeps compiled tests (server mode);
     `tree` is the tests already parsed, if they were; `names_used` are names the problem says
     its tests use, which the program must define; `pytest_file`: the host says the tests are a
-    pytest file (codesynth.pytest_files), run by pytest_run.py."""
+    pytest file (codesynth.pytest_files), run by pytest_run.py; `private_lines` mark the private
+    tests (Recorder)."""
     remote = Remote(chan)
     try:
         hello = wire.loads_plain(wire.recv_frame(chan, 16 << 20))
@@ -312,7 +325,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
                 "error_message": "the program does not define " + ", ".join(f"'{n}'" for n in missing[:10])
                 + " (the problem's tests use it)"}
 
-    rec = Recorder(remote)
+    rec = Recorder(remote, private_lines)
     g = TestGlobals(remote, names)
     g.own.update(n for n in (entry_point, *(names_used or ())) if isinstance(n, str))
     g.update({"__name__": "__codesynth_tests__", "__builtins__": builtins,
@@ -350,7 +363,7 @@ def run(tests: str, entry_point: str | None, chan: int, code_cache: dict | None 
                 if name.startswith("test") and callable(fn) and getattr(fn, "__code__", None) is not None \
                         and fn.__code__.co_argcount == 0:
                     ran_functions = True
-                    with rec.case(f"tests:{fn.__code__.co_firstlineno}: {name}()"):
+                    with rec.case(f"tests:{fn.__code__.co_firstlineno}: {name}()", fn.__code__.co_firstlineno):
                         fn()
     except CandidateDied as e:
         return {"status": "crashed", "phase": "tests", "error_type": "ProcessDied",
@@ -411,9 +424,10 @@ def _test_tb(e: BaseException) -> str:
 
 
 def main(tests: str, entry_point: str | None, chan: int, report_fd: int, names_used: list | None = None,
-         pytest_file: bool = False) -> None:
+         pytest_file: bool = False, private_lines: list | None = None) -> None:
     try:
-        report = run(tests, entry_point, chan, names_used=names_used, pytest_file=pytest_file)
+        report = run(tests, entry_point, chan, names_used=names_used, pytest_file=pytest_file,
+                     private_lines=private_lines)
     except BaseException as e:  # noqa: BLE001 - the tester itself must always report
         report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                   "error_message": f"tester failure: {e}"[:2000]}
@@ -509,7 +523,7 @@ def _recv_request(sock) -> tuple[dict, bytes, list[int]]:
 
 
 def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list | None = None,
-                pytest_file: bool = False) -> dict:
+                pytest_file: bool = False, private_lines: list | None = None) -> dict:
     leave = exits.leave  # model-written tests run in the child: its way out is bound first (exits.py)
     if pytest_file:
         _pytest_run.preload()  # once per tester: every forked child then starts with pytest loaded
@@ -518,7 +532,7 @@ def _run_forked(tests: str, entry_point: str | None, chan: int, names_used: list
     if pid == 0:
         try:
             os.close(r)
-            main(tests, entry_point, chan, w, names_used, pytest_file)
+            main(tests, entry_point, chan, w, names_used, pytest_file, private_lines)
         finally:
             leave(0)
     os.close(w)
@@ -571,14 +585,15 @@ def serve(ctrl_fd: int) -> None:
         try:
             if safe:
                 try:
-                    report = run(tests, entry, chan, code_cache, tree, header.get("names"), pytest)
+                    report = run(tests, entry, chan, code_cache, tree, header.get("names"), pytest,
+                                 header.get("private_lines"))
                 except BaseException as e:  # noqa: BLE001
                     report = {"status": "crashed", "phase": "tests", "error_type": type(e).__name__,
                               "error_message": f"tester failure: {e}"[:2000]}
                 finally:
                     snap.restore()
             else:
-                report = _run_forked(tests, entry, chan, header.get("names"), pytest)
+                report = _run_forked(tests, entry, chan, header.get("names"), pytest, header.get("private_lines"))
         finally:
             if chan >= 0:
                 os.close(chan)

@@ -59,7 +59,8 @@ def send_tests(ctx: context.Ctx, req: dict, tests: memoryview, chan_t: socket.so
     """Hand the tests and the channel to the candidate over to the tester server."""
     header = json.dumps({"id": req.get("id"), "entry_point": req.get("entry_point"), "names": req.get("names"),
                          "pytest": bool(req.get("pytest")),
-                         "trusted": bool(req.get("trusted_tests")), "tests_len": len(tests)}).encode()
+                         "trusted": bool(req.get("trusted_tests")), "tests_len": len(tests),
+                         "private_lines": req.get("private_lines")}).encode()
     head = len(header).to_bytes(4, "big") + header
     for _ in range(2):
         if ctx.tester is None:

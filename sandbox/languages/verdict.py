@@ -32,11 +32,13 @@ def trim_compiler_message(text: str, limit: int = COMPILE_FEEDBACK_CHARS) -> str
 
 
 def _result(req: ExecRequest, status: Status, backend: str, resp: dict, **kw) -> ExecutionResult:
+    from codesynth.sandbox.protocol.results import cpu_seconds
+
     comp = resp.get("compile") or {}
     return ExecutionResult(candidate_id=req.candidate_id, problem_id=req.problem_id, status=status,
                            limits=req.limits, backend=backend, language=req.language,
                            compile_cached=comp.get("cached"), compile_s=comp.get("duration_s"),
-                           duration_s=float(resp.get("duration_s") or 0.0), **kw)
+                           duration_s=float(resp.get("duration_s") or 0.0), cpu_s=cpu_seconds(resp), **kw)
 
 
 def outputs_match(expected: str, got: str, mode: str) -> bool:
@@ -80,7 +82,8 @@ def from_lang_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionR
             return sandbox_error(req, f"compile step: {resp.get('message') or how}", backend)
         msg = trim_compiler_message(resp.get("message") or "")
         if how == "timeout":
-            msg = f"compilation exceeded {req.limits.compile_timeout_s:g}s"
+            clock = "of CPU time" if resp.get("timeout_kind") == "cpu" else "(the wall-clock safety net)"
+            msg = f"compilation exceeded {req.limits.compile_timeout_s:g} s {clock}"
         elif how == "memory":
             msg = f"compilation exceeded the memory limit of {req.limits.compile_memory_mb} MB\n{msg}".strip()
         res = _result(req, Status.error, backend, resp, error_type=_COMPILE_TYPES[how],
@@ -127,9 +130,14 @@ def _clip(s: str, n: int = 200) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
-def _common_failure(req: ExecRequest, raw: str, case: dict) -> tuple[Status, str, str] | None:
+def _common_failure(req: ExecRequest, resp: dict, case: dict) -> tuple[Status, str, str] | None:
+    from codesynth.sandbox.protocol.results import oom_message, timeout_message
+
+    raw = resp.get("status")
+    if raw == "timeout" and case.get("oom"):  # a memory bomb slowed down, not a slow program
+        return Status.memory_exceeded, "Killed", oom_message(req)
     if raw == "timeout":
-        return Status.timeout, "Timeout", f"exceeded the wall-clock limit of {req.limits.timeout_s:g}s"
+        return Status.timeout, "Timeout", timeout_message(req, resp)
     if raw == "output_exceeded":
         return Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
     if _out_of_memory(req, case):
@@ -158,13 +166,13 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
             ok = outputs_match(case.output, got.get("stdout", ""), req.compare)
             msg = None if ok else (f"input: {_clip(case.input)!r}\n  expected: {_clip(case.output.rstrip())!r}\n"
                                    f"  got:      {_clip(got.get('stdout', '').rstrip())!r}")
-        outcomes.append(TestOutcome(name=f"case {i}", passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=f"case {i}", passed=ok, message=msg, private=req.case_private(i - 1)))
         if not ok and first_bad is None:
             first_bad = (got, msg)
     total, passed_n = len(req.cases), sum(o.passed for o in outcomes)
     last = cases[-1] if cases else {}
     status, err_type, err_msg = Status.passed, None, None
-    fail = _common_failure(req, resp.get("status"), first_bad[0] if first_bad else last)
+    fail = _common_failure(req, resp, first_bad[0] if first_bad else last)
     if fail is not None and (resp.get("status") != "ok" or first_bad is not None):
         status, err_type, err_msg = fail
     elif passed_n < total:
@@ -200,7 +208,8 @@ def _calls_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
     for i, c in enumerate(req.calls):
         name = f"{sig.name}({', '.join(_show(a) for a in c.call)})"
         if i >= len(lines):
-            outcomes.append(TestOutcome(name=name, passed=False, message="no result (the program stopped first)"))
+            outcomes.append(TestOutcome(name=name, passed=False, message="no result (the program stopped first)",
+                                        private=req.case_private(i)))
             continue
         kind, value = lines[i]
         if kind == "ok":
@@ -212,10 +221,10 @@ def _calls_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
                 err_type, err_msg = "RuntimeError", str(value)
         else:
             ok, msg = False, f"unreadable result line {value!r}"
-        outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=name, passed=ok, message=msg, private=req.case_private(i)))
     passed_n = sum(o.passed for o in outcomes)
     status = Status.passed
-    fail = _common_failure(req, resp.get("status"), case)
+    fail = _common_failure(req, resp, case)
     if fail is not None:
         status, err_type, err_msg = fail
     elif forged:

@@ -59,11 +59,12 @@ def from_response(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult
         traceback=resp.get("traceback"), stdout_tail=resp.get("stdout_tail") or "",
         stderr_tail=resp.get("stderr_tail") or "", exit_code=resp.get("exit_code"),
         signal=resp.get("signal"), duration_s=float(resp.get("duration_s") or 0.0), backend=backend,
-        cpu_s=_cpu_s(resp),
+        cpu_s=cpu_seconds(resp),
     )
 
 
-def _cpu_s(resp: dict) -> float | None:
+def cpu_seconds(resp: dict) -> float | None:
+    """The program's own CPU time the supervisor reported (None: not measured)."""
     v = resp.get("cpu_s")
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
@@ -112,7 +113,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
             exp, out = normalize_output(case.output), normalize_output(got.get("stdout", ""))
             ok = exp == out if req.compare == "exact" else outputs_match(case.output, got.get("stdout", ""), req.compare)
             msg = None if ok else f"input: {_clip(case.input)!r}\n  expected: {_clip(exp)!r}\n  got:      {_clip(out)!r}"
-        outcomes.append(TestOutcome(name=name, passed=ok, message=msg))
+        outcomes.append(TestOutcome(name=name, passed=ok, message=msg, private=req.case_private(i - 1)))
         if not ok and first_bad is None:
             first_bad = got
             err_type = got.get("error_type") or ("WrongAnswer" if got.get("exit_code") == 0 else "RuntimeError")
@@ -121,9 +122,9 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
     passed_n = sum(o.passed for o in outcomes)
     raw = resp.get("status")
     if raw == "timeout" and any(c.get("oom") for c in cases):  # a memory bomb slowed down, not a slow program
-        status, err_type, err_msg = Status.memory_exceeded, "Killed", _oom_message(req)
+        status, err_type, err_msg = Status.memory_exceeded, "Killed", oom_message(req)
     elif raw == "timeout":
-        status, err_type, err_msg = Status.timeout, "Timeout", _timeout_message(req, resp)
+        status, err_type, err_msg = Status.timeout, "Timeout", timeout_message(req, resp)
     elif raw == "output_exceeded":
         status, err_type, err_msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
     elif raw != "ok":
@@ -145,7 +146,7 @@ def _io_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionResult:
         error_message=None if status is Status.passed else err_msg,
         stdout_tail=(last.get("stdout") or "")[-4096:], stderr_tail=last.get("stderr_tail") or "",
         exit_code=last.get("exit_code"), signal=last.get("signal"),
-        duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=_cpu_s(resp),
+        duration_s=float(resp.get("duration_s") or 0.0), backend=backend, cpu_s=cpu_seconds(resp),
     )
     if req.checker is not None:
         res._outputs = case_outputs(cases)
@@ -157,13 +158,13 @@ def case_outputs(cases: list[dict]) -> list[str | None]:
     return [c.get("stdout", "") if c.get("exit_code") == 0 and not c.get("signal") else None for c in cases]
 
 
-def _timeout_message(req: ExecRequest, resp: dict) -> str:
+def timeout_message(req: ExecRequest, resp: dict) -> str:
     """The supervisor says which clock stopped the program (its CPU time, or the wall-clock net)."""
     msg = resp.get("timeout_message")
     return msg if isinstance(msg, str) and msg else f"exceeded the time limit of {req.limits.timeout_s:g} s"
 
 
-def _oom_message(req: ExecRequest) -> str:
+def oom_message(req: ExecRequest) -> str:
     return f"killed by the out-of-memory killer (limit {req.limits.memory_mb} MB)"
 
 
@@ -187,9 +188,9 @@ def plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionRes
     code, sig, err = c.get("exit_code"), c.get("signal"), c.get("error_type")
     status, msg = Status.passed, None
     if raw == "timeout" and c.get("oom"):
-        status, err, msg = Status.memory_exceeded, "Killed", _oom_message(req)
+        status, err, msg = Status.memory_exceeded, "Killed", oom_message(req)
     elif raw == "timeout":
-        status, err, msg = Status.timeout, "Timeout", _timeout_message(req, resp)
+        status, err, msg = Status.timeout, "Timeout", timeout_message(req, resp)
     elif raw == "output_exceeded":
         status, err, msg = Status.output_exceeded, "OutputLimit", f"wrote more than {req.limits.output_bytes} bytes"
     elif c.get("oom") or err == "MemoryError":
@@ -204,5 +205,5 @@ def plain_run_result(req: ExecRequest, resp: dict, backend: str) -> ExecutionRes
     return _result(
         req, status, error_type=err if status is not Status.passed else None, error_message=msg,
         stdout_tail=out.stdout[-4096:], stderr_tail=out.stderr[-4096:], exit_code=code, signal=sig,
-        duration_s=float(c.get("duration_s") or 0.0), backend=backend, run_output=out,
+        duration_s=float(c.get("duration_s") or 0.0), backend=backend, run_output=out, cpu_s=cpu_seconds(resp),
     )

@@ -119,11 +119,11 @@ class SupervisorClient:
         except OSError as e:
             raise SupervisorGone(f"supervisor channel closed ({e})") from None
         n_runs = max(1, len(req.cases)) if req.fresh_interpreter or uses_compile_step(req) else 1
-        # A compile step has its own deadline, enforced in the container before the run starts.
-        compile_s = req.limits.compile_timeout_s + GRACE_S if uses_compile_step(req) else 0.0
-        # Python programs are judged on CPU time; the wall clock bounds a run at hard_wall_limit,
-        # and a starved supervisor needs a while to stop and clean up after that.
-        run_s = req.limits.timeout_s if uses_compile_step(req) else 1.5 * hard_wall_limit(req.limits.timeout_s)
+        # Programs (and compile steps) are judged on CPU time; the wall clock bounds a run at
+        # hard_wall_limit, and a starved supervisor needs a while to stop and clean up after that.
+        # A compile step has its own limit, enforced in the container before the run starts.
+        compile_s = 1.5 * hard_wall_limit(req.limits.compile_timeout_s) + GRACE_S if uses_compile_step(req) else 0.0
+        run_s = 1.5 * hard_wall_limit(req.limits.timeout_s)
         resp = self._read_line(time.monotonic() + run_s + compile_s + GRACE_S * n_runs)
         if resp.get("id") != request_id:
             raise SupervisorGone("supervisor answered a different request")

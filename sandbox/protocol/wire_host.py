@@ -28,6 +28,7 @@ def encode_request(req: ExecRequest, request_id: str) -> bytes:
         "fresh": req.fresh_interpreter,
         "trusted_tests": req.trusted_tests,
         "measure_cpu": req.measure_cpu,
+        "private_lines": req.private_lines,  # the tester marks each outcome private or public
         # Only the inputs travel; expected outputs stay on the host.
         "inputs": [c.input for c in req.cases] if req.kind == "io" else [req.stdin or ""] if req.kind == "run" else [],
     }
@@ -64,6 +65,7 @@ def _encode_lang(req: ExecRequest, request_id: str) -> bytes:
         "tests_len": len(tests),
         "limits": req.limits.model_dump(),
         "lang": lang_header(req.language, main_class, req.limits, results_fd=calls, mode=req.language_mode),
+        "measure_cpu": req.measure_cpu,
         # Only the inputs (or the call arguments) travel; expected values stay on the host.
         "inputs": inputs,
     }

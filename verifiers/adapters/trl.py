@@ -7,13 +7,12 @@ from typing import Any, Literal
 
 from codesynth.errors import DataError, SandboxUnavailable
 from codesynth.models import Limits, Problem, Status
-from codesynth.rundir import digest
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers import pool
 from codesynth.verifiers.adapters.specs import load_problem_index, problem_from_spec
 from codesynth.verifiers.rewards import RewardScheme
 from codesynth.verifiers.scoring import DEFAULT_SCHEME, Completion, completion_text, score_many
-from codesynth.verifiers.time_limits import reference_limits
+from codesynth.verifiers.time_limits import ReferenceTimes
 
 
 def trl_reward_func(
@@ -46,7 +45,7 @@ def trl_reward_func(
     unknown problem id, a column not aligned with the completions) raises DataError naming
     the row and the column at the first call: never a reward.
 
-    `time_limit="auto"` (default) gives each problem an RL-friendly wall-clock limit, as
+    `time_limit="auto"` (default) gives each problem an RL-friendly time limit (CPU time), as
     evalplus does: `max(1 s, 4 x the reference solution's own run time)`, measured once per
     problem in the sandbox (4 s for a problem without a reference), so one hanging completion
     does not stall a whole step for the generic 10 s. A number fixes it for every problem;
@@ -57,20 +56,16 @@ def trl_reward_func(
     """
     by_id = load_problem_index(problems)
     base = limits or Limits()
-    # Keyed by the problem's content: rows built from columns may share an id ("problem").
-    timed: dict[str, Limits] = {}
+    times = ReferenceTimes()  # keyed by the problem's content: rows built from columns may share an id
+    if time_limit not in (None, "auto"):
+        base = base.model_copy(update={"timeout_s": float(time_limit)})
 
     def measure(batch: list[Problem]) -> None:
-        new = {digest(p): p for p in batch if digest(p) not in timed}
-        if time_limit is None or not new:
-            return
-        if time_limit != "auto":
-            timed.update({k: base.model_copy(update={"timeout_s": float(time_limit)}) for k in new})
-            return
-        timed.update(zip(new, reference_limits(list(new.values()), backend or pool.get_backend(), base), strict=True))
+        if time_limit == "auto":
+            times.measure(batch, backend or pool.get_backend(), base)
 
     def limits_for(p: Problem) -> Limits:
-        return timed.get(digest(p), base)
+        return times.limits_for(p, base) if time_limit == "auto" else base
 
     def reward_func(
         prompts: Sequence[Any] | None = None, completions: Sequence[Completion] | None = None, **kwargs: Any

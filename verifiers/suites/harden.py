@@ -1,7 +1,9 @@
 """Harden one problem's suite: new inputs, the reference's outputs, kept only where they kill.
 
 EvalPlus's recipe, in the sandbox: seed inputs from the existing tests are mutated by type
-(verifiers/suites/input_mutation.py); the reference computes each one's expected output, and an
+(verifiers/suites/input_mutation.py; stdin texts token by token, verifiers/suites/io_mutation.py;
+with few seeds, data-form inputs are also drawn from the signature, verifiers/suites/signature_inputs.py);
+the reference computes each one's expected output, and an
 input it rejects is dropped (verifiers/suites/oracle.py); every known-correct program (every
 reference, in every language) must pass each new case, or the case is dropped (a case that
 a correct program fails is a wrong test); the known-wrong pool (verifiers/suites/wrong_programs.py)
@@ -31,7 +33,9 @@ from codesynth.models import (
 )
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.suites.input_mutation import mutated_inputs, seed_inputs
+from codesynth.verifiers.suites.io_mutation import io_seed_inputs, mutated_io_inputs
 from codesynth.verifiers.suites.oracle import INVALID, reference_outputs, reference_run
+from codesynth.verifiers.suites.signature_inputs import FEW_SEEDS, signature_inputs
 from codesynth.verifiers.suites.strength import certify, correct_programs, measure, run_programs
 from codesynth.verifiers.suites.suite import as_tests, full_suite, with_tests
 from codesynth.verifiers.suites.wrong_programs import WrongProgram, trivial_programs, wrong_pool
@@ -59,7 +63,9 @@ class HardenOutcome(BaseModel):
     status: str = Field(description="hardened | unchanged | skipped")
     reason: str | None = None
     seeds: int = 0
-    inputs: int = Field(default=0, description="Mutated inputs tried.")
+    inputs: int = Field(default=0, description="New inputs tried (mutated, drawn from the signature).")
+    drawn: int = Field(default=0, description="Of those, drawn from the signature (hypothesis strategies).")
+    generated: int = Field(default=0, description="Of those, printed by the model's input generators.")
     invalid: int = Field(default=0, description="Inputs the reference raised on, timed out on, or returned no literal.")
     disputed: int = Field(default=0, description="Cases a known-correct program failed (dropped).")
     candidates: int = Field(default=0, description="Cases that survived to the kill matrix.")
@@ -79,8 +85,10 @@ def _failed(res: ExecutionResult, keys: list[Any], kind: str) -> set[int] | None
     """Which cases (by position) a program failed; None when the run says nothing per case."""
     if res.status is Status.sandbox_error or (not res.tests and res.status is not Status.passed):
         return None
-    if kind == "calls":
-        return {i for i, o in enumerate(res.tests[: len(keys)]) if not o.passed}
+    if kind in ("calls", "io"):
+        bad = {i for i, o in enumerate(res.tests[: len(keys)]) if not o.passed}
+        # a case the run never reached (it stopped early) is not known to pass
+        return bad | (set(range(len(res.tests), len(keys))) if res.status is not Status.passed else set())
     by_line = {k: i for i, k in enumerate(keys)}
     bad: set[int] = set()
     seen: set[int] = set()
@@ -149,7 +157,7 @@ def _fill(chosen: list[int], live: list[int], cases: list[tuple[tuple, Any]], li
 def _append(problem: Problem, cases: list[tuple[tuple, Any]]) -> Any:
     new, _ = as_tests(problem, cases)
     old = problem.private_tests
-    if problem.kind == "calls":
+    if problem.kind in ("calls", "io"):
         return [*(old or []), *new]
     head = (str(old).rstrip("\n") + "\n\n") if old else ""
     return head + "# Hardened by `codesynth tests harden`: inputs mutated from the tests, outputs of the reference.\n" + new
@@ -181,12 +189,33 @@ class Judges:
     by: str  # reference | agreement
 
 
-def _inputs(problem: Problem, cfg: HardenConfig, out: HardenOutcome) -> list[tuple]:
+def _inputs(problem: Problem, cfg: HardenConfig, out: HardenOutcome, extra: Sequence[tuple] = ()) -> list[tuple]:
+    """Mutated (and drawn) inputs, then `extra` ones (a model's input generators) not seen yet."""
+    new = _own_inputs(problem, cfg, out)
+    known = {repr(a) for a in new}
+    more = [a for a in extra if repr(a) not in known and not known.add(repr(a))]
+    out.generated = len(more)
+    out.inputs += len(more)
+    return new + more
+
+
+def _own_inputs(problem: Problem, cfg: HardenConfig, out: HardenOutcome) -> list[tuple]:
+    if problem.kind == "io":  # an input is the 1-tuple (stdin,)
+        texts = io_seed_inputs(problem)
+        out.seeds = len(texts)
+        new = mutated_io_inputs(texts, cfg.max_inputs, f"{cfg.seed}:{problem.id}")
+        out.inputs = len(new)
+        return [(t,) for t in new]
     seeds = seed_inputs(problem) + (seed_inputs(problem, problem.private_tests) if problem.private_tests else [])
     out.seeds = len(seeds)
-    inputs = mutated_inputs(seeds, cfg.max_inputs, f"{cfg.seed}:{problem.id}")
-    out.inputs = len(inputs)
-    return inputs
+    # few seeds give mutation little to work with: half the inputs then come from the signature
+    drawn_n = cfg.max_inputs // 2 if problem.signature is not None and len(seeds) < FEW_SEEDS else 0
+    inputs = mutated_inputs(seeds, cfg.max_inputs - drawn_n, f"{cfg.seed}:{problem.id}")
+    drawn = signature_inputs(problem, seeds + inputs, cfg.max_inputs - len(inputs), f"{cfg.seed}:{problem.id}") \
+        if drawn_n else []
+    out.drawn = len(drawn)
+    out.inputs = len(inputs) + len(drawn)
+    return inputs + drawn
 
 
 def _samples_as_wrong(samples: Sequence[Candidate], problem: Problem) -> list[WrongProgram]:
@@ -227,9 +256,6 @@ def judges_for(problem: Problem, backend: Backend, cfg: HardenConfig, limits: Li
     """The reference decides where there is one (the samples join the wrong pool: one that disagrees with
     it on a valid input is shown wrong); otherwise the agreement of the samples, if they agree."""
     out = out or HardenOutcome(problem_id=problem.id, status="skipped")
-    if problem.kind == "io":
-        out.reason = "stdin/stdout problem (no call arguments to mutate)"
-        return None
     ref = _reference(problem)
     if ref is not None:
         return Judges(ref, correct_programs(problem),
@@ -242,14 +268,17 @@ def judges_for(problem: Problem, backend: Backend, cfg: HardenConfig, limits: Li
 
 
 def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: HardenConfig,
-                    limits: Limits | None = None, out: HardenOutcome | None = None) -> Evidence:
-    """Mutated inputs, their expected outputs, and the kill matrix of the wrong-program pool on them."""
+                    limits: Limits | None = None, out: HardenOutcome | None = None,
+                    extra_inputs: Sequence[tuple] = ()) -> Evidence:
+    """New inputs (mutated, drawn, `extra_inputs` from a model's generators), their expected
+    outputs, and the kill matrix of the wrong-program pool on them."""
     out = out or HardenOutcome(problem_id=problem.id, status="unchanged")
     out.status = "unchanged"
     ev = Evidence(outcome=out)
-    inputs = _inputs(problem, cfg, out)
+    inputs = _inputs(problem, cfg, out, extra_inputs)
     if not inputs:
-        out.reason = "no literal call arguments in the tests to mutate"
+        out.reason = ("no stdin in the cases to mutate" if problem.kind == "io"
+                      else "no literal call arguments in the tests to mutate")
         return ev
     lang, code = judges.oracle
     outputs, secs = reference_run(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
@@ -308,16 +337,18 @@ def strength_of(problem: Problem, backend: Backend, cfg: HardenConfig | None = N
 
 
 def harden_problem(problem: Problem, backend: Backend, cfg: HardenConfig | None = None,
-                   limits: Limits | None = None, samples: Sequence[Candidate] = ()) -> tuple[Problem, HardenOutcome]:
+                   limits: Limits | None = None, samples: Sequence[Candidate] = (),
+                   extra_inputs: Sequence[tuple] = ()) -> tuple[Problem, HardenOutcome]:
     """The problem with killing cases added to its private tests, its certificate before and after.
     `samples`: sampled solutions; with a reference they join the known-wrong pool (those it tells
-    apart), without one their agreement decides the expected outputs (CodeT)."""
+    apart), without one their agreement decides the expected outputs (CodeT). `extra_inputs`: inputs
+    from elsewhere (a model's input generators: verifiers/suites/generated_inputs.py), judged alike."""
     cfg = cfg or HardenConfig()
     out = HardenOutcome(problem_id=problem.id, status="skipped")
     judges = judges_for(problem, backend, cfg, limits, samples, out)
     if judges is None:
         return problem, out
-    ev = gather_evidence(problem, backend, judges, cfg, limits, out)
+    ev = gather_evidence(problem, backend, judges, cfg, limits, out, extra_inputs)
     before, verdicts = _certify(problem, backend, judges, ev, limits)
     chosen = _cover(ev.kills, cfg.max_tests, ev.seconds, cfg.time_budget_s)
     if chosen and not cfg.minimal:

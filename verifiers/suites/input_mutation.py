@@ -38,7 +38,7 @@ def seed_inputs(problem: Problem, tests: Any = None) -> list[tuple]:
 
 
 @dataclass
-class _Position:
+class Position:
     """What the seeds show about one argument position: the preconditions mutation keeps."""
 
     values: list[Any] = field(default_factory=list)
@@ -70,7 +70,7 @@ def _in_range(v: float, nums: Sequence[float]) -> bool:
     return lo_ok <= v <= hi + pad
 
 
-def _mutate_number(v: Any, pos: _Position, rng: random.Random) -> Any:
+def _mutate_number(v: Any, pos: Position, rng: random.Random) -> Any:
     nums = pos.numbers() or [v]
     lo, hi = min(nums), max(nums)
     if isinstance(v, int):
@@ -99,7 +99,7 @@ def _mutate_words(v: str, seeds: list[str], rng: random.Random) -> str:
     return " ".join(words)
 
 
-def _mutate_string(v: str, pos: _Position, rng: random.Random) -> str:
+def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
     seeds = pos.strings() or [v]
     min_len, max_len = min(map(len, seeds)), max(map(len, seeds))
     if any(" " in s.strip() for s in seeds):
@@ -138,7 +138,7 @@ def _shape(seqs: list[Sequence]) -> tuple[bool, bool, int, int]:
             min(map(len, seqs)), max(map(len, seqs)))
 
 
-def _mutate_list(v: list | tuple, pos: _Position, rng: random.Random) -> list | tuple:
+def _mutate_list(v: list | tuple, pos: Position, rng: random.Random) -> list | tuple:
     seqs = [s for s in pos.values if isinstance(s, (list, tuple))] or [v]
     sorted_, distinct, min_len, max_len = _shape(seqs)
     pool = pos.elements() or list(v)
@@ -156,7 +156,7 @@ def _mutate_list(v: list | tuple, pos: _Position, rng: random.Random) -> list | 
     elif choice == 4 and items:
         # one element mutated by its own type, within the range of every element the seeds use
         k = rng.randrange(len(items))
-        items[k] = mutate_value(items[k], _Position(pool), rng)
+        items[k] = mutate_value(items[k], Position(pool), rng)
     elif pool:
         items = items + rng.sample(pool, min(len(pool), rng.randint(1, 3)))
     if any(type(x) is not type(pool[0]) for x in items) if pool else False:
@@ -173,7 +173,7 @@ def _mutate_list(v: list | tuple, pos: _Position, rng: random.Random) -> list | 
     return tuple(items) if isinstance(v, tuple) else items
 
 
-def mutate_value(v: Any, pos: _Position, rng: random.Random) -> Any:
+def mutate_value(v: Any, pos: Position, rng: random.Random) -> Any:
     """One type-preserving mutation of `v` (itself when none fits the position's preconditions)."""
     if isinstance(v, bool):
         bools = {x for x in pos.values if isinstance(x, bool)}
@@ -192,7 +192,7 @@ def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[
     if not seeds:
         return []
     arity = {len(s) for s in seeds}
-    positions = {n: [_Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
+    positions = {n: [Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
     rng = random.Random(f"harden:{seed}")
     known = {repr(s) for s in seeds}
     out: list[tuple] = []

@@ -7,7 +7,8 @@ expected output: the input is invalid (outside the problem's preconditions) and 
 
 Python function problems run as a plain program that prints each result's `repr` after a
 per-run nonce; data-form problems run through the language's own driver (any language), the
-values read back from the host-side comparison against a placeholder.
+values read back from the host-side comparison against a placeholder; stdin/stdout problems
+run once per input (any language), what the reference prints being the expected output.
 """
 
 from __future__ import annotations
@@ -121,6 +122,25 @@ def _calls_outputs(problem: Problem, reference: str, language: str, inputs: list
     return out, secs
 
 
+def _io_outputs(problem: Problem, reference: str, language: str, inputs: list[tuple], backend: Backend,
+                limits: Limits, budget_s: float) -> tuple[list[Any], list[float]]:
+    """stdin/stdout: one plain run of the reference per input (`(stdin,)`); what it prints is
+    the expected output. It fails, prints nothing, or needs more than `budget_s` of CPU: invalid."""
+    run_limits = limits.model_copy(update={"timeout_s": max(budget_s, 0.1)})
+    jobs = ((i, ExecRequest(candidate_id=f"{problem.id}#oracle{i}", problem_id=problem.id, kind="run",
+                            program=reference, language=language, stdin=args[0], limits=run_limits,
+                            measure_cpu=True))
+            for i, args in enumerate(inputs))
+    out: list[Any] = [INVALID] * len(inputs)
+    secs = [budget_s] * len(inputs)
+    for i, res in execute_many(backend, jobs):
+        took = res.cpu_s if res.cpu_s is not None else res.duration_s
+        printed = res.run_output.stdout if res.run_output is not None else ""
+        if res.status is Status.passed and printed.strip() and not res.run_output.truncated and took <= budget_s:
+            out[i], secs[i] = printed, took
+    return out, secs
+
+
 def reference_run(problem: Problem, reference: str, language: str, inputs: list[tuple], backend: Backend,
                   limits: Limits | None = None, budget_s: float = 1.0, batch: int = 100,
                   ) -> tuple[list[Any], list[float]]:
@@ -133,6 +153,8 @@ def reference_run(problem: Problem, reference: str, language: str, inputs: list[
         chunk = inputs[k:k + batch]
         if problem.kind == "calls":
             o, t = _calls_outputs(problem, reference, language, chunk, backend, limits)
+        elif problem.kind == "io":
+            o, t = _io_outputs(problem, reference, language, chunk, backend, limits, budget_s)
         else:
             o, t = _python_outputs(problem, reference, chunk, backend, limits, budget_s)
         out += o

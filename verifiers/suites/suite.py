@@ -3,7 +3,8 @@
 Hardening and the strength certificate both need the public tests as data (the lookup-table
 program is built from them) and need new cases in the problem's own test form: assert lines
 calling the entry point by name (function problems: they run beside a `check(candidate)` of the
-public tests without replacing it) or {call, expect} cases (data-form problems, any language).
+public tests without replacing it), {call, expect} cases (data-form problems, any language) or
+{input, output} cases (stdin/stdout problems, any language).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from codesynth.models import CallCase, Problem
+from codesynth.models import CallCase, IOCase, Problem
 
 #: Float results are compared within a tolerance, as the data-form judge compares them.
 _CLOSE = '''def _cs_close(got, want):
@@ -69,6 +70,8 @@ def as_tests(problem: Problem, cases: list[tuple[tuple, Any]]) -> tuple[Any, lis
     """Cases in the problem's test form, and a key per case to find its outcome by (line / index)."""
     if problem.kind == "calls":
         return [CallCase(call=list(a), expect=w) for a, w in cases], list(range(len(cases)))
+    if problem.kind == "io":  # an input is the 1-tuple (stdin,)
+        return [IOCase(input=a[0], output=w) for a, w in cases], list(range(len(cases)))
     return python_asserts(problem.entry_point or "candidate", cases)
 
 

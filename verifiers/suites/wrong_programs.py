@@ -56,6 +56,8 @@ def trivial_programs(problem: Problem) -> list[WrongProgram]:
 
 def lookup_table(problem: Problem) -> WrongProgram | None:
     """Answers the public tests from a table, the most common public answer elsewhere."""
+    if problem.kind == "io":
+        return _io_lookup_table(problem)
     cases = public_cases(problem)
     if not cases:
         return None
@@ -71,6 +73,18 @@ def lookup_table(problem: Problem) -> WrongProgram | None:
     code = (f"_CS_TABLE = {table!r}\n\n"
             f"def {f}({_params(problem)}):\n"
             f"    return _CS_TABLE.get({key}, {default!r})\n")
+    return WrongProgram("lookup", "public_lookup_table", code)
+
+
+def _io_lookup_table(problem: Problem) -> WrongProgram | None:
+    """stdin/stdout: the public cases' outputs by their input, the most common one elsewhere."""
+    cases = [(c.input, c.output) for c in problem.tests if hasattr(c, "input")]  # type: ignore[union-attr]
+    if not cases:
+        return None
+    table = dict(cases)
+    default = Counter(out for _, out in cases).most_common(1)[0][0]
+    code = (f"import sys\n_CS_TABLE = {table!r}\n"
+            f"sys.stdout.write(_CS_TABLE.get(sys.stdin.read(), {default!r}))\n")
     return WrongProgram("lookup", "public_lookup_table", code)
 
 
