@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codesynth.errors import InputError
 from codesynth.importers import default_humaneval_path
 from codesynth.jsonl import iter_json_lines
-from codesynth.verifiers.curation.cases import test_cases
+from codesynth.verifiers.curation.cases import example_cases, test_cases
 
 MBPP_ENV = "CODESYNTH_MBPP"
 
@@ -34,7 +34,9 @@ class BenchItem(BaseModel):
     id: str
     instruction: str = ""
     solution: str = ""
-    cases: set[str] = Field(default_factory=set, description="Case keys of its tests (cases.test_cases).")
+    cases: set[str] = Field(default_factory=set, description="Case keys of its tests and of the examples "
+                            "its prompt spells out (cases.test_cases, cases.example_cases).")
+    entry_point: str = Field(default="", description="The reference's function, for the behaviour check.")
     date: dt.date | None = None
 
 
@@ -83,11 +85,19 @@ def _date(obj: dict) -> dt.date | None:
     return None
 
 
+def _tested(solution: str, tests: str) -> str:
+    """The function the tests call among those the solution defines (else its last one)."""
+    defs = re.findall(r"^def (\w+)\(", solution, re.M)
+    called = set(re.findall(r"(\w+)\(", tests))
+    return next((d for d in defs if d in called), defs[-1] if defs else "")
+
+
 def _item(name: str, obj: dict, i: int) -> BenchItem:
     item_id = str(obj.get("task_id", obj.get("id", f"{name}:{i}")))
+    examples = ""
     if "canonical_solution" in obj:  # HumanEval: the solution continues the prompt
         instr, sol = prompt_text(obj.get("prompt", "")), obj.get("prompt", "") + obj["canonical_solution"]
-        tests = obj.get("test", "")
+        tests, examples = obj.get("test", ""), obj.get("prompt", "")
     elif "text" in obj and "code" in obj:  # MBPP
         instr, sol = obj["text"], obj["code"]
         tests = "\n".join(obj.get("test_list", []) + obj.get("challenge_test_list", []))
@@ -95,8 +105,10 @@ def _item(name: str, obj: dict, i: int) -> BenchItem:
         instr = obj.get("prompt", obj.get("instruction", obj.get("question_content", "")))
         sol = obj.get("reference_solution") or obj.get("code") or obj.get("solution") or ""
         tests = obj.get("tests", "\n".join(obj.get("test_list", [])))
+        examples = str(instr)
+    entry = obj.get("entry_point") or _tested(str(sol), str(tests))
     return BenchItem(benchmark=name, id=item_id, instruction=str(instr), solution=str(sol),
-                     cases=test_cases(tests), date=_date(obj))
+                     cases=test_cases(tests) | example_cases(examples), entry_point=str(entry), date=_date(obj))
 
 
 def benchmark_path(spec: str) -> tuple[Path, str]:
