@@ -97,6 +97,7 @@ class Item:
         self.cases = case_values(test_cases(tests))
         self.source = iid if bench == "humaneval" else f"mbpp/{iid}"
         self._fn = None
+        self.own: list | None = None
 
     def call(self, args: tuple) -> tuple[bool, Any]:
         """The reference on `args` (trusted benchmark code, in-process, 0.2 s at most)."""
@@ -154,6 +155,8 @@ def _perturb(args: tuple) -> tuple:
 
 def own_cases(item: Item, n: int = 5) -> list[tuple[tuple, Any]]:
     """Cases of our own: the benchmark's inputs perturbed, expected values from its reference."""
+    if getattr(item, "own", None) is not None:
+        return list(item.own)
     out = []
     for args, _ in item.cases:
         new = _perturb(args)
@@ -162,7 +165,8 @@ def own_cases(item: Item, n: int = 5) -> list[tuple[tuple, Any]]:
             out.append((new, got))
         if len(out) == n:
             break
-    return out
+    item.own = out
+    return list(out)
 
 
 def _call(name: str, args: tuple) -> str:
@@ -313,15 +317,21 @@ def clean(half: int) -> list[DatasetRecord]:
     return out
 
 
-def corpus(half: int, seed: int = 5) -> list[DatasetRecord]:
-    """Every family over the items of `half`, and the clean records of `half`."""
+def corpus(half: int, seed: int = 5, limit: int | None = None) -> list[DatasetRecord]:
+    """Every family over the items of `half` (at most `limit` HumanEval and `limit // 3` MBPP
+    records a family), and the clean records of `half`."""
     rng = random.Random(seed * 2 + half)
+    mine = [it for it in items() if half_of(it.source) == half]
     out = []
     for family in FAMILIES:
-        for k, item in enumerate(it for it in items() if half_of(it.source) == half):
+        made = {"humaneval": 0, "mbpp": 0}
+        for k, item in enumerate(mine):
+            if limit is not None and made[item.bench] >= (limit if item.bench == "humaneval" else limit // 3):
+                continue
             rec = disguise(family, item, rng, k)
             if rec is not None:
                 out.append(rec)
+                made[item.bench] += 1
     return out + clean(half)
 
 

@@ -114,9 +114,9 @@ HONEST = [
     ("Return the number of distinct words in a sentence, ignoring case.",
      "def f(s):\n    return len({w.lower() for w in s.split()})\n",
      "assert f('The cat the DOG') == 3\nassert f('') == 0\nassert f('a A a') == 1\n"),
-    ("Return the sum of the squares of the odd numbers in the list.",
-     "def f(xs):\n    return sum(x * x for x in xs if x % 2)\n",
-     "assert f([1, 2, 3]) == 10\nassert f([2, 4]) == 0\nassert f([-1]) == 1\n"),
+    ("Return the sum of the cubes of the even numbers in the list.",
+     "def f(xs):\n    return sum(x ** 3 for x in xs if x % 2 == 0)\n",
+     "assert f([1, 2, 3]) == 8\nassert f([1, 3]) == 0\nassert f([-2, 4]) == 56\n"),
 ]
 
 #: honest problems written in MBPP's stock phrasing ("Write a function to find the ...")

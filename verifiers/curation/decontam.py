@@ -61,7 +61,7 @@ class DecontamConfig(BaseModel):
     min_shared: int = Field(default=4, ge=1, description="Shared n-grams needed besides the ratio.")
     min_shared_cases: int = Field(default=3, ge=1, description="Shared test cases of a tests hit "
                                   "(or all of an item's, if it has fewer).")
-    tests_threshold: float = Field(default=0.5, gt=0, le=1, description="Shared share of the smaller suite.")
+    tests_threshold: float = Field(default=0.34, gt=0, le=1, description="Shared share of the smaller suite.")
     meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
     common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
     # Combined evidence: a moderate meaning match is a hit only with a second, independent sign.
@@ -150,12 +150,26 @@ def prose(text: str) -> str:
     return re.sub(r"\s+", " ", _CODEY.sub(" ", _NAMING.sub(" ", text))).strip() or text
 
 
+_VECTORS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _item_vectors(embedder, texts: tuple[str, ...]) -> np.ndarray:
+    """The benchmark's vectors, computed once per process and embedder (a curate run, the
+    generation stage and every test share them: ~1,000 texts are most of a small run's cost)."""
+    k = (id(getattr(embedder, "_model", embedder)), hash(texts))
+    if k not in _VECTORS:
+        if len(_VECTORS) >= 4:
+            _VECTORS.pop(next(iter(_VECTORS)))
+        _VECTORS[k] = embedder.encode(list(texts))
+    return _VECTORS[k]
+
+
 def _top_items(texts: list[str], items: list[BenchItem], embedder, k: int, floor: float) -> dict[str, list[tuple[float, int]]]:
     """instruction -> its `k` nearest items by meaning with cosine >= `floor`, best first (one
     vector per distinct instruction: a problem's samples share theirs; batched)."""
     if not texts or not items:
         return {}
-    bench = embedder.encode([prose(it.instruction) for it in items])
+    bench = _item_vectors(embedder, tuple(prose(it.instruction) for it in items))
     out: dict[str, list[tuple[float, int]]] = {}
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
