@@ -59,7 +59,10 @@ def _read_any(path: Path) -> list[dict]:
     return [obj for _, obj in iter_json_lines(path)]
 
 
-_EXAMPLES = re.compile(r"^\s*(?:>>>|for example|example|examples|e\.g\.|note:)", re.I | re.M)
+#: where a description's examples (or a generator's "Your code must define") begin: at a line's
+#: start or after a sentence's end
+_EXAMPLES = re.compile(r"(?:^|(?<=[.!?:])[ \t])\s*(?:>>>|for example|example|examples|e\.g\.|note:|your code must define)",
+                       re.I | re.M)
 _DOCTEST = re.compile(r"^\s*(>>>|\.\.\.).*$|^\s*Example[s]?:?\s*$", re.M)
 
 
@@ -136,3 +139,18 @@ def load_benchmark(spec: str) -> list[BenchItem]:
     if not items:
         raise InputError(f"{path}: no benchmark problems in file")
     return items
+
+
+def problem_items(problems, name: str = "seeds") -> list[BenchItem]:
+    """Problems (codesynth `Problem`s: a run's seeds) as benchmark items, so that generation can
+    refuse a proposal that is one of its seeds under other words (`decontam.problem_copies`)."""
+    out = []
+    for p in problems:
+        prompt = p.prompt or ""
+        cases = test_cases(p.tests) | example_cases(prompt)
+        if p.private_tests is not None:
+            cases |= test_cases(p.private_tests)
+        out.append(BenchItem(benchmark=name, id=p.id, instruction=prompt_text(prompt) if '"""' in prompt or "'''" in prompt
+                             else prompt, solution=p.reference_solution or "", cases=cases,
+                             entry_point=p.entry_point or ""))
+    return out

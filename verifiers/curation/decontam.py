@@ -32,7 +32,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark
+from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark, prompt_text
 from codesynth.verifiers.curation.canonical import canonical_tokens
 from codesynth.verifiers.curation.behaviour import Reproducer
 from codesynth.verifiers.curation.cases import case_values, example_cases, test_cases
@@ -65,10 +65,10 @@ class DecontamConfig(BaseModel):
     meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
     common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
     # Combined evidence: a moderate meaning match is a hit only with a second, independent sign.
-    support_meaning: float = Field(default=0.6, gt=0, le=1, description="Cosine at which a match by meaning "
+    support_meaning: float = Field(default=0.5, gt=0, le=1, description="Cosine at which a match by meaning "
                                    "counts when code, cases or behaviour support it.")
     meaning_top_k: int = Field(default=3, ge=1, description="Nearest items by meaning given a supporting check.")
-    support_code: float = Field(default=0.3, gt=0, le=1, description="Code n-gram containment that supports meaning.")
+    support_code: float = Field(default=0.45, gt=0, le=1, description="Code n-gram containment that supports meaning.")
     support_cases: int = Field(default=2, ge=1, description="Shared (non-boilerplate) cases that support meaning.")
     check_behaviour: bool = Field(default=True, description="Run the item's reference on the record's test "
                                   "inputs (in a limited child process) when meaning points at it.")
@@ -173,7 +173,8 @@ def _top_items(texts: list[str], items: list[BenchItem], embedder, k: int, floor
     out: dict[str, list[tuple[float, int]]] = {}
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
-        sims = embedder.encode([prose(t) for t in chunk]) @ bench.T
+        # a record's description as an item's: its docstring, examples cut (they are read as cases)
+        sims = embedder.encode([prose(prompt_text(t)) for t in chunk]) @ bench.T
         k_ = min(k, sims.shape[1])
         top = np.argpartition(-sims, k_ - 1, axis=1)[:, :k_]
         for row, text in enumerate(chunk):
@@ -303,6 +304,26 @@ def decontaminate(
                           meaning_checked=cfg.check_meaning and not any(n.startswith("meaning") for n in notes))
     report.note = "; ".join(notes)
     return kept, report
+
+
+def problem_copies(problems, items: list[BenchItem], cfg: DecontamConfig | None = None,
+                   embedder=None) -> dict[str, dict[str, Any]]:
+    """problem id -> its first match among `items`, for problems (proposals of problem
+    generation) that copy an item: the same checks, thresholds and code path as `decontaminate`."""
+    cfg = cfg or DecontamConfig()
+    if not problems or not items:
+        return {}
+    if cfg.check_meaning and embedder is None:
+        from codesynth.embeddings import Embedder, available
+
+        embedder = Embedder() if available() else None
+    recs = [DatasetRecord(id=p.id, problem_id=p.id, candidate_id="proposal", instruction=p.prompt,
+                          solution=p.reference_solution or "", tests=p.tests) for p in problems]
+    check = Contamination(cfg, items, embedder)
+    try:
+        return {rid: ms[0] for rid, ms in check.matches(recs).items()}
+    finally:
+        check.close()
 
 
 @register_filter("decontam", config=DecontamConfig, order=50)
