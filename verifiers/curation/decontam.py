@@ -1,23 +1,31 @@
 """Decontamination: drop records that copy a benchmark item, however disguised.
 
-Four checks, each naming the benchmark item and its evidence:
+Checks, each naming the benchmark item and its evidence:
 
 - **code**: the solution's canonical form (`canonical.py`: renamed, reformatted, docstrings
-  and annotations gone) shares >= `threshold` of its `solution_ngram`-token n-grams with an
-  item's solution (containment over the smaller side);
-- **tests**: the record's tests check the same cases (arguments and expected value, read from
-  asserts or data-form cases by `cases.py`) as an item's: >= `min_shared_cases` shared and >=
-  `tests_threshold` of the smaller suite, whatever the function is called;
+  and annotations gone, list-building loops folded into comprehensions) shares >= `threshold` of
+  its `solution_ngram`-token n-grams with an item's solution (containment over the smaller side);
+- **tests**: the record's cases (arguments and expected value, read from asserts, unittest
+  calls, data-form cases and the examples its description spells out, by `cases.py`) are an
+  item's: >= `min_shared_cases` shared and >= `tests_threshold` of the smaller suite;
 - **instruction** n-grams: lower-cased word `instruction_ngram`-grams, containment >= `threshold`;
-- **meaning**: the instruction's MiniLM embedding has cosine >= `meaning_threshold` with an
-  item's prose (a reworded, reordered description shares meaning, not n-grams).
+- **meaning**: the description's MiniLM embedding has cosine >= `meaning_threshold` with an
+  item's prose;
+- **meaning + support** (combined evidence): a moderate cosine (>= `support_meaning`) with one of
+  the `meaning_top_k` nearest items counts when a second, independent sign points at the same
+  item: part of its code (>= `support_code`), `support_cases` of its cases, or its behaviour (the
+  item's reference, run on the record's test inputs in a limited child process, reproduces every
+  expected value: `behaviour.py`). A paraphrase with its own solution and tests is caught by the
+  last; an honest problem on the same topic has none of them.
 
 Boilerplate is not evidence: an n-gram (or a test case) found in `common_items` or more
 benchmark items ("write a function to find the", `f([]) == []`) is ignored on both sides, so
 an honest problem that shares only the benchmark's stock phrasing is kept. Benchmarks:
 `humaneval` and `mbpp` by default (`benchmarks.py`; a default one missing from the machine is
 named in the report's note), or any problem file. `since` keeps only the items dated on or
-after it (undated items are always checked).
+after it (undated items are always checked). `Contamination` is the index built once; problem
+generation asks it too (`problem_copies`), so a proposal that rewords a seed is refused by the
+same test.
 """
 
 from __future__ import annotations
@@ -32,9 +40,9 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
+from codesynth.verifiers.curation.behaviour import Reproducer
 from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark, prompt_text
 from codesynth.verifiers.curation.canonical import canonical_tokens
-from codesynth.verifiers.curation.behaviour import Reproducer
 from codesynth.verifiers.curation.cases import case_values, example_cases, test_cases
 from codesynth.verifiers.curation.code import code_tokens, ngrams, words
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
