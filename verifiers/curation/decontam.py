@@ -70,7 +70,7 @@ class DecontamConfig(BaseModel):
     min_shared_cases: int = Field(default=3, ge=1, description="Shared test cases of a tests hit "
                                   "(or all of an item's, if it has fewer).")
     tests_threshold: float = Field(default=0.34, gt=0, le=1, description="Shared share of the smaller suite.")
-    meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
+    meaning_threshold: float = Field(default=0.9, gt=0, le=1, description="Cosine of a meaning hit.")
     common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
     # Combined evidence: a moderate meaning match is a hit only with a second, independent sign.
     support_meaning: float = Field(default=0.5, gt=0, le=1, description="Cosine at which a match by meaning "
