@@ -49,7 +49,8 @@ INDEPENDENT = {
     "HumanEval/26": "def f(xs):\n    from collections import Counter\n    c = Counter(xs)\n    return [x for x in xs if c[x] == 1]\n",
     "HumanEval/27": "def f(s):\n    return ''.join(ch.lower() if ch.isupper() else ch.upper() for ch in s)\n",
     "HumanEval/29": "def f(items, head):\n    return list(filter(lambda s: s[:len(head)] == head, items))\n",
-    "HumanEval/30": "def f(xs):\n    res = []\n    for x in xs:\n        if x > 0:\n            res.append(x)\n    return res\n",
+    # (a loop that appends x > 0 would be the canonical comprehension written as a loop: a copy)
+    "HumanEval/30": "def f(xs):\n    return list(filter(lambda v: v > 0, xs))\n",
     "HumanEval/31": "def f(n):\n    if n < 2:\n        return False\n    i = 2\n    while i * i <= n:\n        if n % i == 0:\n            return False\n        i += 1\n    return True\n",
     "HumanEval/34": "def f(xs):\n    return sorted(dict.fromkeys(xs))\n",
     "HumanEval/35": "def f(xs):\n    best = xs[0]\n    for x in xs[1:]:\n        best = x if x > best else best\n    return best\n",
