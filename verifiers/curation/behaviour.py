@@ -94,7 +94,8 @@ class Reproducer:
             return 0
         for _ in range(2):  # a child that died (a reference's segfault) is replaced once
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("fork"), initializer=_init)
+                # spawn, not fork: the curate process may hold threads (torch's, a sandbox pool's)
+                self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=_init)
             try:
                 return self._pool.submit(_count, key, solution, entry, cases).result(
                     timeout=CALL_SECONDS * len(cases) + 5)

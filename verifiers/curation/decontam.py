@@ -75,7 +75,7 @@ class DecontamConfig(BaseModel):
     # Combined evidence: a moderate meaning match is a hit only with a second, independent sign.
     support_meaning: float = Field(default=0.5, gt=0, le=1, description="Cosine at which a match by meaning "
                                    "counts when code, cases or behaviour support it.")
-    meaning_top_k: int = Field(default=3, ge=1, description="Nearest items by meaning given a supporting check.")
+    meaning_top_k: int = Field(default=5, ge=1, description="Nearest items by meaning given a supporting check.")
     support_code: float = Field(default=0.45, gt=0, le=1, description="Code n-gram containment that supports meaning.")
     support_cases: int = Field(default=2, ge=1, description="Shared (non-boilerplate) cases that support meaning.")
     check_behaviour: bool = Field(default=True, description="Run the item's reference on the record's test "
