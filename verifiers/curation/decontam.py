@@ -259,8 +259,8 @@ class Contamination:
                     matches.append({"field": "meaning", "overlap": round(c, 4), "evidence": f"cosine {c:.3f}",
                                     **_ref(items[i])})
                     break
-                if c < cfg.support_meaning:
-                    break
+                if c < cfg.support_meaning or matches:
+                    break  # supporting evidence is sought only for what no single check caught
                 if values is None:  # the record's cases as values, for the behaviour check
                     values = case_values(cases if cfg.check_tests else test_cases(r.tests))
                 sup = self._support(i, sol, cases, values)
