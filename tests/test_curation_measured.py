@@ -94,6 +94,8 @@ def test_decontamination_recall_and_false_positives_on_the_held_out_half(monkeyp
     # whose tests are the same cases: HumanEval/7 and /29 share theirs)
     for d in drops:
         src = next(r for r in recs if r.id == d.id).metadata["planted"]
+        if src is None:
+            continue  # a false positive (counted above)
         assert all(m["benchmark"] in ("humaneval", "mbpp") and m["item"] and m["evidence"] for m in d.detail["matches"])
         named = {f"{m['benchmark']}/{m['item']}" if m["benchmark"] == "mbpp" else m["item"] for m in d.detail["matches"]}
         assert src in named or named <= {"HumanEval/7", "HumanEval/29"}, (d.id, src, named)

@@ -30,6 +30,7 @@ same test.
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -192,6 +193,26 @@ def _top_items(texts: list[str], items: list[BenchItem], embedder, k: int, floor
     return out
 
 
+def _tiny(case_key: str) -> bool:
+    """A case made only of tiny values (|int| <= 2, bools, None, empty containers and strings):
+    unrelated functions agree on them (fib(2) == 1 == fibfib(2)), so they support nothing."""
+    try:
+        args, expect = ast.literal_eval(case_key)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return False
+
+    def small(v) -> bool:
+        if v is None or isinstance(v, bool):
+            return True
+        if isinstance(v, int):
+            return abs(v) <= 2
+        if isinstance(v, (str, list, tuple, dict, set)):
+            return len(v) == 0
+        return False
+
+    return all(small(a) for a in (*args, expect))
+
+
 class Contamination:
     """The benchmark items indexed once (code n-grams, cases, instruction n-grams, meaning);
     `matches` names, for each record, every item it copies and the evidence. `decontam` and the
@@ -215,7 +236,7 @@ class Contamination:
         code = self.sol_idx.containment(sol, i)
         if code >= cfg.support_code:
             return {"with": "solution", "overlap": round(code, 4)}
-        shared = self.case_idx.shared(cases, i)
+        shared = [k for k in self.case_idx.shared(cases, i) if not _tiny(k)]
         if len(shared) >= cfg.support_cases:
             return {"with": "tests", "shared_cases": len(shared), "cases": sorted(shared)[:3]}
         # cases that all expect one value (None, False) say little: a different task agrees on them
