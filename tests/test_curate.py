@@ -215,7 +215,8 @@ EXPECTED_DROPS = {
     "t/count_vowels::vowels-a-reformatted": ("dedup", "exact_duplicate"),
     "t/count_vowels::vowels-a-renamed": ("dedup", "near_duplicate"),
     "t/always_true::truth": ("complexity", "trivial"),
-    "t/copied_prompt::copied-prompt": ("decontam", "contaminated_solution+tests+instruction"),
+    # a copied prompt means what the item means: its description, examples cut, has cosine ~1
+    "t/copied_prompt::copied-prompt": ("decontam", "contaminated_solution+tests+instruction+meaning"),
     "t/copied_solution::copied-solution": ("decontam", "contaminated_solution+tests"),
     "t/second_largest::second": ("mutation", "toothless_tests"),
     "t/mean::mean": ("mutation", "toothless_tests"),
@@ -265,6 +266,7 @@ def test_curate_removes_exactly_the_planted_records(planted_run, docker_backend,
     # (the planted problems carry HumanEval's own tests, so the tests match too)
     assert {(m["field"], m["item"]) for m in cd["t/copied_prompt::copied-prompt"]} == {
         ("instruction", "HumanEval/0"),
+        ("meaning", "HumanEval/0"),
         ("solution", "HumanEval/0"),
         ("tests", "HumanEval/0"),
     }

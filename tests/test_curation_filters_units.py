@@ -81,3 +81,50 @@ def test_agreement_counts_a_repair_once_when_the_problem_has_no_first_try_on_rec
     assert rep.reasons == {"too_few_passing": 1} and rep.drops[0].detail["passing"] == 1
     kept, rep = agreement_filter(recs, AgreementConfig(), {}, repaired={"r": 1})
     assert rep.dropped == 0
+
+
+# --------------------------------------------------------------------------- decontam's readers
+
+
+def test_examples_in_prose_are_read_as_cases_whatever_the_notation():
+    from codesynth.verifiers.curation.cases import example_cases
+
+    text = ("Sum the list. For example: total([1, 2]) returns 3, total([]) -> 0 and\n"
+            ">>> total([5])\n5\nAlso total([2, 2]) == 4; total([9]) should return 9. Not a case: print(total)")
+    assert example_cases(text) == {"(([1, 2],), 3)", "(([],), 0)", "(([5],), 5)", "(([2, 2],), 4)", "(([9],), 9)"}
+    assert example_cases("Return the sum (of the list) of numbers.") == set()
+
+
+def test_unittest_asserts_are_the_same_cases_as_plain_asserts():
+    plain = "assert f([1, 2]) == 3\nassert f([]) is None\nassert g(2)\nassert not g(3)\n"
+    unit = ("import unittest\nclass T(unittest.TestCase):\n    def test(self):\n"
+            "        self.assertEqual(h([1, 2]), 3)\n        self.assertIsNone(h([]))\n"
+            "        self.assertTrue(k(2))\n        self.assertFalse(k(3))\n")
+    assert cases_of(plain) == cases_of(unit) and len(cases_of(unit)) == 4
+
+
+@pytest.mark.parametrize("loop", [
+    "def g(ys):\n    out = []\n    for y in ys:\n        if y > 0:\n            out.append(y * 2)\n    return out\n",
+    "def g(ys):\n    res = [y * 2 for y in ys if y > 0]\n    return res\n",
+])
+def test_a_loop_that_appends_is_the_comprehension_it_spells(loop):
+    assert canonical_code(loop) == canonical_code("def f(xs):\n    return [x * 2 for x in xs if x > 0]\n")
+
+
+def test_canonical_fold_keeps_loops_that_do_more():
+    more = "def g(ys):\n    out = []\n    for y in ys:\n        out.append(y)\n        print(y)\n    return out\n"
+    assert canonical_code(more) != canonical_code("def f(xs):\n    return [x for x in xs]\n")
+
+
+def test_behaviour_reproducer_counts_and_survives_bad_references():
+    from codesynth.verifiers.curation.behaviour import Reproducer
+
+    with Reproducer() as rep:
+        ok = rep.count("b/1", "def sq(x):\n    return x * x\n", "sq", [((2,), 4), ((3,), 9), ((4,), 15)])
+        assert ok == 2
+        # a reference that hangs, one that eats memory, one that does not load: no match, no crash
+        assert rep.count("b/2", "def f(x):\n    while True:\n        pass\n", "f", [((1,), 1)]) == 0
+        assert rep.count("b/3", "def f(x):\n    return 'a' * (1 << 40)\n", "f", [((1,), 1)]) == 0
+        assert rep.count("b/4", "def f(x) return", "f", [((1,), 1)]) == 0
+        assert rep.count("b/5", "import os\ndef f(x):\n    os._exit(3)\n", "f", [((1,), 1)]) == 0
+        assert rep.count("b/1", "def sq(x):\n    return x * x\n", "sq", [((5,), 25)]) == 1  # still working

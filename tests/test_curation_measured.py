@@ -67,39 +67,44 @@ def test_privacy_redact_mode_removes_the_values_and_keeps_the_records():
 
 # --------------------------------------------------------------------------- decontamination
 
-#: the issue's disguises (renamed, reworded, reordered; canonical or independent solution; the
-#: benchmark's tests as asserts or data, or tests of our own) and MBPP-format ones
-DISGUISED = {"renamed_canonical_with_tests", "independent_with_tests", "renamed_canonical_own_tests",
-             "independent_data_tests", "mbpp_with_tests", "mbpp_code_only"}
-#: reworded description + independent solution + own tests: only meaning is left to find it.
-#: Measured 10/19 (0.53) at the default cosine 0.85 on seed 5: the honest look-alikes reach 0.83,
-#: so a threshold that catches these would drop honest problems. The floor keeps it from regressing.
-PARAPHRASE_FLOOR = 0.45
+#: items per disguise family measured here (the whole held-out half: bench/curation_quality.py)
+PER_FAMILY = 12
 
 
-def test_decontamination_recall_and_false_positives_per_class(monkeypatch):
-    from corpus_decontam import CLEAN_CLASSES, MBPP_LOOKALIKE, corpus, mbpp_disguised
+def test_decontamination_recall_and_false_positives_on_the_held_out_half(monkeypatch):
+    """Every rule family of tests/corpus_contamination.py on the items of the half the thresholds
+    were NOT tuned on (half 1), and every clean look-alike of that half."""
+    from corpus_contamination import CLEAN, FAMILIES, SOLUTION_FAMILIES, corpus
+    from corpus_decontam import MBPP_LOOKALIKE
 
     from codesynth.verifiers.curation.decontam import DecontamConfig, decontaminate
 
     monkeypatch.setenv("CODESYNTH_MBPP", str(MBPP_LOOKALIKE))
-    recs = corpus(seed=5) + mbpp_disguised(seed=5)
-    kept, rep = decontaminate(recs, DecontamConfig())
+    recs = corpus(half=1, limit=PER_FAMILY)
+    assert {r.metadata["planted"].split("/")[0] for r in recs if r.metadata["planted"]} == {"HumanEval", "mbpp"}
+    # families that model an independently written solution are measured without the code check
+    full = [r for r in recs if r.metadata["planted"] is None or r.metadata["class"] in SOLUTION_FAMILIES]
+    nosol = [r for r in recs if r not in full]
+    kept, rep = decontaminate(full, DecontamConfig())
     assert rep.note == "" and rep.stats["benchmarks"] == ["humaneval", "mbpp"] and rep.stats["meaning_checked"]
-    dropped = {d.id for d in rep.drops}
-    got = rates(recs, dropped)
-    para = got.pop("paraphrase_only")
-    assert para[0] / para[1] >= PARAPHRASE_FLOOR, para
-    check_rates([r for r in recs if r.metadata["class"] != "paraphrase_only"], dropped, DISGUISED, set(CLEAN_CLASSES))
+    kept2, rep2 = decontaminate(nosol, DecontamConfig(check_solution=False))
+    drops = rep.drops + rep2.drops
+    check_rates(recs, {d.id for d in drops}, set(FAMILIES), set(CLEAN))
     # every hit names the benchmark item and its evidence; the item is the disguised one (or one
     # whose tests are the same cases: HumanEval/7 and /29 share theirs)
-    for d in rep.drops:
+    for d in drops:
         src = next(r for r in recs if r.id == d.id).metadata["planted"]
         if src is None:
             continue  # a false positive (counted above)
         assert all(m["benchmark"] in ("humaneval", "mbpp") and m["item"] and m["evidence"] for m in d.detail["matches"])
         named = {f"{m['benchmark']}/{m['item']}" if m["benchmark"] == "mbpp" else m["item"] for m in d.detail["matches"]}
         assert src in named or named <= {"HumanEval/7", "HumanEval/29"}, (d.id, src, named)
+    # the combined evidence is what catches the paraphrases: meaning backed by behaviour
+    # (own tests may still share a case or two with the item: those are caught by the tests)
+    para = [d for d in rep2.drops if d.id.startswith("paraphrase_only/")]
+    fields = [{m["field"] for m in d.detail["matches"]} for d in para]
+    assert sum(any(f.startswith("meaning") for f in fs) for fs in fields) >= 0.8 * len(para)
+    assert any("meaning+behaviour" in fs for fs in fields)
 
 
 def test_decontamination_cutoff_and_missing_mbpp_is_said(monkeypatch, tmp_path):

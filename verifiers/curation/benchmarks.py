@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from codesynth.errors import InputError
 from codesynth.importers import default_humaneval_path
 from codesynth.jsonl import iter_json_lines
-from codesynth.verifiers.curation.cases import test_cases
+from codesynth.verifiers.curation.cases import example_cases, test_cases
 
 MBPP_ENV = "CODESYNTH_MBPP"
 
@@ -34,7 +34,9 @@ class BenchItem(BaseModel):
     id: str
     instruction: str = ""
     solution: str = ""
-    cases: set[str] = Field(default_factory=set, description="Case keys of its tests (cases.test_cases).")
+    cases: set[str] = Field(default_factory=set, description="Case keys of its tests and of the examples "
+                            "its prompt spells out (cases.test_cases, cases.example_cases).")
+    entry_point: str = Field(default="", description="The reference's function, for the behaviour check.")
     date: dt.date | None = None
 
 
@@ -57,7 +59,10 @@ def _read_any(path: Path) -> list[dict]:
     return [obj for _, obj in iter_json_lines(path)]
 
 
-_EXAMPLES = re.compile(r"^\s*(?:>>>|for example|example|examples|e\.g\.|note:)", re.I | re.M)
+#: where a description's examples (or a generator's "Your code must define") begin: at a line's
+#: start or after a sentence's end
+_EXAMPLES = re.compile(r"(?:^|(?<=[.!?:])[ \t])\s*(?:>>>|for example|example|examples|e\.g\.|note:|your code must define)",
+                       re.I | re.M)
 _DOCTEST = re.compile(r"^\s*(>>>|\.\.\.).*$|^\s*Example[s]?:?\s*$", re.M)
 
 
@@ -83,11 +88,19 @@ def _date(obj: dict) -> dt.date | None:
     return None
 
 
+def _tested(solution: str, tests: str) -> str:
+    """The function the tests call among those the solution defines (else its last one)."""
+    defs = re.findall(r"^def (\w+)\(", solution, re.M)
+    called = set(re.findall(r"(\w+)\(", tests))
+    return next((d for d in defs if d in called), defs[-1] if defs else "")
+
+
 def _item(name: str, obj: dict, i: int) -> BenchItem:
     item_id = str(obj.get("task_id", obj.get("id", f"{name}:{i}")))
+    examples = ""
     if "canonical_solution" in obj:  # HumanEval: the solution continues the prompt
         instr, sol = prompt_text(obj.get("prompt", "")), obj.get("prompt", "") + obj["canonical_solution"]
-        tests = obj.get("test", "")
+        tests, examples = obj.get("test", ""), obj.get("prompt", "")
     elif "text" in obj and "code" in obj:  # MBPP
         instr, sol = obj["text"], obj["code"]
         tests = "\n".join(obj.get("test_list", []) + obj.get("challenge_test_list", []))
@@ -95,8 +108,10 @@ def _item(name: str, obj: dict, i: int) -> BenchItem:
         instr = obj.get("prompt", obj.get("instruction", obj.get("question_content", "")))
         sol = obj.get("reference_solution") or obj.get("code") or obj.get("solution") or ""
         tests = obj.get("tests", "\n".join(obj.get("test_list", [])))
+        examples = str(instr)
+    entry = obj.get("entry_point") or _tested(str(sol), str(tests))
     return BenchItem(benchmark=name, id=item_id, instruction=str(instr), solution=str(sol),
-                     cases=test_cases(tests), date=_date(obj))
+                     cases=test_cases(tests) | example_cases(examples), entry_point=str(entry), date=_date(obj))
 
 
 def benchmark_path(spec: str) -> tuple[Path, str]:
@@ -124,3 +139,18 @@ def load_benchmark(spec: str) -> list[BenchItem]:
     if not items:
         raise InputError(f"{path}: no benchmark problems in file")
     return items
+
+
+def problem_items(problems, name: str = "seeds") -> list[BenchItem]:
+    """Problems (codesynth `Problem`s: a run's seeds) as benchmark items, so that generation can
+    refuse a proposal that is one of its seeds under other words (`decontam.problem_copies`)."""
+    out = []
+    for p in problems:
+        prompt = p.prompt or ""
+        cases = test_cases(p.tests) | example_cases(prompt)
+        if p.private_tests is not None:
+            cases |= test_cases(p.private_tests)
+        out.append(BenchItem(benchmark=name, id=p.id, instruction=prompt_text(prompt) if '"""' in prompt or "'''" in prompt
+                             else prompt, solution=p.reference_solution or "", cases=cases,
+                             entry_point=p.entry_point or ""))
+    return out

