@@ -225,13 +225,14 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m codesynth.generators.local_server")
     ap.add_argument("--model", required=True)
     ap.add_argument("--model_alias", required=True)
+    ap.add_argument("--host", default="127.0.0.1", choices=["127.0.0.1"], help="loopback only")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--n_ctx", type=int, default=2048)
     ap.add_argument("--n_threads", type=int, default=1)
     ap.add_argument("--max_tokens", type=int, default=512)
     a = ap.parse_args(argv)
     engine = Engine(a.model, a.n_ctx, a.n_threads)
-    server = ThreadingHTTPServer(("127.0.0.1", a.port), make_handler(engine, a.model_alias, a.max_tokens))
+    server = ThreadingHTTPServer((a.host, a.port), make_handler(engine, a.model_alias, a.max_tokens))
     server.serve_forever()
 
 
