@@ -150,7 +150,8 @@ def parse_request(body: Any, default_max: int) -> dict[str, Any]:
         raise RequestError("'stream' is not supported by this server")
     if body.get("n", 1) != 1:
         raise RequestError("'n' must be 1 on this server")
-    max_tokens = body.get("max_tokens") or body.get("max_completion_tokens") or default_max
+    max_tokens = next((body[k] for k in ("max_tokens", "max_completion_tokens") if body.get(k) is not None),
+                      default_max)
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, int) or max_tokens < 1:
         raise RequestError("'max_tokens' must be a positive integer")
     seed = body.get("seed")
