@@ -197,7 +197,11 @@ info = C._lib.llama_print_system_info
 info.restype = ctypes.c_char_p
 print(json.dumps({"version": version, "system_info": info().decode("utf-8", "replace")}), flush=True)
 from codesynth.generators.local_server import Engine
-out = Engine(sys.argv[1], 256, 1).complete([{"role": "user", "content": "Hi"}], 1, 0.0, 1.0, 0, [])
+engine = Engine(sys.argv[1], 256, 1)
+off = engine.self_check()
+if off > 1e-3:  # a kernel that computes a prompt differently from a token: wrong replies, not slow ones
+    sys.exit(f"the prompt's logits differ from token-by-token decoding by {off:.3g}")
+out = engine.complete([{"role": "user", "content": "Hi"}], 1, 0.0, 1.0, 0, [])
 print(json.dumps({"completion_tokens": out["completion_tokens"] or int(out["finish_reason"] == "stop")}), flush=True)
 """
 

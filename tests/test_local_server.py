@@ -77,6 +77,17 @@ def test_the_server_answers_the_openai_client_and_replays_a_seed(prebuilt_server
     assert cut.choices[0].finish_reason == "stop"
 
 
+def test_a_greedy_reply_is_the_models_own(prebuilt_server):
+    # What llama-cpp-python's greedy decoding of the same GGUF answers, token for token. The
+    # runtime's batched prompt kernels once made the first token <|im_end|> (an empty reply):
+    # prompts now go in batches that compute exactly as single tokens do.
+    client = openai.OpenAI(base_url=prebuilt_server.base_url, api_key="none", max_retries=0)
+    r = client.chat.completions.create(model=MODEL_ALIAS, temperature=0, max_tokens=20, messages=[
+        {"role": "user", "content": "Write a Python function is_palindrome(s) that ignores case."}])
+    assert r.choices[0].message.content.startswith("```python\ndef is_palindrome(s):\n    return s == s[::-1]")
+    assert r.usage.prompt_tokens == 46
+
+
 def test_the_server_refuses_in_openais_error_shape(prebuilt_server):
     client = openai.OpenAI(base_url=prebuilt_server.base_url, api_key="none", max_retries=0)
     with pytest.raises(openai.BadRequestError, match="'n' must be 1"):
