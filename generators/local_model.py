@@ -1,4 +1,7 @@
-"""The bundled default model: SmolLM2-135M-Instruct served by llama-cpp-python on 127.0.0.1.
+"""The bundled default model: SmolLM2-135M-Instruct served on 127.0.0.1.
+
+The server is `local_server` over the prebuilt ik_llama.cpp runtime when that is installed,
+else `llama_cpp.server` over a llama-cpp-python built from source (`llama_setup` decides).
 
 Used when no endpoint is configured. The server is our child process: it is ready when it
 has completed one token (a listening port and `/v1/models` prove nothing: a llama.cpp built
@@ -72,7 +75,13 @@ def death_message(returncode: int, log_tail: str = "") -> str:
     return f"local model server exited with code {returncode}{tail}: {INSTALL_HINT} to check the installation"
 
 
+def _prebuilt_installed() -> bool:
+    return importlib.util.find_spec("ik_llama_cpp") is not None
+
+
 def _check_server_installed() -> None:
+    if _prebuilt_installed():
+        return  # local_server needs only the runtime and the standard library
     missing = [
         m for m in ("llama_cpp", "uvicorn", "fastapi", "sse_starlette") if importlib.util.find_spec(m) is None
     ]
@@ -141,16 +150,18 @@ class LocalModelServer:
         # Half the cores (llama.cpp's own default): its threads spin-wait, so oversubscribing
         # the machine (sandboxes run alongside) slows decoding down several-fold.
         threads = self.config.n_threads or max(1, (os.cpu_count() or 2) // 2)
+        server = "codesynth.generators.local_server" if _prebuilt_installed() else "llama_cpp.server"
         cmd = [
-            sys.executable, "-m", "llama_cpp.server",
+            sys.executable, "-m", server,
             "--model", str(path),
             "--model_alias", self.model,
             "--host", "127.0.0.1",
             "--port", str(self.port),
             "--n_ctx", str(self.config.n_ctx),
             "--n_threads", str(threads),
-            "--verbose", "False",
         ]  # fmt: skip
+        if server == "llama_cpp.server":
+            cmd += ["--verbose", "False"]
         self._log = tempfile.TemporaryFile(prefix="codesynth-llm-")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(

@@ -50,8 +50,8 @@ def scientific_image(runner_image) -> str:
 
 @pytest.fixture(scope="session")
 def local_model() -> None:
-    """The bundled model, usable on this CPU: `codesynth model setup` does what is needed (a
-    portable llama-cpp-python build when the installed one is missing, native or crashing)."""
+    """The bundled model, usable on this CPU: `codesynth model setup` does what is needed (the
+    prebuilt runtime, or a portable llama-cpp-python build where that cannot run)."""
     from codesynth.generators import llama_setup
 
     st = llama_setup.install(log=lambda m: print(f"local_model: {m}", flush=True))

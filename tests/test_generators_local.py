@@ -1,4 +1,4 @@
-"""End to end with the bundled local model (SmolLM2-135M via llama-cpp-python) and the real sandbox.
+"""End to end with the bundled local model (SmolLM2-135M on its installed runtime) and the real sandbox.
 
 The model is tiny and writes poor code: these tests assert that every artefact exists
 and is well formed, never a pass rate.
@@ -157,12 +157,14 @@ def test_interrupted_run_leaves_no_model_server(tmp_path, sig, local_model):
 
 
 def _server_children(pid: int) -> list[int]:
-    """Pids of `llama_cpp.server` processes among the children of `pid`."""
+    """Pids of model server processes (ours over the prebuilt runtime, or `llama_cpp.server`)
+    among the children of `pid`."""
     out = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         for child in (task / "children").read_text().split():
             with contextlib.suppress(OSError):
-                if b"llama_cpp.server" in Path(f"/proc/{child}/cmdline").read_bytes():
+                cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+                if b"llama_cpp.server" in cmdline or b"codesynth.generators.local_server" in cmdline:
                     out.append(int(child))
     return out
 
@@ -216,7 +218,7 @@ def test_cli_reports_a_crashed_model_server_in_one_line(tmp_path, local_model):
     while not pids and time.monotonic() < deadline and proc.poll() is None:
         pids = _server_children(proc.pid)
         time.sleep(0.01)
-    assert pids, "no llama_cpp.server child appeared"
+    assert pids, "no model server child appeared"
     os.kill(pids[0], signal.SIGSEGV)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 4, err

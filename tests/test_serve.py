@@ -260,6 +260,25 @@ def test_run_code_422_names_the_field(url, body, field):
     assert r.json()["message"].startswith(f"field '{field}")
 
 
+@pytest.mark.parametrize("path", ["/run_code", "/v1/verify", "/v1/score", "/openrlhf/reward"])
+@pytest.mark.parametrize("kw, status, says", [
+    # a JSON body without a JSON content type (curl -d, a form post): the cause, not "field 'body'"
+    ({"data": b'{"code": "print(1)"}', "headers": {"Content-Type": "text/plain"}}, 415,
+     "sent with Content-Type 'text/plain'; send a JSON object with 'Content-Type: application/json'"),
+    ({"data": {"code": "print(1)"}}, 415, "sent with Content-Type 'application/x-www-form-urlencoded'"),
+    ({"data": b'{"code": "print(1)"}'}, 415, "sent with no Content-Type"),
+    ({"data": b'{"code": ', "headers": {"Content-Type": "application/json"}}, 422,
+     "not valid JSON (Expecting value at character 9)"),
+    ({"data": b"", "headers": {"Content-Type": "application/json"}}, 422, "empty; send a JSON object"),
+    ({"json": ["print(1)"]}, 422, "an array; send a JSON object"),
+])
+def test_every_json_route_names_a_body_that_is_not_json(url, path, kw, status, says):
+    r = requests.post(url + path, timeout=30, **kw)
+    assert r.status_code == status, r.text
+    assert r.json()["message"].startswith(f"request body: {says}")
+    assert "valid dictionary" not in r.text
+
+
 def test_native_422s(url):
     r = post(url, "/v1/verify", {"candidates": [{"candidate_id": "c", "problem_id": "nope", "solution": "x"}]})
     assert r.status_code == 422 and "candidates.0.problem_id" in r.json()["message"]

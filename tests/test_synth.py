@@ -77,6 +77,8 @@ def test_synth_generates_judges_repairs_curates_and_exports(server, tmp_path, ru
     assert s["stages"]["repair"]["fixed"] == len(SEEDS)
     assert s["dataset_records"] == 2 * len(SEEDS)
     assert s["curated_records"] >= 1
+    # what curation dropped and why is in the summary (it was left out: set on a copy)
+    assert s["stages"]["curate"]["dedup"] == {"exact_duplicate": s["dataset_records"] - s["curated_records"]}
     exported = read_jsonl(Path(s["export"]))
     assert len(exported) == s["curated_records"] and exported[0]["messages"][-1]["role"] == "assistant"
     card = (out / "README.md").read_text()
@@ -90,8 +92,9 @@ def test_synth_generates_judges_repairs_curates_and_exports(server, tmp_path, ru
     assert sent == 3 * len(SEEDS)
 
     # Resumed: everything is already there; nothing is requested again.
-    again = run_cli("synth", str(recipe(tmp_path, server)), "--out", str(out), "--resume", "--json")
+    again = run_cli("synth", str(recipe(tmp_path, server)), "--out", str(out), "--resume")
     assert again.returncode == 0, again.stderr
+    assert f"  curation: {s['curated_records']} kept of {s['dataset_records']} verified; dropped" in again.stdout
     assert len(server.requests) == sent
     assert len(read_jsonl(out / "run" / "results.jsonl")) == len(results)
 

@@ -126,7 +126,7 @@ def register(cli: click.Group) -> None:
         _quick_log("step 2/4: the runner image (the interpreters the candidates run in; built once, offline)")
         image.ensure_image(build=True)
         _quick_log("step 3/4: the bundled model, SmolLM2-135M-Instruct (no API key, nothing leaves this machine)")
-        # The bundled model, built portably once (GGML_NATIVE=OFF) so that it runs on any CPU.
+        # The bundled model on the prebuilt portable runtime (a portable source build only where that cannot run).
         _quick_log(describe(llama_setup.install(log=_quick_log)))
         recipe = load_recipe(shipped_problem_set().parent / "quickstart.toml")
         _quick_log(f"step 4/4: the recipe {recipe.name} -> {out}: the model writes solutions, the sandbox judges "

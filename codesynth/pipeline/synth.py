@@ -349,7 +349,8 @@ def synth(
     if recipe.curate.enabled and dataset:
         ccfg = curate_config(recipe, vcfg.limits)
         crep = curate_run(run, d / "curated.jsonl", ccfg, backend=vcfg.backend, workers=vcfg.workers)
-        stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
+        # the summary's own dict: pydantic copied `stages` when the summary was made
+        summary.stages["curate"] = {f.name: f.reasons for f in crep.filters if f.enabled}
         summary.curated_records = crep.output_records
     final = load_dataset(d / "curated.jsonl") if (d / "curated.jsonl").exists() else dataset
     rep_json = build_report(run, benchmarks=["humaneval"] if recipe.curate.decontam else [],

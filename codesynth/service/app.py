@@ -68,6 +68,34 @@ def _describe(errors: Sequence[dict]) -> str:
     return f"field '{'.'.join(loc) or 'body'}': {msg}"
 
 
+_JSON_KINDS = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
+               float: "a number", type(None): "null"}
+
+
+def body_problem(errors: Sequence[dict], content_type: str | None) -> tuple[int, str] | None:
+    """When the body as a whole is unusable (not JSON, not sent as JSON, empty, not an object):
+    (status, one line naming the cause), for every JSON route alike; None for field errors."""
+    whole = [e for e in errors if tuple(e.get("loc", ()))[:1] == ("body",)]
+    for e in whole:
+        if e.get("type") == "json_invalid":
+            at = e["loc"][1] if len(e["loc"]) > 1 else "?"
+            why = (e.get("ctx") or {}).get("error", "malformed")
+            return 422, f"request body: not valid JSON ({why} at character {at})"
+    for e in whole:
+        if len(e["loc"]) != 1:
+            continue
+        media = (content_type or "").split(";")[0].strip().lower()
+        if media != "application/json" and not media.endswith("+json"):
+            sent = f"Content-Type '{media}'" if media else "no Content-Type"
+            return 415, (f"request body: sent with {sent}; send a JSON object with "
+                         f"'Content-Type: application/json'")
+        if e.get("type") == "missing":
+            return 422, "request body: empty; send a JSON object"
+        kind = _JSON_KINDS.get(type(e.get("input")), "not an object")
+        return 422, f"request body: {kind}; send a JSON object"
+    return None
+
+
 def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem] = (),
                close_backend: bool = False, env_problems: Sequence[Problem] = ()) -> FastAPI:
     """The app over a started `backend`. `close_backend`: close it when the server shuts down
@@ -98,6 +126,9 @@ def create_app(config: ServeConfig, backend: Backend, problems: Sequence[Problem
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
+        whole = body_problem(exc.errors(), request.headers.get("content-type"))
+        if whole is not None:
+            return JSONResponse(status_code=whole[0], content={"detail": whole[1], "message": whole[1]})
         # Not echoing the input back: it may be megabytes, or text JSON can carry and UTF-8 cannot.
         errors = jsonable_encoder([{k: v for k, v in e.items() if k not in ("input", "ctx")} for e in exc.errors()])
         return JSONResponse(status_code=422, content={"detail": errors, "message": _describe(errors)})
