@@ -42,6 +42,12 @@ DIFFERENCES = {
     "python::test_python_timeout":
         "a Python program's run_timeout is CPU time: a program sleeping 0.2 s past a 0.1 s limit uses "
         "none; the wall clock stops an idle program at 3 x run_timeout + 1 s",
+    "cpp::test_cpp_timeout":
+        "a C++ program's run_timeout is CPU time (every language's, as Python's): a program sleeping "
+        "1 s past a 0.5 s limit uses none; the wall clock stops an idle program at 3 x run_timeout + 1 s",
+    "java::test_java_timeout":
+        "a Java program's run_timeout is the JVM's CPU time: a program sleeping 0.2 s past a 0.1 s limit "
+        "uses next to none; the wall clock stops an idle program at 3 x run_timeout + 1 s",
     "nodejs::test_nodejs_humanevalx_assertion_error":
         "console.assert(false) throws (exit 1): node's own only prints, so HumanEval-X's console.assert "
         "tests could never fail and a wrong program would be rewarded",

@@ -202,11 +202,18 @@ class Checkpoint:
 
 def checkpoint(done: int, run_id: str, idle_uids: set[int]) -> Checkpoint:
     ids = settle(run_id, WORKERS + SPARES, include_stopped=True)
-    procs, foreign = [], []
-    for cid in ids:
-        rows = container_processes(cid)
-        procs.append(len(rows))
-        foreign += [(cid, u, st) for u, st in leftover_processes(rows)]
+    # A leak stays; a spare candidate still being forked when `docker top` looks (state R on a
+    # loaded machine) is gone a moment later: look again for a while before calling it a leftover.
+    end = time.monotonic() + 15
+    while True:
+        procs, foreign = [], []
+        for cid in ids:
+            rows = container_processes(cid)
+            procs.append(len(rows))
+            foreign += [(cid, u, st) for u, st in leftover_processes(rows)]
+        if not foreign or time.monotonic() > end:
+            break
+        time.sleep(0.5)
     return Checkpoint(
         done, len(ids), procs, foreign, rss_mb(), len(os.listdir("/proc/self/fd")), host_children()
     )

@@ -7,6 +7,7 @@ import json
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -167,16 +168,35 @@ def test_killed_synth_resumes_without_paying_twice(server, tmp_path, runner_imag
 
 def test_repairs_are_asked_while_first_tries_are_still_being_written(server, tmp_path, runner_image):
     """Turns stream into each other: a failing first try's repair goes out as soon as its verdict
-    exists, not after the last first try (which the sequential design could never do)."""
-    server.responder = answer_for(delay=0.25)
+    exists, not after the last first try (which the sequential design could never do).
+
+    The endpoint holds its answer to the last first try until a repair request arrives (at most
+    60 s): a run that streams sends one through its other slot meanwhile; a sequential run could
+    not, however fast or slow the machine is."""
+    base = answer_for()
+    firsts = 4 * len(SEEDS)
+    lock, repair_came = threading.Lock(), threading.Event()
+    seen = {"first": 0, "repair_before_last_first_answered": False}
+
+    def responder(body):
+        if last_user(body).startswith("Your solution was run"):
+            repair_came.set()
+            return base(body)
+        with lock:
+            seen["first"] += 1
+            last = seen["first"] == firsts
+        if last:
+            seen["repair_before_last_first_answered"] = repair_came.wait(60)
+        return base(body)
+
+    server.responder = responder
     out = tmp_path / "out"
     res = run_cli("synth", str(recipe(tmp_path, server, solutions="n = 4", repair="rounds = 2")),
                   "--out", str(out), "--json")
     assert res.returncode == 0, res.stderr
     kinds = ["repair" if last_user(b).startswith("Your solution was run") else "first" for b in server.requests]
-    assert kinds.count("first") == 4 * len(SEEDS) and kinds.count("repair") == 2 * len(SEEDS)
-    last_first = max(i for i, k in enumerate(kinds) if k == "first")
-    assert kinds.index("repair") < last_first, kinds
+    assert kinds.count("first") == firsts and kinds.count("repair") == 2 * len(SEEDS)
+    assert seen["repair_before_last_first_answered"], kinds
     s = json.loads(res.stdout)
     assert s["stages"]["repair"]["fixed"] == 2 * len(SEEDS)  # each wrong sample fixed at turn 1
     assert s["stages"]["repair"]["rounds"] == [{"turn": 1, "attempted": 2 * len(SEEDS), "fixed": 2 * len(SEEDS)}]
