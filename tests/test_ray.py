@@ -210,3 +210,107 @@ def test_verify_dataset_with_ray_data(cluster):
         want = r["row"] % 3 != 0
         assert bool(r["passed"]) is want and r["reward"] == (1.0 if want else 0.0), r
         assert r["status"] == ("passed" if want else "failed") and not r["sandbox_error"]
+
+
+def test_serve_env_with_a_node_killed_mid_episode(cluster, docker_backend, tmp_path):
+    """`codesynth serve --ray --env`: OpenEnv sessions (the real `openenv` client) mid-episode when
+    the second node is SIGKILLed under their steps. The design: a program whose node died runs again
+    on a surviving node, so every session gets the answer the in-process environment gives; the
+    sessions' count returns to 0 when clients close or idle out; the dead node's containers go with
+    its actor, the others' with the server."""
+    import asyncio
+    import signal
+    import sys
+
+    import requests
+    from helpers import ROOT, SUPERVISOR_UIDS, container_processes, free_port, wait_until_serving
+    from openenv import GenericEnvClient
+    from test_openenv_server import CANARY, PROBLEMS, fenced
+
+    from codesynth.pipeline.environment import code_environment
+    from codesynth.service.config import ServeConfig
+
+    c, second = cluster
+    slow_wrong = fenced("import time\ntime.sleep(2.5)\ndef shout(s):\n    return s + '!'\n")
+    right = fenced("def shout(s):\n    return s.upper() + '!'\n")
+    # the reference: the same replies through the library's environment in this process
+    env = code_environment(PROBLEMS, backend=docker_backend, limits=ServeConfig().limits)
+    ep = env.episode("shout")
+    ep.reset()
+    want = [ep.step(slow_wrong).model_dump(exclude={"episode_id"}), ep.step(right).model_dump(exclude={"episode_id"})]
+    assert want[0]["feedback"].startswith("Your code failed") and want[1]["reward"] == 1.0
+
+    f = tmp_path / "env.jsonl"
+    f.write_text("".join(p.model_dump_json(exclude_none=True) + "\n" for p in PROBLEMS))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "codesynth.cli", "serve", "--port", str(port), "--workers", "1",
+                             "--ray", c.address, "--env", str(f), "--env-idle-timeout", "4"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def stats() -> dict:
+        return requests.get(url + "/v1/stats", timeout=30).json()
+
+    try:
+        wait_until_serving(proc, url)
+        pools = stats()["backend"]["pools"]
+        assert len(pools) == 2 and all(p["alive"] for p in pools)
+        remote = next(p for p in pools if p["node_id"] == second.node_id)
+        ours = [p["run_id"] for p in pools]  # the containers this test's server started, by label
+
+        def remote_running() -> bool:
+            return any(uid not in SUPERVISOR_UIDS for cid in containers(remote["run_id"])
+                       for uid, _ in container_processes(cid))
+
+        async def kill_when_the_remote_node_runs_a_step():
+            end = time.monotonic() + 120
+            while not await asyncio.to_thread(remote_running):
+                assert time.monotonic() < end, "no step ever ran on the second node"
+                await asyncio.sleep(0.1)
+            await asyncio.to_thread(c.remove_node, second, False)  # SIGKILL: raylet and all
+
+        async def episodes():
+            base = url + "/openenv"
+            clients = [GenericEnvClient(base_url=base, message_timeout_s=300) for _ in range(4)]
+            silent = GenericEnvClient(base_url=base, message_timeout_s=300)
+            for cl in [*clients, silent]:
+                r = await cl.reset(task_id="shout")
+                assert not r.done
+            assert (await asyncio.to_thread(stats))["sessions"]["open"] == 5
+            killer = asyncio.ensure_future(kill_when_the_remote_node_runs_a_step())
+            # every session steps at once: two programs run (one per node), the others queue
+            first = await asyncio.gather(*(cl.step({"code": slow_wrong}) for cl in clients))
+            await killer
+            second_turn = await asyncio.gather(*(cl.step({"code": right}) for cl in clients))
+            for cl in clients:
+                await cl.close()
+            return first, second_turn, silent
+
+        first, second_turn, silent = asyncio.run(episodes())
+        for a, b in zip(first, second_turn, strict=True):
+            for got, ref in ((a, want[0]), (b, want[1])):
+                obs = {k: v for k, v in got.observation.items() if k not in ("episode_id", "metadata")}
+                assert obs == {k: v for k, v in ref.items() if k not in ("done", "reward")}
+                assert (got.done, got.reward) == (ref["done"], ref["reward"])
+        s = stats()
+        assert s["backend"]["reruns"] >= 1, s["backend"]  # the kill really took a step with it
+        assert s["backend"]["nodes_alive"] == 1
+        # the silent client's session idles out; the closed ones are gone: nothing counted open
+        end = time.monotonic() + 60
+        while (s := stats())["sessions"]["open"] != 0:
+            assert time.monotonic() < end, s["sessions"]
+            time.sleep(0.2)
+        asyncio.run(silent.close())
+        # the dead node's containers went with its actor process (the supervisor exits on EOF)
+        assert wait_gone(remote["run_id"]) == []
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        err = proc.stderr.read()
+        assert proc.returncode == 143, err
+        assert "Traceback" not in err and CANARY not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for run_id in ours:
+        assert wait_gone(run_id) == []
