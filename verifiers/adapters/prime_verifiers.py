@@ -77,7 +77,9 @@ class CodeTaskset(vf.Taskset[CodeTask, CodeTasksetConfig]):
 
 
 class CodeEnvConfig(vf.EnvConfig):
-    agent: vf.AgentConfig = vf.AgentConfig()
+    # The harness runs nothing of the model's, so a local runtime is all it needs (verifiers'
+    # default is a hosted sandbox, reached through a tunnel).
+    agent: vf.AgentConfig = vf.AgentConfig(runtime=vf.SubprocessConfig())
     """The one seat (as in verifiers' single-agent env): `--env.agent.*`."""
 
 
