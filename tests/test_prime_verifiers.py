@@ -79,6 +79,43 @@ def respond(body: dict) -> Reply:
     return Reply(content=REPLIES[problem_of(body)][turn])
 
 
+def vf_eval(verifiers_path: Path, tmp_path: Path, *args: str) -> tuple[ScriptedServer, subprocess.CompletedProcess, list]:
+    """verifiers' own eval CLI (`vf-eval ARGS`) against a scripted model; its traces."""
+    server = ScriptedServer(responder=respond).start()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(verifiers_path), os.environ.get("PYTHONPATH", "")]),
+           "PRIME_RUNS_MODE": "disabled", "CODESYNTH_WORKERS": "2"}
+    try:
+        # cwd: not the checkout, whose folder `verifiers/` (codesynth's) would shadow the package
+        r = subprocess.run([sys.executable, "-c", "from verifiers.v1.cli.eval.main import main; main()", *args,
+                            "--model", "scripted-model", "--client.base-url", server.base_url, "--no-push",
+                            "--no-rich", "-o", str(tmp_path / "out"), "--run.dir", "run"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    finally:
+        server.stop()
+    assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
+    traces = [json.loads(line) for line in (tmp_path / "out" / "run" / "traces.jsonl").read_text().splitlines()]
+    assert len(traces) == len(PROBLEMS)
+    return server, r, traces
+
+
+def users_by_problem(server: ScriptedServer) -> dict[str, list[str]]:
+    """Per problem, the last user message of every model call (the prompt, then each feedback)."""
+    seen: dict[str, list[str]] = {}
+    for body in server.requests:
+        users = [m["content"] for m in body["messages"] if m["role"] == "user"]
+        seen.setdefault(problem_of(body), []).append(users[-1])
+    return seen
+
+
+def no_canary(server: ScriptedServer, r: subprocess.CompletedProcess, out: Path) -> None:
+    """In nothing the model was sent, nothing verifiers wrote, nothing printed."""
+    assert CANARY not in json.dumps(server.requests)
+    for p in out.rglob("*"):
+        if p.is_file():
+            assert CANARY not in p.read_text(errors="replace"), p
+    assert CANARY not in r.stdout + r.stderr
+
+
 def in_process(docker_backend) -> dict[str, list]:
     """Every script through the library's environment in this process: the reference."""
     env = CodeEnvironment(PROBLEMS, backend=docker_backend)
@@ -99,27 +136,10 @@ def test_vf_eval_plays_the_environment_by_id(verifiers_path, docker_backend, tmp
     want = in_process(docker_backend)
     f = tmp_path / "problems.jsonl"
     save_problems(PROBLEMS, f)
-    server = ScriptedServer(responder=respond).start()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(verifiers_path), os.environ.get("PYTHONPATH", "")]),
-           "PRIME_RUNS_MODE": "disabled", "CODESYNTH_WORKERS": "2"}
-    try:
-        # cwd: not the checkout, whose folder `verifiers/` (codesynth's) would shadow the package
-        r = subprocess.run([sys.executable, "-c", "from verifiers.v1.cli.eval.main import main; main()",
-                            "codesynth-rlef", "--env.taskset.problems", str(f), "--model", "scripted-model",
-                            "--client.base-url", server.base_url, "--no-push", "--no-rich", "-o", str(tmp_path / "out"),
-                            "--run.dir", "run"],
-                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
-    finally:
-        server.stop()
-    assert r.returncode == 0, (r.stdout[-3000:], r.stderr[-3000:])
-    traces = [json.loads(line) for line in (tmp_path / "out" / "run" / "traces.jsonl").read_text().splitlines()]
-    assert len(traces) == len(PROBLEMS)
+    server, r, traces = vf_eval(verifiers_path, tmp_path, "codesynth-rlef", "--env.taskset.problems", str(f))
 
     # what the model read: the prompt, then after each turn the feedback the in-process episode gives
-    seen: dict[str, list[str]] = {}
-    for body in server.requests:
-        users = [m["content"] for m in body["messages"] if m["role"] == "user"]
-        seen.setdefault(problem_of(body), []).append(users[-1])
+    seen = users_by_problem(server)
     for pid, obs in want.items():
         feedback = [o.feedback for o in obs[:-1]]  # the last turn's feedback ends the episode unread
         assert seen[pid][1:] == feedback, (pid, seen[pid])
@@ -134,9 +154,29 @@ def test_vf_eval_plays_the_environment_by_id(verifiers_path, docker_backend, tmp
         assert t["metrics"]["turns"] == want[pid][-1].turn
     assert {pid: o[-1].reward for pid, o in want.items()} == {"shout": 1.0, "length": -1.0, "gamed": -1.0}
 
-    # the canary: in nothing the model was sent, nothing verifiers wrote, nothing printed
-    assert CANARY not in json.dumps(server.requests)
-    for p in (tmp_path / "out").rglob("*"):
-        if p.is_file():
-            assert CANARY not in p.read_text(errors="replace"), p
-    assert CANARY not in r.stdout + r.stderr
+    no_canary(server, r, tmp_path / "out")
+
+
+def test_verifiers_openenv_taskset_drives_codesynth_serve_env(verifiers_path, docker_backend, tmp_path):
+    """verifiers' own OpenEnv taskset against `codesynth serve --env`: it maps the model's plain
+    reply onto the action's one required field (`code`), steps over the WebSocket, and sums the
+    step rewards (the last step's: the final reward)."""
+    from helpers import serving
+
+    want = in_process(docker_backend)
+    with serving(docker_backend, env_problems=PROBLEMS) as url:
+        cfg = tmp_path / "eval.toml"
+        resets = ", ".join(f'{{task_id = "{p.id}"}}' for p in PROBLEMS)
+        cfg.write_text(f'[env.taskset]\nid = "openenv"\nbase_url = "{url}/openenv"\nresets = [{resets}]\n'
+                       # the seat's program: codesynth's chat harness (no tools), on a local runtime
+                       '[env.player.harness]\nid = "codesynth-rlef"\n[env.player.runtime]\ntype = "subprocess"\n')
+        server, r, traces = vf_eval(verifiers_path, tmp_path, "@", str(cfg))
+    seen = users_by_problem(server)
+    for pid, obs in want.items():
+        # each user turn is OpenEnv's observation as JSON: after a step, the feedback in it
+        later = [json.loads(u)["observation"]["feedback"] for u in seen[pid][1:]]
+        assert later == [o.feedback for o in obs[:-1]], (pid, seen[pid])
+    for t in traces:
+        pid = t["task"]["data"]["reset"]["task_id"]
+        assert t["rewards"]["openenv_reward"]["score"] == want[pid][-1].reward, (pid, t["rewards"])
+    no_canary(server, r, tmp_path / "out")
