@@ -278,20 +278,23 @@ def test_serve_env_with_a_node_killed_mid_episode(cluster, docker_backend, tmp_p
                 assert not r.done
             assert (await asyncio.to_thread(stats))["sessions"]["open"] == 5
             killer = asyncio.ensure_future(kill_when_the_remote_node_runs_a_step())
+
+            async def play(cl):
+                return [await cl.step({"code": slow_wrong}), await cl.step({"code": right})]
+
             # every session steps at once: two programs run (one per node), the others queue
-            first = await asyncio.gather(*(cl.step({"code": slow_wrong}) for cl in clients))
+            got = await asyncio.gather(*(play(cl) for cl in clients))
             await killer
-            second_turn = await asyncio.gather(*(cl.step({"code": right}) for cl in clients))
             for cl in clients:
                 await cl.close()
-            return first, second_turn, silent
+            return got, silent
 
-        first, second_turn, silent = asyncio.run(episodes())
-        for a, b in zip(first, second_turn, strict=True):
-            for got, ref in ((a, want[0]), (b, want[1])):
-                obs = {k: v for k, v in got.observation.items() if k not in ("episode_id", "metadata")}
+        played, silent = asyncio.run(episodes())
+        for turns in played:
+            for r, ref in zip(turns, want, strict=True):
+                obs = {k: v for k, v in r.observation.items() if k not in ("episode_id", "metadata")}
                 assert obs == {k: v for k, v in ref.items() if k not in ("done", "reward")}
-                assert (got.done, got.reward) == (ref["done"], ref["reward"])
+                assert (r.done, r.reward) == (ref["done"], ref["reward"])
         s = stats()
         assert s["backend"]["reruns"] >= 1, s["backend"]  # the kill really took a step with it
         assert s["backend"]["nodes_alive"] == 1
