@@ -45,11 +45,8 @@ class EpisodeFailed(RuntimeError):
 class CodeAction(Action):
     """`{"code": REPLY}`: the model's whole reply (a fenced block or bare code)."""
 
-    # Checked in step(): a missing or misnamed field gets one line naming it, not a schema dump. The
-    # schema still says `code` is required: a client that maps a plain reply onto the one required
-    # field (Prime Intellect verifiers' OpenEnv taskset) sends {"code": reply}.
-    model_config = ConfigDict(extra="allow", validate_assignment=True,
-                              json_schema_extra=lambda schema, _: schema.__setitem__("required", ["code"]))
+    # Checked in step(): a missing or misnamed field gets one line naming it, not a schema dump.
+    model_config = ConfigDict(extra="allow", validate_assignment=True)
 
     code: str | None = Field(default=None, description="Required: the model's whole reply (fenced or bare).")
     task_id: str | None = Field(default=None, description="HTTP /step only (it has no session): a one-turn "
