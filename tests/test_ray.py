@@ -303,7 +303,7 @@ def test_serve_env_with_a_node_killed_mid_episode(cluster, docker_backend, tmp_p
         while (s := stats())["sessions"]["open"] != 0:
             assert time.monotonic() < end, s["sessions"]
             time.sleep(0.2)
-        asyncio.run(silent.close())
+        silent.close()  # outside an event loop OpenEnv's client closes synchronously
         # the dead node's containers went with its actor process (the supervisor exits on EOF)
         assert wait_gone(remote["run_id"]) == []
         proc.send_signal(signal.SIGTERM)
