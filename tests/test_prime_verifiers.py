@@ -116,44 +116,50 @@ def no_canary(server: ScriptedServer, r: subprocess.CompletedProcess, out: Path)
     assert CANARY not in r.stdout + r.stderr
 
 
-def in_process(docker_backend) -> dict[str, list]:
-    """Every script through the library's environment in this process: the reference."""
+def in_process(docker_backend, model_turns: int) -> dict[str, tuple[list, object]]:
+    """Every script through the library's environment in this process: the reference, per problem
+    its steps' observations and the final one. A model stopped after `model_turns` (its agent's
+    limit) has its last program judged (`finish`)."""
     env = CodeEnvironment(PROBLEMS, backend=docker_backend)
     out = {}
     for pid, replies in REPLIES.items():
         ep = env.episode(pid)
         ep.reset()
-        out[pid] = []
-        for reply in replies:
-            out[pid].append(ep.step(reply))
-            if out[pid][-1].done:
+        steps = []
+        for reply in replies[:model_turns]:
+            steps.append(ep.step(reply))
+            if steps[-1].done:
                 break
-        assert out[pid][-1].done, pid
+        out[pid] = (steps, steps[-1] if steps[-1].done else ep.finish())
     return out
 
 
 def test_vf_eval_plays_the_environment_by_id(verifiers_path, docker_backend, tmp_path):
-    want = in_process(docker_backend)
+    # the agent may take 2 turns of the episode's 3: "length" is cut short and its last program judged
+    want = in_process(docker_backend, model_turns=2)
     f = tmp_path / "problems.jsonl"
     save_problems(f, PROBLEMS)
-    server, r, traces = vf_eval(verifiers_path, tmp_path, "codesynth-rlef", "--env.taskset.problems", str(f))
+    server, r, traces = vf_eval(verifiers_path, tmp_path, "codesynth-rlef", "--env.taskset.problems", str(f),
+                                "--env.agent.max-turns", "2")
 
     # what the model read: the prompt, then after each turn the feedback the in-process episode gives
     seen = users_by_problem(server)
-    for pid, obs in want.items():
-        feedback = [o.feedback for o in obs[:-1]]  # the last turn's feedback ends the episode unread
-        assert seen[pid][1:] == feedback, (pid, seen[pid])
-        assert len(seen[pid]) == len(obs)
-    assert want["shout"][0].feedback.startswith("Your code failed the following tests:")
-    assert "HI!" in want["shout"][0].feedback
+    for pid, (steps, _) in want.items():
+        # every step's feedback but the last one's (which ended the episode, or the agent's turns)
+        assert seen[pid][1:] == [o.feedback for o in steps[:-1]], (pid, seen[pid])
+    assert len(seen["length"]) == 2 and want["length"][1].turn == 2  # cut short: 2 model turns, then judged
+    assert want["shout"][0][0].feedback.startswith("Your code failed the following tests:")
+    assert "HI!" in want["shout"][0][0].feedback
 
     # the final rewards: verifiers' traces carry the environment's, turn counts included
     for episode in traces:  # one line per episode, its traces (one: the agent's) in it
         pid, (t,) = episode["task"]["data"]["problem_id"], episode["traces"]
-        assert episode["ok"] and t["stop_condition"] == "user_closed", episode
-        assert t["rewards"]["codesynth_reward"]["score"] == want[pid][-1].reward, (pid, t["rewards"])
-        assert t["metrics"]["turns"] == want[pid][-1].turn
-    assert {pid: o[-1].reward for pid, o in want.items()} == {"shout": 1.0, "length": -1.0, "gamed": -1.0}
+        assert episode["ok"], episode
+        assert t["stop_condition"] == ("max_turns" if pid == "length" else "user_closed"), t["stop_condition"]
+        final = want[pid][1]
+        assert t["rewards"]["codesynth_reward"]["score"] == final.reward, (pid, t["rewards"])
+        assert (t["metrics"]["turns"], t["metrics"]["passed"]) == (final.turn, float(final.passed))
+    assert {pid: w[1].reward for pid, w in want.items()} == {"shout": 1.0, "length": -1.0, "gamed": -1.0}
 
     no_canary(server, r, tmp_path / "out")
 
