@@ -15,8 +15,9 @@ package `codesynth_rlef` (shipped with codesynth) exports the three classes of t
   `codesynth_reward`. A model that stops early (its own turn limit) gets its last program judged.
 - `ChatHarness`: the agent's program, run in-process: each segment is one chat completion through
   verifiers' interception endpoint (so the trace records it like any harness's). It hands the model
-  no tool: the model's code runs only in codesynth's sandbox. Any other harness that can continue a
-  conversation (`--env.agent.harness.id null`) plays too.
+  no tool: the model's code runs only in codesynth's sandbox. Another harness that can continue a
+  conversation can take its place (`--env.agent.harness.id null`; not tested here: verifiers
+  installs that one's chat program with uv at run time).
 
 The policy (`max_turns`, `scheme`, `feedback`) and a run directory (`out`) are taskset options, as
 for the other trainers (docs/topics/rlef.md).
