@@ -14,6 +14,9 @@ ROOTS = {
     "codesynth.sandbox": "sandbox",
     "codesynth.generators": "generators",
     "codesynth.verifiers": "verifiers",
+    # Prime Intellect's `verifiers` loads an environment by id from a top-level package of that
+    # name: this one only re-exports codesynth.verifiers.adapters.prime_verifiers.
+    "codesynth_rlef": "environments/codesynth_rlef",
 }
 
 

@@ -210,3 +210,145 @@ def test_verify_dataset_with_ray_data(cluster):
         want = r["row"] % 3 != 0
         assert bool(r["passed"]) is want and r["reward"] == (1.0 if want else 0.0), r
         assert r["status"] == ("passed" if want else "failed") and not r["sandbox_error"]
+
+
+@pytest.fixture
+def three_nodes(runner_image):
+    """A head that runs no programs (no `codesynth` resource: the server's driver sits there) and two
+    nodes with a pool each, so that both can be lost while the server lives."""
+    c = Cluster(initialize_head=True, head_node_args={
+        "num_cpus": 1,
+        "_system_config": {"health_check_period_ms": 500, "health_check_failure_threshold": 3,
+                           "health_check_initial_delay_ms": 0}})
+    nodes = [c.add_node(num_cpus=1, resources={"codesynth": 1}) for _ in range(2)]
+    ray.init(address=c.address)
+    try:
+        yield c, nodes
+    finally:
+        ray.shutdown()
+        c.shutdown()
+
+
+def test_serve_env_with_nodes_killed_mid_episode(three_nodes, docker_backend, tmp_path):
+    """`codesynth serve --ray --env`: OpenEnv sessions (the real `openenv` client) mid-episode when a
+    node is SIGKILLed under their steps. The design: a program whose node died runs again on a
+    surviving node, so every session gets the answer the in-process environment gives; when the
+    last node dies under a step, that step answers one error line and the session stays open. The
+    sessions' count returns to 0 when clients close or idle out; the dead nodes' containers go with
+    their actors."""
+    import asyncio
+    import signal
+    import sys
+
+    import requests
+    from helpers import ROOT, SUPERVISOR_UIDS, container_processes, free_port, wait_until_serving
+    from openenv import GenericEnvClient
+    from test_openenv_server import CANARY, PROBLEMS, fenced
+
+    from codesynth.pipeline.environment import code_environment
+    from codesynth.service.config import ServeConfig
+
+    c, (node_a, node_b) = three_nodes
+    slow_wrong = fenced("import time\ntime.sleep(2.5)\ndef shout(s):\n    return s + '!'\n")
+    right = fenced("def shout(s):\n    return s.upper() + '!'\n")
+    # the reference: the same replies through the library's environment in this process
+    env = code_environment(PROBLEMS, backend=docker_backend, limits=ServeConfig().limits)
+    ep = env.episode("shout")
+    ep.reset()
+    want = [ep.step(slow_wrong).model_dump(exclude={"episode_id"}), ep.step(right).model_dump(exclude={"episode_id"})]
+    assert want[0]["feedback"].startswith("Your code failed") and want[1]["reward"] == 1.0
+
+    f = tmp_path / "env.jsonl"
+    f.write_text("".join(p.model_dump_json(exclude_none=True) + "\n" for p in PROBLEMS))
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "codesynth.cli", "serve", "--port", str(port), "--workers", "1",
+                             "--ray", c.address, "--env", str(f), "--env-idle-timeout", "4"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}"
+
+    def stats() -> dict:
+        return requests.get(url + "/v1/stats", timeout=30).json()
+
+    try:
+        wait_until_serving(proc, url)
+        pools = {p["node_id"]: p for p in stats()["backend"]["pools"]}
+        assert set(pools) == {node_a.node_id, node_b.node_id} and all(p["alive"] for p in pools.values())
+        ours = [p["run_id"] for p in pools.values()]  # the containers this test's server started, by label
+
+        def running_on(node) -> bool:
+            return any(uid not in SUPERVISOR_UIDS for cid in containers(pools[node.node_id]["run_id"])
+                       for uid, _ in container_processes(cid))
+
+        async def kill_when_it_runs_a_step(node):
+            end = time.monotonic() + 120
+            while not await asyncio.to_thread(running_on, node):
+                assert time.monotonic() < end, "no step ever ran on the node"
+                await asyncio.sleep(0.1)
+            await asyncio.to_thread(c.remove_node, node, False)  # SIGKILL: raylet and all
+
+        async def episodes():
+            base = url + "/openenv"
+            clients = [GenericEnvClient(base_url=base, message_timeout_s=300) for _ in range(4)]
+            silent = GenericEnvClient(base_url=base, message_timeout_s=300)
+            for cl in [*clients, silent]:
+                r = await cl.reset(task_id="shout")
+                assert not r.done
+            assert (await asyncio.to_thread(stats))["sessions"]["open"] == 5
+            killer = asyncio.ensure_future(kill_when_it_runs_a_step(node_a))
+
+            async def play(cl):
+                return [await cl.step({"code": slow_wrong}), await cl.step({"code": right})]
+
+            # every session steps at once: two programs run (one per node), the others queue
+            played = await asyncio.gather(*(play(cl) for cl in clients))
+            await killer
+            first_loss = await asyncio.to_thread(stats)
+
+            # the last node dies under a step: that step is one error line, the session lives on
+            last = clients[0]
+            await last.reset(task_id="shout")
+            killer = asyncio.ensure_future(kill_when_it_runs_a_step(node_b))
+            errors = []
+            with pytest.raises(RuntimeError) as e:
+                await last.step({"code": slow_wrong})
+            errors.append(str(e.value))
+            await killer
+            assert not (await last.reset(task_id="shout")).done  # the session still serves
+            with pytest.raises(RuntimeError) as e:
+                await last.step({"code": right})
+            errors.append(str(e.value))
+            for cl in clients:
+                await cl.close()
+            return played, first_loss, errors, silent
+
+        played, first_loss, errors, silent = asyncio.run(episodes())
+        for turns in played:
+            for r, ref in zip(turns, want, strict=True):
+                obs = {k: v for k, v in r.observation.items() if k not in ("episode_id", "metadata")}
+                assert obs == {k: v for k, v in ref.items() if k not in ("done", "reward")}
+                assert (r.done, r.reward) == (ref["done"], ref["reward"])
+        assert first_loss["backend"]["reruns"] >= 1, first_loss["backend"]  # the kill really took a step
+        assert first_loss["backend"]["nodes_alive"] == 1
+        for m in errors:
+            assert "every codesynth pool in the Ray cluster is gone" in m and "\n" not in m, m
+        assert stats()["backend"]["nodes_alive"] == 0
+        # the silent client's session idles out; the closed ones are gone: nothing counted open
+        end = time.monotonic() + 60
+        while (s := stats())["sessions"]["open"] != 0:
+            assert time.monotonic() < end, s["sessions"]
+            time.sleep(0.2)
+        silent.close()  # outside an event loop OpenEnv's client closes synchronously
+        # the dead nodes' containers went with their actor processes (the supervisor exits on EOF)
+        for run_id in ours:
+            assert wait_gone(run_id) == []
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=120)
+        err = proc.stderr.read()
+        assert proc.returncode == 143, err
+        assert "Traceback" not in err and CANARY not in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for run_id in ours:
+        assert wait_gone(run_id) == []

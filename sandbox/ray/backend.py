@@ -27,7 +27,7 @@ class RayBackend(Backend):
         self._pool: Any = None
         self._lock = threading.Lock()
         self._ids = itertools.count()
-        self.stats: dict = {}
+        self._reruns = 0  # requests run again because their node died under them
 
     @property
     def capacity(self) -> int:
@@ -44,7 +44,14 @@ class RayBackend(Backend):
                                  batch_size=1)
         except ConnectionError as e:
             raise SandboxUnavailable(f"cannot reach the Ray cluster at {self._address}: {e}") from None
-        self.stats = {"nodes": len(self._pool.pools)}
+
+    @property
+    def stats(self) -> dict:
+        """For /v1/stats: every node's pool (its containers carry `codesynth.run=<run_id>`), which
+        are still alive, and how many requests were run again after their node died."""
+        pools = self._pool.pools if self._pool is not None else []
+        return {"nodes": len(pools), "nodes_alive": sum(p.alive for p in pools), "reruns": self._reruns,
+                "pools": [{"node_id": p.node_id, "run_id": p.run_id, "alive": p.alive} for p in pools]}
 
     def _take(self):
         with self._lock:
@@ -68,6 +75,8 @@ class RayBackend(Backend):
                 return res
             except RayActorError:
                 pool.alive = False  # its node died: run the request on another one
+                with self._lock:
+                    self._reruns += 1
             finally:
                 with self._lock:
                     pool.outstanding -= 1

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import collections
 import logging
+import signal
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -34,8 +36,14 @@ class RayPool:
     def __init__(self, address: str | None = "auto", workers_per_node: int | None = None,
                  limits: Limits | None = None, batch_size: int = 8, batches_in_flight: int = 2):
         if not ray.is_initialized():
+            # ray.init replaces the SIGTERM handler with sys.exit(15); keep the caller's (the CLI's
+            # clean-up, then exit 143: codesynth.errors), or `serve --ray` would exit 15.
+            main = threading.current_thread() is threading.main_thread()
+            before = signal.getsignal(signal.SIGTERM) if main else None
             # Quiet: a `--json` caller's stdout must stay JSON (Ray logs its connection there).
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False, logging_level=logging.WARNING)
+            if before is not None:
+                signal.signal(signal.SIGTERM, before)
         nodes = [n for n in ray.nodes() if n.get("Alive") and n.get("Resources", {}).get(RESOURCE, 0) >= 1]
         if not nodes:
             raise SandboxUnavailable(f"no Ray node offers the '{RESOURCE}' resource; start the nodes that run "

@@ -9,6 +9,7 @@ the one scoring path (`codesynth.verifiers.scoring`).
 | ray_data   | `codesynth.verifiers.adapters.ray_data`  | `verify_dataset(ds, pool, problems)`            |
 | trl_environment | `codesynth.verifiers.adapters.trl_environment` | `trl_environment(problems)`: an `environment_factory` (RLEF episodes) |
 | skyrl      | `codesynth.verifiers.adapters.skyrl`     | `register_skyrl()`: the `codesynth_rlef` SkyRL-gym text environment |
+| prime_verifiers | `codesynth.verifiers.adapters.prime_verifiers` | Prime Intellect `verifiers` v1: `CodeTaskset`, `CodeEnv`, `ChatHarness` (the package `codesynth_rlef`) |
 
 A new trainer is one new module plus `register_adapter` (or the `codesynth.trainer_adapters`
 entry-point group, `name = "package.module"`); `adapter_names()` lists them all
@@ -34,6 +35,7 @@ _adapters: Registry[ModuleType] = Registry("codesynth.trainer_adapters", "traine
     "ray_data": "codesynth.verifiers.adapters.ray_data",
     "trl_environment": "codesynth.verifiers.adapters.trl_environment",
     "skyrl": "codesynth.verifiers.adapters.skyrl",
+    "prime_verifiers": "codesynth.verifiers.adapters.prime_verifiers",
 })
 
 
