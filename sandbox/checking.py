@@ -65,8 +65,13 @@ def execute(backend: Backend, req: ExecRequest) -> ExecutionResult:
         verdicts = (_python_verdicts if req.checker.language == "python" else _program_verdicts)(
             backend, req, judged, outputs)
     except CheckerFailed as e:
+        # No case counts as passed: the comparison the program's run made is not the problem's
+        # judge, and a count left here would be partial credit for a data bug.
+        unjudged = [o.model_copy(update={"passed": False, "message": "not judged: the problem's checker failed"})
+                    for o in res.tests]
         return res.model_copy(update={"status": Status.sandbox_error, "error_type": "CheckerError",
-                                      "error_message": f"the problem's checker failed: {e}"})
+                                      "error_message": f"the problem's checker failed: {e}", "tests": unjudged,
+                                      "tests_passed": 0})
     return apply(req, res, dict(zip(judged, verdicts, strict=True)), outputs)
 
 
@@ -79,8 +84,12 @@ def _b64(text: str) -> str:
 
 
 def _limits(req: ExecRequest):
-    # The checker is the problem's code, judged by no one: a generous but finite budget.
-    return req.limits.model_copy(update={"timeout_s": max(req.limits.timeout_s, 10.0)})
+    # The checker is the problem's code, judged by no one: a generous but finite budget. Its
+    # compile too: testlib.h alone takes 6-10 s of g++ -O2 on a quiet core and was measured at
+    # 80 s on a loaded 2-core machine; a checker that misses the compile limit is a CheckerError
+    # (a data error) for a problem that is fine. Compiled once per worker, then cached.
+    return req.limits.model_copy(update={"timeout_s": max(req.limits.timeout_s, 10.0),
+                                         "compile_timeout_s": max(req.limits.compile_timeout_s, 300.0)})
 
 
 def _python_verdicts(backend: Backend, req: ExecRequest, judged: list[int],
