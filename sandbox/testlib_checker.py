@@ -31,9 +31,11 @@ _POST = "\n".join([
     "  static char *argv[] = {a0, a1, a2, a3, nullptr};",
     "  return cs_testlib_checker_main(4, argv);", "}", ""])
 
-OK, WA, PE, FAIL, DIRT, POINTS = 0, 1, 2, 3, 4, 7
+WA, PE, FAIL, DIRT, POINTS, UNEXPECTED_EOF = 1, 2, 3, 4, 7, 8  # testlib's defaults (0 is ok)
 PC_BASE = 50
-_REJECTS = {WA: "wrong answer", PE: "presentation error", DIRT: "presentation error", POINTS: "points"}
+# UNEXPECTED_EOF only where a checker defines ENABLE_UNEXPECTED_EOF; testlib reports it as PE otherwise.
+_REJECTS = {WA: "wrong answer", PE: "presentation error", DIRT: "presentation error", POINTS: "points",
+            UNEXPECTED_EOF: "unexpected eof"}
 
 
 def program(code: str) -> str:
