@@ -133,8 +133,9 @@ class Checker(_Model):
 
     Python: `code` defines `check(input, expected, got) -> bool | (bool, message)`. Any other
     language: a program that reads `input.txt`, `expected.txt` and `output.txt` from its working
-    directory and exits 0 to accept (its first line of stdout is the message). Either runs in
-    the sandbox after the candidate has finished, never in its reach
+    directory and exits 0 to accept (its first line of stdout is the message). A C++ checker
+    that calls `registerTestlibCmd` is a testlib.h checker, run by testlib's own conventions
+    (`testlib`). Either runs in the sandbox after the candidate has finished, never in its reach
     (docs/topics/checkers.md)."""
 
     language: Language = Field(default="python", description="The checker's language: python (a check "
@@ -151,6 +152,15 @@ class Checker(_Model):
             if not any(isinstance(n, ast.FunctionDef) and n.name == "check" for n in tree.body):
                 raise ValueError("checker: a Python checker defines check(input, expected, got)")
         return self
+
+    @property
+    def testlib(self) -> bool:
+        """A testlib.h checker (C++ calling `registerTestlibCmd`): called as `checker input output
+        answer`, its exit code the verdict (sandbox/testlib_checker.py)."""
+        return self.language == "cpp" and _TESTLIB_CHECKER.search(self.code) is not None
+
+
+_TESTLIB_CHECKER = re.compile(r"\bregisterTestlibCmd\s*\(")
 
 
 class SuiteStrength(_Model):
@@ -296,6 +306,11 @@ class Problem(_Model):
         if isinstance(self.tests, str):
             return "function"
         return "calls" if self.tests and isinstance(self.tests[0], CallCase) else "io"
+
+    @property
+    def judge_languages(self) -> set[str]:
+        """Languages the judge runs besides the program's own (its checker's): a pool serves them too."""
+        return {self.checker.language} if self.checker is not None else set()
 
     def references(self) -> dict[str, str]:
         """Every reference solution by language (`reference_solution` is in `language`)."""

@@ -10,7 +10,9 @@ other than a verdict, does not compile) is a data error of the problem: the resu
 Python checkers define `check(input, expected, got) -> bool | (bool, message)` and judge every
 case in one run; a checker in another language is a program run once per case on the files
 `input.txt`, `expected.txt`, `output.txt` (exit 0: accepted; exit 1: rejected, the first
-line of its stdout the reason).
+line of its stdout the reason). A testlib.h checker (C++ calling `registerTestlibCmd`) is
+called as testlib checkers are, `input.txt output.txt expected.txt`, and judged by testlib's
+exit codes, its stderr the reason (sandbox/testlib_checker.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import base64
 import json
 
 from codesynth.models import ExecutionResult, Status, TestOutcome
-from codesynth.sandbox import case_batches
+from codesynth.sandbox import case_batches, testlib_checker
 from codesynth.sandbox.backend import Backend, ExecRequest
 
 #: Appended to a Python checker: judges every case of cases.json, prints the verdicts after a marker.
@@ -63,8 +65,13 @@ def execute(backend: Backend, req: ExecRequest) -> ExecutionResult:
         verdicts = (_python_verdicts if req.checker.language == "python" else _program_verdicts)(
             backend, req, judged, outputs)
     except CheckerFailed as e:
+        # No case counts as passed: the comparison the program's run made is not the problem's
+        # judge, and a count left here would be partial credit for a data bug.
+        unjudged = [o.model_copy(update={"passed": False, "message": "not judged: the problem's checker failed"})
+                    for o in res.tests]
         return res.model_copy(update={"status": Status.sandbox_error, "error_type": "CheckerError",
-                                      "error_message": f"the problem's checker failed: {e}"})
+                                      "error_message": f"the problem's checker failed: {e}", "tests": unjudged,
+                                      "tests_passed": 0})
     return apply(req, res, dict(zip(judged, verdicts, strict=True)), outputs)
 
 
@@ -77,8 +84,12 @@ def _b64(text: str) -> str:
 
 
 def _limits(req: ExecRequest):
-    # The checker is the problem's code, judged by no one: a generous but finite budget.
-    return req.limits.model_copy(update={"timeout_s": max(req.limits.timeout_s, 10.0)})
+    # The checker is the problem's code, judged by no one: a generous but finite budget. Its
+    # compile too: testlib.h alone takes 6-10 s of g++ -O2 on a quiet core and was measured at
+    # 80 s on a loaded 2-core machine; a checker that misses the compile limit is a CheckerError
+    # (a data error) for a problem that is fine. Compiled once per worker, then cached.
+    return req.limits.model_copy(update={"timeout_s": max(req.limits.timeout_s, 10.0),
+                                         "compile_timeout_s": max(req.limits.compile_timeout_s, 300.0)})
 
 
 def _python_verdicts(backend: Backend, req: ExecRequest, judged: list[int],
@@ -107,15 +118,22 @@ def _python_verdicts(backend: Backend, req: ExecRequest, judged: list[int],
 
 def _program_verdicts(backend: Backend, req: ExecRequest, judged: list[int],
                       outputs: list[str | None]) -> list[tuple[bool, str | None]]:
+    checker = req.checker
+    assert checker is not None
     verdicts = []
     for i in judged:
         files = {"input.txt": _b64(req.cases[i].input), "expected.txt": _b64(req.cases[i].output),
                  "output.txt": _b64(outputs[i] or "")}
         run = ExecRequest(candidate_id=f"{req.candidate_id}/checker{i}", problem_id=req.problem_id, kind="run",
-                          program=req.checker.code, language=req.checker.language,  # type: ignore[union-attr]
-                          files=files, limits=_limits(req))
+                          program=testlib_checker.program(checker.code) if checker.testlib else checker.code,
+                          language=checker.language, files=files, limits=_limits(req))
         r = backend.execute(run)
-        if r.status is Status.passed:
+        if checker.testlib:
+            ok, why = testlib_checker.verdict(r)
+            if ok is None:
+                raise CheckerFailed(why or _why(r))
+            verdicts.append((ok, why))
+        elif r.status is Status.passed:
             verdicts.append((True, None))
         elif r.status is Status.failed and r.exit_code == 1 and r.run_output is not None:
             first = (r.run_output.stdout.strip().splitlines() or [""])[0]

@@ -78,14 +78,18 @@ def test_kodcode_rows_become_pytest_problems_split_per_test_function():
     assert res.skipped == [f"{DATA / 'kodcode.jsonl'}:3: field 'test': Python syntax error at line 2: invalid syntax"]
 
 
-def test_codecontests_plus_keeps_generators_and_skips_rows_judged_by_a_checker():
+def test_codecontests_plus_keeps_generators_and_imports_testlib_checkers():
     res = _import("codecontests-plus")
-    (p,) = res.problems
-    assert p.id == "codecontests-plus/1A" and len(p.tests) == 5 and p.private_tests is None
+    p, q = res.problems
+    assert p.id == "codecontests-plus/1A" and len(p.tests) == 5 and p.private_tests is None and p.checker is None
     assert set(p.reference_solutions) == {"cpp"} and "testlib.h" in p.metadata["generator"]
     assert p.metadata["incorrect_submissions"] == {"python": "print(0)\n"} and p.metadata["time_limit_s"] == 1.0
-    assert res.skipped == [f"{DATA / 'codecontests_plus.jsonl'}:2: judged by a testlib.h checker, which codesynth "
-                           "does not run yet"]
+    # Any divisor: the row's testlib checker judges it (run in tests/test_testlib.py).
+    assert q.id == "codecontests-plus/2B" and q.checker is not None and q.checker.language == "cpp"
+    assert q.checker.testlib and "registerTestlibCmd" in q.checker.code and q.judge_languages == {"cpp"}
+    assert "registerValidation" in q.metadata["validator"] and q.metadata["generator_cmd"].startswith("./gen")
+    assert res.skipped == [f"{DATA / 'codecontests_plus.jsonl'}:3: field 'checker': not a testlib.h checker (it "
+                           "never calls registerTestlibCmd)"]
 
 
 def test_hardtests_problems_keep_the_examples_and_every_language():
@@ -129,6 +133,8 @@ def test_fixture_rows_verify_their_references_through_codesynth_verify(tmp_path)
     problems = []
     for name in ("codecontests", "codecontests-plus", "apps", "taco", "livecodebench", "kodcode", "hardtests"):
         for p in _import(name).problems:
+            if p.judge_languages - {"python"}:
+                continue  # a C++ checker: the toolchain test below
             d = p.model_dump(exclude_none=True)
             d["reference_solutions"] = {}  # other languages: the toolchain test below
             if p.id in known:
@@ -147,16 +153,19 @@ def test_fixture_rows_verify_their_references_through_codesynth_verify(tmp_path)
 @pytest.mark.docker
 def test_references_in_other_languages_verify_on_the_toolchain_image(tmp_path):
     """CodeContests' C++ and Java solutions and CodeContests+'s C++ submission, each judged on the
-    problem's tests by `codesynth verify` (the toolchain image)."""
+    problem's tests by `codesynth verify` (the toolchain image); CodeContests+'s any-divisor
+    problem's Python and C++ submissions by its testlib checker (both print n, the tests expect
+    the smallest divisor)."""
     problems = []
     for name in ("codecontests", "codecontests-plus", "hardtests"):
         for p in _import(name).problems:
-            problems.append(p.model_dump(exclude_none=True) | {"reference_solution": None})
+            problems.append(p.model_dump(exclude_none=True) | ({} if p.checker else {"reference_solution": None}))
     f = tmp_path / "langs.jsonl"
     f.write_text("".join(json.dumps({k: v for k, v in p.items() if v is not None}) + "\n" for p in problems))
     r = run_cli("verify", str(f), "--out", str(tmp_path / "run"), timeout=1500)
     assert r.returncode == 0, r.stderr[-2000:]
     results = read_jsonl(tmp_path / "run" / "results.jsonl")
-    assert sorted(x["candidate_id"] for x in results) == ["codecontests-plus/1A#ref-cpp", "codecontests/1_A#ref-cpp",
-                                                          "codecontests/2_B#ref-java", "hardtests/AT_abc000_a#ref-cpp"]
+    assert sorted(x["candidate_id"] for x in results) == [
+        "codecontests-plus/1A#ref-cpp", "codecontests-plus/2B#ref", "codecontests-plus/2B#ref-cpp",
+        "codecontests/1_A#ref-cpp", "codecontests/2_B#ref-java", "hardtests/AT_abc000_a#ref-cpp"]
     assert all(x["status"] == "passed" for x in results), [(x["candidate_id"], x["status"], x["error_type"]) for x in results]

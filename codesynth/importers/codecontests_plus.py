@@ -9,9 +9,12 @@ part (the statement shows the examples): the default split decides what a model 
 The first correct submission in each language codesynth runs (rows.first_per_language) becomes a reference; the
 generator, validator and incorrect submissions are kept in metadata.
 
-A row whose `checker` is set is skipped with that reason: its answers are judged by a
-testlib.h checker, which codesynth does not run yet (docs/topics/checkers.md), and comparing
-its outputs exactly would fail right answers.
+A row whose `checker` is set (a testlib.h C++ checker, as CodeContests+ ships for problems with
+several right answers) becomes the problem's `checker`, run by testlib's conventions
+(docs/topics/checkers.md); a checker that is not a testlib checker (no `registerTestlibCmd`)
+skips the row, naming why. The validator and generator are testlib programs too: they are kept
+as they are in metadata (`validator`, `generator`, `generator_cmd`), since the tests they made
+are already in the row; they compile against the toolchain image's testlib.h.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from codesynth.models import Problem
+from codesynth.models import Checker, Problem
 
 from .registry import Imported, importer
 from .rows import RowError, convert, first_per_language, io_cases, problem, references, text
@@ -27,8 +30,11 @@ from .rows import RowError, convert, first_per_language, io_cases, problem, refe
 
 def _problem(row: dict, where: str) -> Problem:
     pid = text(row, "id")
-    if isinstance(row.get("checker"), str) and row["checker"].strip():
-        raise RowError("judged by a testlib.h checker, which codesynth does not run yet")
+    checker = None
+    if row.get("checker") is not None and row["checker"] != "":  # null or "": judged by comparison
+        checker = Checker(language="cpp", code=text(row, "checker"))
+        if not checker.testlib:
+            raise RowError("field 'checker': not a testlib.h checker (it never calls registerTestlibCmd)")
     cases = row.get("test_cases")
     if not isinstance(cases, list) or not cases:
         raise RowError("field 'test_cases': missing or empty (the tests are in the 1x-5x configurations)")
@@ -45,7 +51,7 @@ def _problem(row: dict, where: str) -> Problem:
         meta["incorrect_submissions"] = wrong
     return problem(id=f"codecontests-plus/{pid}", prompt=text(row, "description"), tests=tests, compare="tokens",
                    **references(first_per_language(row.get("correct_submissions"), "correct_submissions")),
-                   source="codecontests-plus", metadata=meta)
+                   source="codecontests-plus", metadata=meta, checker=checker)
 
 
 @importer("codecontests-plus")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from codesynth.languages.base import LangSpec, LanguageSpec, flat, list_types, signature_types, spelled
 from codesynth.languages.c import _C_LIKE_START, ASSERT_H, ASSERT_INCLUDE_DIR
@@ -20,6 +21,13 @@ cpp_type = spelled(CPP_SCALAR, lambda x: f"std::vector<{x}>")
 CPP_PCH_DIR = "/opt/codesynth/pch"
 CPP_PCH_HEADERS = ("bits/stdc++.h", "iostream", "vector", "string", "algorithm")
 CPP_FLAGS = ["-O2", "-std=gnu++17", "-isystem", ASSERT_INCLUDE_DIR]  # the PCH is built with exactly these
+
+# testlib.h (MikeMirzayanov/testlib, MIT; vendored unchanged beside this module, its upstream
+# commit in testlib/UPSTREAM) for the checkers, validators and generators competitive-programming
+# datasets ship. /usr/local/include is on g++'s default search path, so both `#include
+# "testlib.h"` and `#include <testlib.h>` find it with no flag added (the PCH stays valid).
+TESTLIB_H_PATH = "/usr/local/include/testlib.h"
+TESTLIB_H = (Path(__file__).parent / "testlib" / "testlib.h").read_text(encoding="ascii")
 
 
 def declaration(sig: Signature) -> str:
@@ -108,7 +116,7 @@ SPEC = LanguageSpec(
         oom_markers=("std::bad_alloc",), compile_speedups=("-isystem", CPP_PCH_DIR),
         # Each `<h>` gets a stub `#include_next <h>` (what GCC reads wherever the PCH does not
         # apply) and `<h>.gch` built from that stub with the pool's own flags.
-        image_files={f"{ASSERT_INCLUDE_DIR}/assert.h": ASSERT_H,
+        image_files={f"{ASSERT_INCLUDE_DIR}/assert.h": ASSERT_H, TESTLIB_H_PATH: TESTLIB_H,
                      **{f"{CPP_PCH_DIR}/{h}": f"#include_next <{h}>\n" for h in CPP_PCH_HEADERS}},
         image_commands=tuple((f"g++ (precompiling <{h}>)", ["g++", *CPP_FLAGS, "-isystem", CPP_PCH_DIR, "-x",
                                                             "c++-header", f"{CPP_PCH_DIR}/{h}", "-o",

@@ -120,8 +120,8 @@ def harden_file(problems: Sequence[Problem], out: str | Path, cfg: HardenConfig 
     done, outcomes = _done(out, fp)
     write_json(_state_path(out), {"fingerprint": fp})
     todo = [p for p in problems if p.id not in done]
-    langs = {lang for p in todo for lang in (p.language, *p.reference_solutions)} | {"python"} | {
-        c.language for c in samples if c.language}
+    langs = {lang for p in todo for lang in (p.language, *p.reference_solutions, *p.judge_languages)} | {
+        "python"} | {c.language for c in samples if c.language}
     programs = generator_programs(client, todo, generators, cfg.max_inputs) if generators and todo else {}
     if todo:
         with using_backend(config, backend, langs) as b, JsonlWriter(out) as w, \

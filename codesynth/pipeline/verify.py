@@ -191,7 +191,8 @@ def verify_candidates(
     with RunRecorder(d, problems, config.reward_scheme, cands) as rec:
         todo = [c for c in cands if not rec.done(c.candidate_id)]
         if todo:
-            langs = {c.language or by_pid[c.problem_id].language for c in todo}
+            langs = {c.language or by_pid[c.problem_id].language for c in todo} | {
+                lang for c in todo for lang in by_pid[c.problem_id].judge_languages}
             with sigterm_as_interrupt(), using_backend(config, backend, langs) as b:
                 sandbox = b.describe()  # which image and profile served the run (the summary says)
                 bar = progress_bar(len(todo), "verify", config.progress)  # after the sandbox is up

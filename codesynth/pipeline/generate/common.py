@@ -182,8 +182,10 @@ def require_posable(problems: Iterable[Problem], language: str | None) -> None:
 
 
 def languages_of(problems: Iterable[Problem], language: str | None) -> set[str]:
-    """What a pool must run for these problems asked in `language` (their references' languages too)."""
-    return {language} if language else {p.language for p in problems}
+    """What a pool must run for these problems asked in `language` (their checkers' languages too)."""
+    problems = list(problems)
+    return ({language} if language else {p.language for p in problems}) | {
+        lang for p in problems for lang in p.judge_languages}
 
 
 def language_input(language: str | None) -> dict[str, str]:
