@@ -105,10 +105,13 @@ def test_inputs_the_reference_rejects_are_dropped(docker_backend):
            "    if n == 3:\n        while True:\n            pass\n    return 2 * n\n")
     p = Problem(id="double", prompt="Double n (1 <= n <= 10).", entry_point="double",
                 tests="assert double(1) == 2\nassert double(10) == 20\n", reference_solution=ref)
-    outs = reference_outputs(p, ref, "python", [(2,), (3,), (11,), (0,), (10,)], docker_backend, LIMITS, 0.5)
+    # Mutants of a reference that hangs on 3 hang too, each for the whole limit (CPU time): 3 s,
+    # not the module's 30, is ample for these one-line calls and keeps the test quick.
+    quick = Limits(timeout_s=3)
+    outs = reference_outputs(p, ref, "python", [(2,), (3,), (11,), (0,), (10,)], docker_backend, quick, 0.5)
     assert outs[0] == 4 and outs[4] == 20
     assert outs[1] is INVALID and outs[2] is INVALID and outs[3] is INVALID
-    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=40, input_budget_s=0.5), LIMITS)
+    hard, out = harden_problem(p, docker_backend, HardenConfig(max_inputs=40, input_budget_s=0.5), quick)
     assert out.invalid >= 1  # the seeds' range stretched by one reaches 11, which the reference refuses
     called = [ast.literal_eval(ln.split("double(", 1)[1].split(")", 1)[0])
               for ln in (hard.private_tests or "").splitlines() if ln.startswith("assert ")]
