@@ -17,6 +17,7 @@ language, a fragment) has no canonical form: callers fall back to the token stre
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 _TOKENS = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
@@ -201,7 +202,13 @@ def canonical_code(code: str, rename: bool = True) -> str | None:
         return None
 
 
-def canonical_tokens(code: str) -> list[str] | None:
-    """The canonical text's tokens (names, numbers, one character of anything else)."""
+@functools.lru_cache(maxsize=4096)
+def canonical_tokens(code: str) -> tuple[str, ...] | None:
+    """The canonical text's tokens (names, numbers, one character of anything else).
+
+    Cached by the program's text: dedup and decontamination both need the form of every
+    program, and it is most of their cost (a parse and an unparse); a record's second asking
+    is a lookup when it comes within the last 4,096 programs (a small run's whole dataset,
+    a streamed chunk's records)."""
     text = canonical_code(code)
-    return None if text is None else _TOKENS.findall(text)
+    return None if text is None else tuple(_TOKENS.findall(text))

@@ -334,19 +334,31 @@ def privacy_filter(
         if not found:
             continue
         kinds.update(f.kind for f in found)
-        detail = {"findings": [f.public() for f in found[:20]]}
-        if cfg.mode == "drop":
-            drops.append(Drop(id=r.id, problem_id=r.problem_id, reason="privacy", detail=detail))
-            continue
-        if cfg.mode == "redact":
-            _redact(r, found)
-            r.metadata["privacy_redacted"] = detail["findings"]
+        drop, flag = judge(r, found, cfg)
+        if drop is not None:
+            drops.append(drop)
         else:
-            r.metadata["privacy"] = detail["findings"]
-        flagged.append({"id": r.id, **detail})
-    kept, report = finish("privacy", records, drops, mode=cfg.mode, findings=dict(kinds),
-                          records_flagged=len(flagged) + len(drops), flagged=flagged[:200])  # fmt: skip
-    return kept, report
+            flagged.append(flag)
+    return finish("privacy", records, drops, **privacy_stats(cfg, kinds, flagged, drops))
+
+
+def judge(r: DatasetRecord, found: list[Finding], cfg: PrivacyConfig) -> tuple[Drop | None, dict | None]:
+    """What the filter does with a record that has findings: (its drop, None) in drop mode;
+    else (None, its flag), the record redacted or annotated in place."""
+    detail = {"findings": [f.public() for f in found[:20]]}
+    if cfg.mode == "drop":
+        return Drop(id=r.id, problem_id=r.problem_id, reason="privacy", detail=detail), None
+    if cfg.mode == "redact":
+        _redact(r, found)
+        r.metadata["privacy_redacted"] = detail["findings"]
+    else:
+        r.metadata["privacy"] = detail["findings"]
+    return None, {"id": r.id, **detail}
+
+
+def privacy_stats(cfg: PrivacyConfig, kinds: Counter[str], flagged: list[dict], drops: list[Drop]) -> dict:
+    return {"mode": cfg.mode, "findings": dict(kinds), "records_flagged": len(flagged) + len(drops),
+            "flagged": flagged[:200]}
 
 
 @register_filter("privacy", config=PrivacyConfig, order=30)
