@@ -27,6 +27,7 @@ on 64-bit hashes of the shingles rather than the shingle strings, so a hash coll
 from __future__ import annotations
 
 import multiprocessing as mp
+import multiprocessing.util
 import os
 from collections import Counter, deque
 from collections.abc import Iterator
@@ -107,8 +108,12 @@ def _init(job: _Job) -> None:
         embedder = Embedder()
     b, r = band_params(job.dedup)
     rng = np.random.default_rng(0)  # the band-key multipliers: any fixed odd numbers will do
-    _W.update(job=job, hasher=MinHasher(job.dedup.num_perm), scanners=scanners(job.privacy),
-              check=Contamination(job.decontam, job.items, embedder) if job.items else None,
+    check = Contamination(job.decontam, job.items, embedder) if job.items else None
+    if check is not None:
+        # its behaviour check's child must go before the worker exits: multiprocessing joins a
+        # worker's live children at exit, and that child waits for work forever
+        mp.util.Finalize(check, check.close, exitpriority=10)
+    _W.update(job=job, hasher=MinHasher(job.dedup.num_perm), scanners=scanners(job.privacy), check=check,
               ranges=[(i * r, (i + 1) * r) for i in range(b)],
               mult=rng.integers(1, 2**63, size=job.dedup.num_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1))
 
