@@ -27,37 +27,6 @@ def _is_doc(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
 
 
-class _Strip(ast.NodeTransformer):
-    """Docstrings and annotations: they do not change what a program computes."""
-
-    def _body(self, node):
-        self.generic_visit(node)
-        if node.body and _is_doc(node.body[0]):
-            node.body = node.body[1:] or [ast.Pass()]
-        return node
-
-    def visit_Module(self, node):
-        return self._body(node)
-
-    def visit_ClassDef(self, node):
-        return self._body(node)
-
-    def visit_FunctionDef(self, node):
-        node.returns = None
-        return self._body(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_arg(self, node):
-        node.annotation = None
-        return node
-
-    def visit_AnnAssign(self, node):
-        if node.value is None:
-            return None  # `x: int` declares, computes nothing
-        return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
-
-
 _BODIES = ("body", "orelse", "finalbody")
 
 
@@ -77,7 +46,7 @@ def _appends(stmt: ast.stmt, name: str) -> tuple[ast.expr, list[ast.expr]] | Non
 
 def _uses(node: ast.AST | list, name: str) -> int:
     nodes = node if isinstance(node, list) else [node]
-    return sum(isinstance(n, ast.Name) and n.id == name for x in nodes for n in ast.walk(x))
+    return sum(isinstance(n, ast.Name) and n.id == name for x in nodes for n in _walk(x))
 
 
 class _Inline(ast.NodeTransformer):
@@ -115,25 +84,76 @@ def _fold_block(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-class _Fold(ast.NodeTransformer):
-    """Loops that build a list become the comprehension; generator arguments become lists."""
+class _Normalize(ast.NodeTransformer):
+    """Docstrings and annotations go (they do not change what a program computes); loops that
+    build a list become the comprehension, generator arguments become lists.
+
+    One bottom-up pass: at each node its children are done first, then its own docstring goes,
+    then its own blocks fold, which is what stripping every node and then folding every node
+    gives (a node's docstring and folds touch only its own statement lists)."""
 
     def generic_visit(self, node):
         super().generic_visit(node)
+        return self._fold(node)
+
+    @staticmethod
+    def _fold(node):
         for f in _BODIES:
             body = getattr(node, f, None)
             if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
                 setattr(node, f, _fold_block(body))
         return node
 
+    def _body(self, node):
+        super().generic_visit(node)
+        if node.body and _is_doc(node.body[0]):
+            node.body = node.body[1:] or [ast.Pass()]
+        return self._fold(node)
+
+    def visit_Module(self, node):
+        return self._body(node)
+
+    def visit_ClassDef(self, node):
+        return self._body(node)
+
+    def visit_FunctionDef(self, node):
+        node.returns = None
+        return self._body(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_arg(self, node):
+        node.annotation = None
+        return node
+
+    def visit_AnnAssign(self, node):
+        if node.value is None:
+            return None  # `x: int` declares, computes nothing
+        return self.generic_visit(ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno))
+
     def visit_GeneratorExp(self, node):
         self.generic_visit(node)
         return ast.ListComp(node.elt, node.generators)
 
 
+def _walk(tree: ast.AST):
+    """Every node (in no particular order): ast.walk without its two generators per node."""
+    stack = [tree]
+    AST = ast.AST
+    while stack:
+        node = stack.pop()
+        yield node
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if isinstance(v, list):
+                stack.extend(x for x in v if isinstance(x, AST))
+            elif isinstance(v, AST):
+                stack.append(v)
+
+
 def _bound(tree: ast.AST) -> set[str]:
     names: set[str] = set()
-    for n in ast.walk(tree):
+    for n in _walk(tree):
         if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
             names.add(n.id)
         elif isinstance(n, ast.arg):
@@ -149,55 +169,60 @@ def _bound(tree: ast.AST) -> set[str]:
     return names
 
 
-class _Rename(ast.NodeTransformer):
-    def __init__(self, bound: set[str]):
-        self.bound, self.map = bound, {}
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
-    def new(self, name: str) -> str:
-        if name not in self.bound:
+
+def _rename(tree: ast.AST, bound: set[str]) -> None:
+    """Every bound name to v0, v1, ... by first appearance in a depth-first, field-order walk
+    (an ast.NodeTransformer's order, without its per-node generic_visit): a definition's,
+    handler's name before its body; a Name, arg, alias, global/nonlocal where it stands."""
+    names: dict[str, str] = {}
+
+    def new(name: str) -> str:
+        if name not in bound:
             return name
-        return self.map.get(name) or self.map.setdefault(name, f"v{len(self.map)}")
+        return names.get(name) or names.setdefault(name, f"v{len(names)}")
 
-    def visit_Name(self, node):
-        node.id = self.new(node.id)
-        return node
-
-    def visit_arg(self, node):
-        node.arg = self.new(node.arg)
-        return node
-
-    def _def(self, node):
-        node.name = self.new(node.name)
-        return self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _def
-
-    def visit_alias(self, node):
-        if node.asname or ("." not in node.name and node.name != "*"):
-            node.asname = self.new(node.asname or node.name)
-        return node
-
-    def visit_ExceptHandler(self, node):
-        if node.name:
-            node.name = self.new(node.name)
-        return self.generic_visit(node)
-
-    def visit_Global(self, node):
-        node.names = [self.new(n) for n in node.names]
-        return node
-
-    visit_Nonlocal = visit_Global
+    AST, Name, arg, alias = ast.AST, ast.Name, ast.arg, ast.alias
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is Name:
+            node.id = new(node.id)
+            continue
+        if t is arg:
+            node.arg = new(node.arg)
+            continue
+        if t is alias:
+            if node.asname or ("." not in node.name and node.name != "*"):
+                node.asname = new(node.asname or node.name)
+            continue
+        if t is ast.Global or t is ast.Nonlocal:
+            node.names = [new(n) for n in node.names]
+            continue
+        if t in _DEFS or (t is ast.ExceptHandler and node.name):
+            node.name = new(node.name)
+        kids: list = []
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if isinstance(v, list):
+                kids.extend(x for x in v if isinstance(x, AST))
+            elif isinstance(v, AST):
+                kids.append(v)
+        stack.extend(reversed(kids))
 
 
 def canonical_code(code: str, rename: bool = True) -> str | None:
     """The canonical text of `code` (None if it does not parse as Python); `rename=False` keeps
     the names (formatting, comments, docstrings and annotations still go)."""
     try:
-        tree = ast.parse(code)
-        tree = _Fold().visit(_Strip().visit(tree))
+        tree = _Normalize().visit(ast.parse(code))
         if rename:
-            tree = _Rename(_bound(tree)).visit(tree)
-        return ast.unparse(ast.fix_missing_locations(tree))
+            _rename(tree, _bound(tree))
+        # no fix_missing_locations: unparse reads no position but a statement's line (for its
+        # type comment), and the only statement made here (an Assign for an AnnAssign) has it
+        return ast.unparse(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 

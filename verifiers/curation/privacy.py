@@ -98,6 +98,7 @@ class SecretScanner:
         return out
 
 
+_DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"(?<![\w.+\-:/])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])")
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost")
 #: a run that may be a phone number: phonenumbers then decides (region rules, no 0/1 area codes)
@@ -186,7 +187,8 @@ class PiiScanner:
         return out
 
     def _line(self, line: str):
-        has_digit = any(c.isdigit() for c in line)
+        # a regex is C speed; str.isdigit also takes non-ASCII digits (², ٣), which \d may not
+        has_digit = _DIGIT.search(line) is not None or (not line.isascii() and any(c.isdigit() for c in line))
         if self.emails and "@" in line:
             for m in _EMAIL.finditer(line):
                 domain = m.group(1).lower()
