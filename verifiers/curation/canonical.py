@@ -84,56 +84,61 @@ def _fold_block(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-class _Normalize(ast.NodeTransformer):
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DOCUMENTED = (ast.Module, *_DEFS)
+#: a node type's statement lists (computed once per type, not looked up on every node)
+_BLOCKS: dict[type, tuple[str, ...]] = {}
+
+
+def _normalize(node: ast.AST) -> ast.AST | None:
     """Docstrings and annotations go (they do not change what a program computes); loops that
     build a list become the comprehension, generator arguments become lists.
 
-    One bottom-up pass: at each node its children are done first, then its own docstring goes,
-    then its own blocks fold, which is what stripping every node and then folding every node
-    gives (a node's docstring and folds touch only its own statement lists)."""
-
-    def generic_visit(self, node):
-        super().generic_visit(node)
-        return self._fold(node)
-
-    @staticmethod
-    def _fold(node):
-        for f in _BODIES:
-            body = getattr(node, f, None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                setattr(node, f, _fold_block(body))
-        return node
-
-    def _body(self, node):
-        super().generic_visit(node)
-        if node.body and _is_doc(node.body[0]):
-            node.body = node.body[1:] or [ast.Pass()]
-        return self._fold(node)
-
-    def visit_Module(self, node):
-        return self._body(node)
-
-    def visit_ClassDef(self, node):
-        return self._body(node)
-
-    def visit_FunctionDef(self, node):
-        node.returns = None
-        return self._body(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_arg(self, node):
+    One bottom-up pass (an ast.NodeTransformer's, written out: this is the hot loop of
+    curation): at each node its children are done first, then its own docstring goes, then its
+    own blocks fold, which is what stripping every node and then folding every node gives (a
+    node's docstring and folds touch only its own statement lists). None removes the node."""
+    t = type(node)
+    if t is ast.arg:
         node.annotation = None
         return node
-
-    def visit_AnnAssign(self, node):
+    if t is ast.AnnAssign:
         if node.value is None:
             return None  # `x: int` declares, computes nothing
-        return self.generic_visit(ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno))
-
-    def visit_GeneratorExp(self, node):
-        self.generic_visit(node)
+        node = ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+        t = ast.Assign
+    elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+        node.returns = None
+    AST = ast.AST
+    for f in node._fields:
+        old = getattr(node, f, None)
+        if isinstance(old, list):
+            new = []
+            for v in old:
+                if isinstance(v, AST):
+                    v = _normalize(v)
+                    if v is None:
+                        continue
+                new.append(v)
+            old[:] = new
+        elif isinstance(old, AST):
+            v = _normalize(old)
+            if v is None:
+                delattr(node, f)
+            else:
+                setattr(node, f, v)
+    if t in _DOCUMENTED and node.body and _is_doc(node.body[0]):
+        node.body = node.body[1:] or [ast.Pass()]
+    blocks = _BLOCKS.get(t)
+    if blocks is None:
+        blocks = _BLOCKS[t] = tuple(f for f in _BODIES if f in t._fields)
+    for f in blocks:
+        body = getattr(node, f, None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            setattr(node, f, _fold_block(body))
+    if t is ast.GeneratorExp:
         return ast.ListComp(node.elt, node.generators)
+    return node
 
 
 def _walk(tree: ast.AST):
@@ -151,58 +156,39 @@ def _walk(tree: ast.AST):
                 stack.append(v)
 
 
-def _bound(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for n in _walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            names.add(n.id)
-        elif isinstance(n, ast.arg):
-            names.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(n.name)
-        elif isinstance(n, ast.alias) and (n.asname or "." not in n.name):
-            names.add(n.asname or n.name)  # `import os.path` binds `os`, kept as it is
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            names.add(n.name)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            names.update(n.names)
-    return names
-
-
-_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-
-
-def _rename(tree: ast.AST, bound: set[str]) -> None:
-    """Every bound name to v0, v1, ... by first appearance in a depth-first, field-order walk
-    (an ast.NodeTransformer's order, without its per-node generic_visit): a definition's,
-    handler's name before its body; a Name, arg, alias, global/nonlocal where it stands."""
-    names: dict[str, str] = {}
-
-    def new(name: str) -> str:
-        if name not in bound:
-            return name
-        return names.get(name) or names.setdefault(name, f"v{len(names)}")
-
-    AST, Name, arg, alias = ast.AST, ast.Name, ast.arg, ast.alias
+def _rename(tree: ast.AST) -> None:
+    """Every name the program binds to v0, v1, ... by first appearance in a depth-first,
+    field-order walk (an ast.NodeTransformer's order): a definition's or handler's name before
+    its body; a Name, arg, alias, global/nonlocal where it stands. One walk finds the nodes
+    that carry names and what is bound; the renaming then goes through those nodes alone."""
+    AST, Name, arg, alias, Load = ast.AST, ast.Name, ast.arg, ast.alias, ast.Load
+    bound: set[str] = set()
+    slots: list[ast.AST] = []
     stack = [tree]
     while stack:
         node = stack.pop()
         t = type(node)
         if t is Name:
-            node.id = new(node.id)
+            if not isinstance(node.ctx, Load):
+                bound.add(node.id)
+            slots.append(node)
             continue
         if t is arg:
-            node.arg = new(node.arg)
+            bound.add(node.arg)
+            slots.append(node)
             continue
         if t is alias:
-            if node.asname or ("." not in node.name and node.name != "*"):
-                node.asname = new(node.asname or node.name)
+            if node.asname or "." not in node.name:
+                bound.add(node.asname or node.name)  # `import os.path` binds `os`, kept as it is
+            slots.append(node)
             continue
         if t is ast.Global or t is ast.Nonlocal:
-            node.names = [new(n) for n in node.names]
+            bound.update(node.names)
+            slots.append(node)
             continue
         if t in _DEFS or (t is ast.ExceptHandler and node.name):
-            node.name = new(node.name)
+            bound.add(node.name)
+            slots.append(node)
         kids: list = []
         for f in node._fields:
             v = getattr(node, f, None)
@@ -211,15 +197,35 @@ def _rename(tree: ast.AST, bound: set[str]) -> None:
             elif isinstance(v, AST):
                 kids.append(v)
         stack.extend(reversed(kids))
+    names: dict[str, str] = {}
+
+    def new(name: str) -> str:
+        if name not in bound:
+            return name
+        return names.get(name) or names.setdefault(name, f"v{len(names)}")
+
+    for node in slots:
+        t = type(node)
+        if t is Name:
+            node.id = new(node.id)
+        elif t is arg:
+            node.arg = new(node.arg)
+        elif t is alias:
+            if node.asname or ("." not in node.name and node.name != "*"):
+                node.asname = new(node.asname or node.name)
+        elif t is ast.Global or t is ast.Nonlocal:
+            node.names = [new(n) for n in node.names]
+        else:
+            node.name = new(node.name)
 
 
 def canonical_code(code: str, rename: bool = True) -> str | None:
     """The canonical text of `code` (None if it does not parse as Python); `rename=False` keeps
     the names (formatting, comments, docstrings and annotations still go)."""
     try:
-        tree = _Normalize().visit(ast.parse(code))
+        tree = _normalize(ast.parse(code))
         if rename:
-            _rename(tree, _bound(tree))
+            _rename(tree)
         # no fix_missing_locations: unparse reads no position but a statement's line (for its
         # type comment), and the only statement made here (an Assign for an AnnAssign) has it
         return ast.unparse(tree)
