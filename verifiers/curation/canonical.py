@@ -20,6 +20,8 @@ import ast
 import functools
 import re
 
+from codesynth.verifiers.curation.code import nodes
+
 _TOKENS = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 
 
@@ -45,8 +47,8 @@ def _appends(stmt: ast.stmt, name: str) -> tuple[ast.expr, list[ast.expr]] | Non
 
 
 def _uses(node: ast.AST | list, name: str) -> int:
-    nodes = node if isinstance(node, list) else [node]
-    return sum(isinstance(n, ast.Name) and n.id == name for x in nodes for n in _walk(x))
+    roots = node if isinstance(node, list) else [node]
+    return sum(isinstance(n, ast.Name) and n.id == name for x in roots for n in nodes(x))
 
 
 class _Inline(ast.NodeTransformer):
@@ -139,21 +141,6 @@ def _normalize(node: ast.AST) -> ast.AST | None:
     if t is ast.GeneratorExp:
         return ast.ListComp(node.elt, node.generators)
     return node
-
-
-def _walk(tree: ast.AST):
-    """Every node (in no particular order): ast.walk without its two generators per node."""
-    stack = [tree]
-    AST = ast.AST
-    while stack:
-        node = stack.pop()
-        yield node
-        for f in node._fields:
-            v = getattr(node, f, None)
-            if isinstance(v, list):
-                stack.extend(x for x in v if isinstance(x, AST))
-            elif isinstance(v, AST):
-                stack.append(v)
 
 
 def _rename(tree: ast.AST) -> None:

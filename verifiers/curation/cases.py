@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from codesynth.models import CallCase, IOCase
+from codesynth.verifiers.curation.code import nodes
 
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
          ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Pow: lambda a, b: a**b}
@@ -142,7 +143,7 @@ def test_cases(tests: Any) -> set[str]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return set()
         out = set()
-        for node in ast.walk(tree):
+        for node in nodes(tree):  # order is no matter: a set
             k = None
             if isinstance(node, ast.Assert):
                 k = _from_test(node.test)

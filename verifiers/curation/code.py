@@ -25,6 +25,22 @@ def _strip_docstrings(tree: ast.AST) -> None:
                     node.body = body[1:] or [ast.Pass()]
 
 
+def nodes(tree: ast.AST):
+    """Every node of `tree`, in no particular order: ast.walk without its two generators per
+    node (curation walks every program and every test suite)."""
+    stack = [tree]
+    AST = ast.AST
+    while stack:
+        node = stack.pop()
+        yield node
+        for f in node._fields:
+            v = getattr(node, f, None)
+            if isinstance(v, list):
+                stack.extend(x for x in v if isinstance(x, AST))
+            elif isinstance(v, AST):
+                stack.append(v)
+
+
 def normalize_code(code: str) -> str:
     """Comments, docstrings, blank lines and formatting removed (via the AST).
 
