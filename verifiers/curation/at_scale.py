@@ -40,7 +40,14 @@ import xxhash
 from pydantic import ValidationError
 
 from codesynth.errors import InputError
-from codesynth.jsonl import decode_line, describe_validation_error, json_error_text, open_bytes, readable, write_lines
+from codesynth.jsonl import (
+    decode_line,
+    describe_validation_error,
+    json_error_text,
+    open_bytes,
+    readable,
+    write_lines,
+)
 from codesynth.models import DatasetRecord
 from codesynth.verifiers.curation.decontam import (
     NO_MEANING,
