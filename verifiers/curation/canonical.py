@@ -20,7 +20,7 @@ import ast
 import functools
 import re
 
-from codesynth.verifiers.curation.code import nodes
+from codesynth.verifiers.curation.code import children, nodes
 
 _TOKENS = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 
@@ -148,7 +148,7 @@ def _rename(tree: ast.AST) -> None:
     field-order walk (an ast.NodeTransformer's order): a definition's or handler's name before
     its body; a Name, arg, alias, global/nonlocal where it stands. One walk finds the nodes
     that carry names and what is bound; the renaming then goes through those nodes alone."""
-    AST, Name, arg, alias, Load = ast.AST, ast.Name, ast.arg, ast.alias, ast.Load
+    Name, arg, alias, Load = ast.Name, ast.arg, ast.alias, ast.Load
     bound: set[str] = set()
     slots: list[ast.AST] = []
     stack = [tree]
@@ -176,14 +176,7 @@ def _rename(tree: ast.AST) -> None:
         if t in _DEFS or (t is ast.ExceptHandler and node.name):
             bound.add(node.name)
             slots.append(node)
-        kids: list = []
-        for f in node._fields:
-            v = getattr(node, f, None)
-            if isinstance(v, list):
-                kids.extend(x for x in v if isinstance(x, AST))
-            elif isinstance(v, AST):
-                kids.append(v)
-        stack.extend(reversed(kids))
+        stack.extend(reversed(children(node)))
     names: dict[str, str] = {}
 
     def new(name: str) -> str:
