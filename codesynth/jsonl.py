@@ -17,7 +17,7 @@ from codesynth.errors import InputError, OutputError
 M = TypeVar("M", bound=BaseModel)
 
 
-def _open_bytes(path: Path):
+def open_bytes(path: Path):
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     return open(path, "rb")
@@ -45,15 +45,21 @@ def decode_line(raw: bytes, where: str) -> str:
         ) from None
 
 
-def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
-    """Yield (line_number, object) for each non-blank line; raise InputError naming file:line."""
+def readable(path: str | os.PathLike) -> Path:
+    """`path` as a Path, or an InputError if there is no file to read there."""
     p = Path(path)
     if not p.exists():
         raise InputError(f"{p}: file not found")
     if p.is_dir():
         raise InputError(f"{p}: is a directory, expected a JSONL file")
+    return p
+
+
+def iter_json_lines(path: str | os.PathLike) -> Iterator[tuple[int, dict]]:
+    """Yield (line_number, object) for each non-blank line; raise InputError naming file:line."""
+    p = readable(path)
     try:
-        with _open_bytes(p) as fh:
+        with open_bytes(p) as fh:
             # Bytes in, decoded line by line: an encoding error still names its line.
             for lineno, raw in enumerate(fh, 1):
                 line = decode_line(raw, f"{p}:{lineno}")
@@ -199,7 +205,7 @@ def repair_tail(path: Path) -> None:
         fh.truncate(0)
 
 
-def _write_atomically(p: Path, lines: Iterable[str]) -> None:
+def write_lines(p: Path, lines: Iterable[str]) -> None:
     """Write a whole file as a temp file + fsync + rename: readers see the old file or the new one."""
     tmp = p.with_name(p.name + ".tmp")
     try:
@@ -217,7 +223,7 @@ def _write_atomically(p: Path, lines: Iterable[str]) -> None:
 
 def write_models(path: str | os.PathLike, records) -> None:
     """Write a whole JSONL file atomically (temp file + rename)."""
-    _write_atomically(Path(path), ((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n"
+    write_lines(Path(path), ((r.model_dump_json() if isinstance(r, BaseModel) else json.dumps(r)) + "\n"
                                    for r in records))
 
 
@@ -240,14 +246,14 @@ def drop_records(path: str | os.PathLike, key: str, values: set[str]) -> int:
             if not gone:
                 kept.append(line)
     if dropped:
-        _write_atomically(p, kept)
+        write_lines(p, kept)
     return dropped
 
 
 def write_json(path: str | os.PathLike, obj) -> None:
     """Write one JSON document atomically."""
     text = obj.model_dump_json(indent=2) if isinstance(obj, BaseModel) else json.dumps(obj, indent=2)
-    _write_atomically(Path(path), [text + "\n"])
+    write_lines(Path(path), [text + "\n"])
 
 
 

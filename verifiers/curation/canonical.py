@@ -17,44 +17,16 @@ language, a fragment) has no canonical form: callers fall back to the token stre
 from __future__ import annotations
 
 import ast
+import functools
 import re
+
+from codesynth.verifiers.curation.code import children, nodes
 
 _TOKENS = re.compile(r"[A-Za-z_]\w*|\d[\w.]*|\S")
 
 
 def _is_doc(stmt: ast.stmt) -> bool:
     return isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) and isinstance(stmt.value.value, str)
-
-
-class _Strip(ast.NodeTransformer):
-    """Docstrings and annotations: they do not change what a program computes."""
-
-    def _body(self, node):
-        self.generic_visit(node)
-        if node.body and _is_doc(node.body[0]):
-            node.body = node.body[1:] or [ast.Pass()]
-        return node
-
-    def visit_Module(self, node):
-        return self._body(node)
-
-    def visit_ClassDef(self, node):
-        return self._body(node)
-
-    def visit_FunctionDef(self, node):
-        node.returns = None
-        return self._body(node)
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_arg(self, node):
-        node.annotation = None
-        return node
-
-    def visit_AnnAssign(self, node):
-        if node.value is None:
-            return None  # `x: int` declares, computes nothing
-        return ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
 
 
 _BODIES = ("body", "orelse", "finalbody")
@@ -75,8 +47,8 @@ def _appends(stmt: ast.stmt, name: str) -> tuple[ast.expr, list[ast.expr]] | Non
 
 
 def _uses(node: ast.AST | list, name: str) -> int:
-    nodes = node if isinstance(node, list) else [node]
-    return sum(isinstance(n, ast.Name) and n.id == name for x in nodes for n in ast.walk(x))
+    roots = node if isinstance(node, list) else [node]
+    return sum(isinstance(n, ast.Name) and n.id == name for x in roots for n in nodes(x))
 
 
 class _Inline(ast.NodeTransformer):
@@ -114,94 +86,140 @@ def _fold_block(body: list[ast.stmt]) -> list[ast.stmt]:
     return out
 
 
-class _Fold(ast.NodeTransformer):
-    """Loops that build a list become the comprehension; generator arguments become lists."""
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_DOCUMENTED = (ast.Module, *_DEFS)
+#: a node type's statement lists (computed once per type, not looked up on every node)
+_BLOCKS: dict[type, tuple[str, ...]] = {}
 
-    def generic_visit(self, node):
-        super().generic_visit(node)
-        for f in _BODIES:
-            body = getattr(node, f, None)
-            if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-                setattr(node, f, _fold_block(body))
+
+def _normalize(node: ast.AST) -> ast.AST | None:
+    """Docstrings and annotations go (they do not change what a program computes); loops that
+    build a list become the comprehension, generator arguments become lists.
+
+    One bottom-up pass (an ast.NodeTransformer's, written out: this is the hot loop of
+    curation): at each node its children are done first, then its own docstring goes, then its
+    own blocks fold, which is what stripping every node and then folding every node gives (a
+    node's docstring and folds touch only its own statement lists). None removes the node."""
+    t = type(node)
+    if t is ast.arg:
+        node.annotation = None
         return node
-
-    def visit_GeneratorExp(self, node):
-        self.generic_visit(node)
+    if t is ast.AnnAssign:
+        if node.value is None:
+            return None  # `x: int` declares, computes nothing
+        node = ast.Assign(targets=[node.target], value=node.value, lineno=node.lineno)
+        t = ast.Assign
+    elif t is ast.FunctionDef or t is ast.AsyncFunctionDef:
+        node.returns = None
+    AST = ast.AST
+    for f in node._fields:
+        old = getattr(node, f, None)
+        if isinstance(old, list):
+            new = []
+            for v in old:
+                if isinstance(v, AST):
+                    v = _normalize(v)
+                    if v is None:
+                        continue
+                new.append(v)
+            old[:] = new
+        elif isinstance(old, AST):
+            v = _normalize(old)
+            if v is None:
+                delattr(node, f)
+            else:
+                setattr(node, f, v)
+    if t in _DOCUMENTED and node.body and _is_doc(node.body[0]):
+        node.body = node.body[1:] or [ast.Pass()]
+    blocks = _BLOCKS.get(t)
+    if blocks is None:
+        blocks = _BLOCKS[t] = tuple(f for f in _BODIES if f in t._fields)
+    for f in blocks:
+        body = getattr(node, f, None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            setattr(node, f, _fold_block(body))
+    if t is ast.GeneratorExp:
         return ast.ListComp(node.elt, node.generators)
+    return node
 
 
-def _bound(tree: ast.AST) -> set[str]:
-    names: set[str] = set()
-    for n in ast.walk(tree):
-        if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load):
-            names.add(n.id)
-        elif isinstance(n, ast.arg):
-            names.add(n.arg)
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(n.name)
-        elif isinstance(n, ast.alias) and (n.asname or "." not in n.name):
-            names.add(n.asname or n.name)  # `import os.path` binds `os`, kept as it is
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            names.add(n.name)
-        elif isinstance(n, (ast.Global, ast.Nonlocal)):
-            names.update(n.names)
-    return names
+def _rename(tree: ast.AST) -> None:
+    """Every name the program binds to v0, v1, ... by first appearance in a depth-first,
+    field-order walk (an ast.NodeTransformer's order): a definition's or handler's name before
+    its body; a Name, arg, alias, global/nonlocal where it stands. One walk finds the nodes
+    that carry names and what is bound; the renaming then goes through those nodes alone."""
+    Name, arg, alias, Load = ast.Name, ast.arg, ast.alias, ast.Load
+    bound: set[str] = set()
+    slots: list[ast.AST] = []
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        t = type(node)
+        if t is Name:
+            if not isinstance(node.ctx, Load):
+                bound.add(node.id)
+            slots.append(node)
+            continue
+        if t is arg:
+            bound.add(node.arg)
+            slots.append(node)
+            continue
+        if t is alias:
+            if node.asname or "." not in node.name:
+                bound.add(node.asname or node.name)  # `import os.path` binds `os`, kept as it is
+            slots.append(node)
+            continue
+        if t is ast.Global or t is ast.Nonlocal:
+            bound.update(node.names)
+            slots.append(node)
+            continue
+        if t in _DEFS or (t is ast.ExceptHandler and node.name):
+            bound.add(node.name)
+            slots.append(node)
+        stack.extend(reversed(children(node)))
+    names: dict[str, str] = {}
 
-
-class _Rename(ast.NodeTransformer):
-    def __init__(self, bound: set[str]):
-        self.bound, self.map = bound, {}
-
-    def new(self, name: str) -> str:
-        if name not in self.bound:
+    def new(name: str) -> str:
+        if name not in bound:
             return name
-        return self.map.get(name) or self.map.setdefault(name, f"v{len(self.map)}")
+        return names.get(name) or names.setdefault(name, f"v{len(names)}")
 
-    def visit_Name(self, node):
-        node.id = self.new(node.id)
-        return node
-
-    def visit_arg(self, node):
-        node.arg = self.new(node.arg)
-        return node
-
-    def _def(self, node):
-        node.name = self.new(node.name)
-        return self.generic_visit(node)
-
-    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _def
-
-    def visit_alias(self, node):
-        if node.asname or ("." not in node.name and node.name != "*"):
-            node.asname = self.new(node.asname or node.name)
-        return node
-
-    def visit_ExceptHandler(self, node):
-        if node.name:
-            node.name = self.new(node.name)
-        return self.generic_visit(node)
-
-    def visit_Global(self, node):
-        node.names = [self.new(n) for n in node.names]
-        return node
-
-    visit_Nonlocal = visit_Global
+    for node in slots:
+        t = type(node)
+        if t is Name:
+            node.id = new(node.id)
+        elif t is arg:
+            node.arg = new(node.arg)
+        elif t is alias:
+            if node.asname or ("." not in node.name and node.name != "*"):
+                node.asname = new(node.asname or node.name)
+        elif t is ast.Global or t is ast.Nonlocal:
+            node.names = [new(n) for n in node.names]
+        else:
+            node.name = new(node.name)
 
 
 def canonical_code(code: str, rename: bool = True) -> str | None:
     """The canonical text of `code` (None if it does not parse as Python); `rename=False` keeps
     the names (formatting, comments, docstrings and annotations still go)."""
     try:
-        tree = ast.parse(code)
-        tree = _Fold().visit(_Strip().visit(tree))
+        tree = _normalize(ast.parse(code))
         if rename:
-            tree = _Rename(_bound(tree)).visit(tree)
-        return ast.unparse(ast.fix_missing_locations(tree))
+            _rename(tree)
+        # no fix_missing_locations: unparse reads no position but a statement's line (for its
+        # type comment), and the only statement made here (an Assign for an AnnAssign) has it
+        return ast.unparse(tree)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
-def canonical_tokens(code: str) -> list[str] | None:
-    """The canonical text's tokens (names, numbers, one character of anything else)."""
+@functools.lru_cache(maxsize=4096)
+def canonical_tokens(code: str) -> tuple[str, ...] | None:
+    """The canonical text's tokens (names, numbers, one character of anything else).
+
+    Cached by the program's text: dedup and decontamination both need the form of every
+    program, and it is most of their cost (a parse and an unparse); a record's second asking
+    is a lookup when it comes within the last 4,096 programs (a small run's whole dataset,
+    a streamed chunk's records)."""
     text = canonical_code(code)
-    return None if text is None else _TOKENS.findall(text)
+    return None if text is None else tuple(_TOKENS.findall(text))

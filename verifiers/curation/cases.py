@@ -23,11 +23,13 @@ cases are read directly; a stdin/stdout case keys on its stripped input and outp
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Iterable
 from typing import Any
 
 from codesynth.models import CallCase, IOCase
+from codesynth.verifiers.curation.code import nodes
 
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
          ast.Div: lambda a, b: a / b, ast.FloorDiv: lambda a, b: a // b, ast.Pow: lambda a, b: a**b}
@@ -134,23 +136,29 @@ def _from_test(test: ast.AST) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
+def _code_cases(tests: str) -> frozenset[str]:
+    """Cached by the suite's text: a problem's samples and repairs all carry its one suite."""
+    try:
+        tree = ast.parse(tests)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    out = set()
+    for node in nodes(tree):  # order is no matter: a set
+        k = None
+        if isinstance(node, ast.Assert):
+            k = _from_test(node.test)
+        elif isinstance(node, ast.Call):
+            k = _from_unittest(node)
+        if k is not None:
+            out.add(k)
+    return frozenset(out)
+
+
 def test_cases(tests: Any) -> set[str]:
     """The case keys of a suite: assert code (str), or a list of CallCase/IOCase (or their dicts)."""
     if isinstance(tests, str):
-        try:
-            tree = ast.parse(tests)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return set()
-        out = set()
-        for node in ast.walk(tree):
-            k = None
-            if isinstance(node, ast.Assert):
-                k = _from_test(node.test)
-            elif isinstance(node, ast.Call):
-                k = _from_unittest(node)
-            if k is not None:
-                out.add(k)
-        return out
+        return set(_code_cases(tests))
     out = set()
     for c in tests or ():
         if isinstance(c, dict):

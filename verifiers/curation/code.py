@@ -25,6 +25,28 @@ def _strip_docstrings(tree: ast.AST) -> None:
                     node.body = body[1:] or [ast.Pass()]
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """A node's child nodes in field order (what ast.NodeTransformer visits, in its order)."""
+    out: list[ast.AST] = []
+    for f in node._fields:
+        v = getattr(node, f, None)
+        if isinstance(v, list):
+            out.extend(x for x in v if isinstance(x, ast.AST))
+        elif isinstance(v, ast.AST):
+            out.append(v)
+    return out
+
+
+def nodes(tree: ast.AST):
+    """Every node of `tree`, in no particular order: ast.walk without its two generators per
+    node (curation walks every program and every test suite)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(children(node))
+
+
 def normalize_code(code: str) -> str:
     """Comments, docstrings, blank lines and formatting removed (via the AST).
 

