@@ -190,25 +190,34 @@ def check_only(p: Problem) -> Problem:
 # ----------------------------------------------------------------------------- hardening (cached)
 
 def hardened_problems(problems: list[Problem], cache: Path, b, cfg: HardenConfig, limits: Limits) -> dict:
-    done: dict[str, dict] = {}
+    """The hardened problems, from `cache` (the output of `codesynth tests harden`, or of an earlier run of
+    this bench: one problem a line) and, for the problems missing there, hardened now and appended."""
+    done: dict[str, Problem] = {}
+    side = cache.with_name(cache.name + ".config.json")  # the settings the cached suites were made with
+    if side.exists() and json.loads(side.read_text(encoding="utf-8")) != cfg.model_dump():
+        raise SystemExit(f"{cache}: hardened with other settings ({side}); give another --hardened file")
+    side.write_text(json.dumps(cfg.model_dump()), encoding="utf-8")
     if cache.exists():
         for line in cache.read_text(encoding="utf-8").splitlines():
             if line.strip():
-                d = json.loads(line)
-                done[d["problem"]["id"]] = d
+                p = Problem.model_validate_json(line)
+                done[p.id] = p
     for k, p in enumerate(problems, 1):
         if p.id in done:
             continue
         t0 = time.monotonic()
         hard, out = harden_problem(p, b, cfg, limits)
-        d = {"problem": hard.model_dump(mode="json"), "outcome": out.model_dump(), "seconds": round(time.monotonic() - t0, 2),
-             "config": cfg.model_dump()}
         with cache.open("a", encoding="utf-8") as fh:  # one whole line per problem: a killed run resumes
-            fh.write(json.dumps(d) + "\n")
-        done[p.id] = d
-        print(f"  hardened [{k}/{len(problems)}] {p.id}: {out.status} +{out.added} ({d['seconds']} s)",
-              file=sys.stderr, flush=True)
-    return {pid: Problem.model_validate(d["problem"]) for pid, d in done.items()}
+            fh.write(hard.model_dump_json() + "\n")
+        done[p.id] = hard
+        print(f"  hardened [{k}/{len(problems)}] {p.id}: {out.status} +{out.added} "
+              f"({time.monotonic() - t0:.1f} s)", file=sys.stderr, flush=True)
+    return done
+
+
+def tests_added(p: Problem) -> int:
+    before = (p.metadata.get("strength_before") or {}).get("tests_private") or 0
+    return (p.strength.tests_private - before) if p.strength and p.strength.hardened else 0
 
 
 # ----------------------------------------------------------------------------- verdicts
@@ -279,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hardened", required=True, help="Cache of the hardened problems (JSONL; made if missing).")
     ap.add_argument("--offset", type=int, default=0)
     ap.add_argument("--limit", type=int, default=None, help="Problems (default: all from --offset).")
+    ap.add_argument("--cached-only", action="store_true",
+                    help="Judge only the problems already in --hardened (e.g. while `tests harden` fills it).")
     ap.add_argument("--models", default=None, help="Comma-separated models to keep (default: all).")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=10.0, help="CPU seconds per program (all its tests).")
@@ -292,6 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
 
     base = import_humaneval()[args.offset:][: args.limit]
+    if args.cached_only:
+        cached = Path(args.hardened).read_text(encoding="utf-8") if Path(args.hardened).exists() else ""
+        have = {json.loads(line)["id"] for line in cached.splitlines() if line.strip()}
+        base = [p for p in base if p.id in have]
     tasks = {p.id for p in base}
     # HumanEval's and HumanEval+'s own verdicts: their `check` alone (the importer's public docstring
     # examples are codesynth's split, not part of either benchmark); the hardened suite is judged whole
@@ -321,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     b.start()
     try:
         t0 = time.monotonic()
-        hard = hardened_problems(base, Path(args.hardened), b, cfg, limits)
+        hard = {t: q for t, q in hardened_problems(base, Path(args.hardened), b, cfg, limits).items() if t in tasks}
         harden_s = time.monotonic() - t0
         # HumanEval+ fixed some canonical solutions: its own reference must pass its tests; HumanEval's
         # reference is the one hardening used, so it must pass the hardened suite
@@ -370,15 +385,13 @@ def main(argv: list[str] | None = None) -> int:
             d["statuses"][f"he={r['he_status']} plus={r['plus_status']} hard={r['hard_status']}"] += 1
         return {t: {**d, "models": dict(d["models"]), "statuses": dict(d["statuses"])} for t, d in sorted(out.items())}
 
-    outcomes = {pid: json.loads(line)["outcome"] for line in Path(args.hardened).read_text().splitlines()
-                if line.strip() and (pid := json.loads(line)["problem"]["id"]) in tasks}
     summary = {
         "problems": len(tasks), "completions": len(rows), "distinct_programs": len(programs),
         "models": dict(Counter(r["model"] for r in rows)),
         "plus_reference_fails": sorted(tasks - ref_ok),
         "hardened_reference_fails": sorted(t for (t, _), s in ref_hard.items() if s != "passed"),
-        "hardened": sum(o["status"] == "hardened" for o in outcomes.values()),
-        "tests_added": sum(o["added"] for o in outcomes.values()),
+        "hardened": sum(bool(hard[t].strength and hard[t].strength.hardened) for t in tasks),
+        "tests_added": sum(tests_added(hard[t]) for t in tasks),
         "harden_s_this_run": round(harden_s, 1),
         "pass_rate": {"humaneval": share(sum(r["he"] for r in rows), len(rows)),
                       "humaneval_plus": share(sum(r["plus"] for r in judged), len(judged)),
