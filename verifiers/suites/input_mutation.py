@@ -7,7 +7,8 @@ preconditions: numbers within the range the seeds use at that position (never cr
 negatives or zero when no seed does), lists as long as the seeds' or a little longer, made of
 elements the seeds use (kept sorted or duplicate-free when every seed is), strings over the
 seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words)
-and keeping the bracket balance every seed has. A number beside other arguments is sometimes set
+and keeping the bracket balance every seed has; arguments of the same length in every seed
+(`string_xor(a, b)`) keep the same length. A number beside other arguments is sometimes set
 to a value they hold (an element, the gap between two elements, a length): the boundaries where
 `<` and `<=` part, which nudged and drawn numbers almost never hit. An input outside a problem's preconditions makes a wrong test, not a harder
 one; the reference's run then drops the inputs it still rejects (it raises or takes too long).
@@ -242,12 +243,23 @@ def boundary_value(args: tuple, k: int, pos: Position, rng: random.Random) -> An
     return rng.choice(ok) if ok else v
 
 
+def same_length_pairs(seeds: list[tuple]) -> set[tuple[int, int]]:
+    """Argument positions (i, j) whose strings / lists have the same length in every seed: a relation
+    the problem requires ('two strings of the same length'), which mutation must keep."""
+    if len(seeds) < 2:
+        return set()
+    n = len(seeds[0])
+    sized = [i for i in range(n) if all(isinstance(s[i], (str, list, tuple)) for s in seeds)]
+    return {(i, j) for i in sized for j in sized if i < j and all(len(s[i]) == len(s[j]) for s in seeds)}
+
+
 def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[tuple]:
     """Up to `limit` new argument tuples, each one seed with one argument mutated (deterministic)."""
     if not seeds:
         return []
     arity = {len(s) for s in seeds}
     positions = {n: [Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
+    linked = {n: same_length_pairs([s for s in seeds if len(s) == n]) for n in arity}
     rng = random.Random(f"harden:{seed}")
     known = {repr(s) for s in seeds}
     out: list[tuple] = []
@@ -270,6 +282,8 @@ def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[
             if len(prev) == len(base):
                 base, new = prev, mutate_value(prev[k], positions[len(prev)][k], rng)
         args = base[:k] + (new,) + base[k + 1:]
+        if any(len(args[i]) != len(args[j]) for i, j in linked[len(args)]):
+            continue
         key = repr(args)
         if key not in known:
             known.add(key)
