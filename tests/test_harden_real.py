@@ -4,6 +4,8 @@ bench/humaneval_real.py measures it on 4,920 published completions; here the cla
 behaviour that measurement exposed are pinned down:
 - an input outside a problem's preconditions is a wrong test: strings whose seeds all keep their
   brackets balanced stay balanced ('groups of balanced parentheses' never means an unbalanced one);
+- arguments of the same length in every seed (`string_xor(a, b)`, "two strings of 1s and 0s")
+  keep the same length: the reference zips them, and a correct program that assumes it is not wrong;
 - off-by-one bugs live where a bound equals the data (`<=` for `<` against a threshold equal to a
   gap between two elements), which nudged and drawn numbers almost never hit.
 """
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 from itertools import combinations
 
-from codesynth.verifiers.suites.input_mutation import _balanced, mutated_inputs, seed_inputs
+from codesynth.verifiers.suites.input_mutation import balanced, mutated_inputs, same_length_pairs, seed_inputs
 
 
 def _seeds(problem):
@@ -24,10 +26,10 @@ def test_strings_keep_the_bracket_balance_every_seed_has(humaneval_problems):
     # HumanEval/1: "groups of balanced parentheses", seeds such as '( ) (( )) (( )( ))'
     new = mutated_inputs(_seeds(by_id["HumanEval/1"]), 60, "0:HumanEval/1")
     assert len(new) >= 30
-    assert all(_balanced(s, "(") for (s,) in new), [s for (s,) in new if not _balanced(s, "(")]
+    assert all(balanced(s, "(") for (s,) in new), [s for (s,) in new if not balanced(s, "(")]
     # HumanEval/56 checks bracketing, so its seeds include unbalanced strings: no such constraint
     new56 = mutated_inputs(_seeds(by_id["HumanEval/56"]), 60, "0:HumanEval/56")
-    assert any(not _balanced(s, "<") for (s,) in new56)
+    assert any(not balanced(s, "<") for (s,) in new56)
 
 
 def test_a_threshold_beside_a_list_is_set_to_a_gap_between_its_elements(humaneval_problems):
@@ -37,3 +39,13 @@ def test_a_threshold_beside_a_list_is_set_to_a_gap_between_its_elements(humaneva
     assert on_boundary, new
     # still inside what the seeds show: thresholds positive, no wider than the seeds' range allows
     assert all(0 <= t <= 2.0 for _, t in new)
+
+
+def test_arguments_of_equal_length_in_every_seed_keep_it(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/11")
+    seeds = _seeds(p)
+    assert same_length_pairs(seeds) == {(0, 1)}
+    new = mutated_inputs(seeds, 60, "0:HumanEval/11")
+    assert len(new) >= 30 and all(len(a) == len(b) for a, b in new)
+    # a relation some seed breaks is no precondition
+    assert same_length_pairs([("ab", "cd"), ("abc", "d")]) == set()

@@ -105,7 +105,7 @@ def _mutate_words(v: str, seeds: list[str], rng: random.Random) -> str:
 _PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
 
 
-def _balanced(s: str, kinds: str) -> bool:
+def balanced(s: str, kinds: str) -> bool:
     """The brackets of `kinds` (opening ones) in `s` are properly nested and closed."""
     stack = []
     for ch in s:
@@ -121,7 +121,7 @@ def _bracket_kinds(seeds: list[str]) -> str:
     """The bracket kinds every seed keeps balanced (and some seed uses): a precondition mutation keeps,
     as a problem about 'groups of balanced parentheses' never means an unbalanced one."""
     used = "".join(o for o in "([{<" if any(o in s for s in seeds))
-    return "".join(o for o in used if all(_balanced(s, o) for s in seeds))
+    return "".join(o for o in used if all(balanced(s, o) for s in seeds))
 
 
 def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
@@ -141,7 +141,7 @@ def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
         ops += [v + rng.choice(alphabet), rng.choice(alphabet) + v, v + rng.choice(seeds)]
     kinds = _bracket_kinds(seeds)
     ok = [s for s in ops if s != v and min_len <= len(s) <= max(max_len * 2, max_len + 2)
-          and (not kinds or _balanced(s, kinds))]
+          and (not kinds or balanced(s, kinds))]
     return rng.choice(ok) if ok else v
 
 
