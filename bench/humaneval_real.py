@@ -342,6 +342,10 @@ def main(argv: list[str] | None = None) -> int:
         # reference is the one hardening used, so it must pass the hardened suite
         ref_plus = verdicts(plus, {(t, "ref"): q.reference_solution for t, q in plus.items()}, b, limits,
                             "HumanEval+ references on HumanEval+")
+        # HumanEval's own reference is the oracle hardening uses: where HumanEval+ rejects it (HumanEval+
+        # corrected the canonical solution or narrowed the task), no suite hardened with it can agree
+        he_ref_plus = verdicts(plus, {(p.id, "ref"): p.reference_solution for p in base}, b, limits,
+                               "HumanEval references on HumanEval+")
         ref_hard = verdicts(hard, {(p.id, "ref"): p.reference_solution for p in base}, b, limits,
                             "references on the hardened suites")
         he = verdicts(he_suites, programs, b, limits, "HumanEval")
@@ -375,6 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     caught = [r for r in false_pass if not r["hard"]]
     correct = [r for r in judged if r["plus"]]
     harmed = [r for r in correct if not r["hard"]]
+    oracle_off = {t for (t, _), st in he_ref_plus.items() if st != "passed"}
+    fp_same = [r for r in false_pass if r["task"] not in oracle_off]
+    ok_same = [r for r in correct if r["task"] not in oracle_off]
 
     def by_problem(rs):
         out = defaultdict(lambda: {"completions": 0, "models": Counter(), "statuses": Counter()})
@@ -398,6 +405,11 @@ def main(argv: list[str] | None = None) -> int:
                       "hardened": share(sum(r["hard"] for r in rows), len(rows))},
         "false_passes": len(false_pass), "caught": len(caught), "caught_share": share(len(caught), len(false_pass)),
         "plus_accepted": len(correct), "harmed": len(harmed), "harmed_share": share(len(harmed), len(correct)),
+        "humaneval_reference_fails_plus": sorted(oracle_off),
+        "same_oracle": {"false_passes": len(fp_same), "caught": sum(not r["hard"] for r in fp_same),
+                        "caught_share": share(sum(not r["hard"] for r in fp_same), len(fp_same)),
+                        "plus_accepted": len(ok_same), "harmed": sum(not r["hard"] for r in ok_same),
+                        "harmed_share": share(sum(not r["hard"] for r in ok_same), len(ok_same))},
         "goal_met": bool(false_pass) and len(caught) * 2 >= len(false_pass) and len(harmed) <= 0.01 * len(correct),
         "by_model": {m: {"false_passes": sum(r["model"] == m for r in false_pass),
                          "caught": sum(r["model"] == m for r in caught),
@@ -424,6 +436,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{s['caught']} = {s['caught_share']} (goal >= 0.5)")
     print(f"    HumanEval+ accepts {s['plus_accepted']}; the hardened suite rejects {s['harmed']} = "
           f"{s['harmed_share']} (goal <= 0.01)")
+    so = s["same_oracle"]
+    print(f"    where HumanEval's own reference passes HumanEval+ (all but {len(s['humaneval_reference_fails_plus'])} "
+          f"problems): caught {so['caught']}/{so['false_passes']} = {so['caught_share']}, harmed {so['harmed']}/"
+          f"{so['plus_accepted']} = {so['harmed_share']}")
     for m, d in s["by_model"].items():
         print(f"    {m}: false passes {d['false_passes']}, caught {d['caught']}; accepted {d['plus_accepted']}, "
               f"harmed {d['harmed']}")
