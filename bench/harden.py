@@ -34,8 +34,8 @@ from statistics import mean, median
 
 from codesynth.importers import import_humaneval
 from codesynth.models import Candidate, Limits
-from codesynth.sandbox import image
-from codesynth.sandbox.docker_backend import DockerBackend
+from codesynth.sandbox.docker import image
+from codesynth.sandbox.docker.backend import DockerBackend
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.suites.harden import HardenConfig, harden_problem
 from codesynth.verifiers.suites.input_mutation import mutated_inputs, seed_inputs

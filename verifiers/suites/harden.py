@@ -32,6 +32,7 @@ from codesynth.models import (
     type_error,
 )
 from codesynth.sandbox.backend import Backend
+from codesynth.verifiers.suites.ambiguity import order_ambiguous
 from codesynth.verifiers.suites.input_mutation import mutated_inputs, seed_inputs
 from codesynth.verifiers.suites.io_mutation import io_seed_inputs, mutated_io_inputs
 from codesynth.verifiers.suites.oracle import INVALID, reference_outputs, reference_run
@@ -67,6 +68,8 @@ class HardenOutcome(BaseModel):
     drawn: int = Field(default=0, description="Of those, drawn from the signature (hypothesis strategies).")
     generated: int = Field(default=0, description="Of those, printed by the model's input generators.")
     invalid: int = Field(default=0, description="Inputs the reference raised on, timed out on, or returned no literal.")
+    ambiguous: int = Field(default=0, description="Of those, inputs with several right answers: the reference's "
+                           "answer changes with their lists reversed, where no seed's does (ties).")
     disputed: int = Field(default=0, description="Cases a known-correct program failed (dropped).")
     candidates: int = Field(default=0, description="Cases that survived to the kill matrix.")
     added: int = 0
@@ -282,6 +285,11 @@ def gather_evidence(problem: Problem, backend: Backend, judges: Judges, cfg: Har
         return ev
     lang, code = judges.oracle
     outputs, secs = reference_run(problem, code, lang, inputs, backend, limits, cfg.input_budget_s)
+    if problem.kind != "io":  # several right answers (ties): the reference's pick is no test
+        seeds = seed_inputs(problem) + (seed_inputs(problem, problem.private_tests) if problem.private_tests else [])
+        out.ambiguous = len(tied := order_ambiguous(problem, code, lang, seeds, inputs, outputs, backend, limits,
+                                                    cfg.input_budget_s))
+        outputs = [INVALID if i in tied else o for i, o in enumerate(outputs)]
     ret = parse_type(problem.signature.returns) if problem.kind == "calls" else None  # type: ignore[union-attr]
     # data-form: the expected value must fit the declared return type (a load rule)
     keep = [i for i, o in enumerate(outputs) if o is not INVALID and (ret is None or type_error(ret, o) is None)]

@@ -6,8 +6,11 @@ one seed, keeping its type, and stays inside what the seeds show about the probl
 preconditions: numbers within the range the seeds use at that position (never crossing into
 negatives or zero when no seed does), lists as long as the seeds' or a little longer, made of
 elements the seeds use (kept sorted or duplicate-free when every seed is), strings over the
-seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words).
-An input outside a problem's preconditions makes a wrong test, not a harder
+seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words)
+and keeping the bracket balance every seed has; arguments of the same length in every seed
+(`string_xor(a, b)`) keep the same length. A number beside other arguments is sometimes set
+to a value they hold (an element, the gap between two elements, a length): the boundaries where
+`<` and `<=` part, which nudged and drawn numbers almost never hit. An input outside a problem's preconditions makes a wrong test, not a harder
 one; the reference's run then drops the inputs it still rejects (it raises or takes too long).
 """
 
@@ -99,6 +102,28 @@ def _mutate_words(v: str, seeds: list[str], rng: random.Random) -> str:
     return " ".join(words)
 
 
+_PAIRS = {")": "(", "]": "[", "}": "{", ">": "<"}
+
+
+def balanced(s: str, kinds: str) -> bool:
+    """The brackets of `kinds` (opening ones) in `s` are properly nested and closed."""
+    stack = []
+    for ch in s:
+        if ch in kinds:
+            stack.append(ch)
+        elif _PAIRS.get(ch, "") in kinds and ch in _PAIRS:
+            if not stack or stack.pop() != _PAIRS[ch]:
+                return False
+    return not stack
+
+
+def _bracket_kinds(seeds: list[str]) -> str:
+    """The bracket kinds every seed keeps balanced (and some seed uses): a precondition mutation keeps,
+    as a problem about 'groups of balanced parentheses' never means an unbalanced one."""
+    used = "".join(o for o in "([{<" if any(o in s for s in seeds))
+    return "".join(o for o in used if all(balanced(s, o) for s in seeds))
+
+
 def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
     seeds = pos.strings() or [v]
     min_len, max_len = min(map(len, seeds)), max(map(len, seeds))
@@ -114,7 +139,9 @@ def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
                 j = rng.randrange(len(v) - 1)
                 ops.append(v[:j] + v[j + 1] + v[j] + v[j + 2:])
         ops += [v + rng.choice(alphabet), rng.choice(alphabet) + v, v + rng.choice(seeds)]
-    ok = [s for s in ops if s != v and min_len <= len(s) <= max(max_len * 2, max_len + 2)]
+    kinds = _bracket_kinds(seeds)
+    ok = [s for s in ops if s != v and min_len <= len(s) <= max(max_len * 2, max_len + 2)
+          and (not kinds or balanced(s, kinds))]
     return rng.choice(ok) if ok else v
 
 
@@ -187,12 +214,52 @@ def mutate_value(v: Any, pos: Position, rng: random.Random) -> Any:
     return v  # dicts, None, ...: kept as the seeds have them
 
 
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def boundary_value(args: tuple, k: int, pos: Position, rng: random.Random) -> Any:
+    """A value for the number at `args[k]` taken from the other arguments: one of their numbers, the
+    distance between two elements of a list, a length. Off-by-one bugs live where a bound equals the
+    data (`<` for `<=` against a threshold equal to a gap, a count equal to a length), and mutation
+    by nudging or drawing almost never lands there. Kept only inside the position's range and type."""
+    v = args[k]
+    found: list[Any] = []
+    for j, a in enumerate(args):
+        if j == k:
+            continue
+        if _is_number(a):
+            found.append(a)
+        elif isinstance(a, (list, tuple, str)):
+            found.append(len(a))
+            nums = [x for x in a if _is_number(x)] if not isinstance(a, str) else []
+            found += nums
+            if len(nums) >= 2:
+                x, y = rng.sample(nums, 2)
+                found.append(abs(x - y))
+    nums = pos.numbers() or [v]
+    ok = [x for x in found if isinstance(x, type(v)) and x != v and _in_range(x, nums)
+          and (not _nonneg(nums) or x >= 0)]
+    return rng.choice(ok) if ok else v
+
+
+def same_length_pairs(seeds: list[tuple]) -> set[tuple[int, int]]:
+    """Argument positions (i, j) whose strings / lists have the same length in every seed: a relation
+    the problem requires ('two strings of the same length'), which mutation must keep."""
+    if len(seeds) < 2:
+        return set()
+    n = len(seeds[0])
+    sized = [i for i in range(n) if all(isinstance(s[i], (str, list, tuple)) for s in seeds)]
+    return {(i, j) for i in sized for j in sized if i < j and all(len(s[i]) == len(s[j]) for s in seeds)}
+
+
 def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[tuple]:
     """Up to `limit` new argument tuples, each one seed with one argument mutated (deterministic)."""
     if not seeds:
         return []
     arity = {len(s) for s in seeds}
     positions = {n: [Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
+    linked = {n: same_length_pairs([s for s in seeds if len(s) == n]) for n in arity}
     rng = random.Random(f"harden:{seed}")
     known = {repr(s) for s in seeds}
     out: list[tuple] = []
@@ -203,13 +270,20 @@ def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[
         if not base:
             break
         k = rng.randrange(len(base))
-        new = mutate_value(base[k], positions[len(base)][k], rng)
+        pos = positions[len(base)][k]
+        # a number next to other arguments is set equal to something they hold, a quarter of the time
+        if _is_number(base[k]) and len(base) > 1 and rng.random() < 0.25:
+            new = boundary_value(base, k, pos, rng)
+        else:
+            new = mutate_value(base[k], pos, rng)
         # a second round on a previous mutant reaches further, still inside the seeds' ranges
         if out and rng.random() < 0.3:
             prev = rng.choice(out)
             if len(prev) == len(base):
                 base, new = prev, mutate_value(prev[k], positions[len(prev)][k], rng)
         args = base[:k] + (new,) + base[k + 1:]
+        if any(len(args[i]) != len(args[j]) for i, j in linked[len(args)]):
+            continue
         key = repr(args)
         if key not in known:
             known.add(key)

@@ -1,0 +1,84 @@
+"""Hardening measured on real model completions of HumanEval (issue 24, done-means (a)).
+
+bench/humaneval_real.py measures it on 4,920 published completions; here the classes of
+behaviour that measurement exposed are pinned down:
+- an input outside a problem's preconditions is a wrong test: strings whose seeds all keep their
+  brackets balanced stay balanced ('groups of balanced parentheses' never means an unbalanced one);
+- arguments of the same length in every seed (`string_xor(a, b)`, "two strings of 1s and 0s")
+  keep the same length: the reference zips them, and a correct program that assumes it is not wrong;
+- an input with several right answers (a tie between two closest pairs) is no test: the reference's
+  pick would reject a correct program that scans in another order;
+- off-by-one bugs live where a bound equals the data (`<=` for `<` against a threshold equal to a
+  gap between two elements), which nudged and drawn numbers almost never hit.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import pytest
+
+from codesynth.models import Candidate, Limits, Status
+from codesynth.verifiers.execution import run_pairs
+from codesynth.verifiers.suites.harden import HardenConfig, harden_problem
+from codesynth.verifiers.suites.input_mutation import balanced, mutated_inputs, same_length_pairs, seed_inputs
+from codesynth.verifiers.suites.suite import full_suite
+
+# generous: the machine is shared (as in test_harden.py)
+LIMITS = Limits(timeout_s=30)
+
+
+def _seeds(problem):
+    return seed_inputs(problem) + seed_inputs(problem, problem.private_tests)
+
+
+def test_strings_keep_the_bracket_balance_every_seed_has(humaneval_problems):
+    by_id = {p.id: p for p in humaneval_problems}
+    # HumanEval/1: "groups of balanced parentheses", seeds such as '( ) (( )) (( )( ))'
+    new = mutated_inputs(_seeds(by_id["HumanEval/1"]), 60, "0:HumanEval/1")
+    assert len(new) >= 30
+    assert all(balanced(s, "(") for (s,) in new), [s for (s,) in new if not balanced(s, "(")]
+    # HumanEval/56 checks bracketing, so its seeds include unbalanced strings: no such constraint
+    new56 = mutated_inputs(_seeds(by_id["HumanEval/56"]), 60, "0:HumanEval/56")
+    assert any(not balanced(s, "<") for (s,) in new56)
+
+
+def test_a_threshold_beside_a_list_is_set_to_a_gap_between_its_elements(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/0")
+    new = mutated_inputs(_seeds(p), 60, "0:HumanEval/0")
+    on_boundary = [(xs, t) for xs, t in new if any(abs(a - b) == t for a, b in combinations(xs, 2))]
+    assert on_boundary, new
+    # still inside what the seeds show: thresholds positive, no wider than the seeds' range allows
+    assert all(0 <= t <= 2.0 for _, t in new)
+
+
+def test_arguments_of_equal_length_in_every_seed_keep_it(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/11")
+    seeds = _seeds(p)
+    assert same_length_pairs(seeds) == {(0, 1)}
+    new = mutated_inputs(seeds, 60, "0:HumanEval/11")
+    assert len(new) >= 30 and all(len(a) == len(b) for a, b in new)
+    # a relation some seed breaks is no precondition
+    assert same_length_pairs([("ab", "cd"), ("abc", "d")]) == set()
+
+
+# Correct, and scans in another order than the reference: on a tie it returns the other pair.
+CLOSEST_BY_SORTING = '''from typing import List, Tuple
+
+
+def find_closest_elements(numbers: List[float]) -> Tuple[float, float]:
+    ordered = sorted(numbers)
+    pairs = [(b - a, (a, b)) for a, b in zip(ordered, ordered[1:])]
+    return min(pairs, key=lambda p: p[0])[1]
+'''
+
+
+@pytest.mark.docker
+def test_inputs_with_tied_answers_are_not_tests(humaneval_problems, docker_backend):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/20")
+    hard, out = harden_problem(p, docker_backend, HardenConfig(), LIMITS)
+    assert out.status == "hardened" and out.ambiguous >= 1, out
+    for prog in (p.reference_solution, CLOSEST_BY_SORTING):
+        [res] = run_pairs([(full_suite(hard), Candidate(candidate_id="c", problem_id=p.id, solution=prog))],
+                          docker_backend, LIMITS)
+        assert res.status is Status.passed, (res.error_message, hard.private_tests)
