@@ -126,3 +126,37 @@ def test_bad_input_is_one_line_naming_the_line(tmp_path):
     with pytest.raises(InputError, match="file not found"):
         curate_file(tmp_path / "nope.jsonl", tmp_path / "o.jsonl")
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_curate_stream_is_the_in_memory_command_for_its_three_filters(tmp_path, corpus):
+    """`codesynth curate FILE --stream` keeps what `codesynth curate FILE` keeps with only dedup,
+    privacy and decontamination on, and its report says which filters it did not run."""
+    import json
+
+    from helpers import run_cli
+
+    src = tmp_path / "dataset.jsonl"
+    # a bare dataset file is read by candidate id (the bench's records share them, a run's do not)
+    write_models(src, [r.model_copy(update={"candidate_id": r.id}) for r in corpus[:800]])
+    common = ("--dedup-scope", "global", "--privacy", "drop", "--benchmark", "humaneval",
+              "--filter", "decontam:check_meaning=false")  # meaning: test_streamed_path_with_meaning...
+    off = ("--no-complexity", "--no-agreement", "--no-mutation")
+    mem = run_cli("curate", str(src), "--out", str(tmp_path / "mem.jsonl"), *common, *off, "--json", timeout=600)
+    assert mem.returncode == 0, mem.stderr
+    res = run_cli("curate", str(src), "--out", str(tmp_path / "str.jsonl"), *common, "--stream", "--workers", "2",
+                  "--json", timeout=600)
+    assert res.returncode == 0, res.stderr
+    a, b = json.loads(mem.stdout), json.loads(res.stdout)
+    assert b["input_records"] == 800 and b["output_records"] == a["output_records"] < 800
+    ran = {f["name"]: f for f in b["filters"] if f["enabled"]}
+    assert set(ran) == {"dedup", "privacy", "decontam"}
+    assert all(f["note"] == "not run by --stream" for f in b["filters"] if f["name"] not in ran)
+    for f in a["filters"]:
+        if f["name"] in ran:
+            assert f["drops"] == ran[f["name"]]["drops"], f["name"]
+    ids = [json.loads(x)["id"] for x in (tmp_path / "str.jsonl").read_text().splitlines()]
+    assert ids == [json.loads(x)["id"] for x in (tmp_path / "mem.jsonl").read_text().splitlines()]
+    assert json.loads((tmp_path / "str.jsonl.report.json").read_text())["output_records"] == len(ids)
+    # the semantic filter cannot stream: one line, exit code of bad input
+    bad = run_cli("curate", str(src), "--out", str(tmp_path / "x.jsonl"), "--stream", "--semantic-dedup")
+    assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0 and "semantic" in bad.stderr, bad.stderr

@@ -85,6 +85,9 @@ from codesynth.verifiers.outputs.formats import format_names, get_format
 @click.option("--backend", type=click.Choice(backend_kinds()), default="docker", show_default=True,
               help="Where mutation testing and input agreement run programs.")
 @click.option("--workers", type=AT_LEAST_1, help="Programs in parallel (default: cores).")
+@click.option("--stream", is_flag=True,
+              help="Dedup, privacy and decontamination only, streamed on every core in bounded memory "
+                   "(a dataset file of any size; the other filters and the weights are not run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON report instead of the table.")
 def curate_cmd(
     run_dir,
@@ -116,10 +119,11 @@ def curate_cmd(
     filter_opts,
     backend,
     workers,
+    stream,
     as_json,
 ):
     """Filter a run's passing programs into a weighted dataset; show what each filter dropped and why."""
-    from codesynth.pipeline.curation import curate_run
+    from codesynth.pipeline.curation import curate_run, curate_streamed
     from codesynth.verifiers.curation.curate import CurateConfig, format_table, load_config
     from codesynth.verifiers.curation.registry import parse_filter_option
 
@@ -169,7 +173,10 @@ def curate_cmd(
     writable_file(out)
     if report_path is not None:
         writable_file(report_path, "--report")
-    report = curate_run(run_dir, out, cfg, backend=backend, workers=workers, report_path=report_path)
+    if stream:
+        report = curate_streamed(run_dir, out, cfg, workers=workers, report_path=report_path)
+    else:
+        report = curate_run(run_dir, out, cfg, backend=backend, workers=workers, report_path=report_path)
     if as_json:
         click.echo(report.model_dump_json(indent=2))
     else:
