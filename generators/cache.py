@@ -20,6 +20,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import weakref
 from pathlib import Path
 from typing import Any
@@ -171,11 +172,29 @@ def _connect(directory: Path) -> sqlite3.Connection:
     # WAL: readers never wait for a writer, and a commit is an append, not a rewrite.
     # synchronous=NORMAL: no fsync per commit; a kill of the process loses nothing committed,
     # a power loss at worst the last commits (replies bought again).
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply BLOB NOT NULL)")
+    _prepare(conn)
     conn.isolation_level = "DEFERRED"  # `with conn:` is then one transaction
     return conn
+
+
+def _prepare(conn: sqlite3.Connection, wait_s: float = 60.0) -> None:
+    """WAL mode (a property of the file, so set only when it is missing), synchronous=NORMAL and
+    the table. Switching to WAL takes an exclusive lock, and SQLite answers a lock request that
+    could deadlock (two connections upgrading at once: the writer thread creating the database,
+    a reader opening it) with "database is locked" at once, without the busy timeout; seen in
+    `bench/generate_throughput.py`. So a locked setup is retried, up to `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply BLOB NOT NULL)")
+            return
+        except sqlite3.OperationalError as e:
+            if ("locked" not in str(e) and "busy" not in str(e)) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _read_legacy(path: Path) -> bytes | None:

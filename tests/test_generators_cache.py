@@ -108,3 +108,32 @@ def test_a_cache_from_before_the_database_is_still_read(tmp_path):
     (tmp_path / "ab" / f"{key}.json").write_text(CachedReply(text="old reply").model_dump_json())
     cache = ResponseCache(tmp_path)
     assert cache.get(key).text == "old reply" and cache.get("ab" + "1" * 62) is None
+
+
+def test_opening_waits_out_a_lock_sqlite_refuses_at_once(tmp_path):
+    # SQLite answers a lock request that could deadlock (two connections switching the new file
+    # to WAL at once) with "database is locked" immediately, whatever the busy timeout: opening
+    # the cache then must wait for the lock, not fail (a zero busy timeout makes every lock so).
+    import threading
+
+    import pytest
+
+    from codesynth.generators.cache import _prepare
+
+    def locked(name: str) -> sqlite3.Connection:
+        (tmp_path / name).mkdir()
+        holder = sqlite3.connect(tmp_path / name / DB_NAME, isolation_level=None, check_same_thread=False)
+        holder.execute("BEGIN EXCLUSIVE")  # a new file, not yet WAL: readers are locked out too
+        return holder
+
+    holder = locked("c")
+    threading.Timer(0.3, lambda: holder.execute("COMMIT")).start()
+    conn = sqlite3.connect(tmp_path / "c" / DB_NAME, timeout=0, isolation_level=None)
+    t0 = time.monotonic()
+    _prepare(conn)
+    assert time.monotonic() - t0 >= 0.25
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    holder = locked("d")  # a lock that stays is still an error, after the wait
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _prepare(sqlite3.connect(tmp_path / "d" / DB_NAME, timeout=0, isolation_level=None), wait_s=0.2)
+    holder.execute("COMMIT")
