@@ -19,10 +19,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from codesynth.errors import InputError
-from codesynth.jsonl import drop_records, read_models, repair_tail, write_json
+from codesynth.jsonl import (
+    describe_validation_error,
+    drop_records,
+    iter_json_lines,
+    read_models,
+    repair_tail,
+    write_json,
+)
 from codesynth.models import Candidate, DatasetRecord, ExecutionResult, RewardRecord, Status
 
 RESULTS = "results.jsonl"
@@ -63,11 +70,30 @@ def _load(p: Path, model: type, key: str) -> dict:
     return {getattr(r, key): r for r in read_models(p, model)}
 
 
+def _dataset_file(p: Path) -> dict[str, DatasetRecord]:
+    """A dataset file the user gave (a curated or exported one, files joined): every record by
+    its own id. Not repaired like a run's files (a last line without a newline is a record, not a
+    crash's leftover) and not keyed by candidate id (files of two runs share candidate ids);
+    a repeated record id is refused with its line, since a filter's drops name records by id."""
+    out: dict[str, DatasetRecord] = {}
+    first: dict[str, int] = {}
+    for lineno, obj in iter_json_lines(p):
+        try:
+            rec = DatasetRecord.model_validate(obj)
+        except ValidationError as e:
+            raise InputError(f"{p}:{lineno}: {describe_validation_error(e)}") from None
+        if rec.id in first:
+            raise InputError(f"{p}:{lineno}: duplicate record id '{rec.id}' (first at line {first[rec.id]})")
+        first[rec.id] = lineno
+        out[rec.id] = rec
+    return out
+
+
 def read_run(path: str | os.PathLike) -> RunState:
     """A run directory (missing files are empty), or a bare dataset file (dataset only)."""
     p = Path(path)
     if p.is_file():
-        return RunState(path=p, dataset=_load(p, DatasetRecord, "candidate_id"))
+        return RunState(path=p, dataset=_dataset_file(p))
     if not p.exists():
         return RunState(path=p)
     return RunState(

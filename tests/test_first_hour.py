@@ -109,3 +109,26 @@ def test_report_html_takes_an_optional_file_and_says_where_the_page_went(tmp_pat
     named = run_cli("report", str(run), "--html", str(page), "--benchmark", "none", cwd=tmp_path)
     assert named.returncode == 0, named.stderr
     assert f"html report: {page}" in named.stdout and page.is_file()
+
+
+def test_a_dataset_file_given_by_hand_is_read_whole_and_left_as_it_is(tmp_path):
+    # Files of two runs joined share candidate ids; a hand-written file has no final newline.
+    # Every record counts, the user's file is never rewritten, and a repeated record id (what a
+    # filter's drops are keyed by) is refused with its line.
+    def rec(i: int, cid: str) -> DatasetRecord:
+        return DatasetRecord(id=f"r{i}", problem_id=f"p{i}", candidate_id=cid, instruction=f"Task {i}.",
+                             solution=f"def f{i}(x):\n    return x + {i}\n", tests=f"assert f{i}(1) == {1 + i}\n")
+
+    src = tmp_path / "joined.jsonl"
+    text = "\n".join(rec(i, "p/0").model_dump_json() for i in range(3))  # no final newline
+    src.write_text(text)
+    res = run_cli("curate", str(src), "--out", str(tmp_path / "cur.jsonl"), "--no-decontam", "--no-agreement",
+                  "--no-mutation", "--json")
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["input_records"] == 3 and src.read_text() == text
+    out = run_cli("export", str(src), "--format", "openai", "--out", str(tmp_path / "chat.jsonl"))
+    assert out.returncode == 0, out.stderr
+    assert len((tmp_path / "chat.jsonl").read_text().splitlines()) == 3
+    src.write_text(text + "\n" + rec(1, "p/9").model_dump_json() + "\n")
+    bad = run_cli("curate", str(src), "--out", str(tmp_path / "x.jsonl"), "--no-mutation")
+    assert bad.returncode == 2 and f"{src}:4: duplicate record id 'r1' (first at line 2)" in bad.stderr, bad.stderr
