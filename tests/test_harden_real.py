@@ -8,6 +8,10 @@ behaviour that measurement exposed are pinned down:
   keep the same length: the reference zips them, and a correct program that assumes it is not wrong;
 - an input with several right answers (a tie between two closest pairs) is no test: the reference's
   pick would reject a correct program that scans in another order;
+- lengths that differ by the same amount in every seed keep that difference (`do_algebra(operator,
+  operand)`: one operator fewer than operands);
+- strings that follow one template in every seed ("5 apples and 6 oranges") keep it: the fixed words
+  stay, the varying ones change within what the seeds hold there;
 - off-by-one bugs live where a bound equals the data (`<=` for `<` against a threshold equal to a
   gap between two elements), which nudged and drawn numbers almost never hit.
 """
@@ -21,7 +25,14 @@ import pytest
 from codesynth.models import Candidate, Limits, Status
 from codesynth.verifiers.execution import run_pairs
 from codesynth.verifiers.suites.harden import HardenConfig, harden_problem
-from codesynth.verifiers.suites.input_mutation import balanced, mutated_inputs, same_length_pairs, seed_inputs
+from codesynth.verifiers.suites.input_mutation import (
+    balanced,
+    length_relations,
+    mutated_inputs,
+    same_length_pairs,
+    seed_inputs,
+    template,
+)
 from codesynth.verifiers.suites.suite import full_suite
 
 # generous: the machine is shared (as in test_harden.py)
@@ -82,3 +93,25 @@ def test_inputs_with_tied_answers_are_not_tests(humaneval_problems, docker_backe
         [res] = run_pairs([(full_suite(hard), Candidate(candidate_id="c", problem_id=p.id, solution=prog))],
                           docker_backend, LIMITS)
         assert res.status is Status.passed, (res.error_message, hard.private_tests)
+
+
+def test_lengths_that_differ_by_the_same_amount_in_every_seed_keep_the_difference(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/160")
+    seeds = _seeds(p)
+    assert length_relations(seeds) == {(0, 1): -1}
+    new = mutated_inputs(seeds, 60, "0:HumanEval/160")
+    assert len(new) >= 30 and all(len(ops) == len(nums) - 1 for ops, nums in new)
+    assert length_relations([([1], [1, 2]), ([1, 2], [1, 2])]) == {}  # a difference some seed breaks
+
+
+def test_strings_of_one_template_keep_it(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/67")
+    new = mutated_inputs(_seeds(p), 60, "0:HumanEval/67")
+    assert len(new) >= 30
+    for s, _ in new:
+        words = s.split(" ")
+        assert len(words) == 5 and words[1:3] == ["apples", "and"] and words[4] == "oranges", s
+        assert words[0].isdigit() and words[3].isdigit(), s
+    # no template: different word counts, or no word fixed at a place
+    assert template(["a b", "a b c"]) is None and template(["x y", "z w"]) is None
+    assert template(["5 apples", "6 apples"]) == [["5", "6"], ["apples", "apples"]]

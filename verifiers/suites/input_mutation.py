@@ -7,8 +7,9 @@ preconditions: numbers within the range the seeds use at that position (never cr
 negatives or zero when no seed does), lists as long as the seeds' or a little longer, made of
 elements the seeds use (kept sorted or duplicate-free when every seed is), strings over the
 seeds' alphabet (word by word, with the seeds' words, when the seeds are space-separated words)
-and keeping the bracket balance every seed has; arguments of the same length in every seed
-(`string_xor(a, b)`) keep the same length. A number beside other arguments is sometimes set
+and keeping the bracket balance every seed has, or the template every seed follows ("5 apples
+and 6 oranges"); arguments whose lengths differ by the same amount in every seed (`string_xor(a,
+b)`: 0; `do_algebra(operator, operand)`: -1) keep that difference. A number beside other arguments is sometimes set
 to a value they hold (an element, the gap between two elements, a length): the boundaries where
 `<` and `<=` part, which nudged and drawn numbers almost never hit. An input outside a problem's preconditions makes a wrong test, not a harder
 one; the reference's run then drops the inputs it still rejects (it raises or takes too long).
@@ -124,10 +125,40 @@ def _bracket_kinds(seeds: list[str]) -> str:
     return "".join(o for o in used if all(balanced(s, o) for s in seeds))
 
 
+def template(seeds: list[str]) -> list[list[str]] | None:
+    """The words each place of a sentence template holds, when every seed is one: the same number
+    of space-separated words, the same word at some places ("5 apples and 6 oranges", "0 apples
+    and 1 oranges") and others that vary. None when the seeds show no such template."""
+    rows = [s.split(" ") for s in seeds]
+    if len(rows) < 2 or len({len(r) for r in rows}) != 1 or len(rows[0]) < 2:
+        return None
+    places = [[r[k] for r in rows] for k in range(len(rows[0]))]
+    fixed = [len(set(w)) == 1 for w in places]
+    return places if any(fixed) and not all(fixed) else None
+
+
+def _fill_template(v: str, places: list[list[str]], rng: random.Random) -> str:
+    """One varying place of the template changed, to a word the seeds have there (or, where they
+    all hold whole numbers, to a number in their range): the fixed words and the shape stay."""
+    words = v.split(" ")
+    if len(words) != len(places):
+        return v
+    k = rng.choice([i for i, w in enumerate(places) if len(set(w)) > 1])
+    if all(w.isdigit() for w in places[k]):
+        words[k] = str(_mutate_number(int(words[k]), Position([int(w) for w in places[k]]), rng)) \
+            if words[k].isdigit() else rng.choice(places[k])
+    else:
+        words[k] = rng.choice(places[k])
+    return " ".join(words)
+
+
 def _mutate_string(v: str, pos: Position, rng: random.Random) -> str:
     seeds = pos.strings() or [v]
     min_len, max_len = min(map(len, seeds)), max(map(len, seeds))
-    if any(" " in s.strip() for s in seeds):
+    places = template(seeds)
+    if places is not None:
+        ops = [_fill_template(v, places, rng) for _ in range(3)]
+    elif any(" " in s.strip() for s in seeds):
         ops = [_mutate_words(v, seeds, rng) for _ in range(3)] if v.strip() else []
     else:
         alphabet = sorted({ch for s in seeds for ch in s}) or ["a"]
@@ -243,14 +274,25 @@ def boundary_value(args: tuple, k: int, pos: Position, rng: random.Random) -> An
     return rng.choice(ok) if ok else v
 
 
-def same_length_pairs(seeds: list[tuple]) -> set[tuple[int, int]]:
-    """Argument positions (i, j) whose strings / lists have the same length in every seed: a relation
-    the problem requires ('two strings of the same length'), which mutation must keep."""
+def length_relations(seeds: list[tuple]) -> dict[tuple[int, int], int]:
+    """Argument positions (i, j) whose strings / lists differ in length by the same amount d in every
+    seed: a relation the problem requires ('two strings of the same length', d = 0; 'the operator
+    list is one shorter than the operand list', d = -1), which mutation must keep."""
     if len(seeds) < 2:
-        return set()
+        return {}
     n = len(seeds[0])
     sized = [i for i in range(n) if all(isinstance(s[i], (str, list, tuple)) for s in seeds)]
-    return {(i, j) for i in sized for j in sized if i < j and all(len(s[i]) == len(s[j]) for s in seeds)}
+    out = {}
+    for i in sized:
+        for j in sized:
+            if i < j and len(d := {len(s[i]) - len(s[j]) for s in seeds}) == 1:
+                out[(i, j)] = d.pop()
+    return out
+
+
+def same_length_pairs(seeds: list[tuple]) -> set[tuple[int, int]]:
+    """The positions `length_relations` links with no difference."""
+    return {pair for pair, d in length_relations(seeds).items() if d == 0}
 
 
 def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[tuple]:
@@ -259,7 +301,7 @@ def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[
         return []
     arity = {len(s) for s in seeds}
     positions = {n: [Position([s[i] for s in seeds if len(s) == n]) for i in range(n)] for n in arity}
-    linked = {n: same_length_pairs([s for s in seeds if len(s) == n]) for n in arity}
+    linked = {n: length_relations([s for s in seeds if len(s) == n]) for n in arity}
     rng = random.Random(f"harden:{seed}")
     known = {repr(s) for s in seeds}
     out: list[tuple] = []
@@ -282,7 +324,7 @@ def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[
             if len(prev) == len(base):
                 base, new = prev, mutate_value(prev[k], positions[len(prev)][k], rng)
         args = base[:k] + (new,) + base[k + 1:]
-        if any(len(args[i]) != len(args[j]) for i, j in linked[len(args)]):
+        if any(len(args[i]) - len(args[j]) != d for (i, j), d in linked[len(args)].items()):
             continue
         key = repr(args)
         if key not in known:
