@@ -6,9 +6,9 @@ import errno
 import gzip
 import json
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -119,6 +119,28 @@ def read_models(path: str | os.PathLike, model: type[M]) -> list[M]:
             out.append(model.model_validate(obj))
         except ValidationError as e:
             raise InputError(f"{path}:{lineno}: {describe_validation_error(e)}") from None
+    return out
+
+
+def read_unique(path: str | os.PathLike, model: type[M], what: str,
+                check: Callable[[Any], str | None] | None = None) -> list[M]:
+    """The `model` records of a file whose records are named by a unique `id` (problems, dataset
+    records): a record that does not validate, that `check` refuses (its reason), or whose id
+    repeats is an InputError naming file:line."""
+    out: list[M] = []
+    first: dict[str, int] = {}
+    for lineno, obj in iter_json_lines(path):
+        try:
+            m = model.model_validate(obj)
+        except ValidationError as e:
+            raise InputError(f"{path}:{lineno}: {describe_validation_error(e)}") from None
+        why = check(m) if check else None
+        if why:
+            raise InputError(f"{path}:{lineno}: {what} '{m.id}': {why}")
+        if m.id in first:
+            raise InputError(f"{path}:{lineno}: duplicate {what} id '{m.id}' (first at line {first[m.id]})")
+        first[m.id] = lineno
+        out.append(m)
     return out
 
 

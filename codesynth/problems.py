@@ -6,10 +6,8 @@ import os
 import re
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from codesynth.errors import InputError
-from codesynth.jsonl import describe_validation_error, iter_json_lines, write_models
+from codesynth.jsonl import read_unique, write_models
 from codesynth.models import Problem
 
 
@@ -66,20 +64,7 @@ def problem_data_error(problem: Problem) -> str | None:
 def load_problems(path: str | os.PathLike) -> list[Problem]:
     """Load and validate a problem set; raise InputError naming file:line on the first bad line
     (a record that does not validate, or one `problem_data_error` refuses)."""
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for lineno, obj in iter_json_lines(path):
-        try:
-            p = Problem.model_validate(obj)
-        except ValidationError as e:
-            raise InputError(f"{path}:{lineno}: {describe_validation_error(e)}") from None
-        why = problem_data_error(p)
-        if why:
-            raise InputError(f"{path}:{lineno}: problem '{p.id}': {why}")
-        if p.id in seen:
-            raise InputError(f"{path}:{lineno}: duplicate problem id '{p.id}' (first at line {seen[p.id]})")
-        seen[p.id] = lineno
-        problems.append(p)
+    problems = read_unique(path, Problem, "problem", problem_data_error)
     if not problems:
         raise InputError(f"{path}: no problems in file")
     return problems

@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from codesynth.errors import InputError
 from codesynth.jsonl import (
-    describe_validation_error,
     drop_records,
-    iter_json_lines,
     read_models,
+    read_unique,
     repair_tail,
     write_json,
 )
@@ -75,19 +74,7 @@ def _dataset_file(p: Path) -> dict[str, DatasetRecord]:
     its own id. Not repaired like a run's files (a last line without a newline is a record, not a
     crash's leftover) and not keyed by candidate id (files of two runs share candidate ids);
     a repeated record id is refused with its line, since a filter's drops name records by id."""
-    out: dict[str, DatasetRecord] = {}
-    first: dict[str, int] = {}
-    for lineno, obj in iter_json_lines(p):
-        try:
-            rec = DatasetRecord.model_validate(obj)
-        except ValidationError as e:
-            raise InputError(f"{p}:{lineno}: {describe_validation_error(e)}") from None
-        if rec.id in first:
-            raise InputError(f"{p}:{lineno}: duplicate record id '{rec.id}' (first at line {first[rec.id]})")
-        first[rec.id] = lineno
-        out[rec.id] = rec
-    return out
-
+    return {r.id: r for r in read_unique(p, DatasetRecord, "record")}
 
 def read_run(path: str | os.PathLike) -> RunState:
     """A run directory (missing files are empty), or a bare dataset file (dataset only)."""
