@@ -144,9 +144,8 @@ def _fill_template(v: str, places: list[list[str]], rng: random.Random) -> str:
     if len(words) != len(places):
         return v
     k = rng.choice([i for i, w in enumerate(places) if len(set(w)) > 1])
-    if all(w.isdigit() for w in places[k]):
-        words[k] = str(_mutate_number(int(words[k]), Position([int(w) for w in places[k]]), rng)) \
-            if words[k].isdigit() else rng.choice(places[k])
+    if words[k].isdigit() and all(w.isdigit() for w in places[k]):
+        words[k] = str(_mutate_number(int(words[k]), Position([int(w) for w in places[k]]), rng))
     else:
         words[k] = rng.choice(places[k])
     return " ".join(words)
