@@ -38,10 +38,15 @@ def test_prompts_json_is_what_each_stage_sent_evolve_included(server, tmp_path, 
     sent = [b["messages"] for b in server.requests]
     for stage, messages in prompts.items():
         assert messages in sent, stage  # exactly a request that went out
-    # each stage's first request: the first one sent with that stage's system prompt
+    # each stage's record is one of that stage's own requests. Not "the first to arrive": requests
+    # go out concurrently, so the server's arrival order is not the order the run handed them out
+    # (a check on arrival order failed in CI on exactly that race).
+    shapes = {"solutions": 2, "repair": 4, "evolve": 2}
     for stage, messages in prompts.items():
-        first = next(m for m in sent if m[0] == messages[0] and len(m) == len(messages))
-        assert first == messages, stage
+        assert len(messages) == shapes[stage], stage
+    assert prompts["repair"][0] == prompts["solutions"][0]  # repair continues the solutions chat
+    assert prompts["repair"][-1]["content"].startswith("Your solution was run against the tests")
+    assert prompts["evolve"][0] != prompts["solutions"][0]
     # the plan estimates evolve with evolve's own prompt (same system prompt as what was sent),
     # not the Self-Instruct proposal prompt it used before
     rec = load_recipe(r)
