@@ -44,6 +44,7 @@ import argparse
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -193,7 +194,7 @@ def iter_curation_records(n: int, seed: int, planted: dict[str, int] | None = No
         elif x < 0.03:
             p = rng.choice(he)
             code = p["prompt"] + p["canonical_solution"]
-            r.solution = code.replace(p["entry_point"], "task_" + str(rng.randint(0, 999)))
+            r.solution = re.sub(rf"\b{p['entry_point']}\b", "task_" + str(rng.randint(0, 999)), code)
             r.tests = p["test"]
             planted["contaminated"] += 1
         yield r

@@ -4,7 +4,8 @@ Reward schemes (see the README's reward section):
 
 - ``binary``  : 1.0 if every test passed, else 0.0.
 - ``partial`` : 1.0 if passed, else the fraction of tests passed where tests are
-  countable (assert-style tests and stdin/stdout cases), else 0.0.
+  countable (assert-style tests and stdin/stdout cases), else 0.0 (and 0.0 for a sandbox
+  error: those counts are our infrastructure's, not the program's).
 - ``shaped``  : 1.0 if passed, else a fixed value per failure category (a syntax
   error is worse than a wrong answer), plus ``partial_weight`` x fraction passed.
 - ``rlef``    : RLEF's (Gehring et al., ICML 2025): +1 if passed, -0.2 for a reply with no valid
@@ -278,7 +279,8 @@ def partial(result: ExecutionResult, scheme: RewardScheme) -> float:
     """pass_reward if passed, else fail_reward plus the fraction of tests passed of the way up."""
     if result.status is Status.passed:
         return scheme.pass_reward
-    pc = partial_credit(result) or 0.0
+    # a sandbox error is our infrastructure failing: its counts say nothing about the program
+    pc = 0.0 if result.status is Status.sandbox_error else partial_credit(result) or 0.0
     return scheme.fail_reward + (scheme.pass_reward - scheme.fail_reward) * pc
 
 
