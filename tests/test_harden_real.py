@@ -12,6 +12,12 @@ behaviour that measurement exposed are pinned down:
   operand)`: one operator fewer than operands);
 - strings that follow one template in every seed ("5 apples and 6 oranges") keep it: the fixed words
   stay, the varying ones change within what the seeds hold there;
+- a list whose seeds mix three or more element types takes any value (`List[Any]`): mutation may
+  put values of other basic types in, `True` among them (an `int` to `isinstance`, not to
+  `type(x) == int`), where a list of one type stays of that type;
+- the seeds never show a large number, but brute-force and exponential programs fail only there
+  (HumanEval+'s inputs go there): integers are scaled up where no word of the text bounds a value
+  ("<= 100", "less than"), then judged by the reference like every other input;
 - off-by-one bugs live where a bound equals the data (`<=` for `<` against a threshold equal to a
   gap between two elements), which nudged and drawn numbers almost never hit.
 """
@@ -30,6 +36,8 @@ from codesynth.verifiers.suites.input_mutation import (
     length_relations,
     mutated_inputs,
     same_length_pairs,
+    scaled_inputs,
+    scales_up,
     seed_inputs,
     template,
 )
@@ -115,3 +123,35 @@ def test_strings_of_one_template_keep_it(humaneval_problems):
     # no template: different word counts, or no word fixed at a place
     assert template(["a b", "a b c"]) is None and template(["x y", "z w"]) is None
     assert template(["5 apples", "6 apples"]) == [["5", "6"], ["apples", "apples"]]
+
+
+def test_a_list_of_any_values_gets_values_of_other_types(humaneval_problems):
+    p = next(q for q in humaneval_problems if q.id == "HumanEval/22")  # filter_integers(List[Any])
+    new = mutated_inputs(_seeds(p), 60, "0:HumanEval/22")
+    seen = {type(x) for (xs,) in new for x in xs}
+    assert bool in seen and seen & {type(None), tuple}, seen  # beyond the seeds' int, float, str, dict, list
+    # a list of one element type keeps it (HumanEval/0: floats)
+    q = next(q for q in humaneval_problems if q.id == "HumanEval/0")
+    assert all(type(x) is float for xs, _ in mutated_inputs(_seeds(q), 60, "0:HumanEval/0") for x in xs)
+
+
+def test_integers_scale_up_where_the_text_bounds_no_value():
+    assert scales_up("Given a positive integer n, return the count of the n-digit numbers ...")
+    assert not scales_up("Constraints: 1 <= len(arr) <= 100")
+    assert not scales_up("Knowing that (a) is less then 100.")  # the bound, however it is spelt
+    assert not scales_up("")  # no text: the seeds' own range only
+    seeds = [([1, 2, 3], 4), ([5, 0], 2)]
+    assert scaled_inputs(seeds) == [([1, 2, 3], 40), ([1, 2, 3], 400)]  # lists, floats, bools: not scaled
+    assert scaled_inputs([(True,), (False,)]) == [] and scaled_inputs([(0,), (1,)]) == []
+
+
+def test_humaneval_inputs_scale_up_where_the_text_allows(humaneval_problems):
+    by_id = {p.id: p for p in humaneval_problems}
+
+    def made(pid):
+        p = by_id[pid]
+        return mutated_inputs(_seeds(p), 60, f"0:{pid}") + (scaled_inputs(_seeds(p)) if scales_up(p.prompt) else [])
+
+    assert any(n >= 50 for (n,) in made("HumanEval/83"))  # n-digit numbers: a large n times out brute force
+    assert all(n > 0 for (n,) in made("HumanEval/83"))  # never below what the seeds show
+    assert max(a for (a,) in made("HumanEval/75")) < 200  # "less then 100"

@@ -33,7 +33,7 @@ from codesynth.models import (
 )
 from codesynth.sandbox.backend import Backend
 from codesynth.verifiers.suites.ambiguity import order_ambiguous
-from codesynth.verifiers.suites.input_mutation import mutated_inputs, seed_inputs
+from codesynth.verifiers.suites.input_mutation import mutated_inputs, scaled_inputs, scales_up, seed_inputs
 from codesynth.verifiers.suites.io_mutation import io_seed_inputs, mutated_io_inputs
 from codesynth.verifiers.suites.oracle import INVALID, reference_outputs, reference_run
 from codesynth.verifiers.suites.signature_inputs import FEW_SEEDS, signature_inputs
@@ -216,9 +216,13 @@ def _own_inputs(problem: Problem, cfg: HardenConfig, out: HardenOutcome) -> list
     inputs = mutated_inputs(seeds, cfg.max_inputs - drawn_n, f"{cfg.seed}:{problem.id}")
     drawn = signature_inputs(problem, seeds + inputs, cfg.max_inputs - len(inputs), f"{cfg.seed}:{problem.id}") \
         if drawn_n else []
+    # besides those (first: a behaviour's first case is the one kept), integers past the seeds' largest
+    # where the text bounds no value
+    have = {repr(a) for a in inputs + drawn}
+    scaled = [a for a in scaled_inputs(seeds) if repr(a) not in have] if scales_up(problem.prompt) else []
     out.drawn = len(drawn)
-    out.inputs = len(inputs) + len(drawn)
-    return inputs + drawn
+    out.inputs = len(scaled) + len(inputs) + len(drawn)
+    return scaled + inputs + drawn
 
 
 def _samples_as_wrong(samples: Sequence[Candidate], problem: Problem) -> list[WrongProgram]:

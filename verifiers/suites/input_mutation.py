@@ -17,7 +17,9 @@ one; the reference's run then drops the inputs it still rejects (it raises or ta
 
 from __future__ import annotations
 
+import copy
 import random
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -195,10 +197,20 @@ def _shape(seqs: list[Sequence]) -> tuple[bool, bool, int, int]:
             min(map(len, seqs)), max(map(len, seqs)))
 
 
+#: Values of every basic type: what a position whose seeds mix three or more element types may hold
+#: (a `List[Any]`: `True` is an `int` to `isinstance` but not to `type(x) == int`).
+ANY_VALUES = (True, False, None, 0, -7, 2.5, "", "3", (), [], {}, (1, 2), [0], {"k": 1})
+
+
+def _mixed(pool: list[Any]) -> bool:
+    return len({type(x) for x in pool}) >= 3
+
+
 def _mutate_list(v: list | tuple, pos: Position, rng: random.Random) -> list | tuple:
     seqs = [s for s in pos.values if isinstance(s, (list, tuple))] or [v]
     sorted_, distinct, min_len, max_len = _shape(seqs)
     pool = pos.elements() or list(v)
+    mixed = _mixed(pool)
     items = list(v)
     choice = rng.randrange(6)
     if choice == 0 and items:
@@ -206,6 +218,8 @@ def _mutate_list(v: list | tuple, pos: Position, rng: random.Random) -> list | t
     elif choice == 1 and items:
         k = rng.randrange(len(items))
         items.insert(k, items[k])
+    elif choice == 2 and mixed and rng.random() < 0.5:
+        items.insert(rng.randrange(len(items) + 1), copy.deepcopy(rng.choice(ANY_VALUES)))
     elif choice == 2 and pool:
         items.insert(rng.randrange(len(items) + 1), rng.choice(pool))
     elif choice == 3:
@@ -216,7 +230,7 @@ def _mutate_list(v: list | tuple, pos: Position, rng: random.Random) -> list | t
         items[k] = mutate_value(items[k], Position(pool), rng)
     elif pool:
         items = items + rng.sample(pool, min(len(pool), rng.randint(1, 3)))
-    if any(type(x) is not type(pool[0]) for x in items) if pool else False:
+    if not mixed and (any(type(x) is not type(pool[0]) for x in items) if pool else False):
         return v  # a heterogeneous result is a new type, not a mutation
     if distinct:
         items = list({repr(x): x for x in items}.values())
@@ -292,6 +306,34 @@ def length_relations(seeds: list[tuple]) -> dict[tuple[int, int], int]:
 def same_length_pairs(seeds: list[tuple]) -> set[tuple[int, int]]:
     """The positions `length_relations` links with no difference."""
     return {pair for pair, d in length_relations(seeds).items() if d == 0}
+
+
+#: A stated upper bound (or a range) on some value: where the text has one, no number is scaled up.
+_UPPER_BOUND = re.compile(r"<=?|\b(?:at most|less th[ae]n|up to|no more than|no larger than|between)\b", re.I)
+
+
+def scales_up(text: str) -> bool:
+    """Whether the problem's text lets integers go past the seeds' largest: no word of it bounds a
+    value from above. EvalPlus's large inputs are where programs correct on small ones but
+    exponential or brute force time out (`starts_one_ends(10)` by enumeration). Empty strings and
+    negative numbers were tried the same way (the text not saying "non-empty" or "positive") and
+    dropped: on HumanEval each rejected more correct programs than wrong ones (an empty substring,
+    a negative exponent or modulus: preconditions a text implies without saying)."""
+    return bool(text) and not _UPPER_BOUND.search(text)
+
+
+def scaled_inputs(seeds: list[tuple]) -> list[tuple]:
+    """Each integer position (every seed an int there, the largest at least 2) at 10x and 100x its
+    largest, in the first seed; the reference still judges each input (too slow for it: dropped)."""
+    out: list[tuple] = []
+    for n in sorted({len(s) for s in seeds}):
+        group = [s for s in seeds if len(s) == n]
+        for k in range(n):
+            col = [s[k] for s in group]
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in col) and (hi := max(map(abs, col))) >= 2:
+                out += [group[0][:k] + (v,) + group[0][k + 1:] for v in (hi * 10, hi * 100)]
+    known = {repr(s) for s in seeds}
+    return list({repr(a): a for a in out if repr(a) not in known}.values())
 
 
 def mutated_inputs(seeds: list[tuple], limit: int, seed: int | str = 0) -> list[tuple]:
