@@ -50,7 +50,7 @@ class EndpointConfig(_Section):
     max_backoff_s: float = Field(default=30.0, ge=0)
     concurrency: int | None = Field(
         default=None, ge=1,
-        description="Requests in flight at once. None (default): adaptive, from 4 up to max_concurrency, "
+        description="Requests in flight at once. None (default): adaptive, from 8 up to max_concurrency, "
         "keeping a bounded queue in front of the endpoint (the most completions/s) and halving on "
         "429/5xx/timeouts (docs/topics/governor.md).",
     )

@@ -110,8 +110,10 @@ class UsageStats:
         }
 
 
-#: Adaptive concurrency starts here (`EndpointConfig.concurrency = None`).
-ADAPTIVE_START = 4
+#: Adaptive concurrency starts here (`EndpointConfig.concurrency = None`): one round trip of 8
+#: replies makes the first window (from 4 it took two); an endpoint with fewer slots queues the rest for
+#: that one window, and the window's queue ends slow start there.
+ADAPTIVE_START = 8
 #: This many refused requests and not one answered: stop, naming the endpoint's message.
 REJECT_ALL_AFTER = 8
 

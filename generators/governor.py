@@ -13,7 +13,11 @@ gradient limiters:
   By Little's law the endpoint is serving `busy = rate * base` at once; the rest of what is in
   flight, `queued = limit - busy`, waits in its queue.
 - Slow start: double the limit every window until a queue appears (`queued` above `alpha`),
-  so a short run does not spend itself ramping up. Jitter cannot stall it: the judge is a
+  quadruple it while there is no queue at all (`queued` within `IDLE_QUEUE` of `busy`: every
+  request in flight was served at once), so a short run does not spend itself ramping up. A
+  queue by Little's law does not end it while the rate still grows with the limit (at least by
+  the square root of the limit's growth): a continuous-batching server's latency rises as its
+  batch fills, and throughput grows with it (Vegas-style: grow while throughput grows). Jitter cannot stall it: the judge is a
   window's rate and median, not a single slow reply.
 - Then keep the queue bounded: grow by a quarter while it is short (below `alpha`: more in
   flight still raises throughput, as a continuous-batching server's batch with room does), go
@@ -57,6 +61,9 @@ MIN_WINDOW = 8
 ALPHA = 0.5
 BETA = 1.0
 MIN_QUEUE = 2
+#: In slow start, a window whose queue is at most this share of `busy` (none, up to jitter)
+#: quadruples the limit instead of doubling it.
+IDLE_QUEUE = 0.1
 #: A queue this much longer than BETA (as a share of `busy`) ends slow start with a cut back.
 OVERSHOOT = 2.0
 #: `busy` is held at its peak, decaying by this factor a window.
@@ -129,6 +136,8 @@ class Governor:
         self._window_t0: float | None = None  # the first reply judged in this window
         self._base: float | None = None
         self._rate: float | None = None
+        self._grown_from = 0  # the limit before the last change
+        self._window_rates: dict[int, float] = {}  # the last window's rate, by the limit it ran under
         self._busy: float | None = None
         self._slow_start = not fixed
         self._since = self._t0  # when the limit last changed: a limit is judged by requests sent under it
@@ -240,7 +249,9 @@ class Governor:
             self._base = typical if self._base is None else min(self._base, typical)
             if rate is None:
                 return
-            self._rate = rate
+            # the rate under the previous limit (slow start: did doubling the limit raise it?)
+            before, self._rate = self._window_rates.get(self._grown_from), rate
+            self._window_rates = {self.limit: rate}
             # What the endpoint serves at once, held at its peak and let down slowly: a window
             # whose rate dips (jitter, or our own host busy verifying) must not shrink the limit,
             # which would lower the rate and shrink it again.
@@ -253,8 +264,18 @@ class Governor:
                 return  # measured for the progress line and the summary, never acted on
             where = f"(rate {rate:.1f}/s, endpoint busy {cap:.1f}, queued {queued:.1f})"
             if self._slow_start:
+                if queued <= IDLE_QUEUE * cap:
+                    # every request in flight was being served with room to spare: the endpoint is far
+                    # from its edge, and a short run must not spend itself ramping up two by two
+                    self._grow(4 * self.limit, f"slow start: no queue at all, quadrupled {where}")
+                    return
                 if queued <= alpha:
                     self._grow(2 * self.limit, f"slow start: no queue yet, doubled {where}")
+                    return
+                if before and self._grown_from and rate >= before * (self.limit / self._grown_from) ** 0.5:
+                    # a queue by Little's law, yet the rate grew with the limit: the endpoint's batch
+                    # is still filling (latency rises with it), not waiting in line; keep doubling
+                    self._grow(2 * self.limit, f"slow start: the rate grew with the limit, doubled {where}")
                     return
                 self._slow_start = False
                 if queued > beta + OVERSHOOT * cap:  # the doubling overshot by far: take it back
@@ -334,6 +355,7 @@ class Governor:
         self._set(limit, why)
 
     def _set(self, limit: int, why: str) -> None:
+        self._grown_from = self.limit
         self.limit = limit
         self.max_limit = max(self.max_limit, limit)
         self._latencies, self._window_t0 = [], None

@@ -116,7 +116,7 @@ def run(client: ChatClient, n: int) -> list:
 def test_it_grows_past_the_slot_count_and_keeps_a_queue_in_front_of_a_batching_endpoint():
     slots = 8
     with ModelEndpoint(slots) as ep:
-        c = ep.client()  # defaults: adaptive, from 4 up to 64
+        c = ep.client()  # defaults: adaptive, from 8 up to 64
         run(c, 400)
     s = c.governor.summary()
     # Queueing at the endpoint is not overload: it settled with more in flight than the endpoint
@@ -173,8 +173,11 @@ def test_a_rate_limited_endpoint_gets_paced_just_under_its_rate_with_few_retries
         run(c, 360)
     s = c.governor.summary()
     assert s.rate_limit_per_s is not None and s.rate_cuts >= 1
-    # Not collapsed: the limit in flight was cut by a quarter once, never halved again and again.
-    assert s.limit >= 2 and s.cuts == s.rate_cuts
+    # Not collapsed: every cut answered a 429 (never halved as overload), the limit in flight was
+    # cut by a quarter at most once more than the pace (a 429 before any reply was admitted has
+    # no rate to pace by: only the limit can say less then)
+    assert s.limit >= 2 and s.rate_cuts <= s.cuts <= s.rate_cuts + 1
+    assert not any("halved" in d.reason for d in s.decisions)
     assert c.usage.retries <= 0.1 * 360  # few retried (the ramp's overshoot, a few probes)
 
 
