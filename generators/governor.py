@@ -17,8 +17,8 @@ gradient limiters:
   request in flight was served at once), so a short run does not spend itself ramping up. A
   queue by Little's law does not end it while the rate still grows with the limit (at least by
   the square root of the limit's growth): a continuous-batching server's latency rises as its
-  batch fills, and throughput grows with it (Vegas-style: grow while throughput grows). Jitter cannot stall it: the judge is a
-  window's rate and median, not a single slow reply.
+  batch fills, and throughput grows with it (Vegas-style: grow while throughput grows). Jitter
+  cannot stall it: the judge is a window's rate and median, not a single slow reply.
 - Then keep the queue bounded: grow by a quarter while it is short (below `alpha`: more in
   flight still raises throughput, as a continuous-batching server's batch with room does), go
   back to `busy + beta` when it is over twice `beta` (only latency grows), hold in between.
@@ -137,7 +137,7 @@ class Governor:
         self._base: float | None = None
         self._rate: float | None = None
         self._grown_from = 0  # the limit before the last change
-        self._window_rates: dict[int, float] = {}  # the last window's rate, by the limit it ran under
+        self._last_window: tuple[int, float] | None = None  # (the limit it ran under, its rate)
         self._busy: float | None = None
         self._slow_start = not fixed
         self._since = self._t0  # when the limit last changed: a limit is judged by requests sent under it
@@ -250,8 +250,8 @@ class Governor:
             if rate is None:
                 return
             # the rate under the previous limit (slow start: did doubling the limit raise it?)
-            before, self._rate = self._window_rates.get(self._grown_from), rate
-            self._window_rates = {self.limit: rate}
+            last, self._last_window, self._rate = self._last_window, (self.limit, rate), rate
+            before = last[1] if last and last[0] == self._grown_from else None
             # What the endpoint serves at once, held at its peak and let down slowly: a window
             # whose rate dips (jitter, or our own host busy verifying) must not shrink the limit,
             # which would lower the rate and shrink it again.

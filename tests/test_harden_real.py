@@ -143,6 +143,7 @@ def test_integers_scale_up_where_the_text_bounds_no_value():
     seeds = [([1, 2, 3], 4), ([5, 0], 2)]
     assert scaled_inputs(seeds) == [([1, 2, 3], 40), ([1, 2, 3], 400)]  # lists, floats, bools: not scaled
     assert scaled_inputs([(True,), (False,)]) == [] and scaled_inputs([(0,), (1,)]) == []
+    assert scaled_inputs([(-3,), (-5,)]) == [(-50,), (-500,)]  # the sign the seeds show is kept
 
 
 def test_humaneval_inputs_scale_up_where_the_text_allows(humaneval_problems):

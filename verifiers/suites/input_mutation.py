@@ -323,15 +323,16 @@ def scales_up(text: str) -> bool:
 
 
 def scaled_inputs(seeds: list[tuple]) -> list[tuple]:
-    """Each integer position (every seed an int there, the largest at least 2) at 10x and 100x its
-    largest, in the first seed; the reference still judges each input (too slow for it: dropped)."""
+    """Each integer position (every seed an int there, the largest magnitude at least 2) at 10x and
+    100x its largest-magnitude value (its sign kept), in the first seed; the reference still judges
+    each input (too slow for it: dropped)."""
     out: list[tuple] = []
     for n in sorted({len(s) for s in seeds}):
         group = [s for s in seeds if len(s) == n]
         for k in range(n):
             col = [s[k] for s in group]
-            if all(isinstance(v, int) and not isinstance(v, bool) for v in col) and (hi := max(map(abs, col))) >= 2:
-                out += [group[0][:k] + (v,) + group[0][k + 1:] for v in (hi * 10, hi * 100)]
+            if all(isinstance(v, int) and not isinstance(v, bool) for v in col) and abs(top := max(col, key=abs)) >= 2:
+                out += [group[0][:k] + (top * f,) + group[0][k + 1:] for f in (10, 100)]
     known = {repr(s) for s in seeds}
     return list({repr(a): a for a in out if repr(a) not in known}.values())
 
