@@ -129,7 +129,7 @@ def test_scheme_specs(tmp_path):
 
 def test_partial_credit_is_never_paid_for_our_infrastructure_failing():
     from codesynth.models import ExecutionResult, Status
-    from codesynth.verifiers.rewards import compute_reward
+    from codesynth.verifiers.rewards import compute_reward, partial_credit
 
     counts = dict(candidate_id="c", problem_id="p", tests_total=4, tests_passed=3)
     scheme = get_scheme("partial")
@@ -137,3 +137,4 @@ def test_partial_credit_is_never_paid_for_our_infrastructure_failing():
     # the same counts from a run the sandbox lost: they are not the program's, so no credit
     assert compute_reward(ExecutionResult(status=Status.sandbox_error, **counts), scheme) == 0.0
     assert compute_reward(ExecutionResult(status=Status.sandbox_error, **counts), get_scheme("shaped")) == 0.0
+    assert partial_credit(ExecutionResult(status=Status.sandbox_error, **counts)) is None  # the record says so too

@@ -258,7 +258,8 @@ def _tail(s: str, n: int) -> str:
 
 
 def partial_credit(result: ExecutionResult) -> float | None:
-    if result.tests_total:
+    # a sandbox error is our infrastructure failing: its counts say nothing about the program
+    if result.tests_total and result.status is not Status.sandbox_error:
         return min(1.0, max(0.0, (result.tests_passed or 0) / result.tests_total))
     return None
 
@@ -279,8 +280,7 @@ def partial(result: ExecutionResult, scheme: RewardScheme) -> float:
     """pass_reward if passed, else fail_reward plus the fraction of tests passed of the way up."""
     if result.status is Status.passed:
         return scheme.pass_reward
-    # a sandbox error is our infrastructure failing: its counts say nothing about the program
-    pc = 0.0 if result.status is Status.sandbox_error else partial_credit(result) or 0.0
+    pc = partial_credit(result) or 0.0
     return scheme.fail_reward + (scheme.pass_reward - scheme.fail_reward) * pc
 
 
